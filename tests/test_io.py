@@ -1,0 +1,159 @@
+"""Reading Parquet/CSV into a RawTable: format by content, refusals as sentences, no writes."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import pandas as pd
+import pyarrow.parquet as pq
+import pytest
+
+from tests.adversarial import (valid_frame, write_csv_named_parquet, write_duplicated_column_csv,
+                               write_duplicated_column_parquet, write_empty, write_random_bytes,
+                               write_ten_million_rows, write_truncated_parquet, write_valid_csv,
+                               write_valid_parquet)
+from thaldash.io import MAX_ROWS, RawTable, UnreadableFile, read_table
+from thaldash.schema import CONTRACT
+
+
+def _sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_csv_is_read_as_text_with_original_cells(tmp_path):
+    raw = read_table(write_valid_csv(tmp_path))
+    assert raw.format == "csv"
+    assert all(pd.api.types.is_string_dtype(raw.frame[c]) for c in raw.frame.columns)
+    assert raw.frame.loc[0, "hb_g_l"] == "70.0"  # the text as written by DataFrame.to_csv
+    assert raw.frame.shape == valid_frame().shape
+
+
+def test_parquet_keeps_stored_types(tmp_path):
+    raw = read_table(write_valid_parquet(tmp_path))
+    assert raw.format == "parquet"
+    assert raw.frame["month"].dtype == "int64"
+    assert raw.frame["hb_g_l"].dtype == "float64"
+
+
+def test_csv_renamed_parquet_is_read_as_csv(tmp_path):
+    raw = read_table(write_csv_named_parquet(tmp_path))
+    assert raw.format == "csv"
+    assert raw.name == "renamed.parquet"
+    assert len(raw.frame) == len(valid_frame())
+
+
+def test_parquet_bytes_are_recognised_whatever_the_name(tmp_path):
+    data = write_valid_parquet(tmp_path).read_bytes()
+    raw = read_table(data, name="upload.csv")
+    assert (raw.format, raw.name, raw.n_bytes) == ("parquet", "upload.csv", len(data))
+
+
+def test_bytes_without_name_get_a_default_name(tmp_path):
+    assert read_table(write_valid_csv(tmp_path).read_bytes()).name == "uploaded file"
+
+
+def test_sha256_is_of_the_bytes_and_the_file_is_unchanged(tmp_path):
+    path = write_valid_parquet(tmp_path)
+    before, mtime = _sha(path), path.stat().st_mtime_ns
+    raw = read_table(path)
+    assert raw.sha256 == before  # hashlib.sha256 over the file's bytes, computed independently
+    assert (_sha(path), path.stat().st_mtime_ns) == (before, mtime)
+
+
+def test_contract_columns_come_first_and_extras_are_kept(tmp_path):
+    frame = valid_frame()
+    shuffled = frame.assign(note="x")[["note", *reversed(frame.columns)]]
+    raw = read_table(shuffled.to_csv(index=False).encode())
+    contract_order = [c.name for c in CONTRACT if c.name in frame.columns]
+    assert list(raw.frame.columns) == [*contract_order, "note"]
+
+
+@pytest.mark.parametrize("builder", [write_duplicated_column_csv, write_duplicated_column_parquet])
+def test_duplicated_columns_are_recorded_and_kept_once(tmp_path, builder):
+    raw = read_table(builder(tmp_path))
+    assert raw.duplicated_columns == ("hb_g_l",)
+    assert list(raw.frame.columns).count("hb_g_l") == 1
+    assert "hb_g_l.1" not in raw.frame.columns
+
+
+@pytest.mark.parametrize("builder, fragment", [
+    (write_empty, "empty"),
+    (write_truncated_parquet, "truncated"),
+    (write_random_bytes, "not a"),
+])
+def test_unreadable_files_raise_a_sentence(tmp_path, builder, fragment):
+    path = builder(tmp_path)
+    with pytest.raises(UnreadableFile) as info:
+        read_table(path)
+    assert fragment in str(info.value)
+    assert str(info.value).startswith(path.name)
+
+
+@pytest.mark.parametrize("data, fragment", [
+    (b"PK\x03\x04" + b"\x00" * 100, "Excel"),
+    (b"PAR1" + b"\x00" * 100 + b"PAR1", "damaged"),
+    ("patient_id,month\nP1,0\n".encode("utf-16"), "not"),
+    ("patient_id,month\nP\xe9,0\n".encode("latin-1"), "UTF-8"),
+    (b"   \n  \n", "no text"),
+    (b"a,b\n1,2,3\n", "more cells than the header"),
+])
+def test_other_unreadable_bytes(data, fragment):
+    with pytest.raises(UnreadableFile, match=fragment):
+        read_table(data, name="x")
+
+
+def test_missing_path_and_directory_are_unreadable(tmp_path):
+    with pytest.raises(UnreadableFile, match="no such file"):
+        read_table(tmp_path / "nope.parquet")
+    with pytest.raises(UnreadableFile, match="not a regular file"):
+        read_table(tmp_path)
+
+
+def test_ten_million_rows_refused_from_metadata_without_reading(tmp_path, monkeypatch):
+    path = write_ten_million_rows(tmp_path)
+    assert pq.ParquetFile(path).metadata.num_rows == 10_000_000 > MAX_ROWS
+
+    def no_read(*args, **kwargs):
+        raise AssertionError("the row data must not be read")
+
+    monkeypatch.setattr(pq.ParquetFile, "read", no_read)
+    monkeypatch.setattr(pd, "read_parquet", no_read)
+    with pytest.raises(UnreadableFile, match="10,000,000 rows"):
+        read_table(path)
+
+
+def test_max_rows_applies_to_csv_too(tmp_path):
+    with pytest.raises(UnreadableFile, match="above the limit of 10 rows"):
+        read_table(write_valid_csv(tmp_path), max_rows=10)
+
+
+def test_semicolon_csv_is_split_on_semicolons():
+    raw = read_table(b"patient_id;hb_g_l\nP1;9,5\n")
+    assert raw.frame.to_dict("list") == {"patient_id": ["P1"], "hb_g_l": ["9,5"]}
+
+
+def test_header_whitespace_and_bom_are_removed():
+    raw = read_table("\ufeff patient_id , month\nP1,0\n".encode())
+    assert list(raw.frame.columns) == ["patient_id", "month"]
+
+
+def test_raw_table_is_frozen(tmp_path):
+    raw = read_table(write_valid_csv(tmp_path))
+    assert isinstance(raw, RawTable)
+    with pytest.raises(AttributeError):
+        raw.name = "other"  # type: ignore[misc]
+
+
+def test_named_parquet_index_becomes_columns_again(tmp_path):
+    path = tmp_path / "indexed.parquet"
+    valid_frame().set_index(["patient_id", "month"]).to_parquet(path)
+    raw = read_table(path)
+    assert {"patient_id", "month"} <= set(raw.frame.columns)
+    assert isinstance(raw.frame.index, pd.RangeIndex)
+
+
+def test_nameless_csv_columns_are_named_by_position():
+    raw = read_table(b"patient_id,month,,\nP1,0,,\n")
+    assert list(raw.frame.columns) == ["patient_id", "month", "unnamed_3", "unnamed_4"]
+    assert raw.duplicated_columns == ()

@@ -1,0 +1,95 @@
+"""Input checks and small numeric helpers shared by the ``thaldash.stats_*`` modules.
+
+Every check raises a ``ValueError`` whose message is a sentence naming the column and the
+problem, so the UI and CLI can show it as is.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Sequence
+
+import numpy as np
+import pandas as pd
+from scipy import special, stats
+
+CONFIDENCE = 0.95
+"""Coverage of every confidence interval in the statistics core."""
+
+SMALL_N = 5
+"""A group (or sample) with fewer observations than this is flagged ``small_n``."""
+
+NOT_COMPUTED = "not computed: "
+"""Prefix of every ``reason`` cell of a result that was not computed."""
+
+
+def as_list(columns: Hashable | Sequence[Hashable] | None) -> list[Hashable]:
+    """``None`` → ``[]``, one name → ``[name]``, a list or tuple of names → a list."""
+    if columns is None:
+        return []
+    if isinstance(columns, (list, tuple)):
+        return list(columns)
+    return [columns]
+
+
+def require_columns(frame: pd.DataFrame, columns: Sequence[Hashable]) -> None:
+    """Raise when a column is missing from ``frame`` or named twice among ``columns``."""
+    if not isinstance(frame, pd.DataFrame):
+        raise TypeError(f"expected a pandas DataFrame, got {type(frame).__name__}")
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        names = ", ".join(repr(c) for c in missing)
+        raise ValueError(
+            f"column {names} is not in the data (available: "
+            f"{', '.join(map(str, frame.columns))})"
+        )
+    seen: set[Hashable] = set()
+    for c in columns:
+        if c in seen:
+            raise ValueError(f"column {c!r} is given in two roles; each role needs its own column")
+        seen.add(c)
+
+
+def numeric_values(frame: pd.DataFrame, column: Hashable) -> np.ndarray:
+    """``frame[column]`` as float64 (NaN = missing); raise if it is not numeric or not finite."""
+    series = frame[column]
+    if pd.api.types.is_bool_dtype(series) or not pd.api.types.is_numeric_dtype(series):
+        raise ValueError(
+            f"{column}: expected numbers but the column holds {series.dtype} values"
+        )
+    values = series.to_numpy(dtype="float64", na_value=np.nan)
+    infinite = np.isinf(values)
+    if infinite.any():
+        where = series.index[infinite]
+        raise ValueError(
+            f"{column}: {int(infinite.sum())} value(s) are infinite (first at row {where[0]!r}); "
+            "statistics need finite numbers"
+        )
+    return values
+
+
+def t_interval(
+    diff: np.ndarray, se: np.ndarray, df: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Two-sided ``CONFIDENCE`` interval ``diff ± t(df) · se`` (NaN in → NaN out)."""
+    half = stats.t.ppf(0.5 + CONFIDENCE / 2, df) * se
+    return diff - half, diff + half
+
+
+def fisher_interval(r: np.ndarray, se_z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Interval for a correlation from ``atanh(r) ± z · se_z``, mapped back with ``tanh``."""
+    z = stats.norm.ppf(0.5 + CONFIDENCE / 2)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        centre = np.arctanh(r)
+        return np.tanh(centre - z * se_z), np.tanh(centre + z * se_z)
+
+
+def hedges_correction(df: np.ndarray) -> np.ndarray:
+    """Exact small-sample factor J(df) = Γ(df/2) / (√(df/2) · Γ((df−1)/2)) for Hedges' g."""
+    df = np.asarray(df, dtype="float64")
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.exp(special.gammaln(df / 2) - special.gammaln((df - 1) / 2)) / np.sqrt(df / 2)
+
+
+def join_reasons(parts: list[str]) -> str:
+    """``""`` when nothing stopped the computation, else ``"not computed: a; b"``."""
+    return NOT_COMPUTED + "; ".join(parts) if parts else ""

@@ -1,0 +1,251 @@
+"""Check a raw cohort table against the contract and type it; report every problem at once.
+
+Cell checks are generated from ``thaldash.schema.CONTRACT`` (see ``thaldash.validation_checks``);
+only rules that cannot be written as column data live here as code: the header, duplicate
+visits, patient-level constancy, allele normalisation, unsafe text in labels, and a few
+cross-column plausibility warnings (schedule, baseline transfusion, NTDT transfusions).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from thaldash.alleles import is_known, normalise_allele
+from thaldash.io import RawTable
+from thaldash.schema import COLUMNS, CONTRACT, LABEL_COLUMNS, REQUIRED, STUDY_MONTHS
+from thaldash.validation_checks import (CAP, PROBLEM_COLUMNS, UNSAFE_CHARACTERS, Collector, Labels, as_text,
+                                        coerce_bool, coerce_number, coerce_string, display, empty_problems,
+                                        escape_unsafe, expand, factorize_text)
+
+__all__ = ["Validation", "validate", "PROBLEM_COLUMNS", "empty_problems", "escape_unsafe", "CAP"]
+
+ALLELE_COLUMNS: tuple[str, ...] = ("allele_1", "allele_2")
+_FORMULA = re.compile(r"^[=+\-@]")
+_MARKUP = re.compile(r"<|!\[|\]\(")
+
+
+@dataclass(frozen=True, eq=False)
+class Validation:
+    """The outcome of ``validate``.
+
+    Attributes
+    ----------
+    frame
+        The typed, normalised frame (``None`` when there is any error): contract columns with
+        their contract types (strings ``str`` with NaN for missing, alleles in canonical
+        spelling, ``month`` int64, measures float64, booleans bool), ``withdrawn`` always
+        present (missing means False), extra columns untouched; index 0..n-1.
+    problems
+        One row per problem, errors first: ``severity`` ("error"/"warning"), ``column``
+        ("" for file-level problems), ``patient_id`` ("" when not tied to a patient),
+        ``value`` (the original cell text, "" when none) and ``problem`` (a sentence). At
+        most ``CAP`` rows per column and kind of problem, then one "… and N more" row.
+    n_errors, n_warnings
+        Number of problems found, counting those beyond the cap.
+    """
+
+    frame: pd.DataFrame | None
+    problems: pd.DataFrame
+    n_errors: int = 0
+    n_warnings: int = 0
+
+    @property
+    def ok(self) -> bool:
+        """True when there is no error (warnings allowed)."""
+        return self.frame is not None
+
+    @property
+    def errors(self) -> pd.DataFrame:
+        return self.problems[self.problems["severity"] == "error"]
+
+    @property
+    def warnings(self) -> pd.DataFrame:
+        return self.problems[self.problems["severity"] == "warning"]
+
+
+def validate(raw: RawTable | pd.DataFrame) -> Validation:
+    """Check ``raw`` against the contract and return the typed frame and all problems.
+
+    Never raises for bad data: every problem becomes a row of ``problems``. The input is
+    not modified.
+    """
+    if isinstance(raw, RawTable):
+        frame, dups = raw.frame, tuple(raw.duplicated_columns)
+    else:
+        names = [str(c) for c in raw.columns]
+        dups = tuple(dict.fromkeys(n for i, n in enumerate(names) if n in names[:i]))
+        frame = raw.set_axis(names, axis=1).loc[:, ~pd.Index(names).duplicated()]
+    frame = frame.reset_index(drop=True)
+    pids = (as_text(frame["patient_id"]).str.strip() if "patient_id" in frame
+            else pd.Series("", index=frame.index, dtype="str"))
+    out = Collector(pids)
+    _check_header(list(frame.columns), dups, out)
+    if len(frame) == 0:
+        out.one("error", "", "the file has no data rows")
+    texts = {name: factorize_text(as_text(frame[name])) for name in frame.columns if _is_text(frame, name)}
+    typed: dict[str, object] = {}
+    bad: dict[str, np.ndarray] = {}
+    labels: dict[str, Labels] = {}
+    for col in CONTRACT:
+        if col.name not in frame.columns:
+            continue
+        raw_col = frame[col.name]
+        if col.kind in ("float", "int"):
+            typed[col.name], bad[col.name] = coerce_number(col, raw_col, out)
+        elif col.kind == "bool":
+            typed[col.name], bad[col.name] = coerce_bool(col, raw_col, out)
+        else:
+            labels[col.name] = coerce_string(col, raw_col, out, factorized=texts.get(col.name),
+                                             normalise=normalise_allele if col.name in ALLELE_COLUMNS else None)
+            typed[col.name], bad[col.name] = labels[col.name].text, labels[col.name].bad
+    _check_labels(frame, texts, out)
+    if "patient_id" in labels and len(frame):
+        _check_rows(frame, typed, bad, labels, out)
+    problems = out.frame()
+    if out.n_errors:
+        return Validation(None, problems, out.n_errors, out.n_warnings)
+    return Validation(_typed_frame(frame, typed), problems, out.n_errors, out.n_warnings)
+
+
+def _is_text(frame: pd.DataFrame, name: str) -> bool:
+    col = COLUMNS.get(name)
+    if col is not None:
+        return col.kind == "string"
+    return not (pd.api.types.is_numeric_dtype(frame[name]) or pd.api.types.is_datetime64_any_dtype(frame[name]))
+
+
+def _check_header(names: list[str], dups: tuple[str, ...], out: Collector) -> None:
+    present = set(names)
+    loose = {n.strip().lower(): n for n in names}
+    for name in REQUIRED:
+        if name not in present:
+            near = loose.get(name)
+            hint = f" (a column is named {near!r}; names are case-sensitive)" if near else ""
+            out.one("error", name, f"required column is missing{hint}")
+    for name in dups:
+        out.one("error", name, "the column appears more than once in the header; keep one")
+    for name in names:
+        if UNSAFE_CHARACTERS.search(name):
+            out.one("error", name, "the column name contains control or bidirectional-override characters")
+
+
+def _check_labels(frame: pd.DataFrame, texts: dict[str, tuple[np.ndarray, pd.Series]],
+                  out: Collector) -> None:
+    for name, (codes, uniq) in texts.items():
+        if name in COLUMNS:
+            _check_text(name, frame[name], codes, uniq, out, formulas=name in LABEL_COLUMNS and
+                        name not in ALLELE_COLUMNS, markup=name in LABEL_COLUMNS)
+        else:  # extra columns are ignored by every analysis, so unsafe text there only warns
+            _check_text(name, frame[name], codes, uniq, out, severity="warning")
+
+
+def _check_rows(frame: pd.DataFrame, typed: dict[str, object], bad: dict[str, np.ndarray],
+                labels: dict[str, Labels], out: Collector) -> None:
+    """Checks across rows: duplicate visits, baseline, patient-level constancy, alleles, schedule."""
+    codes = labels["patient_id"].codes
+    month = typed.get("month", np.full(len(codes), np.nan))
+    # Months outside 0..4094 are errors already; leaving them out keeps the sort key exact.
+    with np.errstate(invalid="ignore"):
+        valid = (codes >= 0) & (month >= 0) & (month < 4095)
+    # One stable sort by (patient, month) serves the duplicate, baseline and constancy checks.
+    key = codes.astype(np.int64) * 4096 + np.where(valid, month, 4095).astype(np.int64)
+    order = np.argsort(key, kind="stable")
+    k, c = key[order], codes[order]
+    starts = np.r_[True, c[1:] != c[:-1]] & (c >= 0)
+    first_row = np.zeros(len(codes), dtype=bool)
+    first_row[order[starts]] = True
+    if "month" in typed:
+        dup = np.zeros(len(codes), dtype=bool)
+        dup[order[1:][(k[1:] == k[:-1]) & valid[order[1:]]]] = True
+        out.cells("error", "month", dup, frame["month"],
+                  lambda v: f"duplicate visit: another row has the same patient_id and month {v}")
+        out.cells("warning", "month", np.isfinite(month) & ~np.isin(month, STUDY_MONTHS), frame["month"],
+                  f"off the study schedule ({', '.join(map(str, STUDY_MONTHS))})")
+        # Sorted by month within patient, a patient's first row is month 0 when there is one.
+        out.cells("warning", "month", first_row & ~(valid & (month == 0)), None,
+                  "the patient has no month-0 (baseline) visit", label="no baseline visit")
+        if "rbc_units" in typed:
+            out.cells("warning", "rbc_units", (month == 0) & (typed["rbc_units"] > 0), frame["rbc_units"],
+                      "transfusion recorded at month 0; rbc_units counts units since the previous visit, "
+                      "so it should be 0 (or empty) at baseline")
+    if "thal_type" in typed and "pre_rbc_units_24m" in typed:
+        ntdt = (typed["thal_type"] == "NTDT").to_numpy(dtype=bool, na_value=False)
+        out.cells("warning", "pre_rbc_units_24m", first_row & ntdt & (typed["pre_rbc_units_24m"] > 0),
+                  frame["pre_rbc_units_24m"],
+                  "NTDT patient with transfusions in the 24 months before enrolment (expected 0 for NTDT)")
+    for name in ALLELE_COLUMNS:
+        if name in labels:
+            known = np.array([is_known(u) for u in labels[name].uniques], dtype=bool)
+            unknown = expand(~known, labels[name].codes, False)
+            out.cells("warning", name, first_row & unknown, frame[name],
+                      lambda v: f"unknown β-globin variant {normalise_allele(v)!r}; its β0/β+ class "
+                                "will be shown as 'unknown'", label="unknown β-globin variant")
+    for name in typed:
+        if COLUMNS[name].level == "patient" and name != "patient_id":
+            vcodes = labels[name].codes if name in labels else pd.factorize(typed[name])[0]
+            _check_constant(name, frame[name], vcodes, bad[name], codes, order, first_row, out)
+
+
+def _check_constant(name: str, raw: pd.Series, vcodes: np.ndarray, bad: np.ndarray, codes: np.ndarray,
+                    order: np.ndarray, first_row: np.ndarray, out: Collector) -> None:
+    # Typed values compare ("yes" equals "true"); a cell that failed typing compares by its text.
+    if bad.any():
+        text_codes, _ = pd.factorize(as_text(raw).str.strip())
+        vcodes = np.where(bad, text_codes + vcodes.max() + 2, vcodes)
+    c, v = codes[order], vcodes[order]
+    differs = (c[1:] == c[:-1]) & (c[1:] >= 0) & (v[1:] != v[:-1])
+    varying = np.unique(c[1:][differs])
+    if not len(varying):
+        return
+    flagged = first_row & np.isin(codes, varying)
+    shown_rows = np.flatnonzero(flagged)[:CAP]
+    rows = np.flatnonzero(np.isin(codes, codes[shown_rows]))
+    distinct = (pd.DataFrame({"p": codes[rows], "v": [display(x) or "(empty)" for x in raw.iloc[rows]]})
+                .groupby("p", sort=False)["v"].agg(lambda s: " | ".join(dict.fromkeys(s))))
+    shown = pd.Series("", index=raw.index, dtype=object)
+    shown.iloc[shown_rows] = distinct.reindex(codes[shown_rows]).to_numpy()
+    out.cells("error", name, flagged, shown,
+              lambda v: f"a patient-level value differs between rows of the same patient ({v}); "
+                        "it must be the same on every row", label="varies within a patient")
+
+
+def _typed_frame(frame: pd.DataFrame, typed: dict[str, object]) -> pd.DataFrame:
+    columns: dict[str, object] = {}
+    for name in frame.columns:
+        if name not in typed:
+            columns[name] = frame[name]
+            continue
+        kind, values = COLUMNS[name].kind, typed[name]
+        if kind == "string":
+            columns[name] = values
+        elif kind == "float":
+            columns[name] = pd.Series(values, dtype="float64")
+        elif np.isnan(values).any():  # only for a nullable int/bool column, none in contract v1
+            columns[name] = pd.array(np.where(np.isnan(values), None, values),
+                                     dtype="Int64" if kind == "int" else "boolean")
+        else:
+            columns[name] = pd.Series(values.astype(np.int64 if kind == "int" else bool))
+    if "withdrawn" not in columns:
+        columns["withdrawn"] = np.zeros(len(frame), dtype=bool)
+    return pd.DataFrame(columns, index=frame.index)
+
+
+def _check_text(column: str, raw: pd.Series, codes: np.ndarray, uniq: pd.Series, out: Collector, *,
+                severity: str = "error", formulas: bool = False, markup: bool = False) -> None:
+    """Unsafe characters (``severity``), and optionally formula prefixes and markup (warnings)."""
+    checks = [(severity, UNSAFE_CHARACTERS.pattern,
+               "contains control or bidirectional-override characters, which can disguise text")]
+    if formulas:
+        checks.append(("warning", _FORMULA.pattern,
+                       "starts with =, +, - or @, which a spreadsheet would run as a formula; "
+                       "exports will prefix it with a quote"))
+    if markup:
+        checks.append(("warning", _MARKUP.pattern, "looks like HTML or Markdown; it will be shown as plain text"))
+    for sev, pattern, problem in checks:
+        hit = uniq.str.contains(pattern, regex=True).to_numpy(dtype=bool)
+        if hit.any():
+            out.cells(sev, column, expand(hit, codes, False), raw, problem)
