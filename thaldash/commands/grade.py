@@ -23,19 +23,24 @@ CI_NAME = "Clopper–Pearson exact"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    scenarios = ", ".join(scenario_slug(name) for name in SCENARIOS)
     parser.add_argument("path", nargs="?", default=None,
                         help="cohort file (Parquet or CSV); default: the bundled cohort "
                              "(or the file named by THALDASH_DATA)")
     parser.add_argument("--format", choices=("table", "csv", "json"), default="table",
                         help="table (default, with a summary of tier counts and ORR), csv or json")
+    add_rule_arguments(parser)
+    parser.add_argument("--include-withdrawn", action="store_true",
+                        help="grade withdrawn patients too (excluded by default, as in the paper)")
+
+
+def add_rule_arguments(parser: argparse.ArgumentParser) -> None:
+    """``--scenario`` and ``--set``, shared by every command that grades."""
+    scenarios = ", ".join(scenario_slug(name) for name in SCENARIOS)
     parser.add_argument("--scenario", default=scenario_slug(DEFAULT_SCENARIO),
                         help=f"named grading rules: {scenarios} (default: {scenario_slug(DEFAULT_SCENARIO)})")
     parser.add_argument("--set", dest="settings", action="append", default=[], metavar="NAME=VALUE",
                         help="change one rule on top of the scenario, e.g. --set window_months=12; "
                              "repeatable. Rules: " + ", ".join(GradingRules().to_params()))
-    parser.add_argument("--include-withdrawn", action="store_true",
-                        help="grade withdrawn patients too (excluded by default, as in the paper)")
 
 
 def rules_from_args(scenario: str, settings: list[str]) -> GradingRules:
@@ -69,9 +74,8 @@ def summary_lines(graded: pd.DataFrame, rules: GradingRules) -> list[str]:
 
 
 def run(args: argparse.Namespace) -> int:
-    from thaldash.commands.validate import problem_line
+    from thaldash.commands._loading import load_for_command
     from thaldash.grading import grade
-    from thaldash.loading import default_data_path, load_cohort
     from thaldash.validation import escape_unsafe
 
     try:
@@ -79,17 +83,10 @@ def run(args: argparse.Namespace) -> int:
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    path = args.path if args.path is not None else default_data_path()
-    result = load_cohort(path)
-    if not result.ok:
-        problems = result.problems
-        for _, row in problems[problems["severity"] == "error"].iterrows():
-            print(problem_line(row), file=sys.stderr)
-        print(escape_unsafe(f"{result.source_name}: not graded, the file "
-                            + ("could not be read" if result.unreadable else "breaks the data contract")),
-              file=sys.stderr)
-        return 2 if result.unreadable else 1
-    graded = grade(result.cohort, rules, include_withdrawn=args.include_withdrawn)
+    cohort, status = load_for_command(args.path, "graded")
+    if cohort is None:
+        return status
+    graded = grade(cohort, rules, include_withdrawn=args.include_withdrawn)
     shown = graded[[c for c in COLUMNS if c in graded.columns]]
     if args.format == "table":
         text_columns = [c for c in shown.columns if pd.api.types.is_string_dtype(shown[c])]

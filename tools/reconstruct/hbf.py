@@ -31,7 +31,8 @@ def build_hbf(ctx: Context) -> None:
     hbf = ctx.new_grid("hbf_pct")
     prov = ctx.provenance["hbf_pct"]
     cls = ctx.roster["beta_class"].map(CLASS_SCORE).to_numpy()
-    lower = np.full(hbf.shape, 5.0)  # 0.5 %
+    # HbF is never 0 and never the same floor for everyone: a per-patient floor of 0.3–1.5 %.
+    lower = np.repeat(np.round(ctx.rng.uniform(3, 15, ctx.size))[:, None], hbf.shape[1], axis=1)
     upper = _caps(ctx)
     trait = cls + ctx.latent["hbf_level"]
 
@@ -71,7 +72,7 @@ def _caps(ctx: Context) -> np.ndarray:
     treated = r["beta_class"].map(CAP_TREATED).to_numpy(dtype=float).copy()
     has_e = r["genotype"].str.contains("HbE").to_numpy()
     base[has_e], treated[has_e] = CAP_WITH_HBE
-    jitter = ctx.rng.uniform(0, 2.0, len(r))
+    jitter = ctx.rng.uniform(0, 3.0, len(r))
     caps = np.repeat((treated - jitter)[:, None], len(COL), axis=1)
     caps[:, COL[0]] = base - jitter
     return np.round(caps / RES)

@@ -56,25 +56,29 @@ def quantile_values(n: int, mean: float, sd: float, rng: np.random.Generator, *,
 
 def to_units(values: np.ndarray, total: int, resolution: float,
              lo: float = -math.inf, hi: float = math.inf) -> np.ndarray:
-    """Round to the grid and nudge single values by one unit until they sum to ``total``."""
+    """Round to the grid, then spread the gap to ``total`` over the values that have room."""
     scaled = np.asarray(values, dtype=float) / resolution
     units = np.round(scaled).astype(np.int64)
     lo_u = math.ceil(lo / resolution) if math.isfinite(lo) else -(2**62)
     hi_u = math.floor(hi / resolution) if math.isfinite(hi) else 2**62
     units = np.clip(units, lo_u, hi_u)
     gap = int(total - units.sum())
-    residual = scaled - units
-    order = np.argsort(-residual if gap > 0 else residual, kind="stable")
-    i = 0
     while gap != 0:
-        j = order[i % len(units)]
         step = 1 if gap > 0 else -1
-        if lo_u <= units[j] + step <= hi_u:
-            units[j] += step
-            gap -= step
-        i += 1
-        if i > 100 * len(units) + abs(gap) * len(units):
+        room = (hi_u - units) if gap > 0 else (units - lo_u)
+        open_ = np.flatnonzero(room > 0)
+        if not len(open_):
             raise ValueError("cannot reach the target sum inside the bounds")
+        if abs(gap) >= len(open_):  # a share for everyone with room
+            share = np.minimum(abs(gap) // len(open_), room[open_])
+            units[open_] += step * share
+            gap -= step * int(share.sum())
+            continue
+        # The last few units go to the values that rounding moved furthest the other way.
+        residual = (scaled - units)[open_] * step
+        for k in open_[np.argsort(-residual, kind="stable")][:abs(gap)]:
+            units[k] += step
+        gap = int(total - units.sum())
     return units
 
 

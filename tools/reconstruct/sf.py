@@ -67,6 +67,7 @@ def _bounds(ctx: Context) -> tuple[np.ndarray, np.ndarray]:
 def _table_8(ctx, sf, prov, lower, upper) -> np.ndarray:
     """Pin Table 8's values; bound the other visits of those 4 patients to a course that reaches them."""
     fixed = np.zeros(sf.shape, dtype=bool)
+    ctx.table_8_rows = {ctx.index[f"T8-{i}"] for i in range(1, len(TABLE_8) + 1)}
     for i, (_sex, _age, stop, at_stop, at_24, _g) in enumerate(TABLE_8, 1):
         row = ctx.index[f"T8-{i}"]
         for month, value in ((stop, at_stop), (24, at_24)):
@@ -74,12 +75,14 @@ def _table_8(ctx, sf, prov, lower, upper) -> np.ndarray:
             prov[row, COL[month]] = "published"
             fixed[row, COL[month]] = True
         for month in MONTHS:
-            if month < stop:  # still chelated, so above the suspension threshold, but on the way down
-                lower[row, COL[month]] = (1500 if month == 0 else 650) / RES
-                upper[row, COL[month]] = (4500 if month == 0 else 4000) / RES
+            if month < stop:
+                # Still chelated, so at or above the 500 ng/mL suspension threshold at each check,
+                # and on a course that can reach the stop value: at most doubling per 3 months back.
+                lower[row, COL[month]] = (800 if month == 0 else 500) / RES
+                upper[row, COL[month]] = max(700.0, at_stop * 1.6 ** ((stop - month) / 3)) / RES
             elif month > stop:  # off chelation and no longer transfused: stays low
-                lower[row, COL[month]] = 300 / RES
-                upper[row, COL[month]] = max(at_stop, at_24) * 1.1 / RES
+                lower[row, COL[month]] = min(at_stop, at_24) * 0.8 / RES
+                upper[row, COL[month]] = max(at_stop, at_24) * 1.25 / RES
     return fixed
 
 
@@ -95,7 +98,8 @@ def _fill_with_fixed(ctx, sf, idx, month, total, sd, trait, previous, fixed, low
     ss = (len(idx) - 1) * sd**2 - ((pinned_values - mean) ** 2).sum() - len(free) * (free_mean - mean) ** 2
     free_sd = math.sqrt(max(ss, 1.0) / (len(free) - 1))
     if previous is None:
-        scores = trait[free]
+        # Table 8's patients were weaned off chelation within 6–18 months: they start low.
+        scores = np.where(np.isin(free, list(ctx.table_8_rows)), -3.0, trait[free])
     else:  # a Gaussian copula: ferritin ranks persist from visit to visit, but only partly
         rho = PERSISTENCE[(previous, month)]
         prev = np.log(sf[free, COL[previous]])
@@ -206,7 +210,9 @@ def _solve_continuous(ctx, sf, ntdt, fixed, lower, upper) -> None:
         return gaps[~np.isnan(gaps)]
     constraints.append({"type": "ineq", "fun": rises})
     bounds = [(math.log(lower[r, c] * RES), math.log(upper[r, c] * RES)) for r, c in entries]
-    result = minimize(lambda x: float(((x - x0) ** 2).sum()), x0, method="SLSQP", bounds=bounds,
+    # Table 8's courses are pinned at both ends; moving them is what the solve should avoid most.
+    weight = np.where(np.isin(rows, list(ctx.table_8_rows)), 25.0, 1.0)
+    result = minimize(lambda x: float((weight * (x - x0) ** 2).sum()), x0, method="SLSQP", bounds=bounds,
                       constraints=constraints, options={"maxiter": 250, "ftol": 1e-10})
     # Stopping at the iteration limit is fine once every constraint holds: the objective only
     # keeps the courses close to where they started.
@@ -265,21 +271,21 @@ def _rises(grid: np.ndarray, cap: np.ndarray) -> float:
 def _interpolate(ctx, sf, prov, ntdt, lower, upper) -> None:
     """Unpublished visits: log-linear between the constrained neighbours, with visit-to-visit noise."""
     rows = ctx.analysed
-    log = np.log(sf)
 
     def between(m, a, b, noise):
+        log = np.log(sf)
         w = (m - a) / (b - a)
         value = np.exp((1 - w) * log[:, COL[a]] + w * log[:, COL[b]] + ctx.rng.normal(0, noise, len(sf)))
         return np.clip(np.round(value), lower[:, COL[m]], upper[:, COL[m]])
 
+    value = between(6, 0, 12, 0.05)  # NTDT month 6 first: months 1 and 3 lean on it
+    sf[ntdt, COL[6]] = value[ntdt]
+    prov[ntdt, COL[6]] = "assumed"
     for m, a, b in ((1, 0, 6), (3, 0, 6), (18, 12, 24)):
         value = between(m, a, b, 0.05)
         open_rows = rows[np.isnan(sf[rows, COL[m]])]
         sf[open_rows, COL[m]] = value[open_rows]
         prov[open_rows, COL[m]] = "assumed"
-    value = between(6, 0, 12, 0.05)
-    sf[ntdt, COL[6]] = value[ntdt]
-    prov[ntdt, COL[6]] = "assumed"
 
 
 def _withdrawn(ctx: Context, sf: np.ndarray, prov: np.ndarray) -> None:

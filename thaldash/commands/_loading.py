@@ -1,0 +1,27 @@
+"""Shared by the commands that analyse a cohort: load it, or explain why not and pick the exit code."""
+
+from __future__ import annotations
+
+import sys
+
+from thaldash.cohort import Cohort
+
+
+def load_for_command(path: str | None, verb: str) -> tuple[Cohort | None, int]:
+    """``(cohort, 0)``; or ``(None, 1)`` after printing the contract errors; ``(None, 2)`` if unreadable.
+
+    ``path`` None means the default data (``THALDASH_DATA`` or the bundled cohort).
+    """
+    from thaldash.commands.validate import problem_line
+    from thaldash.loading import default_data_path, load_cohort
+    from thaldash.validation import escape_unsafe
+
+    result = load_cohort(path if path is not None else default_data_path())
+    if result.ok:
+        return result.cohort, 0
+    problems = result.problems
+    for _, row in problems[problems["severity"] == "error"].iterrows():
+        print(problem_line(row), file=sys.stderr)
+    reason = "could not be read" if result.unreadable else "breaks the data contract"
+    print(escape_unsafe(f"{result.source_name}: not {verb}, the file {reason}"), file=sys.stderr)
+    return None, 2 if result.unreadable else 1

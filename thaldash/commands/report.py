@@ -1,0 +1,43 @@
+"""``python -m thaldash report [PATH]``: the whole analysis of a cohort, for the minutes of a meeting.
+
+Exit status: 0 written, 1 the file breaks the contract, 2 unreadable file or bad rules.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+HELP = ("The whole analysis of a cohort (tiers with CIs, genotype groups, the Table 4–7/10 comparisons, "
+        "Table 9 paired ferritin changes, the Fig. 3 correlation) as JSON or Markdown, with stable field names.")
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    from thaldash.commands.grade import add_rule_arguments
+
+    parser.add_argument("path", nargs="?", default=None,
+                        help="cohort file (Parquet or CSV); default: the bundled cohort (or THALDASH_DATA)")
+    parser.add_argument("--format", choices=("json", "md"), default="json")
+    add_rule_arguments(parser)
+
+
+def run(args: argparse.Namespace) -> int:
+    from thaldash.commands._loading import load_for_command
+    from thaldash.commands.grade import rules_from_args
+    from thaldash.report import full_report, report_markdown
+
+    try:
+        rules = rules_from_args(args.scenario, args.settings)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    cohort, status = load_for_command(args.path, "reported")
+    if cohort is None:
+        return status
+    report = full_report(cohort, rules)
+    if args.format == "json":
+        print(json.dumps(report, ensure_ascii=False, indent=1, allow_nan=False))
+    else:
+        print(report_markdown(report))
+    return 0
