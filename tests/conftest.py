@@ -29,7 +29,8 @@ def _patient(pid, a1, a2, thal, pre, hb, units, *, withdrawn=False, sex="F", age
             "patient_id": pid, "allele_1": a1, "allele_2": a2, "thal_type": thal, "splenectomy": splenectomy,
             "pre_rbc_units_24m": pre, "month": m, "hb_g_l": hb[k], "rbc_units": units[k],
             "hbf_pct": (hbf or [10.0 + 5 * k for k in range(len(months))])[k],
-            "sf_ng_ml": (sf or [3000.0 - 100 * k for k in range(len(months))])[k],
+            # Each patient loses ferritin at their own pace, so within-patient changes vary.
+            "sf_ng_ml": (sf or [3000.0 - (60 + ord(pid[-1]) % 17 * 9) * k for k in range(len(months))])[k],
             "sex": sex, "age_years": age, "withdrawn": withdrawn,
         })
     return rows

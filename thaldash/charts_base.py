@@ -7,12 +7,12 @@ Vega-Lite accepts ``configure_*`` only on the top-level chart.
 from __future__ import annotations
 
 import math
-from collections.abc import Hashable, Iterable
+from collections.abc import Hashable, Iterable, Sequence
 
 import altair as alt
 import pandas as pd
 
-from thaldash.palette import FONT, typography
+from thaldash.palette import FIXED, FONT, palette_name, scale_for, typography, value_label
 from thaldash.schema import COLUMNS, MEASURE_LABELS, STUDY_MONTHS
 
 HEIGHT = 300
@@ -97,3 +97,42 @@ def title(text: str, subtitle: str | list[str] | None = None) -> alt.TitleParams
     if subtitle:
         return alt.TitleParams(text=text, subtitle=subtitle)
     return alt.TitleParams(text=text)
+
+
+GROUPING_TITLES: dict[str, str] = {
+    "tier": "Response tier", "published_tier": "Published tier", "genotype_group": "Genotype group",
+    "group": "Genotype group", "thal_type": "Thalassaemia type", "splenectomy": "Splenectomy",
+    "genotype": "Genotype", "beta_class": "β-globin class", "sex": "Sex",
+}
+
+
+def grouping_title(grouping: str) -> str:
+    """Legend title of a grouping column."""
+    return GROUPING_TITLES.get(grouping, grouping.replace("_", " ").capitalize())
+
+
+def group_domain(values: pd.Series, grouping: str, domain: Sequence[Hashable] | None = None) -> list:
+    """Legend order: ``domain`` if given, else the fixed palette's order, else sorted values."""
+    if domain is not None:
+        return [value_label(grouping, v) for v in domain]
+    present = list(dict.fromkeys(value_label(grouping, v) for v in values.dropna().unique()))
+    name = palette_name(grouping)
+    if name is None:
+        return sorted(present)
+    known = [v for v in FIXED[name] if v in present]
+    return known + sorted(v for v in present if v not in known)
+
+
+def labelled(frame: pd.DataFrame, grouping: str | None) -> pd.DataFrame:
+    """``frame`` with the grouping column as display text (splenectomy booleans as words)."""
+    if grouping is None or grouping not in frame:
+        return frame
+    return frame.assign(**{grouping: frame[grouping].map(lambda v: value_label(grouping, v)
+                                                        if pd.notna(v) else v)})
+
+
+def colour(grouping: str, domain: list, *, legend: bool = True, title: str | None = None) -> alt.Color:
+    """Colour encoding of ``grouping`` with the house palette (``palette.scale_for``)."""
+    return alt.Color(f"{grouping}:N", scale=scale_for(grouping, domain),
+                     legend=alt.Legend(title=title or grouping_title(grouping)) if legend else None,
+                     sort=domain)

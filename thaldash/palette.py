@@ -33,8 +33,11 @@ REDDISH_PURPLE = "#CC79A7"
 GREY = "#999999"
 LIGHT_GREY = "#DDDDDD"  # background-like: "no visit" cells, never a data series
 
-SINGLE_SERIES = BLUE
-"""Colour of a chart that shows one series only (no grouping)."""
+NEUTRAL = "#4D4D4D"
+"""Colour of a chart that shows one series only (no grouping) and of histogram bars: a dark
+grey, so that no single series borrows the meaning of a tier or a group colour."""
+
+SINGLE_SERIES = NEUTRAL
 
 INDIVIDUAL_LINE = "#B0B0B0"
 """Thin per-patient lines behind a mean: grey so that the means stay in front."""

@@ -158,16 +158,20 @@ class Definition:
 
 DEFINITIONS: tuple[Definition, ...] = (
     Definition("Transfusion-independence month",
-               "The smallest visit month m ≥ 1 after which `rbc_units` is 0 at every later visit."),
+               "The smallest visit month m ≥ 1 after which `rbc_units` is 0 at every later visit. It needs at "
+               "least one later visit; a missing later value makes it not evaluable, never 0. A patient never "
+               "transfused after baseline has month 1."),
     Definition("Transfusion reduction over a window of W months (default 6)",
                "100 × (1 − Σ rbc_units at visits 0 < month ≤ W ÷ (pre_rbc_units_24m × W / 24))."),
     Definition("Hb rise", "hb_g_l at month W minus hb_g_l at month 0."),
     Definition("Default tiers",
                "No transfusion in the last 3 months of the window → MaR (so NTDT are MaR); still-transfused "
-               "patients by reduction: ≥ 50% MiR, 25–50% SLR, < 25% NR."),
+               "patients by reduction: ≥ 50% MiR, 25–50% SLR, < 25% NR. The transfusion-free span is checked "
+               "on whole visit intervals (with the 6-month window: the month-6 visit, which covers months 3–6). "
+               "A patient whose deciding value is missing is \"not evaluable\", never NR."),
     Definition("Genotype group",
-               "A genotype combination is in the \"MaR group\" when every analysed patient with it is MaR; "
-               "otherwise in the \"SLR/NR group\"."),
+               "A genotype combination is in the \"MaR group\" when every evaluable analysed patient with it is "
+               "MaR; otherwise in the \"SLR/NR group\"."),
 )
 
 
@@ -203,7 +207,10 @@ def data_dictionary_markdown() -> str:
         "the accepted sets; control or bidirectional-override characters in labels.",
         "",
         "Warnings (the file loads): unknown β-globin variants; values outside the plausible range; visit months "
-        "off the study schedule; spreadsheet-formula prefixes in labels.",
+        "off the study schedule; no month-0 visit; transfusion recorded at month 0; NTDT with pre-enrolment "
+        "transfusions; spellings normalised (e.g. `βCD41-42` → `CD41-42`, `male` → `M`) and spaces trimmed; "
+        "spreadsheet-formula prefixes, HTML or Markdown in labels (always shown as plain text); unsafe "
+        "characters in extra columns.",
         "",
     ]
     return "\n".join(lines)

@@ -1,0 +1,97 @@
+"""``python -m thaldash report``: stable fields, the dashboard's numbers, valid JSON."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import pytest
+
+from thaldash.analysis import compare_measure
+from thaldash.cli import main
+from thaldash.report import SECTION_FIELDS, full_report, report_markdown
+from thaldash.stats import STUDENT_T
+
+
+@pytest.fixture(scope="module")
+def report(bundled):
+    return full_report(bundled, today=dt.date(2026, 1, 1))
+
+
+def test_sections_have_exactly_the_documented_fields(report):
+    for section, fields in SECTION_FIELDS.items():
+        assert report[section], section
+        for record in report[section]:
+            assert tuple(record) == fields, section
+
+
+def test_report_is_strict_json(report):
+    json.dumps(report, allow_nan=False)  # NaN would be invalid JSON: must already be null
+
+
+def test_report_numbers_are_the_dashboards(bundled, report):
+    direct = compare_measure(bundled, measure="sf_ng_ml", subset="TDT", months=(24,))
+    expected = direct[direct["test"] == STUDENT_T].iloc[0]
+    row = next(r for r in report["comparisons"] if r["subset"] == "TDT" and r["measure"] == "sf_ng_ml"
+               and r["month"] == 24 and r["test"] == STUDENT_T)
+    assert row["p"] == expected["p"] and row["diff"] == expected["diff"]
+    # Table 10, SF 24 M as printed: P 0.013.
+    assert f"{row['p']:.3f}" == "0.013"
+
+
+def test_tiers_reproduce_the_paper(report):
+    tiers = {r["tier"]: r for r in report["tiers"]}
+    # Results: MaR 35/48 (72.9%), ORR 44/48 (91.7%), NR 4.
+    assert (tiers["MaR"]["n"], tiers["ORR"]["n"], tiers["NR"]["n"], tiers["ORR"]["total"]) == (35, 44, 4, 48)
+
+
+def test_not_computed_cells_are_null_with_a_reason(tiny):
+    report = full_report(tiny)
+    uncomputed = [r for r in report["comparisons"] if not r["computed"]]
+    assert uncomputed
+    assert all(r["p"] is None and r["reason"].startswith("not computed") for r in uncomputed)
+
+
+def test_markdown_has_every_section(report):
+    text = report_markdown(report)
+    for section in SECTION_FIELDS:
+        assert f"## {section.replace('_', ' ').capitalize()}" in text
+
+
+@pytest.mark.parametrize("fmt", ["json", "md"])
+def test_cli_report(capsys, fmt):
+    assert main(["report", "--format", fmt]) == 0
+    out = capsys.readouterr().out
+    if fmt == "json":
+        assert json.loads(out)["population"]["analysed"] == 48
+    else:
+        assert out.startswith("# thaldash report")
+
+
+def test_cli_report_bad_rule_is_one_line(capsys):
+    assert main(["report", "--set", "window_months=7"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and "window_months" in err and "Traceback" not in err
+
+
+def test_cli_reproduce_on_bundled_cohort(capsys):
+    assert main(["reproduce", "--format", "json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert {r["status"] for r in rows} <= {"match", "documented contradiction"}
+
+
+def test_cli_reproduce_on_another_cohort_reports_misses(tmp_path, capsys):
+    from conftest import tiny_frame
+
+    path = tmp_path / "tiny.parquet"
+    tiny_frame().to_parquet(path)
+    assert main(["reproduce", str(path), "--misses-only"]) == 3
+    out = capsys.readouterr().out
+    assert "miss" in out and "published numbers reproduced" in out
+
+
+def test_cli_reproduce_unreadable_file(tmp_path, capsys):
+    path = tmp_path / "broken.parquet"
+    path.write_bytes(b"PAR1 not really")
+    assert main(["reproduce", str(path)]) == 2
+    assert "Traceback" not in capsys.readouterr().err
