@@ -1,0 +1,101 @@
+"""What the app computes once and reuses: loaded cohorts, filtered cohorts, gradings.
+
+Everything here is keyed on content, never on Streamlit's default hashing of DataFrames (which
+samples rows): a file by its SHA-256, a ``Cohort`` by its ``sha256`` (a filtered cohort's carries
+the filter's tag), a ``GradingRules`` or ``CohortFilter`` by its URL parameters. Results live in
+``st.cache_resource``: the same immutable object is handed to every rerun and every session,
+so nothing is pickled per rerun. Callers must not mutate what they get (the house rule anyway).
+
+Other pages cache their own analyses with ``cache_on_cohort``::
+
+    @cache_on_cohort
+    def trajectories(cohort: Cohort, rules: GradingRules, measure: str) -> pd.DataFrame: ...
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import pandas as pd
+import streamlit as st
+
+from thaldash.cohort import Cohort
+from thaldash.filters import CohortFilter, FilterOptions, options
+from thaldash.grading import grade
+from thaldash.loading import LoadResult, load_cohort
+from thaldash.scenarios import GradingRules
+
+
+def _cohort_key(cohort: Cohort) -> str:
+    return cohort.sha256
+
+
+def _params_key(settings: GradingRules | CohortFilter) -> str:
+    return type(settings).__name__ + repr(sorted(settings.to_params().items()))
+
+
+HASH_FUNCS: dict[type, Callable[[Any], Any]] = {
+    Cohort: _cohort_key,
+    GradingRules: _params_key,
+    CohortFilter: _params_key,
+}
+"""How cached functions hash the project's own types (pass to ``st.cache_*(hash_funcs=...)``)."""
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def cache_on_cohort(func: F | None = None, *, max_entries: int = 32) -> F:
+    """``st.cache_resource`` that hashes ``Cohort``/``GradingRules``/``CohortFilter`` by content.
+
+    Use it for analyses of a cohort whose result is small and never mutated by the caller.
+    """
+    decorator = st.cache_resource(hash_funcs=HASH_FUNCS, max_entries=max_entries, show_spinner=False)
+    return decorator(func) if func is not None else decorator  # type: ignore[return-value]
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def file_sha256(path: str, mtime_ns: int, size: int) -> str:
+    """SHA-256 of a file, recomputed only when its modification time or size changes."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def path_sha256(path: Path) -> str:
+    """``file_sha256`` of ``path``, or "" when it cannot be read (``load_cohort`` then says why)."""
+    try:
+        info = path.stat()
+        return file_sha256(str(path), info.st_mtime_ns, info.st_size)
+    except OSError:
+        return ""
+
+
+# Up to 4 sources (the configured file plus a few uploads) are kept; an upload reaches this cache
+# only under the hash of its own bytes, so another session cannot obtain it without the file.
+@st.cache_resource(max_entries=4, show_spinner="Loading and checking the data…")
+def load(sha256: str, name: str, _source: str | Path | bytes) -> LoadResult:
+    """``load_cohort`` once per content hash (``_source`` is not hashed: the hash stands for it)."""
+    return load_cohort(_source, name=name)
+
+
+@cache_on_cohort(max_entries=16)
+def filter_options(cohort: Cohort) -> FilterOptions:
+    """The choices of each sidebar filter for ``cohort``."""
+    return options(cohort)
+
+
+@cache_on_cohort(max_entries=8)
+def filtered(cohort: Cohort, flt: CohortFilter) -> Cohort:
+    """``flt.apply(cohort)``, once per cohort and filter."""
+    return flt.apply(cohort)
+
+
+@cache_on_cohort(max_entries=16)
+def graded(cohort: Cohort, rules: GradingRules) -> pd.DataFrame:
+    """``thaldash.grading.grade(cohort, rules)`` (analysed patients), once per cohort and rules."""
+    return grade(cohort, rules)
