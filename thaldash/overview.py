@@ -15,7 +15,7 @@ import pandas as pd
 from thaldash.cohort import Cohort
 from thaldash.grading_summary import MAR_GROUP, OTHER_GROUP, genotype_groups
 from thaldash.grading import TIER_ORDER
-from thaldash.schema import THAL_TYPES
+from thaldash.schema import COLUMNS, PROVENANCE_VALUES, THAL_TYPES
 
 Population = Literal["enrolled", "analysed"]
 NOT_RECORDED = "not recorded"
@@ -215,3 +215,34 @@ def table_1(cohort: Cohort, graded: pd.DataFrame) -> pd.DataFrame:
                            **{c: int(table[c].sum()) for c in numbers}}])
     out = pd.concat([table[list(TABLE_1_COLUMNS)], total[list(TABLE_1_COLUMNS)]], ignore_index=True)
     return out.astype({c: "int64" for c in numbers} | {c: "str" for c in TABLE_1_COLUMNS if c not in numbers})
+
+
+def provenance_summary(cohort: Cohort) -> pd.DataFrame:
+    """Where the values come from, per measure that has a ``<measure>_provenance`` column.
+
+    Returns
+    -------
+    One row per measure (empty frame with these columns when there is no provenance column):
+
+    - ``measure``: the column the provenance describes (e.g. ``hb_g_l``, ``sex``)
+    - ``counted``: "visits" for visit measures (one value per visit row), "patients" for
+      patient-level ones (one value per patient)
+    - ``published``, ``derived``, ``assumed``, ``not_recorded``: counts
+    - ``total``: visit rows or patients counted
+    """
+    columns = [c for c in cohort.visits.columns if str(c).endswith("_provenance")]
+    keys = ["published", "derived", "assumed", "not_recorded"]
+    if not columns:
+        return pd.DataFrame({"measure": pd.Series(dtype="str"), "counted": pd.Series(dtype="str"),
+                             **{k: pd.Series(dtype="int64") for k in [*keys, "total"]}})
+    first_rows = cohort.visits.drop_duplicates("patient_id")
+    rows = []
+    for column in columns:
+        measure = str(column).removesuffix("_provenance")
+        per_patient = measure in COLUMNS and COLUMNS[measure].level == "patient"
+        values = (first_rows if per_patient else cohort.visits)[column]
+        tally = values.value_counts()
+        rows.append({"measure": measure, "counted": "patients" if per_patient else "visits",
+                     **{k: int(tally.get(k, 0)) for k in PROVENANCE_VALUES},
+                     "not_recorded": int(values.isna().sum()), "total": len(values)})
+    return pd.DataFrame(rows)[["measure", "counted", *keys, "total"]]

@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-import pandas as pd
 import streamlit as st
 
 from thaldash.loading import DATA_ENV, LoadResult, bundled_cohort_path
@@ -153,14 +152,3 @@ def _drop_upload() -> None:
     # A new uploader key empties the widget, which would otherwise hand the same file back.
     st.session_state[_UPLOADER_NONCE] = st.session_state.get(_UPLOADER_NONCE, 0) + 1
 
-
-def provenance_counts(frame: pd.DataFrame) -> pd.DataFrame:
-    """Rows per measure and provenance (published/derived/assumed) where ``*_provenance`` columns exist."""
-    columns = [c for c in frame.columns if str(c).endswith("_provenance")]
-    if not columns:
-        return pd.DataFrame({"measure": pd.Series(dtype="str")})
-    long = frame[columns].melt(var_name="measure", value_name="provenance")
-    long = long.assign(measure=long["measure"].str.removesuffix("_provenance"),
-                       provenance=long["provenance"].fillna("not recorded").astype("str"))
-    table = pd.crosstab(long["measure"], long["provenance"]).reindex(columns=sorted(set(long["provenance"])))
-    return table.reset_index().rename_axis(columns=None)

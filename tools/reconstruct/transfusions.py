@@ -40,6 +40,7 @@ def build_transfusions(ctx: Context) -> None:
         visits = [m for m in MONTHS if m <= last]
         units[row, [COL[m] for m in visits]] = 0.0
         prov[row, [COL[m] for m in visits]] = "published" if not tdt[row] else "assumed"
+        prov[row, COL[0]] = "derived" if tdt[row] else "published"  # the contract: 0 at month 0
         if not tdt[row]:
             continue
         monthly = pre[row] / 24

@@ -1,0 +1,136 @@
+"""The view's state: held in ``st.session_state``, mirrored to the URL, seeded into widgets.
+
+Why not widget state alone: Streamlit (1.67) gives each widget an id that includes the page's
+script, and drops the state of widgets not drawn in a run, so a filter set on one page would be
+lost on the next; and a sidebar page switch clears the URL's query string. So:
+
+- The canonical state is text, like a query string: ``st.session_state[VIEW_KEY]`` (filters,
+  grading, presentation) and ``st.session_state[PAGE_KEY + page]`` (one page's own params).
+  These keys belong to no widget, so Streamlit never drops them.
+- In a new session (a link opened in a new browser, a reload) the canonical state is read from
+  the URL once; afterwards the session's state wins and is written back to the URL on every run,
+  so the address bar always reproduces the view.
+- Widgets have their own keys (``thaldash.w.*``); before a widget is drawn its key is seeded from
+  the canonical state when absent, or cleaned when it holds a value the options no longer have.
+  Widgets are never given a default as well (Streamlit warns when both are set).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+import streamlit as st
+
+VIEW_KEY = "thaldash.view"
+PAGE_KEY = "thaldash.page."
+WIDGET_PREFIX = "thaldash.w."
+
+
+def query_params() -> dict[str, str]:
+    """The URL's query parameters (the last value of a repeated one)."""
+    return {k: st.query_params.get(k, "") for k in st.query_params.keys()}
+
+
+def view_params() -> dict[str, str]:
+    """The global view state (filters, grading, presentation) as text."""
+    if VIEW_KEY not in st.session_state:
+        st.session_state[VIEW_KEY] = query_params()  # a new session: the link decides
+    return dict(st.session_state[VIEW_KEY])
+
+
+def set_view_params(params: Mapping[str, str]) -> None:
+    st.session_state[VIEW_KEY] = dict(params)
+
+
+def page_params(page: str, names: Sequence[str] = ()) -> dict[str, str]:
+    """One page's own state; on the page's first run in a session, taken from the URL."""
+    key = PAGE_KEY + page
+    if key not in st.session_state:
+        st.session_state[key] = {}
+    stored = st.session_state[key]
+    url = query_params()
+    for name in names:
+        if name not in stored and name in url:
+            stored[name] = url[name]
+    return dict(stored)
+
+
+def set_page_param(page: str, name: str, text: str | None) -> None:
+    """Store (or with None, forget) one page param."""
+    stored = st.session_state.setdefault(PAGE_KEY + page, {})
+    if text is None:
+        stored.pop(name, None)
+    else:
+        stored[name] = text
+
+
+def mirror_to_url(params: Mapping[str, str]) -> None:
+    """Make the URL's query string exactly ``params`` (no message when it already is)."""
+    wanted = {k: str(v) for k, v in params.items()}
+    if query_params() != wanted:
+        st.query_params.from_dict(wanted)
+
+
+def seed(key: str, canonical: Any, clean: Callable[[Any], Any] | None = None) -> None:
+    """Prepare widget ``key`` before it is drawn.
+
+    Absent (first draw, or dropped by Streamlit on a page switch): set to ``canonical``.
+    Present (the user's latest choice): kept, but passed through ``clean`` so that a value the
+    widget's options no longer contain (after the data changed) cannot make the widget fail.
+    """
+    if key not in st.session_state:
+        st.session_state[key] = canonical
+    elif clean is not None:
+        current = st.session_state[key]
+        cleaned = clean(current)
+        if cleaned != current:
+            st.session_state[key] = cleaned
+
+
+def widget_key(name: str, page: str | None = None) -> str:
+    """Session key of a frame widget (global) or of a page's own widget."""
+    return WIDGET_PREFIX + (f"{page}." if page else "") + name
+
+
+def reset_widgets(names: Sequence[str]) -> None:
+    """Forget global widgets' values (they are seeded again from the canonical state)."""
+    for name in names:
+        st.session_state.pop(widget_key(name), None)
+
+
+# Text forms of page params ------------------------------------------------------------------
+
+def encode(value: Any) -> str:
+    """A page param's value as URL text."""
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if isinstance(value, float):
+        return f"{value:g}" if value.is_integer() else repr(value)
+    if isinstance(value, (tuple, list)):
+        return ",".join(str(v) for v in value)
+    return str(value)
+
+
+def decode(text: str, default: Any) -> Any:
+    """URL text back to the type of ``default``; raises ValueError when it does not parse."""
+    if isinstance(default, bool):
+        lowered = text.strip().lower()
+        if lowered in ("1", "true", "yes", "on"):
+            return True
+        if lowered in ("0", "false", "no", "off"):
+            return False
+        raise ValueError(text)
+    if isinstance(default, int):
+        number = float(text)
+        if not number.is_integer():
+            raise ValueError(text)
+        return int(number)
+    if isinstance(default, float):
+        number = float(text)
+        if number != number or number in (float("inf"), float("-inf")):
+            raise ValueError(text)
+        return number
+    if isinstance(default, tuple):
+        return tuple(v for v in text.split(",") if v)
+    return text

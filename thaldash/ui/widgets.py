@@ -1,0 +1,90 @@
+"""Small shared renderers: a statistic with its n, "not computed" notes, tables with a CSV download.
+
+Text that comes from data (file names, genotype labels, withdrawal reasons) is shown either in a
+table (``st.dataframe``, never interpreted) or through ``plain`` when it must sit in Markdown, so
+that a label such as ``[click](https://…)`` or ``![x](…)`` cannot become a link or an image.
+"""
+
+from __future__ import annotations
+
+import importlib
+import re
+from types import ModuleType
+
+import pandas as pd
+import streamlit as st
+
+from thaldash.formatting import safe_for_spreadsheet
+
+# Every ASCII punctuation character that Markdown, Streamlit's directives (":red[…]",
+# ":material/…:") or KaTeX ("$…$") can give a meaning to; CommonMark lets a backslash escape each.
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:=^&\"'])")
+
+
+def plain(text: object) -> str:
+    """``text`` escaped so that Markdown shows it literally, on one line."""
+    one_line = " ".join(str(text).split())
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", one_line)
+
+
+def stat(label: str, value: str, *, n: int | None, detail: str = "", help: str | None = None) -> None:
+    """A headline number with its n underneath.
+
+    Parameters
+    ----------
+    label
+        What the number is ("ORR", "Major response").
+    value
+        The number, already formatted by the page (e.g. "91.7 %").
+    n
+        The denominator or sample size; always shown ("n = 48").
+    detail
+        Extra text after the n (e.g. the confidence interval and its method).
+    """
+    st.metric(plain(label), value, help=help)
+    st.caption(" · ".join(t for t in (f"n = {n}" if n is not None else "", detail) if t))
+
+
+def not_computed(what: str, reason: str) -> None:
+    """A statistic that cannot be computed, with the reason, instead of a number."""
+    st.caption(f"**{plain(what)}**: not computed — {plain(reason)}")
+
+
+def _export_module() -> ModuleType | None:
+    """``thaldash.export`` when it is installed (written separately; optional here)."""
+    try:
+        return importlib.import_module("thaldash.export")
+    except ImportError:
+        return None
+
+
+def csv_bytes(frame: pd.DataFrame, footer: str) -> bytes:
+    """``frame`` as CSV with the provenance footer.
+
+    Integration point: ``thaldash.export.csv_bytes(frame, footer)`` when that module provides
+    it, so that every CSV of the app carries the same footer; otherwise formulas are neutralised
+    here and the footer is written as trailing ``#`` comment lines.
+    """
+    export = _export_module()
+    if export is not None and hasattr(export, "csv_bytes"):
+        return export.csv_bytes(frame, footer)
+    body = safe_for_spreadsheet(frame).to_csv(index=False)
+    notes = "".join(f"# {line}\n" for line in footer.splitlines())
+    return (body + notes).encode("utf-8")
+
+
+def table(frame: pd.DataFrame, *, name: str, footer: str, presentation: bool = False,
+          column_config: dict | None = None, height: int | str = "auto") -> None:
+    """A read-only table, plus a CSV download (with the provenance footer) outside presentation mode.
+
+    Parameters
+    ----------
+    name
+        File name stem of the download (``<name>.csv``).
+    footer
+        ``Frame.footer``: data file, filter, grading scenario, date.
+    """
+    st.dataframe(frame, hide_index=True, width="stretch", column_config=column_config, height=height)
+    if not presentation:
+        st.download_button("Download CSV", csv_bytes(frame, footer), file_name=f"{name}.csv",
+                           mime="text/csv", key=f"thaldash.csv.{name}", on_click="ignore")
