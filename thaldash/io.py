@@ -22,7 +22,7 @@ import pyarrow.parquet as pq
 
 from thaldash.schema import CONTRACT
 
-MAX_ROWS = 5_000_000
+MAX_ROWS = 8_000_000  # 1,000,000 patients × 7 visits fit; a 10-million-row file is refused from its footer
 MAX_CSV_BYTES = 500 * 1024 * 1024
 # A Parquet file is compressed, so its size says little; this only stops absurd inputs
 # from being read into memory before the row count in the footer can be checked.

@@ -22,6 +22,8 @@ from typing import Any
 
 import streamlit as st
 
+from thaldash.scenarios import DEFAULT_SCENARIO, FIELDS_BY_NAME, SCENARIOS, GradingRules, find_scenario, scenario_slug
+
 VIEW_KEY = "thaldash.view"
 PAGE_KEY = "thaldash.page."
 WIDGET_PREFIX = "thaldash.w."
@@ -97,6 +99,72 @@ def reset_widgets(names: Sequence[str]) -> None:
     """Forget global widgets' values (they are seeded again from the canonical state)."""
     for name in names:
         st.session_state.pop(widget_key(name), None)
+
+
+# Grading rules in the URL -------------------------------------------------------------------
+
+def rules_from_params(params: dict[str, str]) -> tuple[str, GradingRules, list[str]]:
+    """(scenario name, rules, warnings) from URL params: a scenario slug plus changed thresholds."""
+    warnings: list[str] = []
+    name, base = DEFAULT_SCENARIO, SCENARIOS[DEFAULT_SCENARIO]
+    if params.get("scenario"):
+        try:
+            name, base = find_scenario(params["scenario"])
+        except ValueError as exc:
+            warnings.append(f"{exc} Using {DEFAULT_SCENARIO}.")
+    changes = {k: v for k, v in params.items() if k in FIELDS_BY_NAME}
+    if not changes:
+        return name, base, warnings
+    try:
+        return name, GradingRules.from_params(base.to_params() | changes), warnings
+    except ValueError as exc:
+        warnings.append(f"{exc} The thresholds of {name} are used instead.")
+        return name, base, warnings
+
+
+def rules_to_params(name: str, rules: GradingRules) -> dict[str, str]:
+    """The scenario's slug (unless the default) and every threshold that differs from it."""
+    out = {} if name == DEFAULT_SCENARIO else {"scenario": scenario_slug(name)}
+    base = SCENARIOS[name].to_params()
+    return out | {k: v for k, v in rules.to_params().items() if base[k] != v}
+
+
+# Page params --------------------------------------------------------------------------------
+
+def page_param(page: str, name: str, default: Any, choices: Sequence[Any] | None = None, *,
+               minimum: float | None = None, maximum: float | None = None) -> Any:
+    """``Frame.param``: the value of one page setting for this run; seeds its widget and the URL."""
+    allowed = None if choices is None else list(choices)
+
+    def valid(value: Any) -> Any:
+        items = value if isinstance(default, tuple) else (value,)
+        if allowed is not None and not all(v in allowed for v in items):
+            return default
+        numeric = isinstance(value, (int, float)) and not isinstance(value, bool)
+        if numeric and ((minimum is not None and value < minimum) or (maximum is not None and value > maximum)):
+            return default
+        return value
+
+    widget = widget_key(name, page)
+    if widget in st.session_state:  # the user's latest choice, from the widget itself
+        raw = st.session_state[widget]
+        value = valid(tuple(raw) if isinstance(default, tuple) else raw)
+    else:
+        text = page_params(page, [name]).get(name)
+        try:
+            value = default if text is None else valid(decode(text, default))
+        except ValueError:
+            value = default
+    st.session_state[widget] = list(value) if isinstance(default, tuple) else value
+    text = None if value == default else encode(value)
+    set_page_param(page, name, text)
+    url = query_params()
+    if text is None:
+        url.pop(name, None)
+    else:
+        url[name] = text
+    mirror_to_url(url)
+    return value
 
 
 # Text forms of page params ------------------------------------------------------------------

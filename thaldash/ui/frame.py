@@ -1,0 +1,187 @@
+"""The one call every page makes first: ``frame = page_frame("Response")``.
+
+It sets the page up (config, presentation style), loads and checks the data, draws the shared
+sidebar (patient filters, grading scenario, presentation mode), keeps the view in the URL, and
+hands the page a frozen ``Frame``. See ``thaldash.ui.state`` for how state survives page
+switches and shared links.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import date
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from thaldash.cohort import Cohort
+from thaldash.filters import PARAM_NAMES, CohortFilter
+from thaldash.scenarios import FIELDS_BY_NAME, SCENARIOS, GradingRules
+from thaldash.ui import caching, state
+from thaldash.ui.data_source import Source, load_current, problems_table, result_summary, upload_panel
+from thaldash.ui.widgets import plain, table
+
+PRESENT = "present"
+GLOBAL_PARAMS: frozenset[str] = frozenset({*PARAM_NAMES, "scenario", *FIELDS_BY_NAME, PRESENT})
+# Larger type for a projector. Static text: no data value ever goes into this HTML.
+_PRESENTATION_CSS = """<style>
+html { font-size: 20px; }
+h1 { font-size: 2.6rem !important; }
+[data-testid="stMetricValue"] { font-size: 3.2rem !important; }
+[data-testid="stCaptionContainer"] { font-size: 1rem !important; }
+</style>"""
+
+
+@dataclass(frozen=True, eq=False)
+class Frame:
+    """What a page gets from ``page_frame``.
+
+    Attributes
+    ----------
+    page
+        The page's slug (from its title), the namespace of its own URL params.
+    cohort
+        The full validated cohort (all patients, withdrawn included).
+    filtered
+        The cohort after the sidebar filter (withdrawn left out unless the filter includes them).
+    filter
+        The sidebar filter.
+    rules
+        The grading rules of the selected scenario (with any thresholds carried in the URL).
+    scenario
+        The scenario's name, with " (modified)" when thresholds differ from it.
+    source
+        ``name``, ``sha256`` and ``kind`` ("upload", "--data", "env", "bundled") of the data.
+    presentation
+        Presentation mode: larger type, fewer controls (pages may skip secondary widgets).
+    footer
+        One line for exports: data file and short hash, patients, grading, date.
+    """
+
+    page: str
+    cohort: Cohort
+    filtered: Cohort
+    filter: CohortFilter
+    rules: GradingRules
+    scenario: str
+    source: Source
+    presentation: bool
+    footer: str
+
+    @property
+    def enrolled(self) -> Cohort:
+        """The filtered cohort with withdrawn patients kept (study flow, demographics)."""
+        return caching.filtered(self.cohort, replace(self.filter, include_withdrawn=True))
+
+    @property
+    def graded(self) -> pd.DataFrame:
+        """``grade(filtered, rules)`` for the analysed patients of the filtered cohort (cached)."""
+        return caching.graded(self.filtered, self.rules)
+
+    def key(self, name: str) -> str:
+        """The widget key a page gives to the widget of its param ``name``."""
+        return state.widget_key(name, self.page)
+
+    def param(self, name: str, default: Any, choices: Sequence[Any] | None = None, *,
+              minimum: float | None = None, maximum: float | None = None) -> Any:
+        """A page setting kept in the URL; returns its value for this run and seeds its widget.
+
+        Usage::
+
+            measure = frame.param("measure", "hb_g_l", MEASURES)
+            st.selectbox("Measure", MEASURES, key=frame.key("measure"))
+
+        ``default``'s type decides the value's type: str, bool, int, float, or tuple of str (for a
+        multiselect). A value outside ``choices`` (each element, for a tuple) or outside
+        [``minimum``, ``maximum``] falls back to ``default``. Draw the widget without a
+        default/index/value of its own: it takes the value from its key.
+        """
+        if name in GLOBAL_PARAMS:
+            raise ValueError(f"Page param {name!r} would clash with the shared URL state; rename it.")
+        return state.page_param(self.page, name, default, choices, minimum=minimum, maximum=maximum)
+
+    def table(self, frame: pd.DataFrame, name: str, **kwargs: Any) -> None:
+        """``widgets.table`` with this view's footer and presentation mode."""
+        table(frame, name=name, footer=self.footer, presentation=self.presentation, **kwargs)
+
+
+def page_slug(title: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-") or "home"
+
+
+def _presentation(params: dict[str, str]) -> bool:
+    widget = state.widget_key(PRESENT)
+    if widget in st.session_state:
+        return bool(st.session_state[widget])
+    return params.get(PRESENT, "") in ("1", "true", "yes")
+
+
+def _invalid_source(source: Source, result: Any) -> None:
+    st.title("The data cannot be shown")
+    st.error(f"{plain(source.name)} ({plain(source.kind)}) cannot be used: {result_summary(result)}. "
+             "Correct the file, or upload a valid one for this browser session below. Every problem found:")
+    problems_table(result)
+    upload_panel(key="invalid")
+    st.stop()
+
+
+def page_frame(title: str, icon: str | None = None, *, require_patients: bool = True) -> Frame:
+    """Set up the page and return its ``Frame``; call it first, once, on every page.
+
+    Draws the page title. Stops the page (``st.stop``) with a message, never an exception, when
+    the data cannot be used or, with ``require_patients``, when the filter leaves no patients.
+
+    Parameters
+    ----------
+    title
+        Page title (browser tab and heading); its slug namespaces the page's own URL params.
+    icon
+        Emoji or ``:material/…:`` icon for the browser tab.
+    require_patients
+        False for pages that work without patients (the Data page).
+    """
+    params = state.view_params()
+    presentation = _presentation(params)
+    st.set_page_config(page_title=f"{title} · thaldash", page_icon=icon, layout="wide",
+                       initial_sidebar_state="collapsed" if presentation else "expanded")
+    if presentation:
+        st.markdown(_PRESENTATION_CSS, unsafe_allow_html=True)  # static CSS only
+    source, result = load_current()
+    if not result.ok:
+        _invalid_source(source, result)
+    cohort = result.cohort
+    options = caching.filter_options(cohort)
+    flt, warnings = CohortFilter.from_params(params, options)
+    name, rules, rule_warnings = state.rules_from_params(params)
+
+    flt = _filter_panel(flt, options, cohort, presentation=presentation)
+    filtered = caching.filtered(cohort, flt)
+    name, rules = _grading_panel(name, rules)
+    state.seed(state.widget_key(PRESENT), presentation)
+    presentation = st.sidebar.toggle("Presentation mode", key=state.widget_key(PRESENT),
+                                     help="Larger type and fewer controls, for a meeting-room screen.")
+    st.sidebar.caption(f"Data: {plain(source.describe())}")
+
+    view = flt.to_params() | state.rules_to_params(name, rules) | ({PRESENT: "1"} if presentation else {})
+    state.set_view_params(view)
+    slug = page_slug(title)
+    state.mirror_to_url(view | state.page_params(slug))
+
+    scenario = name if rules == SCENARIOS[name] else f"{name} (modified)"
+    n = len(filtered.patients)
+    footer = (f"Data: {source.name} (sha256 {source.short_sha}) · Patients: {flt.describe()} (n = {n}) · "
+              f"Grading: {scenario} · {date.today().isoformat()}")
+    st.title(title)
+    for warning in warnings + rule_warnings:
+        st.warning(f"From the link: {plain(warning)}")
+    if require_patients and n == 0:
+        st.info("No patient matches the filters in the sidebar. Widen or reset them to see this page.")
+        st.stop()
+    return Frame(page=slug, cohort=cohort, filtered=filtered, filter=flt, rules=rules, scenario=scenario,
+                 source=source, presentation=presentation, footer=footer)
+
+
+__all__ = ["Frame", "page_frame"]
