@@ -45,6 +45,8 @@ def tier_bars(summary: pd.DataFrame, *, presentation: bool = False) -> alt.Layer
     if len(ne) and int(ne.iloc[0]["n"]) > 0:
         parts.append(f"{int(ne.iloc[0]['n'])} not evaluable (not in the percentages)")
     method = next((m for m in bars["ci_method"] if m), "")
+    totals = bars["total"].dropna()
+    total = int(totals.iloc[0]) if len(totals) else 0
     subtitle = [" · ".join(parts)] if parts else []
     subtitle.append(f"Bars: % of evaluable patients; whiskers: {method or 'exact 95%'} CI")
     x = alt.X("tier:N", sort=list(TIERS), title="Response tier", axis=alt.Axis(labelAngle=0))
@@ -61,7 +63,7 @@ def tier_bars(summary: pd.DataFrame, *, presentation: bool = False) -> alt.Layer
         base.mark_bar(size=48).encode(y=y, color=colour("tier", list(TIERS), legend=False)),
         base.mark_rule(strokeWidth=1.5, color="#333333").encode(y="ci_low:Q", y2="ci_high:Q"),
         base.mark_text(dy=-8, baseline="bottom").encode(y="ci_high:Q", text="label:N"),
-    ).properties(width="container", height=HEIGHT, title=title("Response tiers", subtitle))
+    ).properties(width="container", height=HEIGHT, title=title(f"Response tiers of {total} evaluable patients" if total else "Response tiers", subtitle))
     return finish(chart, presentation=presentation)
 
 
@@ -277,10 +279,11 @@ def paired_change_chart(paired: pd.DataFrame, *, measure: str, test: str = PAIRE
                alt.Tooltip("ci_high:Q", format=".1f", title="95% CI high"),
                alt.Tooltip("p:Q", format=".4g", title="p"), alt.Tooltip("test:N", title="Test")]
     base = alt.Chart(data).encode(y=y, tooltip=tooltip)
-    x = alt.X("diff:Q", title=f"Mean difference, {measure_title(measure)}")
+    xtitle = f"Mean difference, {measure_title(measure)}"
+    x = alt.X("diff:Q", title=xtitle)
     chart = alt.layer(
         alt.Chart(pd.DataFrame({"zero": [0.0]})).mark_rule(color="#888888", strokeDash=[4, 3]).encode(x="zero:Q"),
-        base.mark_rule(strokeWidth=2, color=NEUTRAL).encode(x=alt.X("ci_low:Q", title=x.title), x2="ci_high:Q"),
+        base.mark_rule(strokeWidth=2, color=NEUTRAL).encode(x=alt.X("ci_low:Q", title=xtitle), x2="ci_high:Q"),
         base.mark_point(filled=True, size=80, color=NEUTRAL, opacity=1).encode(x=x),
         base.mark_text(align="left", dx=8).encode(x="anchor:Q", text="label:N"),
     ).properties(width="container", height=max(60 * len(data), 120),

@@ -74,19 +74,21 @@ def trajectory_chart(means: pd.DataFrame, *, measure: str, grouping: str | None 
                      alt.Tooltip(f"{measure}:Q", format=".1f", title=measure_title(measure))]))
         note = (f"; thin lines: {individual.note}" if isinstance(individual, PatientRows)
                 else "; thin lines: individual patients")
+        if not by_group:
+            note = note.replace("thin lines", "thin grey lines")
     base = alt.Chart(data).encode(x=month_x(), tooltip=tooltip)
     layers.append(base.mark_area(opacity=0.18).encode(
         y=alt.Y("ci_low:Q", scale=y_scale, title=ytitle), y2="ci_high:Q",
-        color=colour(grouping, dom, legend=False) if grouping else alt.value(SINGLE_SERIES)))
+        color=colour_enc))
     layers.append(base.mark_line(strokeWidth=2.5, point=alt.OverlayMarkDef(filled=True, size=50)).encode(
         y=alt.Y("mean:Q", scale=y_scale, title=ytitle), color=colour_enc))
-    how = ("geometric mean with back-transformed 95% CI (log scale)" if estimate == GEOMETRIC_MEAN
-           else "mean with 95% CI (t distribution)")
+    how = ("geometric mean; band: its 95% CI (t on log values, back-transformed)" if estimate == GEOMETRIC_MEAN
+           else "mean; band: 95% CI (t distribution)")
     label = MEASURE_LABELS.get(measure, measure).split(" (")[0]
     head = f"{label} over 24 months" + (f" by {grouping_title(grouping).lower()}" if grouping else "")
     chart = alt.layer(*layers).properties(
         width="container", height=HEIGHT,
-        title=title(head, f"Line: {how}; band: 95% CI; n per point in the tooltip{note}"))
+        title=title(head, f"Line: {how}; n per point in the tooltip{note}"))
     return finish(chart, presentation=presentation)
 
 

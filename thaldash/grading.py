@@ -35,7 +35,7 @@ from thaldash.scenarios import (  # re-exported: grading is where callers look f
 from thaldash.transfusion import EPS, VisitPanel, transfusion_arrays, tristate, visit_panel
 
 __all__ = ["GradingRules", "RuleField", "RULE_FIELDS", "SCENARIOS", "SCENARIO_DESCRIPTIONS",
-           "find_scenario", "NOT_EVALUABLE", "TIER_ORDER", "grade", "grade_panel",
+           "find_scenario", "NOT_EVALUABLE", "TIER_ORDER", "grade", "grade_panel", "tier_codes", "TierCodes",
            "compare_scenarios", "ScenarioComparison"]
 
 CRITERIA: tuple[str, ...] = ("transfusion-free", "transfusion reduction", "Hb rise", "missing data")
@@ -84,15 +84,25 @@ def _hb_arrays(panel: VisitPanel, rules: GradingRules) -> _Hb:
     return _Hb(base, end, best, rise, Coded(base_state * 3 + later_state, choices), measure)
 
 
-def grade_panel(panel: VisitPanel, rules: GradingRules = GradingRules(), *,
-                include_withdrawn: bool = False) -> pd.DataFrame:
-    """``grade`` on an already built panel (lets callers grade several scenarios on one pivot)."""
-    if len(panel.patients) == 0:
-        return pd.DataFrame({c: pd.Series(dtype=_EMPTY_DTYPES.get(c, "str")) for c in GRADE_COLUMNS})
-    w, mode = rules.window_months, rules.hb_criterion
-    a = transfusion_arrays(panel, window=w, free_months=rules.transfusion_free_months)
-    hb = _hb_arrays(panel, rules)
-    tail, red, rise = a.transfused, a.reduction, hb.rise
+@dataclass(frozen=True, eq=False)
+class TierCodes:
+    """Tier codes per patient (0 MaR … 3 NR, 4 not evaluable) and what decided them."""
+
+    code: np.ndarray
+    t_code: np.ndarray
+    h_code: np.ndarray
+    crit: np.ndarray
+    show_h: np.ndarray
+
+
+def tier_codes(tail: np.ndarray, red: np.ndarray, rise: np.ndarray, rules: GradingRules) -> TierCodes:
+    """Combine the transfusion and Hb criteria into tiers: the whole rule, without the text.
+
+    ``tail`` is 0 untransfused in the window's last months, 1 transfused, 2 unknown; ``red`` the
+    reduction (%); ``rise`` the Hb rise (g/L). Cheap enough to call for every point of a
+    sensitivity grid on a large cohort (``thaldash.sensitivity``).
+    """
+    mode = rules.hb_criterion
     mir, slr, mar_hb, mir_hb = (rules.mir_reduction_pct, rules.slr_reduction_pct,
                                 rules.mar_hb_rise_g_l, rules.mir_hb_rise_g_l)
     with np.errstate(invalid="ignore"):  # NaN compares false, and NaN means not evaluable
@@ -115,6 +125,22 @@ def grade_panel(panel: VisitPanel, rules: GradingRules = GradingRules(), *,
         decided = ((t_code != _NE) & (h_code != _NE)) | (best == 0)
         code = np.where(decided, best, _NE)
         crit = np.where(~decided, 3, np.where(t_code == code, t_crit, 2))  # ties go to transfusion
+    return TierCodes(code, t_code, h_code, crit, show_h)
+
+
+def grade_panel(panel: VisitPanel, rules: GradingRules = GradingRules(), *,
+                include_withdrawn: bool = False) -> pd.DataFrame:
+    """``grade`` on an already built panel (lets callers grade several scenarios on one pivot)."""
+    if len(panel.patients) == 0:
+        return pd.DataFrame({c: pd.Series(dtype=_EMPTY_DTYPES.get(c, "str")) for c in GRADE_COLUMNS})
+    w, mode = rules.window_months, rules.hb_criterion
+    a = transfusion_arrays(panel, window=w, free_months=rules.transfusion_free_months)
+    hb = _hb_arrays(panel, rules)
+    tail, red, rise = a.transfused, a.reduction, hb.rise
+    mir, slr, mar_hb, mir_hb = (rules.mir_reduction_pct, rules.slr_reduction_pct,
+                                rules.mar_hb_rise_g_l, rules.mir_hb_rise_g_l)
+    tiers = tier_codes(tail, red, rise, rules)
+    code, t_code, h_code, crit, show_h = tiers.code, tiers.t_code, tiers.h_code, tiers.crit, tiers.show_h
 
     red_codes, red_texts = number_choices(red, lambda v: value_text(v, (mir, slr)))
     rise_codes, rise_texts = number_choices(rise, lambda v: value_text(v, (mar_hb, mir_hb, 0.0)))

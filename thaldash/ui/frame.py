@@ -8,6 +8,7 @@ switches and shared links.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -18,8 +19,8 @@ import pandas as pd
 import streamlit as st
 
 from thaldash.cohort import Cohort
-from thaldash.filters import PARAM_NAMES, CohortFilter
-from thaldash.scenarios import FIELDS_BY_NAME, SCENARIOS, GradingRules
+from thaldash.filters import PARAM_NAMES, SPLENECTOMY_CHOICES, CohortFilter, FilterOptions
+from thaldash.scenarios import DEFAULT_SCENARIO, FIELDS_BY_NAME, SCENARIO_DESCRIPTIONS, SCENARIOS, GradingRules
 from thaldash.ui import caching, state
 from thaldash.ui.data_source import Source, load_current, problems_table, result_summary, upload_panel
 from thaldash.ui.widgets import plain, table
@@ -112,6 +113,76 @@ def page_slug(title: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-") or "home"
 
 
+_FILTER_WIDGETS = ("thal_types", "genotypes", "alleles", "beta_classes", "splenectomy", "sexes", "age",
+                   "include_withdrawn")
+
+
+def _reset_filters() -> None:
+    view = st.session_state.get(state.VIEW_KEY, {})
+    st.session_state[state.VIEW_KEY] = {k: v for k, v in view.items() if k not in PARAM_NAMES}
+    state.reset_widgets(_FILTER_WIDGETS)
+
+
+def _filter_panel(flt: CohortFilter, options: FilterOptions, cohort: Cohort, box: Any) -> tuple[CohortFilter, Cohort]:
+    """The patient filters, seeded from ``flt``; returns the filter the widgets now show and its cohort."""
+    def multi(field: str, label: str, choices: tuple[str, ...], help: str) -> tuple[str, ...]:
+        if not choices:
+            return ()
+        key = state.widget_key(field)
+        state.seed(key, list(getattr(flt, field)), clean=lambda v: [x for x in v if x in choices])
+        return tuple(box.multiselect(label, choices, key=key, placeholder="All", help=help))
+
+    thal = multi("thal_types", "TDT / NTDT", options.thal_types, "Transfusion-dependent or not, at enrolment.")
+    genotypes = multi("genotypes", "Genotype combination", options.genotypes, "The unordered pair of β-globin variants.")
+    alleles = multi("alleles", "Carries allele", options.alleles,
+                    "Patients carrying any of these variants, on either chromosome.")
+    classes = multi("beta_classes", "β0/β+ class", options.beta_classes,
+                    "β0: no β-globin from the allele; β+: reduced output (HbE counted as β+).")
+    key = state.widget_key("splenectomy")
+    state.seed(key, flt.splenectomy, clean=lambda v: v if v in SPLENECTOMY_CHOICES else "any")
+    spleen = box.radio("Splenectomy", SPLENECTOMY_CHOICES, key=key, horizontal=True, format_func=str.capitalize)
+    sexes = multi("sexes", "Sex", options.sexes, "As recorded (F, M).")
+    age_min = age_max = None
+    if options.age_range is not None and math.floor(options.age_range[0]) < math.ceil(options.age_range[1]):
+        lo, hi = float(math.floor(options.age_range[0])), float(math.ceil(options.age_range[1]))
+        clip = lambda v: (min(max(float(round(v[0])), lo), hi), max(min(float(round(v[1])), hi), lo))
+        key = state.widget_key("age")
+        state.seed(key, clip((lo if flt.age_min is None else flt.age_min, hi if flt.age_max is None else flt.age_max)),
+                   clean=lambda v: clip(v) if v[0] <= v[1] else (lo, hi))
+        low, high = box.slider("Age at enrolment (years)", lo, hi, key=key, step=1.0, format="%.0f",
+                               help="Patients without a recorded age are left out once the range is narrowed.")
+        age_min, age_max = (low if low > lo else None), (high if high < hi else None)
+    key = state.widget_key("include_withdrawn")
+    state.seed(key, flt.include_withdrawn)
+    withdrawn = box.checkbox("Include withdrawn patients", key=key,
+                             help="Off: the analysed patients (the paper's 48). On: everyone enrolled.")
+    new = CohortFilter(genotypes=genotypes, alleles=alleles, beta_classes=classes, thal_types=thal,
+                       splenectomy=spleen, sexes=sexes, age_min=age_min, age_max=age_max,
+                       include_withdrawn=withdrawn)
+    chosen = caching.filtered(cohort, new)
+    everyone = caching.filtered(cohort, CohortFilter(include_withdrawn=withdrawn))
+    population = "enrolled patients (withdrawn included)" if withdrawn else "analysed patients"
+    box.markdown(f"**n = {len(chosen.patients)} of {len(everyone.patients)} {population}**")
+    if not new.is_default:
+        box.button("Reset filters", on_click=_reset_filters, key="thaldash.reset_filters")
+    return new, chosen
+
+
+def _grading_panel(name: str, rules: GradingRules, box: Any) -> tuple[str, GradingRules]:
+    """The grading scenario; thresholds changed by a link stay until another scenario is chosen."""
+    key = state.widget_key("scenario")
+    state.seed(key, name, clean=lambda v: v if v in SCENARIOS else DEFAULT_SCENARIO)
+    chosen = box.selectbox("Response grading", list(SCENARIOS), key=key, help=SCENARIO_DESCRIPTIONS[name])
+    if chosen != name:
+        return chosen, SCENARIOS[chosen]
+    changed = state.rules_to_params(name, rules)
+    changed.pop("scenario", None)
+    if changed:
+        box.caption("Thresholds changed from this scenario: "
+                    + plain(", ".join(f"{k} = {v}" for k, v in changed.items())))
+    return name, rules
+
+
 def _presentation(params: dict[str, str]) -> bool:
     widget = state.widget_key(PRESENT)
     if widget in st.session_state:
@@ -143,7 +214,8 @@ def page_frame(title: str, icon: str | None = None, *, require_patients: bool = 
     require_patients
         False for pages that work without patients (the Data page).
     """
-    params = state.view_params()
+    slug = page_slug(title)
+    params = state.start(slug, GLOBAL_PARAMS)
     presentation = _presentation(params)
     st.set_page_config(page_title=f"{title} · thaldash", page_icon=icon, layout="wide",
                        initial_sidebar_state="collapsed" if presentation else "expanded")
@@ -157,9 +229,11 @@ def page_frame(title: str, icon: str | None = None, *, require_patients: bool = 
     flt, warnings = CohortFilter.from_params(params, options)
     name, rules, rule_warnings = state.rules_from_params(params)
 
-    flt = _filter_panel(flt, options, cohort, presentation=presentation)
-    filtered = caching.filtered(cohort, flt)
-    name, rules = _grading_panel(name, rules)
+    box = st.sidebar.expander("Patients and grading") if presentation else st.sidebar.container()
+    box.subheader("Patients")
+    flt, filtered = _filter_panel(flt, options, cohort, box)
+    box.subheader("Grading")
+    name, rules = _grading_panel(name, rules, box)
     state.seed(state.widget_key(PRESENT), presentation)
     presentation = st.sidebar.toggle("Presentation mode", key=state.widget_key(PRESENT),
                                      help="Larger type and fewer controls, for a meeting-room screen.")
@@ -167,7 +241,6 @@ def page_frame(title: str, icon: str | None = None, *, require_patients: bool = 
 
     view = flt.to_params() | state.rules_to_params(name, rules) | ({PRESENT: "1"} if presentation else {})
     state.set_view_params(view)
-    slug = page_slug(title)
     state.mirror_to_url(view | state.page_params(slug))
 
     scenario = name if rules == SCENARIOS[name] else f"{name} (modified)"

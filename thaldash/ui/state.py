@@ -25,6 +25,7 @@ import streamlit as st
 from thaldash.scenarios import DEFAULT_SCENARIO, FIELDS_BY_NAME, SCENARIOS, GradingRules, find_scenario, scenario_slug
 
 VIEW_KEY = "thaldash.view"
+LAST_PAGE_KEY = "thaldash.last_page"
 PAGE_KEY = "thaldash.page."
 WIDGET_PREFIX = "thaldash.w."
 
@@ -34,10 +35,23 @@ def query_params() -> dict[str, str]:
     return {k: st.query_params.get(k, "") for k in st.query_params.keys()}
 
 
-def view_params() -> dict[str, str]:
-    """The global view state (filters, grading, presentation) as text."""
-    if VIEW_KEY not in st.session_state:
-        st.session_state[VIEW_KEY] = query_params()  # a new session: the link decides
+def start(page: str, global_names: frozenset[str]) -> dict[str, str]:
+    """Begin a run of ``page``: the global view state as text, taken from the URL in a new session.
+
+    A page's own params are taken from the URL when the page is entered (a new session, or a
+    switch from another page: Streamlit clears the query string on a sidebar switch, so whatever
+    the URL then holds was put there on purpose, e.g. by ``st.page_link(..., query_params=...)``).
+    """
+    url = query_params()
+    if VIEW_KEY not in st.session_state:  # a new session (a shared link, a reload): the link decides
+        st.session_state[VIEW_KEY] = {k: v for k, v in url.items() if k in global_names}
+    stored = st.session_state.setdefault(PAGE_KEY + page, {})
+    if st.session_state.get(LAST_PAGE_KEY) != page:
+        arriving = {k: v for k, v in url.items() if k not in global_names}
+        for name in arriving:  # reseed those widgets from the link
+            st.session_state.pop(widget_key(name, page), None)
+        stored.update(arriving)
+    st.session_state[LAST_PAGE_KEY] = page
     return dict(st.session_state[VIEW_KEY])
 
 
@@ -45,17 +59,9 @@ def set_view_params(params: Mapping[str, str]) -> None:
     st.session_state[VIEW_KEY] = dict(params)
 
 
-def page_params(page: str, names: Sequence[str] = ()) -> dict[str, str]:
-    """One page's own state; on the page's first run in a session, taken from the URL."""
-    key = PAGE_KEY + page
-    if key not in st.session_state:
-        st.session_state[key] = {}
-    stored = st.session_state[key]
-    url = query_params()
-    for name in names:
-        if name not in stored and name in url:
-            stored[name] = url[name]
-    return dict(stored)
+def page_params(page: str) -> dict[str, str]:
+    """One page's own state as text."""
+    return dict(st.session_state.get(PAGE_KEY + page, {}))
 
 
 def set_page_param(page: str, name: str, text: str | None) -> None:
@@ -150,7 +156,7 @@ def page_param(page: str, name: str, default: Any, choices: Sequence[Any] | None
         raw = st.session_state[widget]
         value = valid(tuple(raw) if isinstance(default, tuple) else raw)
     else:
-        text = page_params(page, [name]).get(name)
+        text = page_params(page).get(name)
         try:
             value = default if text is None else valid(decode(text, default))
         except ValueError:
