@@ -18,7 +18,8 @@ from thaldash.trajectories import GEOMETRIC_MEAN, STATUSES, PatientRows
 
 def trajectory_chart(means: pd.DataFrame, *, measure: str, grouping: str | None = None, log_scale: bool = False,
                      individual: pd.DataFrame | PatientRows | None = None, individual_colour: str = "grey",
-                     domain: Sequence[Hashable] | None = None, presentation: bool = False) -> alt.LayerChart:
+                     domain: Sequence[Hashable] | None = None, show_n: bool = True,
+                     presentation: bool = False) -> alt.LayerChart:
     """Mean line with a 95% CI band per group over months 0–24, optionally over patient lines.
 
     Parameters
@@ -38,6 +39,8 @@ def trajectory_chart(means: pd.DataFrame, *, measure: str, grouping: str | None 
     domain
         Legend order for a grouping without fixed colours (pass the full list, see
         ``palette.scale_for``).
+    show_n
+        Print each point's n along the foot of the plot (one row per group, in its colour).
     """
     cols = ["month", "n", "mean", "ci_low", "ci_high", *([grouping] if grouping else [])]
     require(means, cols, chart="trajectory_chart")
@@ -49,7 +52,7 @@ def trajectory_chart(means: pd.DataFrame, *, measure: str, grouping: str | None 
     estimate = str(data["estimate"].iloc[0]) if "estimate" in data and len(data) else "mean"
     dom = group_domain(data[grouping], grouping, domain) if grouping else []
     ytitle = f"{measure_title(measure)}, {estimate}"
-    y_scale = alt.Scale(type="log") if log_scale else alt.Scale(zero=False)
+    y_scale = alt.Scale(type="log", nice=False) if log_scale else alt.Scale(zero=False)
     colour_enc = colour(grouping, dom) if grouping else alt.value(SINGLE_SERIES)
     tooltip = [*([alt.Tooltip(f"{grouping}:N", title=grouping_title(grouping))] if grouping else []),
                alt.Tooltip("month:Q", title="Month"), alt.Tooltip("n:Q", title="n"),
@@ -82,13 +85,24 @@ def trajectory_chart(means: pd.DataFrame, *, measure: str, grouping: str | None 
         color=colour_enc))
     layers.append(base.mark_line(strokeWidth=2.5, point=alt.OverlayMarkDef(filled=True, size=50)).encode(
         y=alt.Y("mean:Q", scale=y_scale, title=ytitle), color=colour_enc))
+    if show_n:  # an exported PNG has no tooltips, so the n of every point is printed at the foot
+        groups = dom if grouping else [None]
+        counts = data.assign(_row=[groups.index(g) if grouping else 0 for g in
+                                   (data[grouping] if grouping else [None] * len(data))])
+        counts = counts.assign(n_text=[f"n={n}" if k == 0 and m == counts["month"].min() else str(n)
+                                       for n, k, m in zip(counts["n"], counts["_row"], counts["month"])])
+        for k in range(len(groups)):
+            layers.append(alt.Chart(counts[counts["_row"] == k]).mark_text(
+                baseline="bottom", fontSize=10 if not presentation else 14, fontWeight="bold").encode(
+                x=month_x(), y=alt.value(HEIGHT - 3 - (len(groups) - 1 - k) * (13 if not presentation else 18)),
+                text="n_text:N", color=colour_enc))
     how = ("geometric mean; band: its 95% CI (t on log values, back-transformed)" if estimate == GEOMETRIC_MEAN
            else "mean; band: 95% CI (t distribution)")
     label = MEASURE_LABELS.get(measure, measure).split(" (")[0]
     head = f"{label} over 24 months" + (f" by {grouping_title(grouping).lower()}" if grouping else "")
     chart = alt.layer(*layers).properties(
         width="container", height=HEIGHT,
-        title=title(head, f"Line: {how}; n per point in the tooltip{note}"))
+        title=title(head, f"Line: {how}; numbers at the foot: n per point{note}"))
     return finish(chart, presentation=presentation)
 
 

@@ -88,3 +88,17 @@ def table(frame: pd.DataFrame, *, name: str, footer: str, presentation: bool = F
     if not presentation:
         st.download_button("Download CSV", csv_bytes(frame, footer), file_name=f"{name}.csv",
                            mime="text/csv", key=f"thaldash.csv.{name}", on_click="ignore")
+
+
+def page_link(title: str, label: str | None = None) -> None:
+    """A link to the page whose file in ``pages/`` is named ``<n>_<title>.py``; nothing if there is none.
+
+    Pages are written by different people at different times; a home page linking to one that
+    does not exist yet would stop with an error.
+    """
+    from pathlib import Path  # local: only the home page needs it
+
+    pages = Path(__file__).resolve().parent.parent.parent / "pages"
+    found = sorted(pages.glob(f"*_{title}.py"))
+    if found:
+        st.page_link(f"pages/{found[0].name}", label=label or title)
