@@ -8,7 +8,7 @@ from thaldash.grading_summary import tier_summary
 from thaldash.ui import not_computed, page_frame, stat
 from thaldash.ui.widgets import page_link
 
-frame = page_frame("Thalidomide in β-thalassaemia", icon=":material/bloodtype:")
+frame = page_frame("Thalidomide in β-thalassaemia", icon="🩸")
 
 if frame.source.kind == "bundled":
     st.markdown(
@@ -16,18 +16,13 @@ if frame.source.kind == "bundled":
         "took thalidomide for 24 months (Yang et al., *BMC Medical Genomics* 2024;17:191). The paper "
         "publishes aggregates and a few individual patients only, so the bundled cohort is a **reconstruction**: "
         "patients rebuilt to match the published tables, each value labelled as published, derived from "
-        "published aggregates, or assumed. Check which numbers it reproduces on the Reproduction page and "
-        "where each value comes from on the Data page.")
+        "published aggregates, or assumed. It is not the investigators' patient-level data.")
 else:
-    st.markdown("You are looking at your own cohort file; the Data page shows its checks and provenance.")
-cols = st.columns(2)
-with cols[0]:
-    page_link("Reproduction", "Reproduction: the paper's numbers, recomputed")
-with cols[1]:
-    page_link("Data", "Data: contract, checks, provenance, upload")
+    st.markdown("This is your own cohort file, not the bundled reconstruction of the paper's cohort.")
+page_link("Reproduction", "Reproduction — which of the paper's numbers this cohort reproduces")
+page_link("Data", "Data — the contract, the file's checks, where each value comes from, upload")
 
 st.subheader("Key numbers")
-st.caption(f"{frame.filter.describe()} · grading: {frame.scenario}")
 summary = tier_summary(frame.graded).set_index("tier")
 orr, mar = summary.loc["ORR"], summary.loc["MaR"]
 left, middle, right = st.columns(3)
@@ -39,11 +34,12 @@ with middle:
         not_computed("Overall response rate", orr["reason"])
     else:
         stat("Overall response rate (MaR + MiR + SLR)", f"{orr['pct']:.1f} %", n=int(orr["total"]),
-             detail=f"95% CI {orr['ci_low']:.1f}–{orr['ci_high']:.1f} % ({orr['ci_method']})")
+             detail=f"{int(orr['n'])} patients · 95% CI {orr['ci_low']:.1f}–{orr['ci_high']:.1f} % "
+                    f"({orr['ci_method'].removesuffix(' 95%')})")
 with right:
     if mar["reason"]:
         not_computed("Major response", mar["reason"])
     else:
         stat("Major response (MaR)", f"{mar['pct']:.1f} %", n=int(mar["total"]),
              detail=f"{int(mar['n'])} patients · 95% CI {mar['ci_low']:.1f}–{mar['ci_high']:.1f} %")
-st.caption(frame.footer)
+frame.footer_caption()

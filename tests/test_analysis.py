@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from conftest import tiny_frame
+from tests.cohorts import tiny_frame
 from thaldash.analysis import baseline_hbf_vs_rise, compare_measure, group_column, paired_ferritin, patient_table
 from thaldash.stats import PAIRED_T, PEARSON, STUDENT_T, WELCH_T
 

@@ -16,7 +16,7 @@ from thaldash.cohort import Cohort
 from thaldash.filters import CohortFilter
 from thaldash.grading import grade
 from thaldash.loading import bundled_cohort_path, load_cohort
-from thaldash.overview import TABLE_1_COLUMNS, demographics, study_flow, table_1
+from thaldash.overview import TABLE_1_COLUMNS, demographics, provenance_summary, study_flow, table_1
 
 
 @pytest.fixture(scope="module")
@@ -170,3 +170,29 @@ def test_table_1_refuses_a_grading_that_lacks_patients(cohort):
     tdt_only = grade(CohortFilter(thal_types=("TDT",)).apply(cohort))
     with pytest.raises(ValueError, match="lacks 14 analysed patient"):
         table_1(cohort, tdt_only)
+
+
+def test_provenance_summary_counts_every_value_once(cohort):
+    summary = provenance_summary(cohort).set_index("measure")
+    assert {"hb_g_l", "hbf_pct", "sf_ng_ml", "rbc_units"} <= set(summary.index)
+    visits = summary[summary["counted"] == "visits"]
+    assert set(visits["total"]) == {len(cohort.visits)}
+    patients = summary[summary["counted"] == "patients"]
+    assert set(patients["total"]) <= {len(cohort.patients)}
+    # pandas value_counts of the column itself, independently of the summary's own counting
+    raw = cohort.visits["hb_g_l_provenance"].value_counts()
+    assert summary.loc["hb_g_l", "published"] == raw.get("published", 0)
+    assert summary.loc["hb_g_l", "derived"] == raw.get("derived", 0)
+    parts = summary[["published", "derived", "assumed", "not_recorded"]].sum(axis=1)
+    assert (parts == summary["total"]).all()
+
+
+def test_provenance_summary_without_provenance_columns_is_empty():
+    frame = pd.DataFrame({
+        "patient_id": ["a"], "allele_1": ["CD17"], "allele_2": ["-28"], "thal_type": ["NTDT"],
+        "splenectomy": [False], "pre_rbc_units_24m": [0.0], "month": [0], "hb_g_l": [80.0], "hbf_pct": [10.0],
+        "sf_ng_ml": [900.0], "rbc_units": [0.0]})
+    buffer = io.BytesIO()
+    frame.to_parquet(buffer)
+    summary = provenance_summary(load_cohort(buffer.getvalue(), "one.parquet").cohort)
+    assert len(summary) == 0 and "published" in summary.columns

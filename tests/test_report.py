@@ -81,7 +81,7 @@ def test_cli_reproduce_on_bundled_cohort(capsys):
 
 
 def test_cli_reproduce_on_another_cohort_reports_misses(tmp_path, capsys):
-    from conftest import tiny_frame
+    from tests.cohorts import tiny_frame
 
     path = tmp_path / "tiny.parquet"
     tiny_frame().to_parquet(path)

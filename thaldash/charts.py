@@ -1,8 +1,8 @@
 """Chart builders: an aggregated tidy frame in, a top-level Altair chart out.
 
-The builders live in ``charts_outcomes`` (tiers, transitions, sensitivity, group comparisons),
-``charts_time`` (trajectories, completeness, one patient) and ``charts_iron`` (transfusions and
-ferritin); import them from here. Every builder
+The builders live in ``charts_outcomes`` (tiers, transitions, sensitivity), ``charts_stats``
+(group means, correlation, paired change), ``charts_time`` (trajectories, completeness, one
+patient) and ``charts_iron`` (transfusions and ferritin); import them from here. Every builder
 
 - takes the output of a core function (named in its docstring), never raw visits of a large
   cohort: more than ``MAX_ROWS`` rows is refused with a sentence saying to aggregate or sample;
@@ -19,9 +19,8 @@ from __future__ import annotations
 
 from thaldash.charts_base import HEIGHT, MAX_ROWS, PANEL_WIDTH
 from thaldash.charts_iron import before_after_units, ferritin_with_stops, reduction_histogram, transfusion_timeline
-from thaldash.charts_outcomes import (
-    group_means_chart, paired_change_chart, scatter_with_fit, sensitivity_heatmap, tier_bars, transition_heatmap,
-)
+from thaldash.charts_outcomes import sensitivity_heatmap, tier_bars, transition_heatmap
+from thaldash.charts_stats import group_means_chart, paired_change_chart, scatter_with_fit
 from thaldash.charts_time import completeness_map, patient_timeline, trajectory_chart
 
 __all__ = [

@@ -7,6 +7,7 @@ Vega-Lite accepts ``configure_*`` only on the top-level chart.
 from __future__ import annotations
 
 import math
+import textwrap
 from collections.abc import Hashable, Iterable, Sequence
 
 import altair as alt
@@ -30,12 +31,15 @@ MONTH_DOMAIN = [0, 24]
 
 def month_axis(title: str = MONTH_TITLE) -> alt.Axis:
     """Quantitative month axis with a tick at every study visit."""
-    return alt.Axis(values=list(STUDY_MONTHS), title=title, grid=False)
+    # Every study month is labelled: the schedule is part of the message.
+    return alt.Axis(values=list(STUDY_MONTHS), tickCount=len(STUDY_MONTHS), title=title, grid=False,
+                    labelOverlap=False)
 
 
 def month_x(field: str = "month", *, title: str = MONTH_TITLE) -> alt.X:
     """The month encoding shared by every chart over follow-up time."""
-    return alt.X(f"{field}:Q", axis=month_axis(title), scale=alt.Scale(domain=MONTH_DOMAIN, nice=False))
+    # A few pixels of padding keep the points (and their n labels) at months 0 and 24 off the axes.
+    return alt.X(f"{field}:Q", axis=month_axis(title), scale=alt.Scale(domain=MONTH_DOMAIN, nice=False, padding=14))
 
 
 def measure_title(measure: str) -> str:
@@ -44,6 +48,12 @@ def measure_title(measure: str) -> str:
         return MEASURE_LABELS[measure]
     unit = COLUMNS[measure].unit if measure in COLUMNS else ""
     return f"{measure} ({unit})" if unit else measure
+
+
+def in_sentence(label: str) -> str:
+    """``label`` for use mid-sentence: "Serum ferritin" → "serum ferritin"; "Hb", "RBC" stay."""
+    word = label.split(" ", 1)[0]
+    return label[0].lower() + label[1:] if len(word) > 3 and word[1:].islower() else label
 
 
 def require(frame: pd.DataFrame, columns: Iterable[Hashable], *, chart: str) -> None:
@@ -77,8 +87,11 @@ def fmt_num(x: float, digits: int = 1) -> str:
 def finish(chart: alt.TopLevelMixin, *, presentation: bool = False) -> alt.TopLevelMixin:
     """Apply the house fonts and sizes; call once, on the top-level chart."""
     t = typography(presentation)
+    chart = chart.configure(font=FONT)
+    if presentation:  # big labels need fewer ticks (headless renderers underestimate text width)
+        chart = chart.configure_axisQuantitative(tickCount=6)
     return (
-        chart.configure(font=FONT)
+        chart
         .configure_title(fontSize=t.title, subtitleFontSize=t.subtitle, anchor="start",
                          subtitleColor="#444444", offset=8)
         .configure_axis(titleFontSize=t.axis_title, labelFontSize=t.axis_label,
@@ -92,11 +105,17 @@ def finish(chart: alt.TopLevelMixin, *, presentation: bool = False) -> alt.TopLe
     )
 
 
+SUBTITLE_WRAP = 90
+"""Characters per subtitle line: a wider title would push the legend away from the plot."""
+
+
 def title(text: str, subtitle: str | list[str] | None = None) -> alt.TitleParams:
-    """Chart title with an optional subtitle line (n, test, method)."""
-    if subtitle:
-        return alt.TitleParams(text=text, subtitle=subtitle)
-    return alt.TitleParams(text=text)
+    """Chart title with optional subtitle lines (n, test, method), wrapped to ``SUBTITLE_WRAP``."""
+    if not subtitle:
+        return alt.TitleParams(text=text)
+    lines = [subtitle] if isinstance(subtitle, str) else list(subtitle)
+    wrapped = [part for line in lines for part in textwrap.wrap(line, SUBTITLE_WRAP) or [""]]
+    return alt.TitleParams(text=text, subtitle=wrapped)
 
 
 GROUPING_TITLES: dict[str, str] = {
@@ -134,5 +153,23 @@ def labelled(frame: pd.DataFrame, grouping: str | None) -> pd.DataFrame:
 def colour(grouping: str, domain: list, *, legend: bool = True, title: str | None = None) -> alt.Color:
     """Colour encoding of ``grouping`` with the house palette (``palette.scale_for``)."""
     return alt.Color(f"{grouping}:N", scale=scale_for(grouping, domain),
-                     legend=alt.Legend(title=title or grouping_title(grouping)) if legend else None,
+                     legend=alt.Legend(title=title or grouping_title(grouping), symbolOpacity=1) if legend else None,
                      sort=domain)
+
+
+def n_foot(data: pd.DataFrame, *, grouping: str | None, domain: list, colour_enc: alt.Color | alt.ValueChannelMixin,
+           presentation: bool = False) -> list[alt.Chart]:
+    """Text layers printing each point's ``n`` along the foot of a month chart, one row per group.
+
+    An exported PNG has no tooltips, so the n behind every mean must be on the picture.
+    """
+    groups = domain if grouping else [None]
+    step = 13 if not presentation else 18
+    layers = []
+    for k, group in enumerate(groups):
+        rows = data if grouping is None else data[data[grouping] == group]
+        layers.append(alt.Chart(rows.assign(n_text=rows["n"].astype("str"))).mark_text(
+            baseline="bottom", fontSize=10 if not presentation else 14, fontWeight="bold").encode(
+            x=month_x(), y=alt.value(HEIGHT - 3 - (len(groups) - 1 - k) * step), text="n_text:N",
+            color=colour_enc))
+    return layers

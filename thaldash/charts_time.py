@@ -3,21 +3,22 @@
 from __future__ import annotations
 
 from collections.abc import Hashable, Sequence
+from typing import Literal
 
 import altair as alt
 import pandas as pd
 
 from thaldash.charts_base import (
-    HEIGHT, PANEL_WIDTH, colour, finish, group_domain, grouping_title, guard, labelled, measure_title,
+    HEIGHT, PANEL_WIDTH, colour, finish, n_foot, group_domain, grouping_title, guard, labelled, measure_title,
     month_x, require, title,
 )
-from thaldash.palette import INDIVIDUAL_LINE, SINGLE_SERIES, STATUS_COLOURS, scale_for
+from thaldash.palette import INDIVIDUAL_LINE, SINGLE_SERIES, scale_for, value_label
 from thaldash.schema import MEASURE_LABELS, STUDY_MONTHS
 from thaldash.trajectories import GEOMETRIC_MEAN, STATUSES, PatientRows
 
 
 def trajectory_chart(means: pd.DataFrame, *, measure: str, grouping: str | None = None, log_scale: bool = False,
-                     individual: pd.DataFrame | PatientRows | None = None, individual_colour: str = "grey",
+                     individual: pd.DataFrame | PatientRows | None = None, individual_colour: Literal["grey", "group"] = "grey",
                      domain: Sequence[Hashable] | None = None, show_n: bool = True,
                      presentation: bool = False) -> alt.LayerChart:
     """Mean line with a 95% CI band per group over months 0–24, optionally over patient lines.
@@ -70,9 +71,9 @@ def trajectory_chart(means: pd.DataFrame, *, measure: str, grouping: str | None 
         if log_scale:
             rows = rows[rows[measure] > 0]
         by_group = individual_colour == "group" and grouping and grouping in rows
-        layers.append(alt.Chart(rows).mark_line(strokeWidth=0.8, opacity=0.45 if by_group else 0.7).encode(
+        layers.append(alt.Chart(rows).mark_line(strokeWidth=0.8, strokeOpacity=0.45 if by_group else 0.7).encode(
             x=month_x(), y=alt.Y(f"{measure}:Q", scale=y_scale, title=ytitle), detail="patient_id:N",
-            color=colour(grouping, dom, legend=False) if by_group else alt.value(INDIVIDUAL_LINE),
+            color=colour_enc if by_group else alt.value(INDIVIDUAL_LINE),
             tooltip=[alt.Tooltip("patient_id:N", title="Patient"), alt.Tooltip("month:Q", title="Month"),
                      alt.Tooltip(f"{measure}:Q", format=".1f", title=measure_title(measure))]))
         note = (f"; thin lines: {individual.note}" if isinstance(individual, PatientRows)
@@ -80,34 +81,25 @@ def trajectory_chart(means: pd.DataFrame, *, measure: str, grouping: str | None 
         if not by_group:
             note = note.replace("thin lines", "thin grey lines")
     base = alt.Chart(data).encode(x=month_x(), tooltip=tooltip)
-    layers.append(base.mark_area(opacity=0.18).encode(
+    layers.append(base.mark_area(fillOpacity=0.18).encode(
         y=alt.Y("ci_low:Q", scale=y_scale, title=ytitle), y2="ci_high:Q",
         color=colour_enc))
     layers.append(base.mark_line(strokeWidth=2.5, point=alt.OverlayMarkDef(filled=True, size=50)).encode(
         y=alt.Y("mean:Q", scale=y_scale, title=ytitle), color=colour_enc))
     if show_n:  # an exported PNG has no tooltips, so the n of every point is printed at the foot
-        groups = dom if grouping else [None]
-        counts = data.assign(_row=[groups.index(g) if grouping else 0 for g in
-                                   (data[grouping] if grouping else [None] * len(data))])
-        counts = counts.assign(n_text=[f"n={n}" if k == 0 and m == counts["month"].min() else str(n)
-                                       for n, k, m in zip(counts["n"], counts["_row"], counts["month"])])
-        for k in range(len(groups)):
-            layers.append(alt.Chart(counts[counts["_row"] == k]).mark_text(
-                baseline="bottom", fontSize=10 if not presentation else 14, fontWeight="bold").encode(
-                x=month_x(), y=alt.value(HEIGHT - 3 - (len(groups) - 1 - k) * (13 if not presentation else 18)),
-                text="n_text:N", color=colour_enc))
+        layers += n_foot(data, grouping=grouping, domain=dom, colour_enc=colour_enc, presentation=presentation)
     how = ("geometric mean; band: its 95% CI (t on log values, back-transformed)" if estimate == GEOMETRIC_MEAN
            else "mean; band: 95% CI (t distribution)")
     label = MEASURE_LABELS.get(measure, measure).split(" (")[0]
     head = f"{label} over 24 months" + (f" by {grouping_title(grouping).lower()}" if grouping else "")
     chart = alt.layer(*layers).properties(
         width="container", height=HEIGHT,
-        title=title(head, f"Line: {how}; numbers at the foot: n per point{note}"))
+        title=title(head, f"Line: {how}; {'numbers along the foot' if show_n else 'tooltip'}: n per point{note}"))
     return finish(chart, presentation=presentation)
 
 
 def completeness_map(frame: pd.DataFrame, *, status: str = "status", measure: str | None = None,
-                     group: str | None = None, presentation: bool = False) -> alt.Chart:
+                     group: str | None = None, presentation: bool = False) -> alt.Chart | alt.FacetChart:
     """Patients × visits grid: value present, value missing, or no visit.
 
     Parameters
@@ -138,18 +130,20 @@ def completeness_map(frame: pd.DataFrame, *, status: str = "status", measure: st
                  alt.Tooltip("status:N", title="Status"),
                  *([alt.Tooltip(f"{group}:N", title=grouping_title(group))] if group else [])])
     head = f"Data completeness: {MEASURE_LABELS.get(measure, measure)}" if measure else "Data completeness"
+    step = 11 if not presentation else 16
     cell = alt.Chart(data).mark_rect(stroke="white", strokeWidth=0.5).encode(**enc)
     if group:
         dom = group_domain(data[group], group)
-        chart = cell.properties(width=PANEL_WIDTH, height=alt.Step(11)).facet(
+        chart = cell.properties(width=PANEL_WIDTH, height=alt.Step(step)).facet(
             row=alt.Row(f"{group}:N", sort=dom, title=None, header=alt.Header(labelAngle=0, labelAlign="left"))
         ).resolve_scale(y="independent").properties(title=title(head, subtitle))
     else:
-        chart = cell.properties(width="container", height=alt.Step(11), title=title(head, subtitle))
+        chart = cell.properties(width="container", height=alt.Step(step), title=title(head, subtitle))
     return finish(chart, presentation=presentation)
 
 
-_PANELS = (("hb_g_l", "line"), ("hbf_pct", "line"), ("sf_ng_ml", "line"), ("rbc_units", "bar"))
+_PANELS = (("hb_g_l", "line", "Hb (g/L)"), ("hbf_pct", "line", "HbF (%)"), ("sf_ng_ml", "line", "SF (ng/mL)"),
+           ("rbc_units", "bar", "RBC units"))
 
 
 def patient_timeline(visits: pd.DataFrame, *, presentation: bool = False) -> alt.VConcatChart:
@@ -166,35 +160,48 @@ def patient_timeline(visits: pd.DataFrame, *, presentation: bool = False) -> alt
     guard(visits, chart="patient_timeline", limit=500)
     first = visits.iloc[0]
     facts = [str(first[c]) for c in ("genotype", "thal_type") if c in visits and pd.notna(first[c])]
+    if "splenectomy" in visits and pd.notna(first["splenectomy"]):
+        facts.append(value_label("splenectomy", bool(first["splenectomy"])))
+    for column, name in (("tier", "tier"), ("published_tier", "published tier")):
+        if column in visits and pd.notna(first[column]):
+            facts.append(f"{name} {first[column]}")
     stop = first.get("chelation_stop_month") if "chelation_stop_month" in visits else None
     panels = []
-    present = [(m, kind) for m, kind in _PANELS if m in visits]
-    for k, (measure, kind) in enumerate(present):
+    panel_height = 95 if not presentation else 130
+    present = [p for p in _PANELS if p[0] in visits]
+    for k, (measure, kind, short) in enumerate(present):
         last = k == len(present) - 1
         rows = visits[["patient_id", "month", measure]]
-        x = alt.X("month:Q", scale=alt.Scale(domain=[0, 24], nice=False),
-                  axis=alt.Axis(values=list(STUDY_MONTHS), grid=False, labels=True,
+        x = alt.X("month:Q", scale=alt.Scale(domain=[0, 24], nice=False, padding=10),
+                  axis=alt.Axis(values=list(STUDY_MONTHS), tickCount=len(STUDY_MONTHS), grid=False, labelOverlap=False,
                                 title="Month of treatment" if last else None))
         tip = [alt.Tooltip("month:Q", title="Month"),
                alt.Tooltip(f"{measure}:Q", format=".1f", title=measure_title(measure))]
-        y = alt.Y(f"{measure}:Q", title=measure_title(measure).replace(" since previous visit", ""),
+        y = alt.Y(f"{measure}:Q", title=short,
                   scale=alt.Scale(zero=kind == "bar"), axis=alt.Axis(tickCount=4))
         base = alt.Chart(rows).encode(x=x, tooltip=tip)
         values = base.transform_filter(f"isValid(datum['{measure}'])")
         if kind == "bar":
             layer = [values.mark_bar(size=8, color=SINGLE_SERIES).encode(y=y)]
         else:
-            layer = [values.mark_line(color=SINGLE_SERIES, point=alt.OverlayMarkDef(filled=True, size=40)).encode(y=y)]
+            dots = alt.OverlayMarkDef(filled=True, size=40, color=SINGLE_SERIES)
+            layer = [values.mark_line(color=SINGLE_SERIES, point=dots).encode(y=y)]
         layer.append(base.transform_filter(f"!isValid(datum['{measure}'])").mark_point(
             shape="cross", color="#999999", size=60, filled=True).encode(
-            y=alt.value(88), tooltip=[alt.Tooltip("month:Q", title="No value recorded at month")]))
+            y=alt.value(panel_height - 7), tooltip=[alt.Tooltip("month:Q", title="No value recorded at month")]))
         if measure == "sf_ng_ml" and stop is not None and pd.notna(stop):
             layer.append(alt.Chart(pd.DataFrame({"month": [float(stop)], "text": ["chelation stopped"]}))
                          .mark_rule(strokeDash=[4, 3], color="#000000").encode(x="month:Q"))
             layer.append(alt.Chart(pd.DataFrame({"month": [float(stop)], "text": ["chelation stopped"]}))
                          .mark_text(align="left", dx=4, baseline="top", color="#000000").encode(
                 x="month:Q", y=alt.value(2), text="text:N"))
-        panels.append(alt.layer(*layer).properties(width=PANEL_WIDTH, height=95))
+        panels.append(alt.layer(*layer).properties(width=PANEL_WIDTH, height=panel_height))
+    absent = [m for m in STUDY_MONTHS if m not in set(visits["month"])]
+    if absent:
+        facts.append("no visit at month" + ("s " if len(absent) > 1 else " ") + ", ".join(map(str, absent)))
+    measures = [p[0] for p in present]
+    if len(measures) and visits[measures].isna().to_numpy().any():
+        facts.append("grey cross: visit without that value")
     subtitle = " · ".join(facts) if facts else None
     chart = alt.vconcat(*panels, spacing=8).resolve_scale(x="shared").properties(
         title=title(f"Patient {ids[0]}", subtitle))

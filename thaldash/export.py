@@ -73,7 +73,8 @@ def export_spec(chart: alt.TopLevelMixin, footer: str, *, width: int = EXPORT_WI
         "mark": {"type": "text", "text": lines, "align": "left", "baseline": "top", "fontSize": size,
                  "color": "#555555", "lineHeight": size + 3},
         "encoding": {"x": {"value": 0}, "y": {"value": 0}},
-        "width": width, "height": len(lines) * (size + 3),
+        # A 1-px view: the lines overflow it to the right, so the footer never widens the chart.
+        "width": 1, "height": len(lines) * (size + 3),
         "view": {"stroke": None},
     }
     return {**top, "vconcat": [spec, footer_view], "spacing": 16}
@@ -109,3 +110,4 @@ def table_csv(frame: pd.DataFrame, footer: str) -> bytes:
     for line in footer.splitlines():
         writer.writerow(["# " + _clean(line)])
     return ("\ufeff" + body + out.getvalue()).encode("utf-8")
+

@@ -9,7 +9,7 @@ because a shared link must open even after the data changed.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from typing import Literal
 from urllib.parse import urlencode
 
@@ -38,8 +38,9 @@ SEPARATOR = ","
 class FilterOptions:
     """The choices a cohort offers for each filter (sorted, each value once).
 
-    ``age_range`` is (youngest, oldest) or None when no patient has an age; ``sexes`` is empty
-    when the cohort has no ``sex`` column.
+    ``age_range`` is (youngest, oldest) or None when no patient has an age, and ``ages_whole``
+    says whether every recorded age is a whole number of years; ``sexes`` is empty when the
+    cohort has no ``sex`` column.
     """
 
     genotypes: tuple[str, ...]
@@ -48,6 +49,7 @@ class FilterOptions:
     thal_types: tuple[str, ...]
     sexes: tuple[str, ...]
     age_range: tuple[float, float] | None
+    ages_whole: bool = True
 
 
 @dataclass(frozen=True)
@@ -114,9 +116,20 @@ class CohortFilter:
         return keep
 
     def apply(self, cohort: Cohort) -> Cohort:
-        """The cohort restricted to the patients this filter keeps (visits and patients alike)."""
-        ids = cohort.patients["patient_id"].to_numpy()[self.mask(cohort.patients)]
-        return cohort.subset(pd.Index(ids), self.tag())
+        """The cohort restricted to the patients this filter keeps (visits and patients alike).
+
+        The same result as ``cohort.subset(kept ids, self.tag())``, but the visits are selected
+        with the filter's own mask (patient-level columns repeat on every visit row) rather than by
+        matching a million patient ids, which ``Series.isin`` on Arrow strings does in Python.
+        """
+        keep_patients = self.mask(cohort.patients)
+        keep_visits = self.mask(cohort.visits)
+        return replace(
+            cohort,
+            visits=cohort.visits if keep_visits.all() else cohort.visits[keep_visits],
+            patients=cohort.patients if keep_patients.all() else cohort.patients[keep_patients],
+            sha256=f"{cohort.sha256}:{self.tag()}",
+        )
 
     def tag(self) -> str:
         """A short text that differs between filters (the cache key suffix of ``apply``)."""
@@ -177,6 +190,15 @@ class CohortFilter:
                     warnings.append(f"Filter {name}: {params[name]!r} is not a number of years; ignored.")
                 else:
                     values[name] = number
+        if options is not None and options.age_range is not None:
+            # A bound that every recorded age satisfies is no bound (as on the sidebar's slider);
+            # dropping it says so instead of silently leaving out the patients without an age.
+            low, high = options.age_range
+            for name, unbounded in (("age_min", values.get("age_min", np.inf) <= low),
+                                    ("age_max", values.get("age_max", -np.inf) >= high)):
+                if unbounded:
+                    warnings.append(f"Filter {name}: {values.pop(name):g} includes every recorded age "
+                                    f"({low:g}–{high:g}); no age restriction applied.")
         if values.get("age_min") is not None and values.get("age_max") is not None \
                 and values["age_min"] > values["age_max"]:
             warnings.append(f"Filter age: the minimum {values['age_min']:g} is above the maximum "
@@ -225,18 +247,20 @@ def options(cohort: Cohort) -> FilterOptions:
     def distinct(column: str, order: tuple[str, ...] = ()) -> tuple[str, ...]:
         if column not in p:
             return ()
-        present = set(p[column].dropna().astype(str))
+        present = {str(v) for v in p[column].dropna().unique()}
         return tuple(v for v in order if v in present) + tuple(sorted(present - set(order)))
 
     alleles = tuple(sorted(set(distinct("allele_1")) | set(distinct("allele_2"))))
-    age_range = None
+    age_range, whole = None, True
     if "age_years" in p:
         ages = pd.to_numeric(p["age_years"]).dropna()
         if len(ages):
             age_range = (float(ages.min()), float(ages.max()))
+            whole = bool((ages == np.floor(ages)).all())
     return FilterOptions(
         genotypes=distinct("genotype"), alleles=alleles, beta_classes=distinct("beta_class", BETA_CLASSES),
-        thal_types=distinct("thal_type", THAL_TYPES), sexes=distinct("sex", SEXES), age_range=age_range)
+        thal_types=distinct("thal_type", THAL_TYPES), sexes=distinct("sex", SEXES), age_range=age_range,
+        ages_whole=whole)
 
 
 def field_names() -> tuple[str, ...]:

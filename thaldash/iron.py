@@ -15,9 +15,9 @@ import numpy as np
 import pandas as pd
 
 from thaldash.schema import STUDY_MONTHS
-from thaldash.stats_inputs import as_list, numeric_values, require_columns
+from thaldash.stats_inputs import numeric_values, require_columns
 from thaldash.trajectories import STATUSES, trajectory_means
-from thaldash.transfusion import transfusion_facts_from_panel, visit_panel
+from thaldash.transfusion import transfusion_arrays, visit_panel
 
 FOLLOW_UP_MONTHS = 24
 PRE_MONTHS = 24  # pre_rbc_units_24m covers the 24 months before enrolment
@@ -61,33 +61,49 @@ def units_before_after(visits: pd.DataFrame, *, window: int = 6, graded: pd.Data
     if not 1 <= window <= FOLLOW_UP_MONTHS:
         raise ValueError(f"window must be 1 to {FOLLOW_UP_MONTHS} months; got {window}.")
     panel = visit_panel(_tdt(visits), measures=("rbc_units",))
-    facts_w = transfusion_facts_from_panel(panel, window=window, free_months=min(3, window))
-    facts_24 = transfusion_facts_from_panel(panel, window=FOLLOW_UP_MONTHS, free_months=3)
-    pre = facts_w["pre_rbc_units_24m"].to_numpy(dtype=float)
-    out = pd.DataFrame({"patient_id": facts_w["patient_id"].to_numpy()}).astype({"patient_id": "str"})
+    out = pd.DataFrame({"patient_id": panel.patients["patient_id"].to_numpy()}).astype({"patient_id": "str"})
+    if not len(out):
+        return _empty_before_after(graded is not None, "genotype" in visits)
+    # The same arrays transfusion_facts and the grading use, so the totals are the same numbers.
+    a_w = transfusion_arrays(panel, window=window, free_months=min(3, window))
+    a_24 = transfusion_arrays(panel, window=FOLLOW_UP_MONTHS, free_months=3)
+    pre = a_w.pre
     if "genotype" in panel.patients:
         out = out.assign(genotype=panel.patients["genotype"].to_numpy())
     if graded is not None:
         require_columns(graded, ["patient_id", "tier"])
         tiers = graded.drop_duplicates("patient_id").set_index("patient_id")["tier"]
         out = out.assign(tier=out["patient_id"].map(tiers).astype("str"))
-    units_w = facts_w["units_in_window"].to_numpy(dtype=float)
-    units_24 = facts_24["units_in_window"].to_numpy(dtype=float)
+    units_w, units_24 = a_w.units_in_window, a_24.units_in_window
     return out.assign(
         pre_rbc_units_24m=pre,
         pre_units_per_month=pre / PRE_MONTHS,
         window_months=window,
         units_window=units_w,
         units_per_month_window=units_w / window,
-        reduction_pct_window=facts_w["reduction_pct"].to_numpy(dtype=float),
+        reduction_pct_window=a_w.reduction,
         units_24m=units_24,
         units_per_month_24m=units_24 / FOLLOW_UP_MONTHS,
-        reduction_pct_24m=facts_24["reduction_pct"].to_numpy(dtype=float),
+        reduction_pct_24m=a_24.reduction,
         change_per_month_window=units_w / window - pre / PRE_MONTHS,
         change_per_month_24m=units_24 / FOLLOW_UP_MONTHS - pre / PRE_MONTHS,
-        problem_window=facts_w["reduction_problem"].to_numpy(),
-        problem_24m=facts_24["reduction_problem"].to_numpy(),
+        problem_window=a_w.reduction_problem.series().to_numpy(),
+        problem_24m=a_24.reduction_problem.series().to_numpy(),
     ).astype({"problem_window": "str", "problem_24m": "str"})
+
+
+BEFORE_AFTER_COLUMNS: tuple[str, ...] = (
+    "patient_id", "genotype", "tier", "pre_rbc_units_24m", "pre_units_per_month", "window_months", "units_window",
+    "units_per_month_window", "reduction_pct_window", "units_24m", "units_per_month_24m", "reduction_pct_24m",
+    "change_per_month_window", "change_per_month_24m", "problem_window", "problem_24m",
+)
+
+
+def _empty_before_after(with_tier: bool, with_genotype: bool) -> pd.DataFrame:
+    cols = [c for c in BEFORE_AFTER_COLUMNS if (c != "tier" or with_tier) and (c != "genotype" or with_genotype)]
+    text = {"patient_id", "genotype", "tier", "problem_window", "problem_24m"}
+    return pd.DataFrame({c: pd.Series(dtype="str" if c in text else "int64" if c == "window_months" else "float64")
+                         for c in cols})
 
 
 def transfusion_timeline(visits: pd.DataFrame) -> pd.DataFrame:

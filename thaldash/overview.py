@@ -180,25 +180,31 @@ def table_1(cohort: Cohort, graded: pd.DataFrame) -> pd.DataFrame:
         When ``graded`` lacks an analysed patient of ``cohort``.
     """
     p = cohort.patients[~_withdrawn(cohort.patients)]
-    facts = graded.set_index("patient_id")[["ti_month", "tier"]]
-    missing = p.loc[~p["patient_id"].isin(facts.index), "patient_id"]
+    # Row of each patient in ``graded`` by a hash lookup (Series.isin on a million Arrow strings is slow).
+    row = pd.Index(graded["patient_id"]).get_indexer(p["patient_id"])
+    missing = np.flatnonzero(row < 0)
     if len(missing):
         raise ValueError(f"The grading lacks {len(missing)} analysed patient(s) of the cohort (e.g. "
-                         f"{missing.iloc[0]}); grade the cohort these patients belong to.")
-    ti = facts["ti_month"].reindex(p["patient_id"]).to_numpy(dtype=float, na_value=np.nan)
-    tier = facts["tier"].reindex(p["patient_id"]).to_numpy()
+                         f"{p['patient_id'].iloc[missing[0]]}); grade the cohort these patients belong to.")
+    ti = graded["ti_month"].to_numpy(dtype=float, na_value=np.nan)[row]
+    tier = graded["tier"].to_numpy()[row]
     tdt = (p["thal_type"] == "TDT").to_numpy()
+    # One pass of integer counting per column (factorize + bincount), not a groupby per column.
+    codes, genotypes = pd.factorize(p["genotype"].fillna("(unknown)"), sort=True)
+    k = len(genotypes)
     with np.errstate(invalid="ignore"):
-        flags = pd.DataFrame({
-            "genotype": p["genotype"].fillna("(unknown)").to_numpy(),
+        flags = {
             "n_ntdt": (p["thal_type"] == "NTDT").to_numpy(), "n_tdt": tdt,
             "n_tdt_ti_1m": tdt & (ti <= 1), "n_tdt_ti_3m": tdt & (ti > 1) & (ti <= 3),
-            "n_tdt_ti_later": tdt & (ti > 3), "n_tdt_not_ti": tdt & np.isnan(ti), "n_total": True,
-        })
-    counts = flags.groupby("genotype", sort=True).sum().astype("int64")
-    present = pd.crosstab(flags["genotype"], pd.Categorical(tier, categories=TIER_ORDER), dropna=False) \
-        .reindex(index=counts.index, columns=TIER_ORDER, fill_value=0)
-    tiers_present = [", ".join(t for t, k in zip(TIER_ORDER, row) if k) for row in present.to_numpy()]
+            "n_tdt_ti_later": tdt & (ti > 3), "n_tdt_not_ti": tdt & np.isnan(ti),
+            "n_total": np.ones(len(p), dtype=bool),
+        }
+    counts = pd.DataFrame({name: np.bincount(codes[mask], minlength=k) for name, mask in flags.items()},
+                          index=pd.Index(np.asarray(genotypes, dtype=object), name="genotype"))
+    tier_code = pd.Categorical(tier, categories=TIER_ORDER).codes
+    seen = np.zeros((k, len(TIER_ORDER)), dtype=bool)
+    seen[codes[tier_code >= 0], tier_code[tier_code >= 0]] = True
+    tiers_present = [", ".join(t for t, hit in zip(TIER_ORDER, row) if hit) for row in seen]  # one per genotype
     groups = genotype_groups(graded).set_index("genotype")["group"]
     classes = p.drop_duplicates("genotype").set_index("genotype")["beta_class"] if "beta_class" in p \
         else pd.Series(dtype="str")

@@ -58,7 +58,7 @@ THAL_TYPE_COLOURS: dict[str, str] = {"TDT": REDDISH_PURPLE, "NTDT": BLUISH_GREEN
 SPLENECTOMY_LABELS: dict[bool, str] = {True: "splenectomy", False: "no splenectomy"}
 SPLENECTOMY_COLOURS: dict[str, str] = {"splenectomy": BLACK, "no splenectomy": ORANGE}
 STATUS_COLOURS: dict[str, str] = {  # data completeness
-    "value": BLUE,
+    "value": SKY_BLUE,  # calm, so that the gaps stand out
     "missing value": ORANGE,
     "no visit": LIGHT_GREY,
 }

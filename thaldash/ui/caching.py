@@ -26,6 +26,7 @@ from thaldash.cohort import Cohort
 from thaldash.filters import CohortFilter, FilterOptions, options
 from thaldash.grading import grade
 from thaldash.loading import LoadResult, load_cohort
+from thaldash.overview import table_1
 from thaldash.scenarios import GradingRules
 
 
@@ -99,3 +100,9 @@ def filtered(cohort: Cohort, flt: CohortFilter) -> Cohort:
 def graded(cohort: Cohort, rules: GradingRules) -> pd.DataFrame:
     """``thaldash.grading.grade(cohort, rules)`` (analysed patients), once per cohort and rules."""
     return grade(cohort, rules)
+
+
+@cache_on_cohort(max_entries=16)
+def genotype_table(filtered: Cohort, cohort: Cohort, rules: GradingRules) -> pd.DataFrame:
+    """``overview.table_1`` of ``filtered``, genotype groups decided on ``cohort`` under ``rules``."""
+    return table_1(filtered, graded(cohort, rules))

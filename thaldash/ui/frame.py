@@ -15,24 +15,28 @@ from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
+import altair as alt
 import pandas as pd
 import streamlit as st
 
 from thaldash.cohort import Cohort
+from thaldash.export import footer_text
 from thaldash.filters import PARAM_NAMES, SPLENECTOMY_CHOICES, CohortFilter, FilterOptions
+from thaldash.loading import LoadResult
 from thaldash.scenarios import DEFAULT_SCENARIO, FIELDS_BY_NAME, SCENARIO_DESCRIPTIONS, SCENARIOS, GradingRules
 from thaldash.ui import caching, state
-from thaldash.ui.data_source import Source, load_current, problems_table, result_summary, upload_panel
-from thaldash.ui.widgets import plain, table
+from thaldash.ui.data_source import KIND_TEXT, Source, load_current, problems_table, result_summary, upload_panel
+from thaldash.ui.widgets import chart, plain, table
 
 PRESENT = "present"
+_SOURCE_KEY = "thaldash.source_sha256"
 GLOBAL_PARAMS: frozenset[str] = frozenset({*PARAM_NAMES, "scenario", *FIELDS_BY_NAME, PRESENT})
-# Larger type for a projector. Static text: no data value ever goes into this HTML.
+# Larger type for a projector: Streamlit sizes text in rem, so the root size scales it all (tables
+# draw on a canvas at their own size; CSS zoom would scale them but breaks their width). Static
+# text only: no data value ever goes into this HTML.
 _PRESENTATION_CSS = """<style>
 html { font-size: 20px; }
-h1 { font-size: 2.6rem !important; }
 [data-testid="stMetricValue"] { font-size: 3.2rem !important; }
-[data-testid="stCaptionContainer"] { font-size: 1rem !important; }
 </style>"""
 
 
@@ -59,7 +63,8 @@ class Frame:
     presentation
         Presentation mode: larger type, fewer controls (pages may skip secondary widgets).
     footer
-        One line for exports: data file and short hash, patients, grading, date.
+        The provenance footer for exports (``thaldash.export.footer_text``): one "key: value" line
+        each for the data file and its short hash, the patients (filter and n), the grading, the date.
     """
 
     page: str
@@ -74,7 +79,8 @@ class Frame:
 
     @property
     def enrolled(self) -> Cohort:
-        """The filtered cohort with withdrawn patients kept (study flow, demographics)."""
+        """The filtered cohort with withdrawn patients kept, whatever the checkbox (study flow,
+        demographics: the paper counts its 52 enrolled there)."""
         return caching.filtered(self.cohort, replace(self.filter, include_withdrawn=True))
 
     @property
@@ -105,8 +111,16 @@ class Frame:
         return state.page_param(self.page, name, default, choices, minimum=minimum, maximum=maximum)
 
     def table(self, frame: pd.DataFrame, name: str, **kwargs: Any) -> None:
-        """``widgets.table`` with this view's footer and presentation mode."""
+        """``widgets.table`` with this view's footer and presentation mode (CSV download)."""
         table(frame, name=name, footer=self.footer, presentation=self.presentation, **kwargs)
+
+    def chart(self, figure: alt.TopLevelMixin, name: str) -> None:
+        """``widgets.chart`` with this view's footer and presentation mode (PNG/SVG downloads)."""
+        chart(figure, name=name, footer=self.footer, presentation=self.presentation)
+
+    def footer_caption(self) -> None:
+        """The footer as one grey line under the page's content (escaped: it holds data labels)."""
+        st.caption(plain(" · ".join(self.footer.splitlines())))
 
 
 def page_slug(title: str) -> str:
@@ -142,16 +156,7 @@ def _filter_panel(flt: CohortFilter, options: FilterOptions, cohort: Cohort, box
     state.seed(key, flt.splenectomy, clean=lambda v: v if v in SPLENECTOMY_CHOICES else "any")
     spleen = box.radio("Splenectomy", SPLENECTOMY_CHOICES, key=key, horizontal=True, format_func=str.capitalize)
     sexes = multi("sexes", "Sex", options.sexes, "As recorded (F, M).")
-    age_min = age_max = None
-    if options.age_range is not None and math.floor(options.age_range[0]) < math.ceil(options.age_range[1]):
-        lo, hi = float(math.floor(options.age_range[0])), float(math.ceil(options.age_range[1]))
-        clip = lambda v: (min(max(float(round(v[0])), lo), hi), max(min(float(round(v[1])), hi), lo))
-        key = state.widget_key("age")
-        state.seed(key, clip((lo if flt.age_min is None else flt.age_min, hi if flt.age_max is None else flt.age_max)),
-                   clean=lambda v: clip(v) if v[0] <= v[1] else (lo, hi))
-        low, high = box.slider("Age at enrolment (years)", lo, hi, key=key, step=1.0, format="%.0f",
-                               help="Patients without a recorded age are left out once the range is narrowed.")
-        age_min, age_max = (low if low > lo else None), (high if high < hi else None)
+    age_min, age_max = _age_slider(flt, options, box)
     key = state.widget_key("include_withdrawn")
     state.seed(key, flt.include_withdrawn)
     withdrawn = box.checkbox("Include withdrawn patients", key=key,
@@ -160,12 +165,33 @@ def _filter_panel(flt: CohortFilter, options: FilterOptions, cohort: Cohort, box
                        splenectomy=spleen, sexes=sexes, age_min=age_min, age_max=age_max,
                        include_withdrawn=withdrawn)
     chosen = caching.filtered(cohort, new)
-    everyone = caching.filtered(cohort, CohortFilter(include_withdrawn=withdrawn))
+    everyone = int(CohortFilter(include_withdrawn=withdrawn).mask(cohort.patients).sum())
     population = "enrolled patients (withdrawn included)" if withdrawn else "analysed patients"
-    box.markdown(f"**n = {len(chosen.patients)} of {len(everyone.patients)} {population}**")
+    box.markdown(f"**n = {len(chosen.patients)} of {everyone} {population}**")
     if not new.is_default:
         box.button("Reset filters", on_click=_reset_filters, key="thaldash.reset_filters")
     return new, chosen
+
+
+def _age_slider(flt: CohortFilter, options: FilterOptions, box: Any) -> tuple[float | None, float | None]:
+    """The age range; at its full extent it is no restriction (patients without an age stay in)."""
+    if options.age_range is None:
+        return None, None
+    step = 1.0 if options.ages_whole else 0.1
+    # Bounds move inwards to the slider's step: exact for whole-year ages (age ≥ 12.5 is age ≥ 13).
+    on_step = lambda k: round(k * step, 6)  # 123 × 0.1 is 12.300000000000001 in binary
+    inward = lambda low, high: (on_step(math.ceil(low / step - 1e-9)), on_step(math.floor(high / step + 1e-9)))
+    lo, hi = on_step(math.floor(options.age_range[0] / step)), on_step(math.ceil(options.age_range[1] / step))
+    if lo >= hi:
+        return flt.age_min, flt.age_max
+    clip = lambda v: (min(max(v[0], lo), hi), max(min(v[1], hi), lo))
+    wanted = inward(lo if flt.age_min is None else flt.age_min, hi if flt.age_max is None else flt.age_max)
+    key = state.widget_key("age")
+    state.seed(key, clip(wanted), clean=lambda v: clip(v) if v[0] <= v[1] else (lo, hi))
+    low, high = box.slider("Age at enrolment (years)", lo, hi, key=key, step=step,
+                           format="%.0f" if step == 1.0 else "%.1f",
+                           help="Patients without a recorded age are left out once the range is narrowed.")
+    return (low if low > lo else None), (high if high < hi else None)
 
 
 def _grading_panel(name: str, rules: GradingRules, box: Any) -> tuple[str, GradingRules]:
@@ -190,9 +216,9 @@ def _presentation(params: dict[str, str]) -> bool:
     return params.get(PRESENT, "") in ("1", "true", "yes")
 
 
-def _invalid_source(source: Source, result: Any) -> None:
+def _invalid_source(source: Source, result: LoadResult) -> None:
     st.title("The data cannot be shown")
-    st.error(f"{plain(source.name)} ({plain(source.kind)}) cannot be used: {result_summary(result)}. "
+    st.error(f"{plain(source.name)} ({KIND_TEXT[source.kind]}) cannot be used: {result_summary(result)}. "
              "Correct the file, or upload a valid one for this browser session below. Every problem found:")
     problems_table(result)
     upload_panel(key="invalid")
@@ -202,21 +228,25 @@ def _invalid_source(source: Source, result: Any) -> None:
 def page_frame(title: str, icon: str | None = None, *, require_patients: bool = True) -> Frame:
     """Set up the page and return its ``Frame``; call it first, once, on every page.
 
-    Draws the page title. Stops the page (``st.stop``) with a message, never an exception, when
-    the data cannot be used or, with ``require_patients``, when the filter leaves no patients.
+    Draws the page title and, under it, one line naming the patients shown and the grading.
+    Stops the page (``st.stop``) with a message, never an exception, when the data cannot be used
+    or, with ``require_patients``, when the filter leaves no patients.
 
     Parameters
     ----------
     title
         Page title (browser tab and heading); its slug namespaces the page's own URL params.
     icon
-        Emoji or ``:material/…:`` icon for the browser tab.
+        An emoji for the browser tab. ``:material/…:`` icons are ignored: Streamlit fetches them
+        from fonts.gstatic.com, and the app makes no request to another host.
     require_patients
         False for pages that work without patients (the Data page).
     """
     slug = page_slug(title)
     params = state.start(slug, GLOBAL_PARAMS)
     presentation = _presentation(params)
+    if icon is not None and icon.startswith(":material"):
+        icon = None
     st.set_page_config(page_title=f"{title} · thaldash", page_icon=icon, layout="wide",
                        initial_sidebar_state="collapsed" if presentation else "expanded")
     if presentation:
@@ -226,6 +256,11 @@ def page_frame(title: str, icon: str | None = None, *, require_patients: bool = 
         _invalid_source(source, result)
     cohort = result.cohort
     options = caching.filter_options(cohort)
+    if st.session_state.get(_SOURCE_KEY, cohort.sha256) != cohort.sha256:
+        # Other data: widget values (an age range, a genotype) meant something else; reseed them
+        # from the canonical state, which is checked against the new data's choices just below.
+        state.reset_widgets(_FILTER_WIDGETS)
+    st.session_state[_SOURCE_KEY] = cohort.sha256
     flt, warnings = CohortFilter.from_params(params, options)
     name, rules, rule_warnings = state.rules_from_params(params)
 
@@ -243,13 +278,17 @@ def page_frame(title: str, icon: str | None = None, *, require_patients: bool = 
     state.set_view_params(view)
     state.mirror_to_url(view | state.page_params(slug))
 
-    scenario = name if rules == SCENARIOS[name] else f"{name} (modified)"
+    changed = {k: v for k, v in state.rules_to_params(name, rules).items() if k != "scenario"}
+    scenario = name if not changed else f"{name} (modified)"
     n = len(filtered.patients)
-    footer = (f"Data: {source.name} (sha256 {source.short_sha}) · Patients: {flt.describe()} (n = {n}) · "
-              f"Grading: {scenario} · {date.today().isoformat()}")
+    changes = ", ".join(f"{k} = {v}" for k, v in changed.items())
+    footer = footer_text(source.name, source.sha256, f"{flt.describe()} (n = {n})",
+                         scenario + (f": {changes}" if changes else ""), date.today())
     st.title(title)
-    for warning in warnings + rule_warnings:
-        st.warning(f"From the link: {plain(warning)}")
+    st.caption(plain(f"Patients: {flt.describe()} (n = {n}) · Grading: {scenario}"))
+    if warnings or rule_warnings:
+        st.warning("Not applied (the link or the previous data asked for it):\n"
+                   + "\n".join(f"- {plain(w)}" for w in warnings + rule_warnings))
     if require_patients and n == 0:
         st.info("No patient matches the filters in the sidebar. Widen or reset them to see this page.")
         st.stop()

@@ -1,18 +1,32 @@
 """The view's state: held in ``st.session_state``, mirrored to the URL, seeded into widgets.
 
-Why not widget state alone: Streamlit (1.67) gives each widget an id that includes the page's
-script, and drops the state of widgets not drawn in a run, so a filter set on one page would be
-lost on the next; and a sidebar page switch clears the URL's query string. So:
+What Streamlit 1.67 does, and the browser tests confirm (tests/browser/test_navigation.py):
+
+- a sidebar page switch clears the URL's query string (the new page's ``st.query_params`` is
+  empty), but keeps the session, so ``st.session_state`` survives;
+- a widget's id includes its page's script, so the "same" sidebar widget is a new widget on each
+  page, and after a switch its key can still answer with the previous page's value while the new
+  widget starts from its default;
+- the state of a widget not drawn in a run is dropped.
+
+So:
 
 - The canonical state is text, like a query string: ``st.session_state[VIEW_KEY]`` (filters,
   grading, presentation) and ``st.session_state[PAGE_KEY + page]`` (one page's own params).
   These keys belong to no widget, so Streamlit never drops them.
-- In a new session (a link opened in a new browser, a reload) the canonical state is read from
-  the URL once; afterwards the session's state wins and is written back to the URL on every run,
-  so the address bar always reproduces the view.
-- Widgets have their own keys (``thaldash.w.*``); before a widget is drawn its key is seeded from
-  the canonical state when absent, or cleaned when it holds a value the options no longer have.
-  Widgets are never given a default as well (Streamlit warns when both are set).
+- In a new session (a link opened in another browser, a reload) the view is read from the URL;
+  afterwards the session's state wins and is written back to the URL on every run, so the
+  address bar always reproduces the view, on every page.
+- Widgets have their own keys (``thaldash.w.*``). Before a widget is drawn, ``seed`` writes its
+  value through the Session State API: from the canonical state when the key is absent, else its
+  own latest value (cleaned of choices the data no longer has). Widgets are never given a default
+  as well (Streamlit warns when both are set).
+
+The alternative, ``bind="query-params"`` on widgets (new in 1.67), keeps one page's widget in
+the URL by itself, but a sidebar switch still empties the query string (checked in a browser:
+a bound value set on the main page is absent on the next page and comes back only on returning),
+so a filter could not follow the user across pages; and a bound parameter cannot be set through
+``st.query_params``.
 """
 
 from __future__ import annotations
@@ -89,11 +103,12 @@ def seed(key: str, canonical: Any, clean: Callable[[Any], Any] | None = None) ->
     """
     if key not in st.session_state:
         st.session_state[key] = canonical
-    elif clean is not None:
-        current = st.session_state[key]
-        cleaned = clean(current)
-        if cleaned != current:
-            st.session_state[key] = cleaned
+        return
+    current = st.session_state[key]
+    # Written back even when unchanged: after a page switch the key can still answer with the
+    # previous page's widget value while the new page's widget (another id) would start empty;
+    # a value set through the Session State API is the one the new widget takes.
+    st.session_state[key] = clean(current) if clean is not None else current
 
 
 def widget_key(name: str, page: str | None = None) -> str:

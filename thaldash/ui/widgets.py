@@ -1,4 +1,4 @@
-"""Small shared renderers: a statistic with its n, "not computed" notes, tables with a CSV download.
+"""Small shared renderers: a statistic with its n, "not computed" notes, tables and charts with downloads.
 
 Text that comes from data (file names, genotype labels, withdrawal reasons) is shown either in a
 table (``st.dataframe``, never interpreted) or through ``plain`` when it must sit in Markdown, so
@@ -7,14 +7,14 @@ that a label such as ``[click](https://…)`` or ``![x](…)`` cannot become a l
 
 from __future__ import annotations
 
-import importlib
 import re
-from types import ModuleType
+from pathlib import Path
 
+import altair as alt
 import pandas as pd
 import streamlit as st
 
-from thaldash.formatting import safe_for_spreadsheet
+from thaldash import export
 
 # Every ASCII punctuation character that Markdown, Streamlit's directives (":red[…]",
 # ":material/…:") or KaTeX ("$…$") can give a meaning to; CommonMark lets a backslash escape each.
@@ -50,29 +50,6 @@ def not_computed(what: str, reason: str) -> None:
     st.caption(f"**{plain(what)}**: not computed — {plain(reason)}")
 
 
-def _export_module() -> ModuleType | None:
-    """``thaldash.export`` when it is installed (written separately; optional here)."""
-    try:
-        return importlib.import_module("thaldash.export")
-    except ImportError:
-        return None
-
-
-def csv_bytes(frame: pd.DataFrame, footer: str) -> bytes:
-    """``frame`` as CSV with the provenance footer.
-
-    Integration point: ``thaldash.export.csv_bytes(frame, footer)`` when that module provides
-    it, so that every CSV of the app carries the same footer; otherwise formulas are neutralised
-    here and the footer is written as trailing ``#`` comment lines.
-    """
-    export = _export_module()
-    if export is not None and hasattr(export, "csv_bytes"):
-        return export.csv_bytes(frame, footer)
-    body = safe_for_spreadsheet(frame).to_csv(index=False)
-    notes = "".join(f"# {line}\n" for line in footer.splitlines())
-    return (body + notes).encode("utf-8")
-
-
 def table(frame: pd.DataFrame, *, name: str, footer: str, presentation: bool = False,
           column_config: dict | None = None, height: int | str = "auto") -> None:
     """A read-only table, plus a CSV download (with the provenance footer) outside presentation mode.
@@ -80,14 +57,27 @@ def table(frame: pd.DataFrame, *, name: str, footer: str, presentation: bool = F
     Parameters
     ----------
     name
-        File name stem of the download (``<name>.csv``).
+        File name stem of the download (``<name>.csv``); also keeps the button's key unique.
     footer
         ``Frame.footer``: data file, filter, grading scenario, date.
     """
-    st.dataframe(frame, hide_index=True, width="stretch", column_config=column_config, height=height)
-    if not presentation:
-        st.download_button("Download CSV", csv_bytes(frame, footer), file_name=f"{name}.csv",
+    st.dataframe(frame, hide_index=True, width="stretch", column_config=column_config, height=height,
+                 placeholder="–")
+    if not presentation:  # the file is built only when the button is clicked
+        st.download_button("Download CSV", lambda: export.table_csv(frame, footer), file_name=f"{name}.csv",
                            mime="text/csv", key=f"thaldash.csv.{name}", on_click="ignore")
+
+
+def chart(figure: alt.TopLevelMixin, *, name: str, footer: str, presentation: bool = False) -> None:
+    """An Altair chart, plus PNG and SVG downloads (with the provenance footer) outside presentation mode."""
+    st.altair_chart(figure, width="stretch")
+    if presentation:
+        return
+    row = st.container(horizontal=True)
+    row.download_button("Download PNG", lambda: export.chart_png(figure, footer), file_name=f"{name}.png",
+                        mime="image/png", key=f"thaldash.png.{name}", on_click="ignore")
+    row.download_button("Download SVG", lambda: export.chart_svg(figure, footer), file_name=f"{name}.svg",
+                        mime="image/svg+xml", key=f"thaldash.svg.{name}", on_click="ignore")
 
 
 def page_link(title: str, label: str | None = None) -> None:
@@ -96,8 +86,6 @@ def page_link(title: str, label: str | None = None) -> None:
     Pages are written by different people at different times; a home page linking to one that
     does not exist yet would stop with an error.
     """
-    from pathlib import Path  # local: only the home page needs it
-
     pages = Path(__file__).resolve().parent.parent.parent / "pages"
     found = sorted(pages.glob(f"*_{title}.py"))
     if found:

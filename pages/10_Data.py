@@ -1,0 +1,42 @@
+"""Data: the contract, the loaded file's checks and provenance, and an upload for this session."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from thaldash.overview import provenance_summary
+from thaldash.ui import page_frame, plain
+from thaldash.ui.data_source import (contract_markdown, load_current, problems_table, result_summary,
+                                     return_to_default_button, upload_panel)
+
+frame = page_frame("Data", icon="🗂️", require_patients=False)
+source, result = load_current()
+
+st.subheader("The loaded file")
+st.markdown(plain(source.describe()))
+st.caption(f"{len(frame.cohort.patients)} patients, {len(frame.cohort.visits)} visit rows · "
+           f"checks: {result_summary(result)}")
+if len(result.problems):
+    problems_table(result)
+else:
+    st.success("Every check of the contract passed.")
+
+st.subheader("Where the values come from")
+provenance = provenance_summary(frame.cohort)
+if len(provenance):
+    st.caption("published: printed in the paper for this patient; derived: solved from published aggregates; "
+               "assumed: not constrained by any published number.")
+    frame.table(provenance, "provenance", column_config={
+        "measure": "Measure", "counted": "Counted per", "published": "Published", "derived": "Derived",
+        "assumed": "Assumed", "not_recorded": "Not recorded", "total": "Total"})
+else:
+    st.info("This file has no `*_provenance` columns, so the origin of its values is not recorded.")
+
+st.subheader("Use another file in this session")
+st.caption("The file is checked against the contract first; a file with errors never replaces the current "
+           "data. A valid file is used on every page of this browser session only and is never written to disk.")
+upload_panel()
+return_to_default_button()
+
+with st.expander("The data contract"):
+    st.markdown(contract_markdown())
