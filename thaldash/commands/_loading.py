@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 
 from thaldash.cohort import Cohort
+from thaldash.scenarios import GradingRules
 
 
 def load_for_command(path: str | None, verb: str) -> tuple[Cohort | None, int]:
@@ -25,3 +26,19 @@ def load_for_command(path: str | None, verb: str) -> tuple[Cohort | None, int]:
     reason = "could not be read" if result.unreadable else "breaks the data contract"
     print(escape_unsafe(f"{result.source_name}: not {verb}, the file {reason}"), file=sys.stderr)
     return None, 2 if result.unreadable else 1
+
+
+def rules_and_cohort(args, verb: str) -> tuple[GradingRules | None, Cohort | None, int]:
+    """``--scenario``/``--set`` read into rules, then the cohort: ``(rules, cohort, 0)`` or the exit code.
+
+    A bad rule prints one ``error:`` line and gives status 2 before any file is read.
+    """
+    from thaldash.commands.grade import rules_from_args
+
+    try:
+        rules = rules_from_args(args.scenario, args.settings)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return None, None, 2
+    cohort, status = load_for_command(args.path, verb)
+    return rules, cohort, status

@@ -74,16 +74,11 @@ def summary_lines(graded: pd.DataFrame, rules: GradingRules) -> list[str]:
 
 
 def run(args: argparse.Namespace) -> int:
-    from thaldash.commands._loading import load_for_command
+    from thaldash.commands._loading import rules_and_cohort
     from thaldash.grading import grade
     from thaldash.validation import escape_unsafe
 
-    try:
-        rules = rules_from_args(args.scenario, args.settings)
-    except ValueError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    cohort, status = load_for_command(args.path, "graded")
+    rules, cohort, status = rules_and_cohort(args, "graded")
     if cohort is None:
         return status
     graded = grade(cohort, rules, include_withdrawn=args.include_withdrawn)

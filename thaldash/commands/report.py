@@ -23,16 +23,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from thaldash.commands._loading import load_for_command
-    from thaldash.commands.grade import rules_from_args
+    from thaldash.commands._loading import rules_and_cohort
     from thaldash.report import full_report, report_markdown
 
-    try:
-        rules = rules_from_args(args.scenario, args.settings)
-    except ValueError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    cohort, status = load_for_command(args.path, "reported")
+    rules, cohort, status = rules_and_cohort(args, "reported")
     if cohort is None:
         return status
     report = full_report(cohort, rules)
