@@ -10,10 +10,9 @@ from __future__ import annotations
 import math
 import re
 
-import numpy as np
 import pandas as pd
 
-from thaldash.analysis import PAPER_MONTHS, PAPER_SF_PAIRS, baseline_hbf_vs_rise, compare_measure, \
+from thaldash.analysis import PAPER_MONTHS, baseline_hbf_vs_rise, compare_measure, \
     paired_ferritin, patient_table
 from thaldash.cohort import Cohort
 from thaldash.grading_summary import tier_summary

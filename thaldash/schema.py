@@ -7,7 +7,7 @@ a rule here and every one of them follows.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Literal
 
 CONTRACT_VERSION = "1"

@@ -7,7 +7,6 @@ Exit status: 0 graded, 1 the file breaks the data contract, 2 unreadable file or
 from __future__ import annotations
 
 import argparse
-import sys
 
 import pandas as pd
 

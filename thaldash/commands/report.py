@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 
 HELP = ("The whole analysis of a cohort (tiers with CIs, genotype groups, the Table 4–7/10 comparisons, "
         "Table 9 paired ferritin changes, the Fig. 3 correlation) as JSON or Markdown, with stable field names.")
