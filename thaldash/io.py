@@ -27,6 +27,10 @@ MAX_CSV_BYTES = 500 * 1024 * 1024
 # A Parquet file is compressed, so its size says little; this only stops absurd inputs
 # from being read into memory before the row count in the footer can be checked.
 MAX_PARQUET_BYTES = 4 * 1024 * 1024 * 1024
+# Columns outside the contract are read from a Parquet file only while they are cheap (their
+# decoded size, from the footer): no analysis uses them, and a wide export of a large cohort
+# would otherwise double the memory the app needs. Left-out columns are named in a warning.
+MAX_EXTRA_BYTES = 64 * 1024 * 1024
 
 _PARQUET_MAGIC = b"PAR1"
 # Signatures of files people upload by mistake, so the refusal can name what they uploaded.
@@ -79,6 +83,9 @@ class RawTable:
         "parquet" or "csv", recognised from the content.
     duplicated_columns
         Column names that occur more than once in the source, in first-seen order.
+    skipped_columns
+        Columns outside the contract that were not read (a large Parquet file; see
+        ``MAX_EXTRA_BYTES``), in file order.
     """
 
     frame: pd.DataFrame
@@ -87,6 +94,7 @@ class RawTable:
     n_bytes: int
     format: Format
     duplicated_columns: tuple[str, ...] = ()
+    skipped_columns: tuple[str, ...] = ()
 
 
 def read_table(source: str | Path | bytes, name: str | None = None, *,
@@ -116,8 +124,9 @@ def read_table(source: str | Path | bytes, name: str | None = None, *,
 
     if not data:
         raise refuse("the file is empty")
+    skipped: tuple[str, ...] = ()
     if data.startswith(_PARQUET_MAGIC):
-        frame, dups = _read_parquet(data, max_rows, refuse)
+        frame, dups, skipped = _read_parquet(data, max_rows, refuse)
         fmt: Format = "parquet"
     else:
         for magic, what in _OTHER_FORMATS:
@@ -129,7 +138,7 @@ def read_table(source: str | Path | bytes, name: str | None = None, *,
         frame, dups = _read_csv(data, max_rows, refuse)
         fmt = "csv"
     return RawTable(frame=_project(frame), name=display, sha256=digest, n_bytes=len(data),
-                    format=fmt, duplicated_columns=dups)
+                    format=fmt, duplicated_columns=dups, skipped_columns=skipped)
 
 
 def _source_bytes(source: str | Path | bytes, name: str | None) -> tuple[bytes, str]:
@@ -155,7 +164,7 @@ def _source_bytes(source: str | Path | bytes, name: str | None) -> tuple[bytes, 
         raise UnreadableFile(f"{display}: cannot be opened ({exc.strerror or exc})", name=display) from None
 
 
-def _read_parquet(data: bytes, max_rows: int, refuse) -> tuple[pd.DataFrame, tuple[str, ...]]:
+def _read_parquet(data: bytes, max_rows: int, refuse) -> tuple[pd.DataFrame, tuple[str, ...], tuple[str, ...]]:
     if len(data) < 12 or not data.endswith(_PARQUET_MAGIC):
         raise refuse("the Parquet file is truncated (its footer is missing); copy or export it again")
     try:
@@ -167,18 +176,47 @@ def _read_parquet(data: bytes, max_rows: int, refuse) -> tuple[pd.DataFrame, tup
         raise refuse(f"the file has {n_rows:,} rows, above the limit of {max_rows:,} rows")
     names = list(parquet.schema_arrow.names)
     try:
-        table = parquet.read()
+        skipped = _costly_extras(parquet, names)
+        # Arrow keeps duplicated names; keep the first of each so pandas gets unique columns.
+        keep = [i for i, n in enumerate(names) if n not in names[:i] and n not in skipped]
+        if len(keep) == len(names):
+            table = parquet.read()
+        elif len(set(names)) == len(names):  # projection: only the columns kept are decoded
+            table = parquet.read(columns=[names[i] for i in keep])
+            keep = list(range(len(keep)))
+        else:
+            table = parquet.read()
         # A damaged page can decode into invalid UTF-8 that only fails later, inside a string operation.
         table.validate(full=True)
-        # Arrow keeps duplicated names; keep the first of each so pandas gets unique columns.
-        keep = [i for i, n in enumerate(names) if n not in names[:i]]
         frame = table.select(keep).to_pandas()
+        del table
         # pandas stores a named index (e.g. ``set_index("patient_id")``) apart from the columns.
         named = [n for n in frame.index.names if n is not None and n not in frame.columns]
         frame = (frame.reset_index(level=named) if named else frame).reset_index(drop=True)
     except Exception as exc:  # noqa: BLE001 - any failure here means a damaged file (e.g. bad pandas metadata)
         raise refuse(f"the Parquet file is damaged and cannot be read ({_first_line(exc)})") from None
-    return frame, _duplicates(names)
+    return frame, _duplicates(names), skipped
+
+
+def _costly_extras(parquet: pq.ParquetFile, names: list[str]) -> tuple[str, ...]:
+    """Columns outside the contract, when together they decode to more than ``MAX_EXTRA_BYTES``."""
+    contract = {c.name for c in CONTRACT}
+    extras = [i for i, n in enumerate(names) if n not in contract]
+    if not extras:
+        return ()
+    meta = parquet.metadata
+    # Leaf columns map to top-level names by their path's first element (nested columns too).
+    sizes: dict[str, int] = {}
+    for g in range(meta.num_row_groups):
+        group = meta.row_group(g)
+        for c in range(group.num_columns):
+            chunk = group.column(c)
+            top = chunk.path_in_schema.split(".")[0]
+            sizes[top] = sizes.get(top, 0) + chunk.total_uncompressed_size
+    extra_names = list(dict.fromkeys(names[i] for i in extras))
+    if sum(sizes.get(n, 0) for n in extra_names) <= MAX_EXTRA_BYTES:
+        return ()
+    return tuple(extra_names)
 
 
 def _read_csv(data: bytes, max_rows: int, refuse) -> tuple[pd.DataFrame, tuple[str, ...]]:

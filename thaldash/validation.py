@@ -74,16 +74,20 @@ def validate(raw: RawTable | pd.DataFrame) -> Validation:
     not modified.
     """
     if isinstance(raw, RawTable):
-        frame, dups = raw.frame, tuple(raw.duplicated_columns)
+        frame, dups, skipped = raw.frame, tuple(raw.duplicated_columns), tuple(raw.skipped_columns)
     else:
         names = [str(c) for c in raw.columns]
         dups = tuple(dict.fromkeys(n for i, n in enumerate(names) if n in names[:i]))
+        skipped = ()
         frame = raw.set_axis(names, axis=1).loc[:, ~pd.Index(names).duplicated()]
     frame = frame.reset_index(drop=True)
     pids = (as_text(frame["patient_id"]).str.strip() if "patient_id" in frame
             else pd.Series("", index=frame.index, dtype="str"))
     out = Collector(pids)
-    _check_header(list(frame.columns), dups, out)
+    _check_header([*frame.columns, *skipped], dups, out)
+    for name in skipped:
+        out.one("warning", name, "not read: a column outside the contract in a large file (no analysis uses it; "
+                "leave it out of the file, or keep the file small, to have it checked)")
     if len(frame) == 0:
         out.one("error", "", "the file has no data rows")
     texts = {name: factorize_text(as_text(frame[name])) for name in frame.columns if _is_text(frame, name)}
@@ -186,18 +190,24 @@ def _check_rows(frame: pd.DataFrame, typed: dict[str, object], bad: dict[str, np
                                 "will be shown as 'unknown'", label="unknown β-globin variant")
     for name in typed:
         if COLUMNS[name].level == "patient" and name != "patient_id":
-            vcodes = labels[name].codes if name in labels else pd.factorize(typed[name])[0]
-            _check_constant(name, frame[name], vcodes, bad[name], codes, order, first_row, out)
+            # Numbers compare as numbers (NaN equal to NaN); hashing 7 million floats is not needed.
+            values = labels[name].codes if name in labels else np.asarray(typed[name], dtype="float64")
+            _check_constant(name, frame[name], values, bad[name], codes, order, first_row, out)
 
 
-def _check_constant(name: str, raw: pd.Series, vcodes: np.ndarray, bad: np.ndarray, codes: np.ndarray,
+def _check_constant(name: str, raw: pd.Series, values: np.ndarray, bad: np.ndarray, codes: np.ndarray,
                     order: np.ndarray, first_row: np.ndarray, out: Collector) -> None:
     # Typed values compare ("yes" equals "true"); a cell that failed typing compares by its text.
     if bad.any():
+        vcodes = pd.factorize(values)[0] if values.dtype.kind == "f" else values
         text_codes, _ = pd.factorize(as_text(raw).str.strip())
-        vcodes = np.where(bad, text_codes + vcodes.max() + 2, vcodes)
-    c, v = codes[order], vcodes[order]
-    differs = (c[1:] == c[:-1]) & (c[1:] >= 0) & (v[1:] != v[:-1])
+        values = np.where(bad, text_codes + vcodes.max() + 2, vcodes)
+    c, v = codes[order], values[order]
+    with np.errstate(invalid="ignore"):
+        changed = v[1:] != v[:-1]
+    if v.dtype.kind == "f":  # a missing value equals a missing value, and differs from a number
+        changed &= ~(np.isnan(v[1:]) & np.isnan(v[:-1]))
+    differs = (c[1:] == c[:-1]) & (c[1:] >= 0) & changed
     varying = np.unique(c[1:][differs])
     if not len(varying):
         return
@@ -217,21 +227,32 @@ def _typed_frame(frame: pd.DataFrame, typed: dict[str, object]) -> pd.DataFrame:
     columns: dict[str, object] = {}
     for name in frame.columns:
         if name not in typed:
-            columns[name] = frame[name]
             continue
         kind, values = COLUMNS[name].kind, typed[name]
         if kind == "string":
-            columns[name] = values
+            column = values
         elif kind == "float":
-            columns[name] = pd.Series(values, dtype="float64")
+            column = pd.Series(values, dtype="float64")
         elif np.isnan(values).any():  # only for a nullable int/bool column, none in contract v1
-            columns[name] = pd.array(np.where(np.isnan(values), None, values),
-                                     dtype="Int64" if kind == "int" else "boolean")
+            column = pd.array(np.where(np.isnan(values), None, values),
+                              dtype="Int64" if kind == "int" else "boolean")
         else:
-            columns[name] = pd.Series(values.astype(np.int64 if kind == "int" else bool))
-    if "withdrawn" not in columns:
-        columns["withdrawn"] = np.zeros(len(frame), dtype=bool)
-    return pd.DataFrame(columns, index=frame.index)
+            column = pd.Series(values.astype(np.int64 if kind == "int" else bool))
+        if not _unchanged(frame[name], column):
+            columns[name] = column
+    # Only changed columns are new: unchanged ones keep sharing the input's memory (copy-on-write),
+    # which spares a copy of every number column of a 7-million-row file.
+    typed_frame = frame.assign(**{n: pd.Series(c).set_axis(frame.index) for n, c in columns.items()})
+    if "withdrawn" not in typed_frame:
+        typed_frame = typed_frame.assign(withdrawn=np.zeros(len(frame), dtype=bool))
+    return typed_frame
+
+
+def _unchanged(raw: pd.Series, column: object) -> bool:
+    """True when ``column`` has ``raw``'s dtype and values (missing where ``raw`` is missing)."""
+    if not isinstance(column, pd.Series) or column.dtype != raw.dtype or raw.dtype.kind not in "fiub":
+        return False
+    return bool(np.array_equal(raw.to_numpy(), column.to_numpy(), equal_nan=raw.dtype.kind == "f"))
 
 
 def _check_text(column: str, raw: pd.Series, codes: np.ndarray, uniq: pd.Series, out: Collector, *,

@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
@@ -65,6 +65,13 @@ class Frame:
     footer
         The provenance footer for exports (``thaldash.export.footer_text``): one "key: value" line
         each for the data file and its short hash, the patients (filter and n), the grading, the date.
+    rules_problem
+        Set by ``refresh_rules`` only: why the rule controls' values are not applied, or None.
+
+    A page that edits the shared grading rules (the what-if page) draws one control per rule with
+    ``key=frame.rule_key(name)``, ``on_change=frame.rules_changed`` and no value of its own, inside
+    a fragment that starts with ``frame = frame.refresh_rules()``; a button that applies whole
+    rules uses ``on_click=frame.set_rules, args=(scenario_name, rules)``.
     """
 
     page: str
@@ -76,6 +83,9 @@ class Frame:
     source: Source
     presentation: bool
     footer: str
+    rules_problem: str | None = None
+    # Where page_frame wrote its grading lines (under the title, in the sidebar), for refresh_rules.
+    _slots: tuple[Any, Any] = field(default=(None, None), repr=False)
 
     @property
     def enrolled(self) -> Cohort:
@@ -114,9 +124,28 @@ class Frame:
         """``widgets.table`` with this view's footer and presentation mode (CSV download)."""
         table(frame, name=name, footer=self.footer, presentation=self.presentation, **kwargs)
 
-    def chart(self, figure: alt.TopLevelMixin, name: str) -> None:
+    def chart(self, figure: alt.TopLevelMixin, name: str, *, stretch: bool = True) -> None:
         """``widgets.chart`` with this view's footer and presentation mode (PNG/SVG downloads)."""
-        chart(figure, name=name, footer=self.footer, presentation=self.presentation)
+        chart(figure, name=name, footer=self.footer, presentation=self.presentation, stretch=stretch)
+
+    rule_key = staticmethod(state.rule_widget_key)
+    rules_changed = staticmethod(state.rules_changed)
+    set_rules = staticmethod(state.set_rules)
+
+    def refresh_rules(self) -> Frame:
+        """This frame with the shared grading as it is now; call first in a fragment that edits it.
+
+        A fragment rerun skips ``page_frame``, so after a rule control's callback the title line,
+        the sidebar note and the URL would still show the last full run's rules: this redraws them,
+        seeds the rule controls (unless their values are refused, see ``rules_problem``) and returns
+        the frame with this moment's ``rules``, ``scenario``, ``footer`` and ``rules_problem``.
+        """
+        problem = state.rules_problem()
+        name, rules = state.shared_rules()
+        scenario, footer = _grading_lines(self.source, self.filter, len(self.filtered.patients), name, rules,
+                                          *self._slots)
+        state.mirror_to_url(st.session_state[state.VIEW_KEY] | state.page_params(self.page))
+        return replace(self, rules=rules, scenario=scenario, footer=footer, rules_problem=problem)
 
     def footer_caption(self) -> None:
         """The footer as one grey line under the page's content (escaped: it holds data labels)."""
@@ -199,14 +228,25 @@ def _grading_panel(name: str, rules: GradingRules, box: Any) -> tuple[str, Gradi
     key = state.widget_key("scenario")
     state.seed(key, name, clean=lambda v: v if v in SCENARIOS else DEFAULT_SCENARIO)
     chosen = box.selectbox("Response grading", list(SCENARIOS), key=key, help=SCENARIO_DESCRIPTIONS[name])
-    if chosen != name:
-        return chosen, SCENARIOS[chosen]
-    changed = state.rules_to_params(name, rules)
-    changed.pop("scenario", None)
-    if changed:
-        box.caption("Thresholds changed from this scenario: "
-                    + plain(", ".join(f"{k} = {v}" for k, v in changed.items())))
-    return name, rules
+    return (chosen, SCENARIOS[chosen]) if chosen != name else (name, rules)
+
+
+def _grading_lines(source: Source, flt: CohortFilter, n: int, name: str, rules: GradingRules,
+                   header: Any, note: Any) -> tuple[str, str]:
+    """(scenario text, export footer); writes the title line and the sidebar note into their slots."""
+    changed = {k: v for k, v in state.rules_to_params(name, rules).items() if k != "scenario"}
+    scenario = name if not changed else f"{name} (modified)"
+    changes = ", ".join(f"{k} = {v}" for k, v in changed.items())
+    footer = footer_text(source.name, source.sha256, f"{flt.describe()} (n = {n})",
+                         scenario + (f": {changes}" if changes else ""), date.today())
+    if header is not None:
+        header.caption(plain(f"Patients: {flt.describe()} (n = {n}) · Grading: {scenario}"))
+    if note is not None:
+        if changed:
+            note.caption("Thresholds changed from this scenario: " + plain(changes))
+        else:
+            note.empty()
+    return scenario, footer
 
 
 def _presentation(params: dict[str, str]) -> bool:
@@ -269,6 +309,7 @@ def page_frame(title: str, icon: str | None = None, *, require_patients: bool = 
     flt, filtered = _filter_panel(flt, options, cohort, box)
     box.subheader("Grading")
     name, rules = _grading_panel(name, rules, box)
+    note = box.empty()
     state.seed(state.widget_key(PRESENT), presentation)
     presentation = st.sidebar.toggle("Presentation mode", key=state.widget_key(PRESENT),
                                      help="Larger type and fewer controls, for a meeting-room screen.")
@@ -278,14 +319,10 @@ def page_frame(title: str, icon: str | None = None, *, require_patients: bool = 
     state.set_view_params(view)
     state.mirror_to_url(view | state.page_params(slug))
 
-    changed = {k: v for k, v in state.rules_to_params(name, rules).items() if k != "scenario"}
-    scenario = name if not changed else f"{name} (modified)"
     n = len(filtered.patients)
-    changes = ", ".join(f"{k} = {v}" for k, v in changed.items())
-    footer = footer_text(source.name, source.sha256, f"{flt.describe()} (n = {n})",
-                         scenario + (f": {changes}" if changes else ""), date.today())
     st.title(title)
-    st.caption(plain(f"Patients: {flt.describe()} (n = {n}) · Grading: {scenario}"))
+    header = st.empty()
+    scenario, footer = _grading_lines(source, flt, n, name, rules, header, note)
     if warnings or rule_warnings:
         st.warning("Not applied (the link or the previous data asked for it):\n"
                    + "\n".join(f"- {plain(w)}" for w in warnings + rule_warnings))
@@ -293,7 +330,7 @@ def page_frame(title: str, icon: str | None = None, *, require_patients: bool = 
         st.info("No patient matches the filters in the sidebar. Widen or reset them to see this page.")
         st.stop()
     return Frame(page=slug, cohort=cohort, filtered=filtered, filter=flt, rules=rules, scenario=scenario,
-                 source=source, presentation=presentation, footer=footer)
+                 source=source, presentation=presentation, footer=footer, _slots=(header, note))
 
 
 __all__ = ["Frame", "page_frame"]

@@ -36,7 +36,8 @@ from typing import Any
 
 import streamlit as st
 
-from thaldash.scenarios import DEFAULT_SCENARIO, FIELDS_BY_NAME, SCENARIOS, GradingRules, find_scenario, scenario_slug
+from thaldash.scenarios import (DEFAULT_SCENARIO, FIELDS_BY_NAME, RULE_FIELDS, SCENARIOS, GradingRules, find_scenario,
+                                scenario_slug)
 
 VIEW_KEY = "thaldash.view"
 LAST_PAGE_KEY = "thaldash.last_page"
@@ -148,6 +149,79 @@ def rules_to_params(name: str, rules: GradingRules) -> dict[str, str]:
     out = {} if name == DEFAULT_SCENARIO else {"scenario": scenario_slug(name)}
     base = SCENARIOS[name].to_params()
     return out | {k: v for k, v in rules.to_params().items() if base[k] != v}
+
+
+# Grading rules set by a page (the what-if page) ---------------------------------------------
+# The rules a page edits are the shared ones: its controls write the canonical state in their
+# callback, which Streamlit runs before the script, so the frame of that run (and every later run,
+# on any page) grades with them. ``Frame.refresh_rules`` redraws what a fragment rerun would leave
+# stale. The controls' own keys are seeded from the canonical state on every draw, so a scenario
+# chosen in the sidebar moves them too.
+
+def rule_widget_key(field: str) -> str:
+    """Session key of the control of grading rule ``field`` (a ``RULE_FIELDS`` name)."""
+    return widget_key("rule." + field)
+
+
+def shared_rules() -> tuple[str, GradingRules]:
+    """The shared grading as the canonical state holds it now: (scenario name, rules)."""
+    name, rules, _ = rules_from_params(st.session_state.get(VIEW_KEY, {}))
+    return name, rules
+
+
+def set_rules(name: str, rules: GradingRules) -> None:
+    """Make ``rules``, described against scenario ``name``, the shared grading of every page.
+
+    Call it in a widget callback (``on_change``/``on_click``), before the script runs: the
+    sidebar's scenario box and the rule controls are seeded again from the new rules.
+    """
+    view = {k: v for k, v in st.session_state.get(VIEW_KEY, {}).items()
+            if k != "scenario" and k not in FIELDS_BY_NAME}
+    st.session_state[VIEW_KEY] = view | rules_to_params(name, rules)
+    st.session_state.pop(widget_key("scenario"), None)
+    st.session_state.pop(RULES_PROBLEM_KEY, None)
+    for spec in RULE_FIELDS:
+        st.session_state[rule_widget_key(spec.name)] = getattr(rules, spec.name)
+
+
+RULES_PROBLEM_KEY = "thaldash.rules_problem"
+
+
+def rules_changed() -> None:
+    """``on_change`` of every rule control: the controls' values become the shared rules.
+
+    A combination ``GradingRules`` refuses (an SLR threshold above the MiR one…) changes nothing:
+    its sentence is kept for ``rules_problem`` and the controls keep the user's values.
+    """
+    name, rules = shared_rules()
+    values = rules.to_params() | {spec.name: str(st.session_state[rule_widget_key(spec.name)])
+                                  for spec in RULE_FIELDS if rule_widget_key(spec.name) in st.session_state}
+    try:
+        wanted = GradingRules.from_params(values)
+    except ValueError as exc:
+        st.session_state[RULES_PROBLEM_KEY] = (str(exc), rules_to_params(name, rules))
+        return
+    set_rules(name, wanted)
+
+
+def rules_problem() -> str | None:
+    """Why the rule controls' values are not applied, or None; seeds the controls when they are.
+
+    The problem is forgotten once the shared rules change in another way (a scenario chosen in
+    the sidebar), and the controls then show the shared rules again.
+    """
+    name, rules = shared_rules()
+    problem = st.session_state.get(RULES_PROBLEM_KEY)
+    keys = [rule_widget_key(spec.name) for spec in RULE_FIELDS]
+    # After a page switch the controls' values are gone (Streamlit drops undrawn widgets): forget it too.
+    if problem is not None and problem[1] == rules_to_params(name, rules) and all(k in st.session_state for k in keys):
+        for key in keys:  # written back, as in ``seed``
+            st.session_state[key] = st.session_state[key]
+        return problem[0]
+    st.session_state.pop(RULES_PROBLEM_KEY, None)
+    for spec, key in zip(RULE_FIELDS, keys):
+        st.session_state[key] = getattr(rules, spec.name)
+    return None
 
 
 # Page params --------------------------------------------------------------------------------

@@ -7,7 +7,9 @@ that a label such as ``[click](https://…)`` or ``![x](…)`` cannot become a l
 
 from __future__ import annotations
 
+import copy
 import re
+from collections import OrderedDict
 from pathlib import Path
 
 import altair as alt
@@ -68,9 +70,41 @@ def table(frame: pd.DataFrame, *, name: str, footer: str, presentation: bool = F
                            mime="text/csv", key=f"thaldash.csv.{name}", on_click="ignore")
 
 
-def chart(figure: alt.TopLevelMixin, *, name: str, footer: str, presentation: bool = False) -> None:
-    """An Altair chart, plus PNG and SVG downloads (with the provenance footer) outside presentation mode."""
-    st.altair_chart(figure, width="stretch")
+_SPECS: OrderedDict[int, tuple[alt.TopLevelMixin, dict]] = OrderedDict()
+_SPECS_KEPT = 128
+
+
+def _spec(figure: alt.TopLevelMixin) -> dict:
+    """The figure's Vega-Lite dict, built once per figure object.
+
+    Pages cache their figures (``cache_on_cohort``), so on a rerun the same object comes back and
+    its spec is reused: Altair takes 50–200 ms to build and validate one. Unvalidated: every
+    builder's spec is validated by its own tests.
+    """
+    hit = _SPECS.get(id(figure))
+    if hit is not None and hit[0] is figure:
+        _SPECS.move_to_end(id(figure))
+        return hit[1]
+    spec = figure.to_dict(validate=False)
+    _SPECS[id(figure)] = (figure, spec)  # holding the figure keeps its id from being reused
+    while len(_SPECS) > _SPECS_KEPT:
+        _SPECS.popitem(last=False)
+    return spec
+
+
+def chart(figure: alt.TopLevelMixin, *, name: str, footer: str, presentation: bool = False,
+          stretch: bool = True) -> None:
+    """An Altair chart, plus PNG and SVG downloads (with the provenance footer) outside presentation mode.
+
+    On screen the chart fills the page's width at its own height (``autosize: fit-x``); Streamlit's
+    default ``fit`` would squeeze the plot to make room for titles and axes inside that height.
+    With ``stretch=False`` it keeps its own width (multi-panel charts of fixed panel width). The
+    exports use the figure as built, with the footer under it.
+    """
+    spec = copy.deepcopy(_spec(figure))  # Streamlit takes the data out of the dict it is given
+    if stretch:
+        spec["autosize"] = {"type": "fit-x", "contains": "padding"}
+    st.vega_lite_chart(spec, width="stretch" if stretch else "content")
     if presentation:
         return
     row = st.container(horizontal=True)

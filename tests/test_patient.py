@@ -1,0 +1,124 @@
+"""One patient's profile: lookup, attributes with provenance, visits, tier, and the paper's numbers beside.
+
+Reference values are the paper's Table 3 (patient ①, T3-01) and Table 8, or come from the
+fixture's own rows (``tests/cohorts.py``).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from thaldash.grading import grade
+from thaldash.grading_summary import genotype_groups
+from thaldash.patient import (
+    attributes, lines_table, patient_labels, patient_profile, patient_rows, published_beside, published_table_8,
+    rows_of, visit_table,
+)
+
+
+@pytest.fixture(scope="module")
+def groups(bundled):
+    return genotype_groups(grade(bundled))
+
+
+def profile_of(cohort, pid, groups):
+    rows = patient_rows(cohort.visits, pid)
+    return patient_profile(rows, grade(rows), groups)
+
+
+@pytest.mark.parametrize("pid", ["P01", "T3-01", "T8-4", "W4", "nobody"])
+def test_lookup_equals_a_boolean_mask_sorted_or_not(bundled, pid: str) -> None:
+    expected = bundled.visits[bundled.visits["patient_id"] == pid]
+    pd.testing.assert_frame_equal(patient_rows(bundled.visits, pid), expected)
+    shuffled = bundled.visits.sample(frac=1, random_state=1)
+    got = patient_rows(shuffled, pid).sort_values("month")
+    pd.testing.assert_frame_equal(got, expected.loc[got.index])
+
+
+def test_table_3_patient_1(bundled, groups) -> None:
+    profile = profile_of(bundled, "T3-01", groups)
+    visits = profile.visits.set_index("month")
+    assert visits.loc[[0, 1, 3, 6], "hb_g_l"].tolist() == [66, 72, 75, 79]  # Table 3, patient ①
+    assert round(profile.grading["reduction_pct"], 1) == 31.0  # Table 3: 31.0
+    assert profile.grading["tier"] == "SLR"  # Table 3: SlR
+    assert profile.genotype_group == "SLR/NR group"
+    assert set(profile.published["status"]) == {"match"}
+    assert len(profile.published) == 10  # genotype, class, sex, age, 4 Hb, reduction, tier
+
+
+def test_provenance_is_shown_beside_each_value(bundled, groups) -> None:
+    profile = profile_of(bundled, "T3-01", groups)
+    facts = profile.attributes.set_index("attribute")
+    raw = patient_rows(bundled.visits, "T3-01").iloc[0]
+    for column in ("sex", "age_years", "splenectomy", "pre_rbc_units_24m"):
+        assert facts.loc[column, "provenance"] == raw[f"{column}_provenance"]
+    assert facts.loc["genotype", "provenance"] == "not recorded"  # the file has no genotype_provenance
+    assert facts.loc["splenectomy", "value"] == "no" and facts.loc["age_years", "value"] == "16"
+    visits = profile.visits.set_index("month")
+    assert visits.loc[0, "hb_g_l_provenance"] == "published"
+
+
+def test_a_missing_visit_is_a_row_saying_so(tiny) -> None:
+    table = visit_table(patient_rows(tiny.visits, "T-GAP")).set_index("month")  # no 6-month visit
+    assert table.loc[6, "visit"] == "no visit" and np.isnan(table.loc[6, "hb_g_l"])
+    assert table.loc[6, "hb_g_l_provenance"] == ""
+    assert table.loc[3, "visit"] == "yes" and table.loc[3, "hb_g_l_provenance"] == "not recorded"
+    assert table.index.tolist() == [0, 1, 3, 6, 12, 18, 24]
+
+
+def test_without_provenance_columns_every_source_is_not_recorded(tiny) -> None:
+    facts = attributes(patient_rows(tiny.visits, "T-SLR"))
+    assert set(facts["provenance"]) == {"not recorded"}
+    assert facts.set_index("attribute").loc["sex", "value"] == "M"
+
+
+def test_a_withdrawn_patient_has_no_tier(bundled, groups) -> None:
+    profile = profile_of(bundled, "W1", groups)
+    assert profile.grading is None
+    assert profile.attributes.set_index("attribute").loc["withdrawn", "value"] == "yes"
+
+
+def test_a_value_that_differs_from_the_paper_is_flagged() -> None:
+    published = published_beside("T3-01", {"hb_g_l.m0": 67.0, "hb_g_l.m1": 72.0}).set_index("field")
+    assert published.loc["hb_g_l.m0", "status"] == "differs" and published.loc["hb_g_l.m0", "computed"] == "67"
+    assert published.loc["hb_g_l.m1", "status"] == "match"
+    assert published.loc["tier", "status"] == "not in this file"
+
+
+def test_a_patient_the_paper_does_not_name_has_nothing_beside(bundled, groups) -> None:
+    assert profile_of(bundled, "P01", groups).published.empty
+
+
+def test_table_8_as_printed() -> None:
+    table = published_table_8().set_index("patient_id")
+    # Table 8: stop month, SF before discontinuation, SF 24 M
+    assert table.loc["T8-1", ["chelation_stop_month", "sf_at_stop", "sf_24m"]].tolist() == [6, 345, 345]
+    assert table.loc["T8-2", ["chelation_stop_month", "sf_at_stop", "sf_24m"]].tolist() == [12, 404, 346]
+    assert table.loc["T8-3", ["chelation_stop_month", "sf_at_stop", "sf_24m"]].tolist() == [18, 583, 336]
+    assert table.loc["T8-4", ["chelation_stop_month", "sf_at_stop", "sf_24m"]].tolist() == [12, 550, 459]
+    assert table.loc["T8-4", "genotype"] == "CD41-42/IVS-II-654" and table.loc["T8-3", "sex"] == "F"
+
+
+def test_profile_needs_the_rows_of_exactly_one_patient(bundled, groups) -> None:
+    with pytest.raises(ValueError, match="expected the visits of one patient, got 2"):
+        patient_profile(bundled.visits[bundled.visits["patient_id"].isin(["P01", "P02"])], grade(bundled), groups)
+
+
+def test_labels_name_genotype_and_type(bundled) -> None:
+    assert patient_labels(bundled.patients)["T3-01"] == "T3-01 · CD17/-28 · TDT"
+
+
+def test_lines_table_has_one_row_per_patient_and_a_column_per_month(tiny) -> None:
+    rows = tiny.visits[["patient_id", "thal_type", "month", "hb_g_l"]]
+    table = lines_table(rows, measure="hb_g_l", by="thal_type").set_index("patient_id")
+    assert len(table) == tiny.visits["patient_id"].nunique()
+    assert table.loc["T-SLR", ["m0", "m6", "m24"]].tolist() == [65, 80, 84]  # tests/cohorts.py
+    assert np.isnan(table.loc["T-GAP", "m6"]) and table.loc["N-1", "thal_type"] == "NTDT"
+
+
+def test_rows_of_several_patients(bundled) -> None:
+    rows = rows_of(bundled.visits, pd.Series(["T8-1", "T8-3", "T8-1"]), ["patient_id", "month"])
+    assert list(rows.columns) == ["patient_id", "month"]
+    assert sorted(rows["patient_id"].unique()) == ["T8-1", "T8-3"] and len(rows) == 14

@@ -1,0 +1,274 @@
+"""What changes when the grading rules change: two gradings of the same patients, side by side.
+
+The what-if page grades the cohort under a reference scenario and under the rules being edited;
+everything here takes the two ``grading.grade`` frames (computed once each and cached by the
+caller), so moving one threshold never regrades the reference. Tiers are counted with
+``grading_summary.tier_summary`` (Clopper–Pearson intervals), genotype groups with
+``grading_summary.genotype_groups``, sweeps with ``sensitivity.sensitivity_grid``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from thaldash.grading import NOT_EVALUABLE, TIER_ORDER, ScenarioComparison
+from thaldash.grading_summary import MAR_GROUP, genotype_groups, tier_summary
+from thaldash.published import published_numbers
+from thaldash.scenarios import FIELDS_BY_NAME, GradingRules
+from thaldash.schema import TIERS
+from thaldash.sensitivity import default_values
+
+RESPONSE: tuple[str, ...] = ("MaR", "MiR", "SLR")  # the paper's ORR: MaR + MiR + SLR
+SUMMARY_ROWS: tuple[str, ...] = (*TIERS, "ORR", NOT_EVALUABLE)
+ENTERS, LEAVES = "enters the MaR group", "leaves the MaR group"
+STAYS_IN, STAYS_OUT = "stays in the MaR group", "stays out of the MaR group"
+EVIDENCE: tuple[str, ...] = ("hb_window_end", "hb_rise", "reduction_pct", "rule_trace")
+
+
+def graded_rows(graded: pd.DataFrame, patient_ids: pd.Series | Sequence[str] | None) -> pd.DataFrame:
+    """The rows of ``graded`` whose patient is in ``patient_ids`` (None: every row), in ``graded``'s order.
+
+    A patient's tier depends on their own visits only, so the whole cohort graded once and
+    restricted to a filter's patients equals grading the filtered cohort (a test checks it).
+    """
+    if patient_ids is None:
+        return graded
+    wanted = pd.Index(pd.unique(pd.Index(patient_ids)))
+    keep = wanted.get_indexer(graded["patient_id"]) >= 0  # a hash lookup, not isin on Arrow strings
+    return graded if keep.all() else graded[keep].reset_index(drop=True)
+
+
+def tier_digest(graded: pd.DataFrame) -> str:
+    """A short digest of the tiers in row order: for gradings of one cohort, equal digests mean
+    equal tiers (a cache key: most threshold steps move no patient)."""
+    return hashlib.sha256(_codes(graded).astype(np.int8).tobytes()).hexdigest()[:32]
+
+
+def with_tier_category(graded: pd.DataFrame) -> pd.DataFrame:
+    """``graded`` with ``tier`` as a categorical in ``TIER_ORDER``: the same values, but the
+    functions here then read the tier codes without comparing strings (a cohort of 100,000)."""
+    return graded.assign(tier=pd.Categorical(graded["tier"], categories=TIER_ORDER))
+
+
+def _check_same_patients(reference: pd.DataFrame, whatif: pd.DataFrame) -> None:
+    ref_ids, alt_ids = reference["patient_id"].array, whatif["patient_id"].array
+    if len(ref_ids) != len(alt_ids) or not bool((ref_ids == alt_ids).all()):
+        raise ValueError("patient_id: the two gradings must list the same patients in the same order "
+                         f"(got {len(ref_ids)} and {len(alt_ids)} rows); grade the same cohort under both rules.")
+
+
+def _codes(graded: pd.DataFrame) -> np.ndarray:
+    tiers = graded["tier"]
+    if isinstance(tiers.dtype, pd.CategoricalDtype) and tuple(tiers.cat.categories) == TIER_ORDER:
+        return tiers.cat.codes.to_numpy().astype(np.int64)
+    return pd.Categorical(tiers, categories=TIER_ORDER).codes.astype(np.int64)
+
+
+def transition_matrix(reference: pd.DataFrame, whatif: pd.DataFrame) -> pd.DataFrame:
+    """Patients by tier under the reference (rows) and the what-if rules (columns), in ``TIER_ORDER``.
+
+    ``compare_graded(...).matrix`` without the per-patient pairs; it sums to the number of patients.
+    """
+    _check_same_patients(reference, whatif)
+    k = len(TIER_ORDER)
+    counts = np.bincount(_codes(reference) * k + _codes(whatif), minlength=k * k).reshape(k, k)
+    return pd.DataFrame(counts, index=pd.Index(TIER_ORDER, name="tier_reference"),
+                        columns=pd.Index(TIER_ORDER, name="tier_whatif"))
+
+
+def compare_graded(reference: pd.DataFrame, whatif: pd.DataFrame) -> ScenarioComparison:
+    """``grading.compare_scenarios`` from two gradings already made (same patients, same order).
+
+    Returns the same ``ScenarioComparison`` (``pairs``, long ``transitions``, wide ``matrix`` in
+    ``TIER_ORDER``); the matrix sums to the number of patients.
+
+    Raises
+    ------
+    ValueError
+        When the two frames do not list the same patients in the same order.
+    """
+    matrix = transition_matrix(reference, whatif)
+    k = len(TIER_ORDER)
+    pairs = pd.DataFrame({
+        "patient_id": reference["patient_id"], "genotype": reference["genotype"],
+        "thal_type": reference["thal_type"], "tier_reference": reference["tier"], "tier_whatif": whatif["tier"],
+        "changed": _codes(reference) != _codes(whatif),
+        "trace_reference": reference["rule_trace"], "trace_whatif": whatif["rule_trace"],
+    })
+    transitions = pd.DataFrame({"tier_reference": np.repeat(TIER_ORDER, k), "tier_whatif": np.tile(TIER_ORDER, k),
+                                "n": matrix.to_numpy().reshape(-1)})
+    return ScenarioComparison(pairs=pairs, transitions=transitions, matrix=matrix)
+
+
+def tier_changes(reference: pd.DataFrame, whatif: pd.DataFrame, *, confidence: float = 0.95) -> pd.DataFrame:
+    """Tier counts, percentages and exact CIs under both rules, the difference, and who moved.
+
+    Returns
+    -------
+    One row each for MaR, MiR, SLR, NR, ORR and "not evaluable" (``tier``):
+
+    - ``n_reference``, ``total_reference``, ``pct_reference``, ``ci_low_reference``,
+      ``ci_high_reference``, ``reason_reference``: ``tier_summary`` of the reference grading
+      (total = evaluable patients, the denominator; pct and CI in percent, NaN when not computed)
+    - the same with ``_whatif``
+    - ``diff_n``: n under the what-if rules minus n under the reference
+    - ``diff_pct``: the difference of the percentages, in percentage points (NaN if either is)
+    - ``moved_in``, ``moved_out``: patients who are in the row's tier (ORR: any response) under
+      the what-if rules but not the reference, and the other way round
+    - ``ci_method``: the interval's name, e.g. "Clopper–Pearson exact 95%"
+
+    The same patients are graded twice: the difference is exact for this cohort, not a sample
+    estimate, so it has no interval of its own.
+    """
+    _check_same_patients(reference, whatif)
+    sides = []
+    for side, graded in (("reference", reference), ("whatif", whatif)):
+        summary = tier_summary(graded, confidence=confidence).set_index("tier").reindex(SUMMARY_ROWS)
+        sides.append(summary[["n", "total", "pct", "ci_low", "ci_high", "reason"]].add_suffix(f"_{side}"))
+        method = next((m for m in summary["ci_method"] if m), f"Clopper–Pearson exact {confidence * 100:g}%")
+    out = pd.concat(sides, axis=1)
+    ref, alt = _codes(reference), _codes(whatif)
+    members = {t: (ref == i, alt == i) for i, t in enumerate(TIER_ORDER)}
+    members["ORR"] = (ref < len(RESPONSE), alt < len(RESPONSE))  # codes 0–2: MaR, MiR, SLR
+    moved_in = [int((members[t][1] & ~members[t][0]).sum()) for t in SUMMARY_ROWS]
+    moved_out = [int((members[t][0] & ~members[t][1]).sum()) for t in SUMMARY_ROWS]
+    out = out.assign(diff_n=out["n_whatif"] - out["n_reference"], diff_pct=out["pct_whatif"] - out["pct_reference"],
+                     moved_in=moved_in, moved_out=moved_out, ci_method=method)
+    return out.rename_axis("tier").reset_index()
+
+
+def _side_by_side(reference: pd.DataFrame, whatif: pd.DataFrame, keep: np.ndarray) -> pd.DataFrame:
+    ref_code, alt_code = _codes(reference), _codes(whatif)
+    # lexsort is stable: within a pair of tiers the gradings' own order (by patient_id) is kept.
+    rows = np.flatnonzero(keep)
+    rows = rows[np.lexsort((alt_code[rows], ref_code[rows]))]
+    r, a = ref_code[rows], alt_code[rows]
+    ne = len(TIER_ORDER) - 1
+    columns = {name: reference[name].iloc[rows].array for name in ("patient_id", "genotype", "thal_type")}
+    columns |= {"tier_reference": np.asarray(TIER_ORDER, dtype=object)[r],
+                "tier_whatif": np.asarray(TIER_ORDER, dtype=object)[a],
+                "direction": np.select([r == a, a == ne, r == ne, a < r],
+                                       ["same", "becomes not evaluable", "becomes evaluable", "better"], "worse"),
+                "hb_baseline": reference["hb_baseline"].to_numpy()[rows],
+                "ti_month": reference["ti_month"].to_numpy()[rows]}
+    for column in EVIDENCE:
+        name = "trace" if column == "rule_trace" else column
+        columns[f"{name}_reference"] = reference[column].iloc[rows].array
+        columns[f"{name}_whatif"] = whatif[column].iloc[rows].array
+    return pd.DataFrame(columns).astype({"tier_reference": "str", "tier_whatif": "str", "direction": "str"})
+
+
+def changed_patients(reference: pd.DataFrame, whatif: pd.DataFrame) -> pd.DataFrame:
+    """The patients whose tier differs between the two gradings, with the evidence under each.
+
+    Returns
+    -------
+    One row per changed patient, sorted by reference tier, what-if tier, patient_id:
+    ``patient_id``, ``genotype``, ``thal_type``, ``tier_reference``, ``tier_whatif``,
+    ``direction`` ("better", "worse", "becomes not evaluable", "becomes evaluable"),
+    ``hb_baseline`` (g/L), ``ti_month``, then under each rule set (suffix ``_reference`` /
+    ``_whatif``, as the window and the Hb measure may differ): ``hb_window_end``, ``hb_rise``
+    (g/L), ``reduction_pct`` (%), and ``trace_reference`` / ``trace_whatif`` (the rule trace).
+    """
+    _check_same_patients(reference, whatif)
+    return _side_by_side(reference, whatif, _codes(reference) != _codes(whatif))
+
+
+def not_evaluable_patients(reference: pd.DataFrame, whatif: pd.DataFrame) -> pd.DataFrame:
+    """The patients not evaluable under either rule set (a deciding value is missing), with why.
+
+    Same columns as ``changed_patients``; the traces name the missing value.
+    """
+    _check_same_patients(reference, whatif)
+    ne = len(TIER_ORDER) - 1
+    return _side_by_side(reference, whatif, (_codes(reference) == ne) | (_codes(whatif) == ne))
+
+
+def genotype_moves(reference: pd.DataFrame, whatif: pd.DataFrame) -> pd.DataFrame:
+    """Each genotype combination's group under both gradings, and whether it enters or leaves the MaR group.
+
+    Pass gradings of the whole cohort: the paper decides the groups on every analysed patient,
+    so a sidebar filter never moves a combination (``analysis.patient_table`` does the same).
+
+    Returns
+    -------
+    One row per genotype, the changes first (entering, then leaving), then by genotype:
+    ``genotype``, ``n`` (graded patients), ``group_reference``, ``group_whatif`` ("MaR group",
+    "SLR/NR group" or "not evaluable"), ``tiers_reference``, ``tiers_whatif`` (the tiers present,
+    e.g. "MaR, SLR"), ``move`` (enters / leaves / stays in / stays out of the MaR group).
+    """
+    ref = genotype_groups(reference).set_index("genotype")
+    alt = genotype_groups(whatif).set_index("genotype").reindex(ref.index)
+    inside_ref, inside_alt = ref["group"].to_numpy() == MAR_GROUP, alt["group"].to_numpy() == MAR_GROUP
+    move = np.select([~inside_ref & inside_alt, inside_ref & ~inside_alt, inside_ref], [ENTERS, LEAVES, STAYS_IN],
+                     STAYS_OUT)
+    out = pd.DataFrame({"genotype": ref.index, "n": ref["n"].to_numpy(), "group_reference": ref["group"].to_numpy(),
+                        "group_whatif": alt["group"].to_numpy(), "tiers_reference": ref["tiers_present"].to_numpy(),
+                        "tiers_whatif": alt["tiers_present"].to_numpy(), "move": move})
+    rank = pd.Series(move).map({ENTERS: 0, LEAVES: 1, STAYS_IN: 2, STAYS_OUT: 2}).to_numpy()
+    order = np.lexsort((out["genotype"].to_numpy(), rank))
+    return out.iloc[order].reset_index(drop=True)
+
+
+def published_tiers() -> pd.DataFrame:
+    """The paper's response counts, from ``data/published.csv``.
+
+    Returns
+    -------
+    One row each for MaR, MiR, SLR, NR and ORR: ``tier``, ``n``, ``total`` (48 graded), ``pct``
+    (the printed percentage where the paper prints one, else 100 × n / total), ``source``
+    (where it is printed, or how it follows from what is: the paper prints no MiR or SLR count;
+    SLR is the number of Table 3 patients graded SLR, MiR what remains of the 48).
+    """
+    facts = published_numbers().drop_duplicates("fact").set_index("fact")
+    def value(fact: str) -> float:
+        return float(facts.loc[fact, "value"])
+
+    total = int(value("graded.n"))
+    table3 = published_numbers()
+    table3 = table3[table3["fact"].str.match(r"^patient\[T3-\d+\]\.tier$")]
+    slr = int((table3["value"] == "SLR").sum())
+    mar, nr, orr = int(value("tier.MaR.n")), int(value("tier.NR.n")), int(value("orr.n"))
+    mir = total - mar - slr - nr
+    return pd.DataFrame({
+        "tier": ["MaR", "MiR", "SLR", "NR", "ORR"], "n": [mar, mir, slr, nr, orr], "total": total,
+        "pct": [value("tier.MaR.pct"), 100 * mir / total, 100 * slr / total, 100 * nr / total, value("orr.pct")],
+        "source": ["Abstract and Results", f"derived: {total} − {mar} MaR − {slr} SLR − {nr} NR",
+                   f"Table 3: {slr} patients graded SLR", "Results", "Abstract, Results and Discussion"]})
+
+
+def sweep_values(field: str, *also: float) -> list[float]:
+    """The grid of ``field`` for a sweep: ``sensitivity.default_values`` plus ``also`` (e.g. the
+    value in use and the paper's, so both can be marked on the grid), sorted and unique."""
+    spec = FIELDS_BY_NAME[field]
+    values = {*default_values(field), *also}
+    return sorted(int(v) if spec.kind == "int" else float(v) for v in values)
+
+
+def sweep_key(rules: GradingRules, x: str, y: str) -> tuple[tuple[str, str], ...]:
+    """The rules a sweep over ``x`` and ``y`` depends on: every rule but those two (a cache key)."""
+    return tuple(sorted((k, v) for k, v in rules.to_params().items() if k not in (x, y)))
+
+
+def sweep_summary(grid: pd.DataFrame, value: str) -> dict[str, float | int]:
+    """The range of ``value`` (e.g. "orr_pct") over a ``sensitivity_grid``'s valid cells.
+
+    Returns ``valid`` (cells computed), ``invalid`` (refused combinations), ``low``/``high`` (the
+    smallest and largest value, NaN without a valid cell) and ``n_min``/``n_max`` (evaluable
+    patients per cell, 0 without a valid cell).
+    """
+    ok = grid[grid["valid"].astype(bool) & grid[value].notna()]
+    if not len(ok):
+        return {"valid": 0, "invalid": len(grid), "low": np.nan, "high": np.nan, "n_min": 0, "n_max": 0}
+    return {"valid": len(ok), "invalid": len(grid) - len(ok), "low": float(ok[value].min()),
+            "high": float(ok[value].max()), "n_min": int(ok["n_graded"].min()), "n_max": int(ok["n_graded"].max())}
+
+
+def patient_visits(visits: pd.DataFrame, patient_id: str, tier: str | None = None) -> pd.DataFrame:
+    """One patient's visit rows (for ``charts.patient_timeline``), with ``tier`` added when given."""
+    rows = visits[visits["patient_id"] == patient_id]
+    return rows if tier is None else rows.assign(tier=tier)
