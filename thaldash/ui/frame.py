@@ -13,11 +13,13 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import altair as alt
 import pandas as pd
 import streamlit as st
+from streamlit.errors import StreamlitAPIException
 
 from thaldash.cohort import Cohort
 from thaldash.export import footer_text
@@ -150,6 +152,34 @@ class Frame:
     def footer_caption(self) -> None:
         """The footer as one grey line under the page's content (escaped: it holds data labels)."""
         st.caption(plain(" · ".join(self.footer.splitlines())))
+
+
+_REPO = Path(__file__).resolve().parent.parent.parent
+
+
+def page_files() -> list[tuple[str, str]]:
+    """(script path relative to the app, label) for Home and every page, in the sidebar's order.
+
+    ``pages/3_Transfusion_and_iron.py`` is labelled "Transfusion and iron"; pages sort by their
+    number, as Streamlit does.
+    """
+    found = []
+    for path in (_REPO / "pages").glob("*.py"):
+        number, _, name = path.stem.partition("_")
+        if number.isdigit():
+            found.append((int(number), f"pages/{path.name}", name.replace("_", " ")))
+    return [("app.py", "Home"), *((p, label) for _, p, label in sorted(found))]
+
+
+def _navigation() -> None:
+    """The page list at the top of the sidebar (Streamlit's own is off: it would name Home "app")."""
+    for path, label in page_files():
+        try:
+            st.sidebar.page_link(path, label=label)
+        except StreamlitAPIException:
+            # A page run on its own (AppTest.from_file on one page) has no app around it to link to.
+            return
+    st.sidebar.divider()
 
 
 def page_slug(title: str) -> str:
@@ -304,6 +334,7 @@ def page_frame(title: str, icon: str | None = None, *, require_patients: bool = 
     flt, warnings = CohortFilter.from_params(params, options)
     name, rules, rule_warnings = state.rules_from_params(params)
 
+    _navigation()
     box = st.sidebar.expander("Patients and grading") if presentation else st.sidebar.container()
     box.subheader("Patients")
     flt, filtered = _filter_panel(flt, options, cohort, box)
