@@ -24,12 +24,11 @@ from thaldash.comparison_tables import (
     marked_published,
     paired_view,
     paper_layout,
-    prints_as,
     published_applies,
     published_prefix,
     with_published,
 )
-from thaldash.published import published_numbers
+from thaldash.published import prints_as, published_numbers
 from thaldash.scenarios import SCENARIOS, GradingRules
 from thaldash.stats import (
     MANN_WHITNEY,

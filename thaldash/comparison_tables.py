@@ -15,7 +15,6 @@ values are joined by position, not by merging a million id strings. Published nu
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -37,7 +36,7 @@ from thaldash.analysis import (
 )
 from thaldash.cohort import Cohort
 from thaldash.grading_summary import MAR_GROUP, OTHER_GROUP
-from thaldash.published import contradictions, printed_interval, published_numbers
+from thaldash.published import contradictions, prints_as, published_numbers
 from thaldash.scenarios import GradingRules
 from thaldash.schema import TIERS
 from thaldash.stats import (
@@ -251,16 +250,6 @@ def contradiction_notes(ids: pd.Series) -> pd.DataFrame:
     named = {c for text in ids for c in str(text).split(", ") if c}
     found = contradictions()
     return found.loc[found["id"].isin(named), ["id", "title"]].reset_index(drop=True)
-
-
-def prints_as(value: float, printed: str) -> bool:
-    """True when ``value`` prints as ``printed`` (half-up; "< 0.001": below 0.001), as in the reproduction report."""
-    interval = printed_interval(printed.replace(" ", ""))
-    if interval is None or value is None or not math.isfinite(float(value)):
-        return False
-    low, high = interval
-    tol = 1e-9 * max(1.0, abs(float(value)))  # 30.0749999999 for an exact 30.075 prints as 30.08
-    return low - tol <= float(value) < high - tol
 
 
 def _published_columns(table: pd.DataFrame, keys: list[list[str | None]], fields: Sequence[str]) -> pd.DataFrame:

@@ -52,3 +52,22 @@ def decimals(value: str) -> int:
     """Digits after the decimal point in a printed number (0 for integers and labels)."""
     text = value.strip().lstrip("<").strip()
     return len(text.split(".")[1]) if "." in text else 0
+
+
+def prints_as(value: object, printed: str) -> bool:
+    """True when the number ``value`` prints as ``printed`` at its precision.
+
+    Half-up rounding: ``[lo, hi)`` of ``printed_interval`` prints as ``printed``; both ends are
+    shifted by float noise so that 30.0749999999 (an exact 30.075) still prints as "30.08".
+    ``"< 0.001"`` means below 0.001. False for a label, a missing value or a non-number.
+    """
+    interval = printed_interval(printed.replace(" ", ""))
+    try:
+        number = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return False
+    if interval is None or not math.isfinite(number):
+        return False
+    low, high = interval
+    tol = 1e-9 * max(1.0, abs(number))
+    return low - tol <= number < high - tol

@@ -16,7 +16,7 @@ from thaldash.analysis import PAPER_MONTHS, baseline_hbf_vs_rise, compare_measur
     paired_ferritin, patient_table
 from thaldash.cohort import Cohort
 from thaldash.grading_summary import tier_summary
-from thaldash.published import contradictions, decimals, printed_interval, published_numbers
+from thaldash.published import contradictions, decimals, printed_interval, prints_as, published_numbers
 from thaldash.scenarios import GradingRules
 from thaldash.stats import PAIRED_T, PEARSON, STUDENT_T
 from thaldash.transfusion import transfusion_facts
@@ -175,23 +175,12 @@ def _absent(fact: str) -> object:
 
 
 def _matches(value: object, expected: str) -> bool | None:
-    """True/False when ``value`` prints as ``expected`` at its precision; None when not computable."""
+    """True/False when ``value`` prints as ``expected``; None when it could not be computed."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return None
-    interval = printed_interval(expected)
-    if interval is None:
+    if printed_interval(expected) is None:
         return str(value) == expected
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        return False
-    if math.isnan(number):
-        return None
-    lo, hi = interval
-    # Half-up rounding: [lo, hi) prints as ``expected``; shift both ends by float noise so that a
-    # value computed as 30.0749999999 for an exact 30.075 still counts as printing "30.08".
-    tol = 1e-9 * max(1.0, abs(number))
-    return lo - tol <= number < hi - tol
+    return prints_as(value, expected)
 
 
 def _shown(value: object, expected: str, fact: str) -> str:
