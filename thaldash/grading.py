@@ -36,7 +36,8 @@ from thaldash.transfusion import EPS, VisitPanel, transfusion_arrays, tristate, 
 
 __all__ = ["GradingRules", "RuleField", "RULE_FIELDS", "SCENARIOS", "SCENARIO_DESCRIPTIONS",
            "find_scenario", "NOT_EVALUABLE", "TIER_ORDER", "grade", "grade_panel", "tier_codes", "TierCodes",
-           "compare_scenarios", "ScenarioComparison"]
+           "compare_scenarios", "compare_graded", "transition_matrix", "tier_code_array", "check_same_patients",
+           "ScenarioComparison"]
 
 CRITERIA: tuple[str, ...] = ("transfusion-free", "transfusion reduction", "Hb rise", "missing data")
 
@@ -264,22 +265,58 @@ def compare_scenarios(visits: pd.DataFrame | Cohort, reference: GradingRules, wh
     """Grade ``visits`` under two rule sets and count how patients move between tiers."""
     frame = visits.visits if isinstance(visits, Cohort) else visits
     panel = visit_panel(frame)
-    ref = grade_panel(panel, reference, include_withdrawn=include_withdrawn)
-    alt = grade_panel(panel, whatif, include_withdrawn=include_withdrawn)
-    pairs = pd.DataFrame({
-        "patient_id": ref["patient_id"], "genotype": ref["genotype"], "thal_type": ref["thal_type"],
-        "tier_reference": ref["tier"], "tier_whatif": alt["tier"],
-        "changed": ref["tier"].to_numpy() != alt["tier"].to_numpy(),
-        "trace_reference": ref["rule_trace"], "trace_whatif": alt["rule_trace"],
-    })
+    return compare_graded(grade_panel(panel, reference, include_withdrawn=include_withdrawn),
+                          grade_panel(panel, whatif, include_withdrawn=include_withdrawn))
+
+
+def check_same_patients(reference: pd.DataFrame, whatif: pd.DataFrame) -> None:
+    ref_ids, alt_ids = reference["patient_id"].array, whatif["patient_id"].array
+    if len(ref_ids) != len(alt_ids) or not bool((ref_ids == alt_ids).all()):
+        raise ValueError("patient_id: the two gradings must list the same patients in the same order "
+                         f"(got {len(ref_ids)} and {len(alt_ids)} rows); grade the same cohort under both rules.")
+
+
+def tier_code_array(graded: pd.DataFrame) -> np.ndarray:
+    """Tier codes (positions in ``TIER_ORDER``) of a grading, without comparing strings."""
+    tiers = graded["tier"]
+    if isinstance(tiers.dtype, pd.CategoricalDtype) and tuple(tiers.cat.categories) == TIER_ORDER:
+        return tiers.cat.codes.to_numpy().astype(np.int64)
+    return pd.Categorical(tiers, categories=TIER_ORDER).codes.astype(np.int64)
+
+
+def transition_matrix(reference: pd.DataFrame, whatif: pd.DataFrame) -> pd.DataFrame:
+    """Patients by tier under the reference (rows) and the what-if rules (columns), in ``TIER_ORDER``.
+
+    ``compare_graded(...).matrix`` without the per-patient pairs; it sums to the number of patients.
+    """
+    check_same_patients(reference, whatif)
     k = len(TIER_ORDER)
-    ref_code = pd.Categorical(ref["tier"], categories=TIER_ORDER).codes.astype(np.int64)
-    alt_code = pd.Categorical(alt["tier"], categories=TIER_ORDER).codes.astype(np.int64)
-    counts = np.bincount(ref_code * k + alt_code, minlength=k * k).reshape(k, k)
-    matrix = pd.DataFrame(counts, index=pd.Index(TIER_ORDER, name="tier_reference"),
-                          columns=pd.Index(TIER_ORDER, name="tier_whatif"))
-    transitions = pd.DataFrame({
-        "tier_reference": np.repeat(TIER_ORDER, k), "tier_whatif": np.tile(TIER_ORDER, k),
-        "n": counts.reshape(-1),
+    counts = np.bincount(tier_code_array(reference) * k + tier_code_array(whatif), minlength=k * k).reshape(k, k)
+    return pd.DataFrame(counts, index=pd.Index(TIER_ORDER, name="tier_reference"),
+                        columns=pd.Index(TIER_ORDER, name="tier_whatif"))
+
+
+def compare_graded(reference: pd.DataFrame, whatif: pd.DataFrame) -> ScenarioComparison:
+    """``grading.compare_scenarios`` from two gradings already made (same patients, same order).
+
+    Returns the same ``ScenarioComparison`` (``pairs``, long ``transitions``, wide ``matrix`` in
+    ``TIER_ORDER``); the matrix sums to the number of patients.
+
+    Raises
+    ------
+    ValueError
+        When the two frames do not list the same patients in the same order.
+    """
+    matrix = transition_matrix(reference, whatif)
+    k = len(TIER_ORDER)
+    pairs = pd.DataFrame({
+        "patient_id": reference["patient_id"], "genotype": reference["genotype"],
+        "thal_type": reference["thal_type"], "tier_reference": reference["tier"], "tier_whatif": whatif["tier"],
+        "changed": tier_code_array(reference) != tier_code_array(whatif),
+        "trace_reference": reference["rule_trace"], "trace_whatif": whatif["rule_trace"],
     })
+    transitions = pd.DataFrame({"tier_reference": np.repeat(TIER_ORDER, k), "tier_whatif": np.tile(TIER_ORDER, k),
+                                "n": matrix.to_numpy().reshape(-1)})
     return ScenarioComparison(pairs=pairs, transitions=transitions, matrix=matrix)
+
+

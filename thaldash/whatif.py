@@ -15,7 +15,15 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from thaldash.grading import NOT_EVALUABLE, TIER_ORDER, ScenarioComparison
+from thaldash.grading import (  # noqa: F401  (compare_graded, transition_matrix: re-exported for the page)
+    NOT_EVALUABLE,
+    TIER_ORDER,
+    ScenarioComparison,
+    check_same_patients,
+    compare_graded,
+    transition_matrix,
+)
+from thaldash.grading import tier_code_array as _codes
 from thaldash.grading_summary import MAR_GROUP, genotype_groups, tier_summary
 from thaldash.published import published_numbers
 from thaldash.scenarios import FIELDS_BY_NAME, GradingRules
@@ -54,56 +62,6 @@ def with_tier_category(graded: pd.DataFrame) -> pd.DataFrame:
     return graded.assign(tier=pd.Categorical(graded["tier"], categories=TIER_ORDER))
 
 
-def _check_same_patients(reference: pd.DataFrame, whatif: pd.DataFrame) -> None:
-    ref_ids, alt_ids = reference["patient_id"].array, whatif["patient_id"].array
-    if len(ref_ids) != len(alt_ids) or not bool((ref_ids == alt_ids).all()):
-        raise ValueError("patient_id: the two gradings must list the same patients in the same order "
-                         f"(got {len(ref_ids)} and {len(alt_ids)} rows); grade the same cohort under both rules.")
-
-
-def _codes(graded: pd.DataFrame) -> np.ndarray:
-    tiers = graded["tier"]
-    if isinstance(tiers.dtype, pd.CategoricalDtype) and tuple(tiers.cat.categories) == TIER_ORDER:
-        return tiers.cat.codes.to_numpy().astype(np.int64)
-    return pd.Categorical(tiers, categories=TIER_ORDER).codes.astype(np.int64)
-
-
-def transition_matrix(reference: pd.DataFrame, whatif: pd.DataFrame) -> pd.DataFrame:
-    """Patients by tier under the reference (rows) and the what-if rules (columns), in ``TIER_ORDER``.
-
-    ``compare_graded(...).matrix`` without the per-patient pairs; it sums to the number of patients.
-    """
-    _check_same_patients(reference, whatif)
-    k = len(TIER_ORDER)
-    counts = np.bincount(_codes(reference) * k + _codes(whatif), minlength=k * k).reshape(k, k)
-    return pd.DataFrame(counts, index=pd.Index(TIER_ORDER, name="tier_reference"),
-                        columns=pd.Index(TIER_ORDER, name="tier_whatif"))
-
-
-def compare_graded(reference: pd.DataFrame, whatif: pd.DataFrame) -> ScenarioComparison:
-    """``grading.compare_scenarios`` from two gradings already made (same patients, same order).
-
-    Returns the same ``ScenarioComparison`` (``pairs``, long ``transitions``, wide ``matrix`` in
-    ``TIER_ORDER``); the matrix sums to the number of patients.
-
-    Raises
-    ------
-    ValueError
-        When the two frames do not list the same patients in the same order.
-    """
-    matrix = transition_matrix(reference, whatif)
-    k = len(TIER_ORDER)
-    pairs = pd.DataFrame({
-        "patient_id": reference["patient_id"], "genotype": reference["genotype"],
-        "thal_type": reference["thal_type"], "tier_reference": reference["tier"], "tier_whatif": whatif["tier"],
-        "changed": _codes(reference) != _codes(whatif),
-        "trace_reference": reference["rule_trace"], "trace_whatif": whatif["rule_trace"],
-    })
-    transitions = pd.DataFrame({"tier_reference": np.repeat(TIER_ORDER, k), "tier_whatif": np.tile(TIER_ORDER, k),
-                                "n": matrix.to_numpy().reshape(-1)})
-    return ScenarioComparison(pairs=pairs, transitions=transitions, matrix=matrix)
-
-
 def tier_changes(reference: pd.DataFrame, whatif: pd.DataFrame, *, confidence: float = 0.95) -> pd.DataFrame:
     """Tier counts, percentages and exact CIs under both rules, the difference, and who moved.
 
@@ -124,7 +82,7 @@ def tier_changes(reference: pd.DataFrame, whatif: pd.DataFrame, *, confidence: f
     The same patients are graded twice: the difference is exact for this cohort, not a sample
     estimate, so it has no interval of its own.
     """
-    _check_same_patients(reference, whatif)
+    check_same_patients(reference, whatif)
     sides = []
     for side, graded in (("reference", reference), ("whatif", whatif)):
         summary = tier_summary(graded, confidence=confidence).set_index("tier").reindex(SUMMARY_ROWS)
@@ -174,7 +132,7 @@ def changed_patients(reference: pd.DataFrame, whatif: pd.DataFrame) -> pd.DataFr
     ``_whatif``, as the window and the Hb measure may differ): ``hb_window_end``, ``hb_rise``
     (g/L), ``reduction_pct`` (%), and ``trace_reference`` / ``trace_whatif`` (the rule trace).
     """
-    _check_same_patients(reference, whatif)
+    check_same_patients(reference, whatif)
     return _side_by_side(reference, whatif, _codes(reference) != _codes(whatif))
 
 
@@ -183,7 +141,7 @@ def not_evaluable_patients(reference: pd.DataFrame, whatif: pd.DataFrame) -> pd.
 
     Same columns as ``changed_patients``; the traces name the missing value.
     """
-    _check_same_patients(reference, whatif)
+    check_same_patients(reference, whatif)
     ne = len(TIER_ORDER) - 1
     return _side_by_side(reference, whatif, (_codes(reference) == ne) | (_codes(whatif) == ne))
 
