@@ -49,6 +49,8 @@ def stat(label: str, value: str, *, n: int | None, detail: str = "", help: str |
 
 def not_computed(what: str, reason: str) -> None:
     """A statistic that cannot be computed, with the reason, instead of a number."""
+    # Core reasons often begin "not computed: …" themselves; say it once.
+    reason = reason.removeprefix("not computed: ").removeprefix("not computed")
     st.caption(f"**{plain(what)}**: not computed — {plain(reason)}")
 
 
