@@ -1,11 +1,12 @@
-"""Home: what the cohort is, and its key numbers under the selected grading and filters."""
+"""Home: what the cohort is, its key numbers under the selected grading and filters, and where to look."""
 
 from __future__ import annotations
 
 import streamlit as st
 
 from thaldash.grading_summary import tier_summary
-from thaldash.ui import not_computed, page_frame, stat
+from thaldash.reproduction import report_counts, reproduction_report
+from thaldash.ui import cache_on_cohort, not_computed, page_frame, stat
 from thaldash.ui.widgets import page_link
 
 frame = page_frame("Thalidomide in β-thalassaemia", icon="🩸")
@@ -19,27 +20,52 @@ if frame.source.kind == "bundled":
         "published aggregates, or assumed. It is not the investigators' patient-level data.")
 else:
     st.markdown("This is your own cohort file, not the bundled reconstruction of the paper's cohort.")
-page_link("Reproduction", "Reproduction — which of the paper's numbers this cohort reproduces")
-page_link("Data", "Data — the contract, the file's checks, where each value comes from, upload")
+
+
+@cache_on_cohort
+def _reproduced(cohort):
+    return report_counts(reproduction_report(cohort)).set_index("status")["n"]
+
 
 st.subheader("Key numbers")
 summary = tier_summary(frame.graded).set_index("tier")
 orr, mar = summary.loc["ORR"], summary.loc["MaR"]
-left, middle, right = st.columns(3)
-with left:
+cols = st.columns(4)
+with cols[0]:
     stat("Analysed patients", f"{len(frame.graded)}", n=None,
          detail=f"{int(summary.loc['not evaluable', 'n'])} not evaluable")
-with middle:
+with cols[1]:
     if orr["reason"]:
         not_computed("Overall response rate", orr["reason"])
     else:
         stat("Overall response rate (MaR + MiR + SLR)", f"{orr['pct']:.1f} %", n=int(orr["total"]),
              detail=f"{int(orr['n'])} patients · 95% CI {orr['ci_low']:.1f}–{orr['ci_high']:.1f} % "
                     f"({orr['ci_method'].removesuffix(' 95%')})")
-with right:
+with cols[2]:
     if mar["reason"]:
         not_computed("Major response", mar["reason"])
     else:
         stat("Major response (MaR)", f"{mar['pct']:.1f} %", n=int(mar["total"]),
              detail=f"{int(mar['n'])} patients · 95% CI {mar['ci_low']:.1f}–{mar['ci_high']:.1f} %")
+with cols[3]:
+    counts = _reproduced(frame.cohort)
+    stat("Published numbers reproduced", f"{counts['match']} of {counts['total']}", n=None,
+         detail=f"{counts['documented contradiction']} documented contradictions in the paper; whole file, "
+                "the paper's rules")
+
+st.subheader("Where to look")
+GUIDE = {
+    "Overview": "study flow 52 → 48, demographics, Table 1 by genotype",
+    "Response": "tiers and ORR with exact CIs, transfusion independence, by genotype, type and splenectomy",
+    "Trajectories": "Hb, HbF and ferritin over 24 months by group, patient lines, missing visits; Fig. 2",
+    "Comparisons": "two groups by month in the layout of Tables 4–7 and 10, the test named beside every P",
+    "Change and correlation": "within-patient change (Table 9) and baseline HbF vs Hb rise (Fig. 3)",
+    "What-if": "change the grading rules and see who moves, and where the conclusions tip",
+    "Transfusion and iron": "units before and after, reductions, the transfusion timeline, chelation stops",
+    "Patient": "one patient's course, tier and the rule that decided it",
+    "Reproduction": "every number the paper prints beside the same number from this cohort",
+    "Data": "the data contract, this file's checks and provenance, upload your own cohort",
+}
+for title, what in GUIDE.items():
+    page_link(title.replace(" ", "_"), f"**{title}** — {what}")
 frame.footer_caption()
