@@ -85,24 +85,27 @@ def fmt_num(x: float, digits: int = 1) -> str:
 
 
 def finish(chart: alt.TopLevelMixin, *, presentation: bool = False) -> alt.TopLevelMixin:
-    """Apply the house fonts and sizes; call once, on the top-level chart."""
+    """Apply the house fonts and sizes; call once, on the top-level chart.
+
+    One ``configure`` call: each ``configure_*`` call copies the whole chart again.
+    """
     t = typography(presentation)
-    chart = chart.configure(font=FONT)
+    config = {
+        "font": FONT,
+        "title": {"fontSize": t.title, "subtitleFontSize": t.subtitle, "anchor": "start",
+                  "subtitleColor": "#444444", "offset": 8},
+        "axis": {"titleFontSize": t.axis_title, "labelFontSize": t.axis_label, "titleFontWeight": "normal",
+                 "labelColor": "#333333", "titleColor": "#222222", "gridColor": "#EBEBEB",
+                 "domainColor": "#888888", "tickColor": "#888888"},
+        "legend": {"titleFontSize": t.legend_title, "labelFontSize": t.legend_label,
+                   "titleFontWeight": "normal", "orient": "right"},
+        "header": {"titleFontSize": t.header, "labelFontSize": t.header},
+        "text": {"fontSize": t.mark_text},
+        "view": {"stroke": None},
+    }
     if presentation:  # big labels need fewer ticks (headless renderers underestimate text width)
-        chart = chart.configure_axisQuantitative(tickCount=6)
-    return (
-        chart
-        .configure_title(fontSize=t.title, subtitleFontSize=t.subtitle, anchor="start",
-                         subtitleColor="#444444", offset=8)
-        .configure_axis(titleFontSize=t.axis_title, labelFontSize=t.axis_label,
-                        titleFontWeight="normal", labelColor="#333333", titleColor="#222222",
-                        gridColor="#EBEBEB", domainColor="#888888", tickColor="#888888")
-        .configure_legend(titleFontSize=t.legend_title, labelFontSize=t.legend_label,
-                          titleFontWeight="normal", orient="right")
-        .configure_header(titleFontSize=t.header, labelFontSize=t.header)
-        .configure_text(fontSize=t.mark_text)
-        .configure_view(stroke=None)
-    )
+        config["axisQuantitative"] = {"tickCount": 6}
+    return chart.configure(**config)
 
 
 SUBTITLE_WRAP = 90
