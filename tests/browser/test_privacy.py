@@ -1,0 +1,94 @@
+"""No page sends anything to another host, even when every part of it is used.
+
+tests/browser/test_navigation.py checks the requests of opening each page. Here every page is
+also used the way an investigator would: scrolled to the end (lazy content), every expander
+opened, every tab shown, and one CSV, PNG and SVG asked for (each must arrive). Every request of the browser
+context is routed through a handler that lets requests to the app's own host through and
+aborts and records any other, so the test fails on one without letting it leave the machine.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+import pytest
+from playwright.sync_api import Page, expect
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
+
+from tests.browser.conftest import wait_rendered
+from tests.browser.test_navigation import PAGE_FILES, open_page, url_path
+
+DOWNLOADS = ("Download CSV", "Download PNG", "Download SVG")
+LOCAL_SCHEMES = ("data", "blob", "about", "chrome-extension")
+DOWNLOAD_MS = 60_000  # a PNG is rendered on the server when asked for
+
+
+def _guard(page: Page, app_host: str) -> list[str]:
+    """Abort and record every request to a host other than ``app_host``."""
+    foreign: list[str] = []
+
+    def handle(route) -> None:
+        parts = urlsplit(route.request.url)
+        if parts.scheme in LOCAL_SCHEMES or parts.netloc == app_host:
+            route.continue_()
+        else:
+            foreign.append(route.request.url)
+            route.abort()
+
+    page.context.route("**/*", handle)
+    # Requests a route cannot see (e.g. a service worker's) still reach the context's own log.
+    page.context.on("request", lambda r: foreign.append(r.url) if urlsplit(r.url).scheme not in LOCAL_SCHEMES
+                    and urlsplit(r.url).netloc not in (app_host, "") and r.url not in foreign else None)
+    return foreign
+
+
+def _use_everything(page: Page) -> list[str]:
+    """Scroll, open expanders and tabs, ask for one file of each kind; returns the labels that gave none."""
+    main = page.get_by_test_id("stMain")
+    main.evaluate("element => element.scrollTo(0, element.scrollHeight)")
+    summaries = page.locator('[data-testid="stExpander"] summary')
+    for i in range(summaries.count()):
+        summaries.nth(i).click()
+        wait_rendered(page)
+    tabs = main.get_by_role("tab")
+    for i in range(tabs.count()):
+        tabs.nth(i).click()
+        wait_rendered(page)
+    failed: list[str] = []
+    for label in DOWNLOADS:
+        button = main.get_by_role("button", name=label).filter(visible=True)
+        if button.count():
+            try:
+                with page.expect_download(timeout=DOWNLOAD_MS) as pending:
+                    button.first.click()
+                pending.value.path()
+            except PlaywrightTimeoutError:
+                failed.append(label)
+            wait_rendered(page)
+    return failed
+
+
+@pytest.mark.parametrize("path", PAGE_FILES, ids=lambda p: p.name)
+def test_using_a_page_makes_no_request_to_another_host(contexts, app_url, path):
+    page = contexts.new_page(accept_downloads=True)
+    foreign = _guard(page, contexts.app_host)
+    open_page(page, f"{app_url}/{url_path(path)}")
+    wait_rendered(page)
+    failed = _use_everything(page)
+    expect(page.get_by_test_id("stException")).to_have_count(0)
+    page.wait_for_load_state("networkidle")
+    assert foreign == [], foreign
+    assert failed == [], f"{path.name}: no file arrived for {', '.join(failed)}"
+    assert contexts.foreign_requests() == []
+
+
+def test_the_app_serves_its_own_fonts_and_scripts(contexts, app_url):
+    """Every resource the first page loads (scripts, styles, fonts, images) comes from the app."""
+    page = contexts.new_page()
+    resources: list[tuple[str, str]] = []
+    page.on("request", lambda r: resources.append((r.resource_type, r.url)))
+    open_page(page, f"{app_url}/")
+    page.wait_for_load_state("networkidle")
+    kinds = {kind for kind, _ in resources}
+    assert {"document", "script"} <= kinds
+    assert all(urlsplit(u).netloc == contexts.app_host for _, u in resources if urlsplit(u).scheme in ("http", "https"))

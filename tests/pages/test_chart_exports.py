@@ -1,0 +1,39 @@
+"""Every chart every page draws exports to PNG and SVG, with its footer.
+
+A download button whose file never arrives is a silent failure for the user (the browser shows
+nothing), so each figure a page hands to ``Frame.chart`` is rendered here exactly as the PNG
+and SVG buttons would render it.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+import thaldash.ui.frame as frame_module
+from tests.pages.conftest import PAGE_FILES
+from thaldash import export
+
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.mark.parametrize("scenario", ["bundled", "tiny"])
+def test_every_chart_of_every_page_exports(run_page, monkeypatch, scenario):
+    drawn: list[tuple[str, str, object]] = []
+    original = frame_module.chart
+
+    def recording(figure, *, name, **kwargs):
+        drawn.append((page.name, name, figure))
+        return original(figure, name=name, **kwargs)
+
+    monkeypatch.setattr(frame_module, "chart", recording)
+    for page in PAGE_FILES:
+        at = run_page(page, scenario)
+        assert not at.exception, (page.name, [e.value for e in at.exception])
+    assert len({(p, n) for p, n, _ in drawn}) >= 10, "the pages draw at least ten charts"
+    footer = "data: x (sha256 0)\nfilter: all\ngrading: paper\nexported: 2026-01-01 with thaldash"
+    for page_name, name, figure in drawn:
+        png = export.chart_png(figure, footer)
+        svg = export.chart_svg(figure, footer)
+        assert png.startswith(PNG_MAGIC) and len(png) > 5_000, (page_name, name)
+        assert "<svg" in svg and "exported: 2026-01-01" in svg, (page_name, name)
+
