@@ -5,8 +5,8 @@ from __future__ import annotations
 import streamlit as st
 
 from thaldash.grading_summary import tier_summary
-from thaldash.reproduction import report_counts, reproduction_report
-from thaldash.ui import cache_on_cohort, not_computed, page_frame, stat
+from thaldash.ui import not_computed, page_frame, stat
+from thaldash.ui.caching import reproduction_counts
 from thaldash.ui.widgets import page_link
 
 frame = page_frame("Thalidomide in β-thalassaemia", icon="🩸")
@@ -20,11 +20,6 @@ if frame.source.kind == "bundled":
         "published aggregates, or assumed. It is not the investigators' patient-level data.")
 else:
     st.markdown("This is your own cohort file, not the bundled reconstruction of the paper's cohort.")
-
-
-@cache_on_cohort
-def _reproduced(cohort):
-    return report_counts(reproduction_report(cohort)).set_index("status")["n"]
 
 
 st.subheader("Key numbers")
@@ -48,10 +43,16 @@ with cols[2]:
         stat("Major response (MaR)", f"{mar['pct']:.1f} %", n=int(mar["total"]),
              detail=f"{int(mar['n'])} patients · 95% CI {mar['ci_low']:.1f}–{mar['ci_high']:.1f} %")
 with cols[3]:
-    counts = _reproduced(frame.cohort)
-    stat("Published numbers reproduced", f"{counts['match']} of {counts['total']}", n=None,
-         detail=f"{counts['documented contradiction']} documented contradictions in the paper; whole file, "
-                "the paper's rules")
+    if frame.source.kind == "bundled":  # the paper's numbers describe the paper's cohort, not another file
+        counts = reproduction_counts(frame.cohort)
+        stat("Published numbers reproduced", f"{counts['match']} of {counts['total']}", n=None,
+             detail=f"{counts['documented contradiction']} documented contradictions in the paper; whole file, "
+                    "the paper's rules")
+    else:
+        patients = frame.cohort.patients
+        stat("Patients in the file", f"{len(patients)}", n=None,
+             detail=f"{int(patients['withdrawn'].sum())} withdrawn; the Reproduction page sets this cohort "
+                    "beside the published study")
 
 st.subheader("Where to look")
 GUIDE = {

@@ -5,12 +5,14 @@ from __future__ import annotations
 import streamlit as st
 
 from thaldash.overview import demographics, study_flow
-from thaldash.ui import page_frame, stat
+from thaldash.ui import cache_on_cohort, page_frame, stat
 from thaldash.ui.caching import genotype_table
 
 frame = page_frame("Overview", icon="👥")
 LABELS = {"sex": "Sex", "age_years": "Age (years)", "age_band": "Age band (years)",
           "splenectomy": "Splenectomy", "thal_type": "Type"}
+
+study_flow, demographics = cache_on_cohort(study_flow), cache_on_cohort(demographics)
 
 st.subheader("Study flow")
 flow = study_flow(frame.enrolled)

@@ -55,13 +55,14 @@ def _trajectory(filtered, cohort, rules, patients, months, measure, by, log, lin
 
 
 @cache_on_cohort
-def _completeness(filtered, cohort, rules, patients, months, measure):
-    """The per-month counts, and the rows of the map (a sample of patients on a large cohort)."""
+def _completeness(filtered, cohort, rules, patients, months, measure, presentation):
+    """The per-month counts, the rows of the map (a sample of patients on a large cohort) and the map."""
     expected = [m for m in STUDY_MONTHS if m <= months]
     found = completeness(_visits(filtered, cohort, rules, patients, months), expected_months=expected,
                          measures=(measure,))
-    return found.summary, cap_patients(found.detail, max_patients=MAP_PATIENTS if
-                                       found.summary["n_expected"].max() <= MAP_PATIENTS else 100)
+    grid = cap_patients(found.detail, max_patients=MAP_PATIENTS if
+                        found.summary["n_expected"].max() <= MAP_PATIENTS else 100)
+    return found.summary, grid, completeness_map(grid.rows, status=measure, presentation=presentation)
 
 
 measure = frame.param("measure", "hb_g_l", tuple(MEASURES))
@@ -109,14 +110,15 @@ st.caption(("95% CI: exp(mean of ln values ± t(0.975, n − 1) · SE)" if log e
            + "; groups with one value or no spread get no interval (Note).")
 
 st.subheader("Which values exist")
-summary, grid = _completeness(frame.filtered, frame.cohort, frame.rules, patients, months, measure)
+summary, grid, grid_map = _completeness(frame.filtered, frame.cohort, frame.rules, patients, months, measure,
+                                        frame.presentation)
 complete = bool((summary["n_value"] == summary["n_expected"]).all())
 if complete:
     st.caption(f"Every patient has a value at every expected month ({summary['n_expected'].sum():,} values).")
 with st.expander("Patients × visits map", expanded=not complete):
     if grid.capped:
         st.caption(f"The map shows {grid.note}; the table below counts every patient.")
-    frame.chart(completeness_map(grid.rows, status=measure, presentation=frame.presentation), f"completeness_{measure}")
+    frame.chart(grid_map, f"completeness_{measure}")
 frame.table(summary, f"completeness_{measure}", column_config={
     "measure": None, "month": "Month", "n_expected": "Patients", "n_visit": "With a visit", "n_value": "With a value",
     "pct_visit": st.column_config.NumberColumn("% visit", format="%.1f"),

@@ -45,11 +45,18 @@ def _choices(cohort, rules, grouping):
 
 
 @cache_on_cohort
-def _view(cohort, rules, filtered, everyone, measure, grouping, groups, months, subset, sets, test, published):
+def _view(cohort, rules, filtered, everyone, measure, grouping, groups, months, subset, sets, test, published,
+          presentation):
+    """The comparison and its chart of group means by month (None for a per-patient measure), cached together."""
     ids = None if everyone else filtered.patients["patient_id"]  # None: no million-id lookup
-    return compare_view(cohort, rules, measure=measure, grouping=grouping, groups=groups, months=months,
+    view = compare_view(cohort, rules, measure=measure, grouping=grouping, groups=groups, months=months,
                         subset=subset, patient_ids=ids, sets=sets, test=test, published=published,
                         patients=_patients(cohort, rules))
+    if measure in PATIENT_MEASURES or not len(view.means):
+        return view, None
+    p_rows = view.result[view.result["test"] == test][["month", "p", "test", "reason"]]
+    return view, group_means_chart(view.means, measure=measure, group=view.chart_group, p_values=p_rows,
+                                   presentation=presentation)
 
 
 measure = frame.param("measure", "hb_g_l", tuple(MEASURES))
@@ -90,8 +97,8 @@ if measure in VISIT_MEASURES and not months:
     st.stop()
 published = published_applies(frame.source.kind, frame.filter.is_default, frame.rules)
 try:
-    view = _view(frame.cohort, frame.rules, frame.filtered, frame.filter.is_default, measure, grouping, groups,
-                 tuple(sorted(months)), subset, sets, TESTS[test], published)
+    view, figure = _view(frame.cohort, frame.rules, frame.filtered, frame.filter.is_default, measure, grouping,
+                         groups, tuple(sorted(months)), subset, sets, TESTS[test], published, frame.presentation)
 except ValueError as error:  # the same group twice, overlapping genotype sets: say so, show nothing
     st.info(plain(str(error)))
     st.stop()
@@ -149,10 +156,8 @@ else:
                 column_config=config, height="content")
     st.caption("Median and interquartile range per group; 95% CI of the difference and Hedges' g (pooled SD, "
                "small-sample corrected) on the t-test rows.")
-if not per_patient and len(view.means):
-    p_rows = view.result[view.result["test"] == TESTS[test]][["month", "p", "test", "reason"]]
-    frame.chart(group_means_chart(view.means, measure=measure, group=view.chart_group, p_values=p_rows,
-                                  presentation=frame.presentation), "group_means")
+if figure is not None:
+    frame.chart(figure, "group_means")
 elif per_patient:
     st.caption("One value per patient, over the grading window: no chart by month.")
 frame.footer_caption()

@@ -40,17 +40,24 @@ def _patients(cohort, rules):
     return patient_table(cohort, rules)
 
 
+# The figures are cached with their numbers: building an Altair spec costs more than the statistics.
 @cache_on_cohort
-def _paired(filtered, measure, pairs, correction, published):
-    return paired_view(filtered, measure=measure, pairs=pairs, correction=correction, published=published)
+def _paired(filtered, measure, pairs, correction, published, presentation):
+    table, result = paired_view(filtered, measure=measure, pairs=pairs, correction=correction, published=published)
+    figure = taller(paired_change_chart(result, measure=measure, presentation=presentation), 140 + 60 * len(pairs))
+    return table, figure
 
 
 @cache_on_cohort
-def _correlation(cohort, rules, filtered, everyone, x, y, published):
+def _correlation(cohort, rules, filtered, everyone, x, y, published, presentation):
     ids = None if everyone else filtered.patients["patient_id"]  # None: no million-id lookup
     points, fit = correlation_view(cohort, rules, x=x, y=y, patient_ids=ids, published=published,
                                    patients=_patients(cohort, rules))
-    return cap_patients(points, max_patients=2000), fit  # the chart gets a sample; the statistics use all
+    sample = cap_patients(points, max_patients=2000)  # the chart gets a sample; the statistics use all
+    labels = {x: CORRELATES[x], y: CORRELATES[y]}
+    figure = taller(scatter_with_fit(sample.rows.rename(columns=labels), fit, x=labels[x], y=labels[y],
+                                     presentation=presentation), 420)
+    return sample, fit, figure
 
 
 def p_text(p: float, reason: str = "") -> str:
@@ -94,7 +101,8 @@ if not pairs:
     st.info("Choose at least one pair of visits.")
 else:
     chosen = tuple(tuple(int(m) for m in p.split("-")) for p in pairs)
-    table, result = _paired(frame.filtered, measure, chosen, None if correction == "none" else correction, published)
+    table, figure = _paired(frame.filtered, measure, chosen, None if correction == "none" else correction, published,
+                            frame.presentation)
     adjusted = [] if correction == "none" else ["p_adjusted"]
     shown = marked_published(table).assign(
         ci=[interval(a, b, 3) for a, b in zip(table["ci_low"], table["ci_high"])],
@@ -127,8 +135,7 @@ else:
                        *(["p_wilcoxon_adjusted"] if adjusted else [])]], "paired_change_more", height="content",
                 column_config=config)
     st.caption("Means at each visit over the patients with both; the Wilcoxon signed-rank test of the differences.")
-    frame.chart(taller(paired_change_chart(result, measure=measure, presentation=frame.presentation),
-                       140 + 60 * len(pairs)), "paired_change")
+    frame.chart(figure, "paired_change")
 
 st.subheader("Correlation of two per-patient variables (Fig. 3)")
 x = frame.param("x", "hbf_baseline", tuple(CORRELATES))
@@ -139,7 +146,8 @@ right.selectbox("Vertical (y)", tuple(CORRELATES), key=frame.key("y"), format_fu
 if x == y:
     st.info("Choose two different variables.")
 else:
-    sample, fit = _correlation(frame.cohort, frame.rules, frame.filtered, frame.filter.is_default, x, y, published)
+    sample, fit, figure = _correlation(frame.cohort, frame.rules, frame.filtered, frame.filter.is_default, x, y,
+                                       published, frame.presentation)
     shown = marked_published(fit).assign(ci=[interval(a, b, 2) for a, b in zip(fit["ci_low"], fit["ci_high"])],
                                          p=[p_text(p, r) for p, r in zip(fit["p"], fit["reason"])])
     paper = ["published_p"] if (fit["published_status"] != "").any() else []
@@ -150,9 +158,7 @@ else:
     published_note(fit)
     for reason in dict.fromkeys(r for r in fit["reason"] if r):
         not_computed("Correlation", reason.removeprefix("not computed: "))
-    labels = {x: CORRELATES[x], y: CORRELATES[y]}
-    frame.chart(taller(scatter_with_fit(sample.rows.rename(columns=labels), fit, x=labels[x], y=labels[y],
-                                        presentation=frame.presentation), 420), "correlation")
+    frame.chart(figure, "correlation")
     st.caption(f"Hb rise and transfusion reduction over the grading window (months 0–{frame.rules.window_months}). "
                + (f"Chart: a random {sample.n_shown:,} of {sample.n_patients:,} patients; the statistics use all. "
                   if sample.n_shown < sample.n_patients else "") + "Points coloured by response tier.")

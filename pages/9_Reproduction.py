@@ -5,18 +5,14 @@ from __future__ import annotations
 import streamlit as st
 
 from thaldash.published import contradictions
-from thaldash.reproduction import report_counts, reproduction_report
-from thaldash.ui import cache_on_cohort, page_frame, plain, stat
+from thaldash.reproduction import report_counts
+from thaldash.ui import page_frame, plain, stat
+from thaldash.ui.caching import reproduction
 
 frame = page_frame("Reproduction", icon="📑")
 
 
-@cache_on_cohort
-def _report(cohort):
-    return reproduction_report(cohort)  # the paper's own rules: the published numbers were graded so
-
-
-report = _report(frame.cohort)
+report = reproduction(frame.cohort)  # the paper's own rules: the published numbers were graded so
 counts = report_counts(report).set_index("status")["n"]
 bundled = frame.source.kind == "bundled"
 st.markdown(

@@ -77,3 +77,17 @@ def number_choices(values: np.ndarray, fmt: Callable[[float], str]) -> tuple[np.
     """
     uniq, inverse = np.unique(values, return_inverse=True)  # NaNs collapse into one
     return inverse.reshape(-1).astype(np.int64), [fmt(v) for v in uniq.tolist()]
+
+
+def fill_missing(labels: pd.Series, text: str) -> pd.Series:
+    """``labels.fillna(text)`` for plain and categorical text alike (a categorical gains the category)."""
+    if isinstance(labels.dtype, pd.CategoricalDtype) and labels.isna().any() and text not in labels.cat.categories:
+        labels = labels.cat.add_categories([text])
+    return labels.fillna(text)
+
+
+def observed(labels: pd.Series) -> pd.Series:
+    """``labels`` without the categories no row uses (a filtered cohort keeps the file's categories)."""
+    if isinstance(labels.dtype, pd.CategoricalDtype):
+        return labels.cat.remove_unused_categories()
+    return labels

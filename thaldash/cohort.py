@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
 
 from thaldash.alleles import genotype_class, genotype_columns, genotype_label
 from thaldash.schema import COLUMNS, PATIENT_LEVEL
+from thaldash.validation_checks import text_column
 
 
 @dataclass(frozen=True, eq=False)
@@ -18,13 +20,16 @@ class Cohort:
     Attributes
     ----------
     visits
-        One row per patient per visit, sorted by patient_id then month. Contract columns with
-        their contract types (strings as ``str``, months as int64, measures as float64 with NaN
-        for missing, booleans as bool), plus ``genotype`` (unordered allele pair, e.g.
-        ``CD41-42/-28``) and ``beta_class`` (e.g. ``β0/β+``). ``withdrawn`` is always present.
+        One row per patient per visit: the analysed patients first, then the withdrawn ones,
+        each part sorted by patient_id then month (so ``analysed`` and the default filter are
+        slices that share memory, not copies). Contract columns with their contract types
+        (text as categoricals with sorted categories, months as int64, measures as float64
+        with NaN for missing, booleans as bool), plus ``genotype`` (unordered allele pair,
+        e.g. ``CD41-42/-28``) and ``beta_class`` (e.g. ``β0/β+``). ``withdrawn`` is always
+        present.
     patients
-        One row per patient (index-free, sorted by patient_id): every patient-level column of
-        ``visits`` plus ``genotype``, ``beta_class`` and ``n_visits``.
+        One row per patient, in the order of ``visits`` (index-free): every patient-level
+        column of ``visits`` plus ``genotype``, ``beta_class`` and ``n_visits``.
     source_name
         File name (or "bundled cohort") for captions and export footers.
     sha256
@@ -42,10 +47,10 @@ class Cohort:
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Cohort) and other.sha256 == self.sha256
 
-    @property
+    @cached_property
     def analysed(self) -> pd.DataFrame:
-        """Visits of patients who did not withdraw (the efficacy population)."""
-        return self.visits[~self.visits["withdrawn"]]
+        """Visits of patients who did not withdraw (the efficacy population); a slice, once."""
+        return rows_where(self.visits, ~self.visits["withdrawn"].to_numpy(dtype=bool))
 
     def subset(self, patient_ids: pd.Index | list[str], tag: str) -> "Cohort":
         """The same cohort restricted to ``patient_ids``; ``tag`` keeps cache keys distinct."""
@@ -53,11 +58,27 @@ class Cohort:
         # A hash lookup: Series.isin on a million Arrow strings runs in Python in pandas 3.
         in_keep = lambda ids: keep.get_indexer(ids) >= 0  # noqa: E731
         return Cohort(
-            visits=self.visits[in_keep(self.visits["patient_id"])],
-            patients=self.patients[in_keep(self.patients["patient_id"])],
+            visits=rows_where(self.visits, in_keep(self.visits["patient_id"])),
+            patients=rows_where(self.patients, in_keep(self.patients["patient_id"])),
             source_name=self.source_name,
             sha256=f"{self.sha256}:{tag}",
         )
+
+
+def rows_where(frame: pd.DataFrame, keep: np.ndarray) -> pd.DataFrame:
+    """``frame[keep]``, without a copy when the kept rows are all rows or one unbroken run.
+
+    A positional slice shares the frame's memory (pandas copy-on-write copies only on a write,
+    and nothing here writes), so the analysed patients of a million-patient cohort, which come
+    first, cost nothing beyond the cohort itself.
+    """
+    keep = np.asarray(keep, dtype=bool)
+    if keep.all():
+        return frame
+    kept = np.flatnonzero(keep)
+    if len(kept) and kept[-1] - kept[0] + 1 == len(kept):
+        return frame.iloc[int(kept[0]):int(kept[-1]) + 1]
+    return frame[keep]
 
 
 def build_cohort(frame: pd.DataFrame, source_name: str, sha256: str) -> Cohort:
@@ -70,14 +91,16 @@ def build_cohort(frame: pd.DataFrame, source_name: str, sha256: str) -> Cohort:
     visits = frame.assign(withdrawn=frame["withdrawn"].fillna(False).astype(bool)
                           if "withdrawn" in frame else False)
     visits = pd.concat([visits, _genotypes(visits)], axis=1)
-    same = _same_patient_as_previous(visits)
-    if not _sorted(visits, same):  # files are usually written in this order: skip a 7-million-row sort
-        visits = visits.sort_values(["patient_id", "month"], kind="stable")
-        visits = visits.reset_index(drop=True)
-        same = _same_patient_as_previous(visits)
-    else:
-        visits = visits.reset_index(drop=True)
-    first = np.flatnonzero(np.r_[True, ~same]) if len(visits) else np.array([], dtype=np.int64)
+    codes = _codes(visits["patient_id"])
+    withdrawn = visits["withdrawn"].to_numpy(dtype=bool)
+    month = visits["month"].to_numpy()
+    if not _in_cohort_order(withdrawn, codes, month):  # files are usually written in order: skip the sort
+        order = np.lexsort((month, codes, withdrawn))
+        visits = visits.take(order)
+        codes = codes[order]
+    visits = visits.reset_index(drop=True)
+    starts = np.r_[True, codes[1:] != codes[:-1]] if len(visits) else np.zeros(0, dtype=bool)
+    first = np.flatnonzero(starts)
     patient_cols = ["patient_id", *(c for c in visits.columns if c != "patient_id"
                                     and (c in PATIENT_LEVEL or c in ("genotype", "beta_class")))]
     patients = visits[patient_cols].take(first).reset_index(drop=True)
@@ -85,42 +108,37 @@ def build_cohort(frame: pd.DataFrame, source_name: str, sha256: str) -> Cohort:
     return Cohort(visits=visits, patients=patients, source_name=source_name, sha256=sha256)
 
 
-def _same_patient_as_previous(visits: pd.DataFrame) -> np.ndarray:
-    """Row i (from the second) has the patient_id of row i - 1; compared in Arrow, not in Python."""
-    ids = visits["patient_id"].reset_index(drop=True)
-    if len(ids) < 2:
-        return np.zeros(0, dtype=bool)
-    return (ids.iloc[1:].reset_index(drop=True) == ids.iloc[:-1].reset_index(drop=True)).to_numpy(
-        dtype=bool, na_value=False)
-
-
-def _sorted(visits: pd.DataFrame, same: np.ndarray) -> bool:
-    """True when rows are already ordered by patient_id, then month."""
-    if len(visits) < 2:
+def _in_cohort_order(withdrawn: np.ndarray, codes: np.ndarray, month: np.ndarray) -> bool:
+    """True when rows are ordered by withdrawn (analysed first), then patient, then month."""
+    if len(codes) < 2:
         return True
-    ids = visits["patient_id"].reset_index(drop=True)
-    if ids.isna().any():
-        return False
-    later = (ids.iloc[1:].reset_index(drop=True) > ids.iloc[:-1].reset_index(drop=True)).to_numpy(
-        dtype=bool, na_value=False)
-    month = visits["month"].to_numpy()
+    w = withdrawn.astype(np.int8)
     with np.errstate(invalid="ignore"):
-        return bool((later | (same & (month[1:] >= month[:-1]))).all())
+        later = (w[1:] > w[:-1]) | ((w[1:] == w[:-1]) & ((codes[1:] > codes[:-1])
+                                                          | ((codes[1:] == codes[:-1]) & (month[1:] >= month[:-1]))))
+    return bool(later.all())
+
+
+def _codes(labels: pd.Series) -> np.ndarray:
+    """Integer codes of a text column that sort like the text (-1 missing, which sorts first)."""
+    if isinstance(labels.dtype, pd.CategoricalDtype) and labels.cat.categories.is_monotonic_increasing:
+        return labels.cat.codes.to_numpy().astype(np.int64)
+    return pd.factorize(labels, sort=True)[0].astype(np.int64)
 
 
 def _genotypes(visits: pd.DataFrame) -> pd.DataFrame:
-    """``alleles.genotype_columns``, labelling each distinct allele pair once and expanding by codes."""
+    """``alleles.genotype_columns`` as categoricals: each distinct allele pair labelled once, expanded by codes."""
     first, second = visits["allele_1"], visits["allele_2"]
     if first.isna().any() or second.isna().any():
-        return genotype_columns(visits)
+        return genotype_columns(visits).astype("category")
     codes_1, uniques_1 = pd.factorize(first)
     codes_2, uniques_2 = pd.factorize(second)
+    uniques_1, uniques_2 = np.asarray(uniques_1, dtype=object), np.asarray(uniques_2, dtype=object)
     pairs, inverse = _distinct(codes_1.astype(np.int64) * len(uniques_2) + codes_2, len(uniques_1) * len(uniques_2))
     left, right = uniques_1[pairs // len(uniques_2)], uniques_2[pairs % len(uniques_2)]
-    genotype = pd.Index([genotype_label(a, b) for a, b in zip(left, right)], dtype="str")
-    beta = pd.Index([genotype_class(a, b) for a, b in zip(left, right)], dtype="str")
-    return pd.DataFrame({"genotype": pd.Series(genotype.take(inverse), dtype="str"),
-                         "beta_class": pd.Series(beta.take(inverse), dtype="str")}).set_axis(visits.index)
+    genotype = text_column(inverse, pd.Series([genotype_label(a, b) for a, b in zip(left, right)], dtype="str"))
+    beta = text_column(inverse, pd.Series([genotype_class(a, b) for a, b in zip(left, right)], dtype="str"))
+    return pd.DataFrame({"genotype": genotype, "beta_class": beta}).set_axis(visits.index)
 
 
 def _distinct(codes: np.ndarray, n_possible: int) -> tuple[np.ndarray, np.ndarray]:

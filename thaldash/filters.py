@@ -16,7 +16,7 @@ from urllib.parse import urlencode
 import numpy as np
 import pandas as pd
 
-from thaldash.cohort import Cohort
+from thaldash.cohort import Cohort, rows_where
 from thaldash.schema import THAL_TYPES
 
 Splenectomy = Literal["any", "yes", "no"]
@@ -121,13 +121,13 @@ class CohortFilter:
         The same result as ``cohort.subset(kept ids, self.tag())``, but the visits are selected
         with the filter's own mask (patient-level columns repeat on every visit row) rather than by
         matching a million patient ids, which ``Series.isin`` on Arrow strings does in Python.
+        The default filter keeps the analysed patients, who come first in a cohort: a slice that
+        shares the cohort's memory (``cohort.rows_where``).
         """
-        keep_patients = self.mask(cohort.patients)
-        keep_visits = self.mask(cohort.visits)
         return replace(
             cohort,
-            visits=cohort.visits if keep_visits.all() else cohort.visits[keep_visits],
-            patients=cohort.patients if keep_patients.all() else cohort.patients[keep_patients],
+            visits=rows_where(cohort.visits, self.mask(cohort.visits)),
+            patients=rows_where(cohort.patients, self.mask(cohort.patients)),
             sha256=f"{cohort.sha256}:{self.tag()}",
         )
 

@@ -235,8 +235,9 @@ def grade(visits: pd.DataFrame | Cohort, rules: GradingRules = GradingRules(), *
       ``transfused_in_last_months`` (boolean, ``<NA>`` when unknown), ``withdrawn``
     - ``published_tier`` when the visits carry it
     """
-    frame = visits.visits if isinstance(visits, Cohort) else visits
-    return grade_panel(visit_panel(frame), rules, include_withdrawn=include_withdrawn)
+    if isinstance(visits, Cohort):
+        visits = visits.visits if include_withdrawn else visits.analysed
+    return grade_panel(visit_panel(visits), rules, include_withdrawn=include_withdrawn)
 
 
 @dataclass(frozen=True, eq=False)

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import special  # not scipy.stats: a second of import at every cold start
 
+from thaldash.coded_text import fill_missing, observed
 from thaldash.grading import NOT_EVALUABLE, TIER_ORDER
 from thaldash.schema import TIERS
 
@@ -24,8 +25,9 @@ def proportion_ci(k: np.ndarray, n: np.ndarray, confidence: float = 0.95) -> tup
     n = np.asarray(n, dtype=float)
     alpha = 1 - confidence
     with np.errstate(invalid="ignore", divide="ignore"):
-        low = np.where(k > 0, stats.beta.ppf(alpha / 2, k, n - k + 1), 0.0)
-        high = np.where(k < n, stats.beta.ppf(1 - alpha / 2, k + 1, n - k), 1.0)
+        # The beta quantile function is the inverse regularised incomplete beta function.
+        low = np.where(k > 0, special.betaincinv(k, n - k + 1, alpha / 2), 0.0)
+        high = np.where(k < n, special.betaincinv(k + 1, n - k, 1 - alpha / 2), 1.0)
     empty = n <= 0
     return np.where(empty, np.nan, low), np.where(empty, np.nan, high)
 
@@ -74,7 +76,7 @@ def genotype_tiers(graded: pd.DataFrame) -> pd.DataFrame:
     -------
     ``genotype``, ``tier`` (in ``TIER_ORDER``), ``n``; one row per genotype × tier.
     """
-    genotype = graded["genotype"].fillna("(unknown)")
+    genotype = observed(fill_missing(graded["genotype"], "(unknown)"))
     table = pd.crosstab(genotype, pd.Categorical(graded["tier"], categories=TIER_ORDER),
                         dropna=False).reindex(columns=TIER_ORDER, fill_value=0)
     table.index.name, table.columns.name = "genotype", "tier"
@@ -109,5 +111,5 @@ def genotype_groups(graded: pd.DataFrame) -> pd.DataFrame:
 def with_genotype_group(graded: pd.DataFrame) -> pd.DataFrame:
     """``graded`` plus a ``genotype_group`` column ("MaR group", "SLR/NR group", "not evaluable")."""
     groups = genotype_groups(graded).set_index("genotype")["group"]
-    key = graded["genotype"].fillna("(unknown)")
+    key = fill_missing(graded["genotype"], "(unknown)")
     return graded.assign(genotype_group=key.map(groups).to_numpy())

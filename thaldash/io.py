@@ -176,6 +176,9 @@ def _read_parquet(data: bytes, max_rows: int, refuse) -> tuple[pd.DataFrame, tup
         raise refuse(f"the file has {n_rows:,} rows, above the limit of {max_rows:,} rows")
     names = list(parquet.schema_arrow.names)
     try:
+        labels = _label_columns(parquet)
+        if labels:  # decoded as dictionary codes: a label stored once per distinct value, not per row
+            parquet = pq.ParquetFile(pa.BufferReader(data), read_dictionary=labels)
         skipped = _costly_extras(parquet, names)
         # Arrow keeps duplicated names; keep the first of each so pandas gets unique columns.
         keep = [i for i, n in enumerate(names) if n not in names[:i] and n not in skipped]
@@ -196,6 +199,18 @@ def _read_parquet(data: bytes, max_rows: int, refuse) -> tuple[pd.DataFrame, tup
     except Exception as exc:  # noqa: BLE001 - any failure here means a damaged file (e.g. bad pandas metadata)
         raise refuse(f"the Parquet file is damaged and cannot be read ({_first_line(exc)})") from None
     return frame, _duplicates(names), skipped
+
+
+def _label_columns(parquet: pq.ParquetFile) -> list[str]:
+    """Contract text columns stored as Parquet strings (read as pandas categoricals).
+
+    A million patients repeat a handful of genotype and type labels seven million times;
+    dictionary decoding keeps one copy of each distinct label plus an integer code per row.
+    """
+    text = {c.name for c in CONTRACT if c.kind == "string"}
+    schema = parquet.schema_arrow
+    return [field.name for field in schema if field.name in text
+            and (pa.types.is_string(field.type) or pa.types.is_large_string(field.type))]
 
 
 def _costly_extras(parquet: pq.ParquetFile, names: list[str]) -> tuple[str, ...]:

@@ -12,6 +12,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from thaldash.coded_text import fill_missing
 from thaldash.cohort import Cohort
 from thaldash.grading_summary import MAR_GROUP, OTHER_GROUP, genotype_groups
 from thaldash.grading import TIER_ORDER
@@ -109,7 +110,7 @@ def demographics(cohort: Cohort, population: Population = "enrolled") -> pd.Data
     rows: list[dict[str, object]] = []
 
     def counts(characteristic: str, labels: pd.Series, categories: tuple[str, ...]) -> None:
-        tally = labels.fillna(NOT_RECORDED).value_counts()
+        tally = labels.astype("str").fillna(NOT_RECORDED).value_counts()
         extra = [c for c in tally.index if c not in categories and c != NOT_RECORDED]
         for category in (*categories, *sorted(extra), NOT_RECORDED):
             n = int(tally.get(category, 0))
@@ -190,7 +191,7 @@ def table_1(cohort: Cohort, graded: pd.DataFrame) -> pd.DataFrame:
     tier = graded["tier"].to_numpy()[row]
     tdt = (p["thal_type"] == "TDT").to_numpy()
     # One pass of integer counting per column (factorize + bincount), not a groupby per column.
-    codes, genotypes = pd.factorize(p["genotype"].fillna("(unknown)"), sort=True)
+    codes, genotypes = pd.factorize(fill_missing(p["genotype"], "(unknown)"), sort=True)
     k = len(genotypes)
     with np.errstate(invalid="ignore"):
         flags = {

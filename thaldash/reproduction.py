@@ -10,16 +10,18 @@ from __future__ import annotations
 import math
 import re
 
+import numpy as np
 import pandas as pd
 
 from thaldash.analysis import PAPER_MONTHS, baseline_hbf_vs_rise, compare_measure, \
     paired_ferritin, patient_table
 from thaldash.cohort import Cohort
 from thaldash.grading_summary import tier_summary
+from thaldash.patient import patient_rows
 from thaldash.published import contradictions, decimals, printed_interval, prints_as, published_numbers
 from thaldash.scenarios import GradingRules
 from thaldash.stats import PAIRED_T, PEARSON, STUDENT_T
-from thaldash.transfusion import transfusion_facts
+from thaldash.transfusion import transfusion_facts, visit_panel
 
 Facts = dict[str, object]
 STATUSES = ("match", "documented contradiction", "miss", "not in this cohort")
@@ -30,9 +32,10 @@ def cohort_facts(cohort: Cohort, rules: GradingRules = GradingRules()) -> Facts:
     facts: Facts = {}
     patients = cohort.patients
     table = patient_table(cohort, rules)
+    transfusions = transfusion_facts(cohort.analysed)
     _population(facts, patients)
-    _tiers(facts, cohort, table)
-    _genotypes(facts, cohort, table)
+    _tiers(facts, cohort, table, transfusions)
+    _genotypes(facts, cohort, table, transfusions)
     _patients(facts, cohort, table)
     _comparisons(facts, cohort, rules, table)
     return facts
@@ -65,7 +68,7 @@ def _population(facts: Facts, patients: pd.DataFrame) -> None:
     facts["analysed.alleles.n"] = pd.concat([analysed["allele_1"], analysed["allele_2"]]).nunique()
 
 
-def _tiers(facts: Facts, cohort: Cohort, table: pd.DataFrame) -> None:
+def _tiers(facts: Facts, cohort: Cohort, table: pd.DataFrame, transfusions: pd.DataFrame) -> None:
     summary = tier_summary(table).set_index("tier")
     evaluable = table["evaluable"]
     facts["graded.n"] = int(evaluable.sum())
@@ -73,7 +76,6 @@ def _tiers(facts: Facts, cohort: Cohort, table: pd.DataFrame) -> None:
         key = "orr" if tier == "ORR" else f"tier.{tier}"
         facts[f"{key}.n"] = int(summary.at[tier, "n"])
         facts[f"{key}.pct"] = summary.at[tier, "pct"]
-    transfusions = transfusion_facts(cohort.analysed)
     tdt = transfusions[transfusions["thal_type"] == "TDT"]
     independent = tdt["ti_month"].notna()
     facts["tdt.transfusion_free.n"] = int(independent.sum())
@@ -91,51 +93,65 @@ def _tiers(facts: Facts, cohort: Cohort, table: pd.DataFrame) -> None:
         facts["tdt.chelation_stopped.n"] = int(stopped.sum())
 
 
-def _genotypes(facts: Facts, cohort: Cohort, table: pd.DataFrame) -> None:
-    visits = cohort.visits.merge(table[["patient_id", "genotype_group"]], on="patient_id", how="inner")
-    wide = visits.pivot_table(index="patient_id", columns="month", values="hb_g_l", aggfunc="first")
-    per_patient = table.set_index("patient_id")
-    ti = transfusion_facts(cohort.analysed).set_index("patient_id")["ti_month"]
-    for group, rows in per_patient.groupby("genotype_group"):
+def _genotypes(facts: Facts, cohort: Cohort, table: pd.DataFrame, transfusions: pd.DataFrame) -> None:
+    # One row per analysed patient: group, genotype, type, TI month and Hb at months 0–6 (no 7M-row merge).
+    panel = visit_panel(cohort.analysed, measures=("hb_g_l",))
+    at = pd.Index(panel.patients["patient_id"]).get_indexer(table["patient_id"])
+    hb = {}
+    for month in HB_MONTHS:
+        j = panel.column(month)
+        if j is not None:
+            column = panel.values["hb_g_l"][:, j]
+            hb[month] = np.where(at >= 0, column[np.maximum(at, 0)], np.nan)
+    found = pd.Index(transfusions["patient_id"]).get_indexer(table["patient_id"])
+    ti = np.where(found >= 0, transfusions["ti_month"].to_numpy(dtype=float)[np.maximum(found, 0)], np.nan)
+    columns = [c for c in ("genotype", "genotype_group", "thal_type", "beta_class") if c in table]
+    per_patient = table[columns].assign(ti_month=ti, **{f"hb_m{m}": v for m, v in hb.items()})
+    for group, rows in per_patient.groupby("genotype_group", observed=True):
         facts[f"genotype_group.{group}.n"] = len(rows)
         facts[f"genotype_group.{group}.genotypes.n"] = rows["genotype"].nunique()
         facts[f"genotype_group.{group}.tdt.n"] = int((rows["thal_type"] == "TDT").sum())
         facts[f"genotype_group.{group}.ntdt.n"] = int((rows["thal_type"] == "NTDT").sum())
-        _hb_facts(facts, f"genotype_group[{group}]", wide.reindex(rows.index))
-    for genotype, rows in per_patient.groupby("genotype"):
+        _hb_facts(facts, f"genotype_group[{group}]", rows)
+    for genotype, rows in per_patient.groupby("genotype", observed=True):
         key = f"genotype[{genotype}]"
+        tdt = (rows["thal_type"] == "TDT").to_numpy(dtype=bool, na_value=False)
         facts[f"{key}.n"] = len(rows)
-        facts[f"{key}.tdt.n"] = int((rows["thal_type"] == "TDT").sum())
+        facts[f"{key}.tdt.n"] = int(tdt.sum())
         facts[f"{key}.ntdt.n"] = int((rows["thal_type"] == "NTDT").sum())
-        months = ti.reindex(rows.index)[rows["thal_type"] == "TDT"]
-        facts[f"{key}.ti_month_1.n"] = int((months == 1).sum())
-        facts[f"{key}.ti_month_3.n"] = int((months == 3).sum())
+        facts[f"{key}.ti_month_1.n"] = int((rows["ti_month"].to_numpy()[tdt] == 1).sum())
+        facts[f"{key}.ti_month_3.n"] = int((rows["ti_month"].to_numpy()[tdt] == 3).sum())
         facts[f"{key}.group"] = rows["genotype_group"].iloc[0]
         facts[f"{key}.beta_class"] = rows["beta_class"].iloc[0] if "beta_class" in rows else None
-        _hb_facts(facts, key, wide.reindex(rows.index))
+        _hb_facts(facts, key, rows)
 
 
-def _hb_facts(facts: Facts, key: str, wide: pd.DataFrame) -> None:
-    for month in (0, 1, 3, 6):
-        if month in wide:
-            facts[f"{key}.hb_g_l.m{month}.mean"] = wide[month].mean()
-            if month and 0 in wide:
-                facts[f"{key}.hb_rise.m{month}.mean"] = (wide[month] - wide[0]).mean()
+HB_MONTHS: tuple[int, ...] = (0, 1, 3, 6)
+
+
+def _hb_facts(facts: Facts, key: str, rows: pd.DataFrame) -> None:
+    """Mean Hb at months 0–6 and the mean rise from month 0, for the patients of ``rows``."""
+    for month in HB_MONTHS:
+        if f"hb_m{month}" in rows:
+            facts[f"{key}.hb_g_l.m{month}.mean"] = rows[f"hb_m{month}"].mean()
+            if month and "hb_m0" in rows:
+                facts[f"{key}.hb_rise.m{month}.mean"] = (rows[f"hb_m{month}"] - rows["hb_m0"]).mean()
 
 
 def _patients(facts: Facts, cohort: Cohort, table: pd.DataFrame) -> None:
     graded = table.set_index("patient_id")
-    for row in cohort.patients.itertuples(index=False):  # few patients are named by the paper
+    # The paper names a few patients (Tables 3 and 8); look only at those ids.
+    named = cohort.patients[cohort.patients["patient_id"].str.startswith(("T3-", "T8-")).to_numpy(
+        dtype=bool, na_value=False)]
+    for row in named.itertuples(index=False):
         pid = row.patient_id
-        if not (pid.startswith("T3-") or pid.startswith("T8-")):
-            continue
         key = f"patient[{pid}]"
         for column in ("genotype", "beta_class", "sex", "age_years", "chelation_stop_month"):
             facts[f"{key}.{column}"] = getattr(row, column, None)
         if pid in graded.index:
             facts[f"{key}.tier"] = graded.at[pid, "tier"]
             facts[f"{key}.reduction_pct"] = graded.at[pid, "reduction_pct"]
-        visits = cohort.visits[cohort.visits["patient_id"] == pid].set_index("month")
+        visits = patient_rows(cohort.visits, pid).set_index("month")
         for month in visits.index:
             facts[f"{key}.hb_g_l.m{month}"] = visits.at[month, "hb_g_l"]
             facts[f"{key}.sf_ng_ml.m{month}"] = visits.at[month, "sf_ng_ml"]

@@ -15,6 +15,7 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
+from thaldash.coded_text import fill_missing, observed
 from thaldash.charts_base import colour, finish, fmt_num, grouping_title, guard, require, title
 from thaldash.grading_summary import CI_METHOD, genotype_groups, proportion_ci
 from thaldash.grading_trace import NOT_EVALUABLE, TIER_ORDER
@@ -81,7 +82,7 @@ def tier_table(graded: pd.DataFrame, *, by: Hashable | None = None, confidence: 
     The columns of ``grading_summary.tier_summary`` plus ``n_patients`` and ``computed``, so the
     overall table feeds ``charts.tier_bars``.
     """
-    key = pd.Series("all", index=graded.index) if by is None else graded[by]
+    key = pd.Series("all", index=graded.index) if by is None else observed(graded[by])
     keep = key.notna().to_numpy()
     table = pd.crosstab(key[keep], pd.Categorical(graded["tier"][keep], categories=TIER_ORDER), dropna=False)
     table = table.reindex(columns=list(TIER_ORDER), fill_value=0)
@@ -152,7 +153,7 @@ def response_patients(graded: pd.DataFrame, patients: pd.DataFrame, reference: p
     if "splenectomy" in extra:
         extra["splenectomy"] = np.where(pd.array(extra["splenectomy"], dtype="boolean").fillna(False), "yes", "no")
     groups = genotype_groups(reference).set_index("genotype")["group"]
-    group = graded["genotype"].fillna("(unknown)").map(groups).fillna(NOT_EVALUABLE)
+    group = fill_missing(graded["genotype"], "(unknown)").map(groups).fillna(NOT_EVALUABLE)
     return graded.assign(**extra, genotype_group=group.to_numpy()).astype(
         {c: "str" for c in ("splenectomy", "beta_class", "sex", "genotype_group") if c in extra or c == "genotype_group"})
 

@@ -94,7 +94,7 @@ def visit_panel(visits: pd.DataFrame, measures: tuple[str, ...] = ("rbc_units", 
         empty = int(visits[name].isna().sum())
         if empty:
             raise ValueError(f"{name} is empty on {empty} row(s); every visit needs a patient and a month.")
-    pid = visits["patient_id"].reset_index(drop=True).astype("str")
+    pid = visits["patient_id"].reset_index(drop=True)
     codes, first = _patient_codes(pid)
     month_codes, months = pd.factorize(visits["month"].to_numpy(), sort=True)
     months = np.asarray(months, dtype=np.int64)
@@ -114,20 +114,29 @@ def visit_panel(visits: pd.DataFrame, measures: tuple[str, ...] = ("rbc_units", 
         values[name] = grid.reshape(n_pat, n_month)
     keep = [c for c in visits.columns if c not in _VISIT_MEASURES and not str(c).endswith("_provenance")]
     patients = visits[keep].iloc[first].reset_index(drop=True)
-    patients = patients.assign(patient_id=pid.iloc[first].to_numpy())
+    patients = patients.assign(patient_id=pid.iloc[first].reset_index(drop=True))
     return VisitPanel(patients=patients, months=months, present=present, values=values)
 
 
 def _patient_codes(pid: pd.Series) -> tuple[np.ndarray, np.ndarray]:
-    """Patient code per row (codes follow sorted patient_id) and each patient's first row."""
+    """Patient code per row (codes follow sorted patient_id) and each patient's first row.
+
+    When the rows are already sorted by patient (a ``Cohort``'s analysed visits), one vectorised
+    comparison of integer codes replaces a hash table.
+    """
     if len(pid) == 0:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-    prev = pid.shift()
-    # Cohort.visits is sorted by patient_id: one vectorised comparison replaces a hash table.
-    if bool(pid.iloc[1:].ge(prev.iloc[1:]).all()):
-        starts = pid.ne(prev).to_numpy()
-        return np.cumsum(starts) - 1, np.flatnonzero(starts)
-    codes, _ = pd.factorize(pid, sort=True)
+    if isinstance(pid.dtype, pd.CategoricalDtype):
+        ids = pid.cat.codes.to_numpy().astype(np.int64)
+        n_distinct = int(np.count_nonzero(np.bincount(ids, minlength=len(pid.cat.categories))))
+    else:
+        ids, uniques = pd.factorize(pid, sort=True)
+        ids, n_distinct = ids.astype(np.int64), len(uniques)
+    starts = np.r_[True, ids[1:] != ids[:-1]]
+    first = np.flatnonzero(starts)
+    if len(first) == n_distinct and bool((np.diff(ids[first]) > 0).all()):  # sorted by patient
+        return np.cumsum(starts) - 1, first
+    codes, _ = pd.factorize(ids, sort=True)  # categories are sorted, so this is patient_id order
     first = np.empty(codes.max() + 1, dtype=np.int64)
     first[codes[::-1]] = np.arange(len(codes))[::-1]
     return codes.astype(np.int64), first

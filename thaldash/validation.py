@@ -19,7 +19,7 @@ from thaldash.io import RawTable
 from thaldash.schema import COLUMNS, CONTRACT, LABEL_COLUMNS, REQUIRED, STUDY_MONTHS
 from thaldash.validation_checks import (CAP, PROBLEM_COLUMNS, UNSAFE_CHARACTERS, Collector, Labels, as_text,
                                         coerce_bool, coerce_number, coerce_string, display, empty_problems,
-                                        escape_unsafe, expand, factorize_text)
+                                        escape_unsafe, expand, factorize_text, text_column)
 
 __all__ = ["Validation", "validate", "PROBLEM_COLUMNS", "empty_problems", "escape_unsafe", "CAP"]
 
@@ -81,7 +81,10 @@ def validate(raw: RawTable | pd.DataFrame) -> Validation:
         skipped = ()
         frame = raw.set_axis(names, axis=1).loc[:, ~pd.Index(names).duplicated()]
     frame = frame.reset_index(drop=True)
-    pids = (as_text(frame["patient_id"]).str.strip() if "patient_id" in frame
+    texts = {name: factorize_text(frame[name]) for name in frame.columns if _is_text(frame, name)}
+    # Problem rows name the patient; a categorical keeps that to one code per row at any size.
+    pids = (text_column(texts["patient_id"][0], texts["patient_id"][1].str.strip())
+            if "patient_id" in texts else as_text(frame["patient_id"]).str.strip() if "patient_id" in frame
             else pd.Series("", index=frame.index, dtype="str"))
     out = Collector(pids)
     _check_header([*frame.columns, *skipped], dups, out)
@@ -90,7 +93,6 @@ def validate(raw: RawTable | pd.DataFrame) -> Validation:
                 "leave it out of the file, or keep the file small, to have it checked)")
     if len(frame) == 0:
         out.one("error", "", "the file has no data rows")
-    texts = {name: factorize_text(as_text(frame[name])) for name in frame.columns if _is_text(frame, name)}
     typed: dict[str, object] = {}
     bad: dict[str, np.ndarray] = {}
     labels: dict[str, Labels] = {}

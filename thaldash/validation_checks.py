@@ -84,7 +84,7 @@ class Collector:
         column_def = COLUMNS.get(column)
         if column_def is not None and column_def.level == "patient" and len(rows) > 1:
             # A patient-level value repeats on every visit row: report it once per patient.
-            pid = self._pid.iloc[rows].fillna("").to_numpy()
+            pid = self._pid.iloc[rows].astype("str").fillna("").to_numpy()
             keys = pd.DataFrame({"p": pid, "v": as_text(shown.iloc[rows]).to_numpy() if shown is not None else 0})
             rows = rows[~keys.duplicated().to_numpy() | (pid == "")]
         take = rows[:CAP]
@@ -137,6 +137,10 @@ def as_text(raw: pd.Series) -> pd.Series:
     """The column as ``str`` with missing cells as NaN (Python objects become their ``str``)."""
     if isinstance(raw.dtype, pd.StringDtype):
         return raw
+    if isinstance(raw.dtype, pd.CategoricalDtype):  # per category, then expanded by the codes
+        codes, uniques = factorize_text(raw)
+        return pd.Series(pd.Index(uniques, dtype="str").take(codes, allow_fill=True, fill_value=np.nan),
+                         index=raw.index, dtype="str")
     try:
         return raw.astype(object).astype("str")
     except (UnicodeError, TypeError, ValueError):  # e.g. undecodable bytes objects in a frame
@@ -148,9 +152,33 @@ def _is_numeric(raw: pd.Series) -> bool:
     return pd.api.types.is_float_dtype(raw) or pd.api.types.is_integer_dtype(raw)
 
 
-def factorize_text(text: pd.Series) -> tuple[np.ndarray, pd.Series]:
-    codes, uniques = pd.factorize(text)
+def factorize_text(raw: pd.Series) -> tuple[np.ndarray, pd.Series]:
+    """Codes per row (-1 missing) and the text of each code, for any column read as text.
+
+    A categorical column (Parquet labels are read dictionary-encoded) already is this: its
+    codes are reused and only its categories are turned into text, never its rows.
+    """
+    if isinstance(raw.dtype, pd.CategoricalDtype):
+        return (raw.cat.codes.to_numpy().astype(np.intp),
+                as_text(pd.Series(raw.cat.categories)).reset_index(drop=True))
+    codes, uniques = pd.factorize(as_text(raw))
     return codes, pd.Series(uniques, dtype="str")
+
+
+def text_column(codes: np.ndarray, uniques: pd.Series) -> pd.Series:
+    """A categorical ``str`` column from row codes (-1 missing) into ``uniques`` (NaN allowed).
+
+    Equal texts share one code and the categories are sorted, so the column sorts, compares and
+    groups exactly like plain text, at one small integer per row.
+    """
+    values, inverse = np.unique(pd.Series(uniques, dtype="str").fillna("\x00missing").to_numpy(dtype=object),
+                                return_inverse=True)
+    keep = values != "\x00missing"
+    rank = np.cumsum(keep) - 1
+    per_unique = np.where(keep[inverse], rank[inverse], -1)
+    row_codes = expand(per_unique.astype(np.int64), codes, -1)
+    return pd.Series(pd.Categorical.from_codes(row_codes, dtype=pd.CategoricalDtype(
+        pd.Index(values[keep], dtype="str"))))
 
 
 def expand(per_unique: np.ndarray, codes: np.ndarray, fill: object) -> np.ndarray:
@@ -165,7 +193,7 @@ def coerce_number(col: Column, raw: pd.Series, out: Collector) -> tuple[np.ndarr
         missing = np.isnan(values)
         bad = np.zeros(len(values), dtype=bool)
     else:
-        codes, uniq = factorize_text(as_text(raw))
+        codes, uniq = factorize_text(raw)
         stripped = uniq.str.strip()
         u_missing = (stripped == "").to_numpy()
         u_ok = stripped.str.fullmatch(_NUMBER).to_numpy(dtype=bool)
@@ -219,7 +247,7 @@ def coerce_bool(col: Column, raw: pd.Series, out: Collector) -> tuple[np.ndarray
         bad = ~np.isnan(values) & ~np.isin(values, (0.0, 1.0))
         values = np.where(bad, np.nan, values)
     else:
-        codes, uniq = factorize_text(as_text(raw))
+        codes, uniq = factorize_text(raw)
         lower = uniq.str.strip().str.lower()
         u_values = np.where(lower.isin(_TRUE), 1.0, np.where(lower.isin(_FALSE), 0.0, np.nan))
         u_bad = np.isnan(u_values) & (lower != "").to_numpy()
@@ -248,9 +276,10 @@ def coerce_string(col: Column, raw: pd.Series, out: Collector, *,
                   normalise: Callable[[str], str] | None = None) -> Labels:
     """Trimmed text (NaN where missing; ``allowed`` values in canonical spelling; ``normalise`` applied).
 
-    ``factorized`` is ``factorize_text(as_text(raw))`` when the caller already has it.
+    ``factorized`` is ``factorize_text(raw)`` when the caller already has it. The text is a
+    categorical column with sorted categories (``text_column``).
     """
-    codes, uniq = factorized if factorized is not None else factorize_text(as_text(raw))
+    codes, uniq = factorized if factorized is not None else factorize_text(raw)
     stripped = uniq.str.strip()
     trimmed = (stripped != uniq).to_numpy() & (stripped != "").to_numpy()
     if trimmed.any():
@@ -264,15 +293,10 @@ def coerce_string(col: Column, raw: pd.Series, out: Collector, *,
         stripped = pd.Series([normalise(v) for v in stripped], dtype="str")
     typed = stripped.where(~u_missing)
     _check_empty(col, expand(u_missing, codes, True), raw, out)
-    if isinstance(raw.dtype, pd.StringDtype) and typed.equals(uniq):
-        text = raw.set_axis(pd.RangeIndex(len(raw)))  # nothing changed: share the input's data
-    else:
-        text = pd.Series(pd.Index(typed, dtype="str").take(codes, allow_fill=True, fill_value=np.nan),
-                         dtype="str")
-    # Trimming and respelling can make distinct raw texts equal; give equal typed values one code.
-    t_codes, t_uniques = pd.factorize(typed)
-    return Labels(text, expand(u_bad, codes, False), expand(t_codes, codes, -1),
-                  pd.Series(t_uniques, dtype="str"))
+    # Trimming and respelling can make distinct raw texts equal; equal typed values share one code.
+    text = text_column(codes, typed)
+    return Labels(text, expand(u_bad, codes, False), text.cat.codes.to_numpy().astype(np.int64),
+                  pd.Series(text.cat.categories, dtype="str"))
 
 
 def _normalise_allowed(col: Column, stripped: pd.Series, u_missing: np.ndarray, codes: np.ndarray,

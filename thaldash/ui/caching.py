@@ -106,3 +106,22 @@ def graded(cohort: Cohort, rules: GradingRules) -> pd.DataFrame:
 def genotype_table(filtered: Cohort, cohort: Cohort, rules: GradingRules) -> pd.DataFrame:
     """``overview.table_1`` of ``filtered``, genotype groups decided on ``cohort`` under ``rules``."""
     return table_1(filtered, graded(cohort, rules))
+
+
+@cache_on_cohort(max_entries=4)
+def reproduction(cohort: Cohort) -> pd.DataFrame:
+    """``reproduction.reproduction_report(cohort)`` under the paper's rules, once per cohort.
+
+    Shared by the home page and the Reproduction page. Imported here, not at the top: the
+    report needs ``scipy.stats`` (a second to import), which a cold start should not wait for.
+    """
+    from thaldash.reproduction import reproduction_report
+
+    return reproduction_report(cohort)
+
+
+def reproduction_counts(cohort: Cohort) -> pd.Series:
+    """Published numbers by status ("match", …, "total") of ``reproduction(cohort)``."""
+    from thaldash.reproduction import report_counts
+
+    return report_counts(reproduction(cohort)).set_index("status")["n"]
