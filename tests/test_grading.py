@@ -97,7 +97,7 @@ def test_paper_table3_is_reproduced() -> None:
     assert len(graded) == 48  # 52 enrolled, 4 withdrew
     counts = graded["tier"].value_counts()
     # Text: 14 NTDT + 21 TDT MaR; Table 3: 9 SLR (30.8–47.7 %), 4 NR (13.3–21.5 %); no MiR.
-    assert counts.to_dict() == {"MaR": 35, "SLR": 9, "NR": 4}
+    assert counts.to_dict() == {"MaR": 35, "MiR": 0, "SLR": 9, "NR": 4, "not evaluable": 0}
     by_id = graded.set_index("patient_id")
     for i, r in enumerate(TABLE3_REDUCTIONS):
         assert by_id.loc[f"T{i:02d}", "reduction_pct"] == pytest.approx(r)
@@ -481,7 +481,8 @@ def test_grade_accepts_a_cohort_and_leaves_the_input_alone() -> None:
     raw = visits.drop(columns="genotype").assign(allele_1="CD41-42", allele_2="-28")
     cohort = build_cohort(raw, source_name="test", sha256="x")
     from_cohort = grade(cohort)
-    assert from_cohort["tier"].value_counts().to_dict() == {"MaR": 35, "SLR": 9, "NR": 4}
+    assert from_cohort["tier"].value_counts().to_dict() == {"MaR": 35, "MiR": 0, "SLR": 9, "NR": 4,
+                                                            "not evaluable": 0}
     assert (from_cohort["genotype"] == "CD41-42/-28").all()
     pd.testing.assert_frame_equal(visits, before)
 

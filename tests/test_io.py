@@ -153,6 +153,25 @@ def test_named_parquet_index_becomes_columns_again(tmp_path):
     assert isinstance(raw.frame.index, pd.RangeIndex)
 
 
+def test_an_unnamed_parquet_index_is_not_read_as_a_column(tmp_path):
+    path = tmp_path / "shuffled.parquet"
+    shuffled = valid_frame().sample(frac=1, random_state=0)
+    shuffled.to_parquet(path)  # a non-range index: pandas stores it as __index_level_0__
+    assert "__index_level_0__" in pq.ParquetFile(path).schema_arrow.names
+    raw = read_table(path)
+    assert list(raw.frame.columns) == list(valid_frame().columns)
+    assert raw.frame["patient_id"].astype("str").tolist() == shuffled["patient_id"].tolist()
+
+
+def test_parquet_text_columns_are_read_dictionary_encoded(tmp_path):
+    path = tmp_path / "plain.parquet"
+    valid_frame().to_parquet(path)
+    frame = read_table(path).frame
+    assert isinstance(frame["thal_type"].dtype, pd.CategoricalDtype)
+    assert frame["thal_type"].astype("str").tolist() == valid_frame()["thal_type"].tolist()
+    assert frame["hb_g_l"].dtype == "float64"
+
+
 def test_nameless_csv_columns_are_named_by_position():
     raw = read_table(b"patient_id,month,,\nP1,0,,\n")
     assert list(raw.frame.columns) == ["patient_id", "month", "unnamed_3", "unnamed_4"]

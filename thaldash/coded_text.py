@@ -12,12 +12,20 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
 
 
 def texts(codes: np.ndarray, choices: Sequence[str]) -> pd.Series:
-    """``choices[codes[i]]`` as a pandas string Series, built by an Arrow ``take``."""
-    return pd.Series(pa.array(list(choices), pa.large_string()).take(pa.array(np.asarray(codes))), dtype="str")
+    """``choices[codes[i]]`` as a categorical text Series (categories: the distinct choices, in order).
+
+    A million patients share a handful of sentences: one small integer per row, not a million
+    strings, so cached gradings of a large cohort stay small. Compares, groups and prints as text.
+    """
+    choices = list(choices)
+    distinct = list(dict.fromkeys(choices))  # the choices' own order (MaR, MiR, SLR, NR, not evaluable)
+    remap = pd.Index(distinct, dtype=object).get_indexer(choices) if choices else np.zeros(0, dtype=np.int64)
+    codes = remap[np.asarray(codes, dtype=np.int64)] if len(choices) else np.asarray(codes, dtype=np.int64)
+    categories = pd.Index(distinct, dtype="str")
+    return pd.Series(pd.Categorical.from_codes(codes, dtype=pd.CategoricalDtype(categories)))
 
 
 @dataclass(frozen=True, eq=False)

@@ -264,8 +264,9 @@ class ScenarioComparison:
 def compare_scenarios(visits: pd.DataFrame | Cohort, reference: GradingRules, whatif: GradingRules, *,
                       include_withdrawn: bool = False) -> ScenarioComparison:
     """Grade ``visits`` under two rule sets and count how patients move between tiers."""
-    frame = visits.visits if isinstance(visits, Cohort) else visits
-    panel = visit_panel(frame)
+    if isinstance(visits, Cohort):
+        visits = visits.visits if include_withdrawn else visits.analysed
+    panel = visit_panel(visits)
     return compare_graded(grade_panel(panel, reference, include_withdrawn=include_withdrawn),
                           grade_panel(panel, whatif, include_withdrawn=include_withdrawn))
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import re
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,6 +34,7 @@ MAX_PARQUET_BYTES = 4 * 1024 * 1024 * 1024
 MAX_EXTRA_BYTES = 64 * 1024 * 1024
 
 _PARQUET_MAGIC = b"PAR1"
+_GENERATED_INDEX = re.compile(r"__index_level_\d+__")
 # Signatures of files people upload by mistake, so the refusal can name what they uploaded.
 _OTHER_FORMATS: tuple[tuple[bytes, str], ...] = (
     (b"PK\x03\x04", "a ZIP archive or an Excel workbook (.xlsx); export the sheet as CSV or Parquet"),
@@ -182,23 +184,33 @@ def _read_parquet(data: bytes, max_rows: int, refuse) -> tuple[pd.DataFrame, tup
         skipped = _costly_extras(parquet, names)
         # Arrow keeps duplicated names; keep the first of each so pandas gets unique columns.
         keep = [i for i, n in enumerate(names) if n not in names[:i] and n not in skipped]
-        if len(keep) == len(names):
-            table = parquet.read()
-        elif len(set(names)) == len(names):  # projection: only the columns kept are decoded
-            table = parquet.read(columns=[names[i] for i in keep])
-            keep = list(range(len(keep)))
+        if len(set(names)) == len(names):
+            keep = [i for i in keep if not _GENERATED_INDEX.fullmatch(names[i])]  # pandas' unnamed index
+            # One column at a time, each handed to pandas before the next is decoded: the peak is the
+            # frame plus one column, not the frame plus the whole Arrow table.
+            frame = pd.concat([_column(parquet, names[i]) for i in keep], axis=1) if keep else pd.DataFrame()
         else:
             table = parquet.read()
-        # A damaged page can decode into invalid UTF-8 that only fails later, inside a string operation.
-        table.validate(full=True)
-        frame = table.select(keep).to_pandas()
-        del table
+            table.validate(full=True)
+            frame = table.select(keep).to_pandas()
+            del table
+        pa.default_memory_pool().release_unused()  # give the decoding buffers back to the system
         # pandas stores a named index (e.g. ``set_index("patient_id")``) apart from the columns.
         named = [n for n in frame.index.names if n is not None and n not in frame.columns]
         frame = (frame.reset_index(level=named) if named else frame).reset_index(drop=True)
     except Exception as exc:  # noqa: BLE001 - any failure here means a damaged file (e.g. bad pandas metadata)
         raise refuse(f"the Parquet file is damaged and cannot be read ({_first_line(exc)})") from None
     return frame, _duplicates(names), skipped
+
+
+def _column(parquet: pq.ParquetFile, name: str) -> pd.DataFrame:
+    """One column of ``parquet`` as a pandas frame (the file's pandas metadata applied)."""
+    table = parquet.read(columns=[name])
+    # A damaged page can decode into invalid UTF-8 that only fails later, inside a string operation.
+    table.validate(full=True)
+    frame = table.to_pandas(self_destruct=True, split_blocks=True)
+    # A column that pandas wrote as a named index comes back as the index; make it a column again.
+    return (frame.reset_index() if frame.shape[1] == 0 else frame).reset_index(drop=True)
 
 
 def _label_columns(parquet: pq.ParquetFile) -> list[str]:

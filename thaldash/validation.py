@@ -159,14 +159,14 @@ def _check_rows(frame: pd.DataFrame, typed: dict[str, object], bad: dict[str, np
         valid = (codes >= 0) & (month >= 0) & (month < 4095)
     # One stable sort by (patient, month) serves the duplicate, baseline and constancy checks.
     key = codes.astype(np.int64) * 4096 + np.where(valid, month, 4095).astype(np.int64)
-    order = np.argsort(key, kind="stable")
-    k, c = key[order], codes[order]
+    order = _RowOrder(None if (key[1:] >= key[:-1]).all() else np.argsort(key, kind="stable"))
+    k, c = order.take(key), order.take(codes)
     starts = np.r_[True, c[1:] != c[:-1]] & (c >= 0)
     first_row = np.zeros(len(codes), dtype=bool)
-    first_row[order[starts]] = True
+    first_row[order.rows(np.flatnonzero(starts))] = True
     if "month" in typed:
         dup = np.zeros(len(codes), dtype=bool)
-        dup[order[1:][(k[1:] == k[:-1]) & valid[order[1:]]]] = True
+        dup[order.rows(np.flatnonzero((k[1:] == k[:-1]) & order.take(valid)[1:]) + 1)] = True
         out.cells("error", "month", dup, frame["month"],
                   lambda v: f"duplicate visit: another row has the same patient_id and month {v}")
         out.cells("warning", "month", np.isfinite(month) & ~np.isin(month, STUDY_MONTHS), frame["month"],
@@ -197,14 +197,32 @@ def _check_rows(frame: pd.DataFrame, typed: dict[str, object], bad: dict[str, np
             _check_constant(name, frame[name], values, bad[name], codes, order, first_row, out)
 
 
+@dataclass(frozen=True, eq=False)
+class _RowOrder:
+    """The rows in (patient, month) order: a permutation, or None when the file is in that order.
+
+    Files are usually written patient by patient; then no sort, and no copies in sorted order, are made.
+    """
+
+    order: np.ndarray | None
+
+    def take(self, values: np.ndarray) -> np.ndarray:
+        """``values`` in (patient, month) order."""
+        return values if self.order is None else values[self.order]
+
+    def rows(self, positions: np.ndarray) -> np.ndarray:
+        """File rows of ``positions`` in the sorted order."""
+        return positions if self.order is None else self.order[positions]
+
+
 def _check_constant(name: str, raw: pd.Series, values: np.ndarray, bad: np.ndarray, codes: np.ndarray,
-                    order: np.ndarray, first_row: np.ndarray, out: Collector) -> None:
+                    order: _RowOrder, first_row: np.ndarray, out: Collector) -> None:
     # Typed values compare ("yes" equals "true"); a cell that failed typing compares by its text.
     if bad.any():
         vcodes = pd.factorize(values)[0] if values.dtype.kind == "f" else values
         text_codes, _ = pd.factorize(as_text(raw).str.strip())
         values = np.where(bad, text_codes + vcodes.max() + 2, vcodes)
-    c, v = codes[order], values[order]
+    c, v = order.take(codes), order.take(values)
     with np.errstate(invalid="ignore"):
         changed = v[1:] != v[:-1]
     if v.dtype.kind == "f":  # a missing value equals a missing value, and differs from a number

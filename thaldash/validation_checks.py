@@ -159,10 +159,20 @@ def factorize_text(raw: pd.Series) -> tuple[np.ndarray, pd.Series]:
     codes are reused and only its categories are turned into text, never its rows.
     """
     if isinstance(raw.dtype, pd.CategoricalDtype):
-        return (raw.cat.codes.to_numpy().astype(np.intp),
-                as_text(pd.Series(raw.cat.categories)).reset_index(drop=True))
+        return raw.cat.codes.to_numpy(), as_text(pd.Series(raw.cat.categories)).reset_index(drop=True)
     codes, uniques = pd.factorize(as_text(raw))
-    return codes, pd.Series(uniques, dtype="str")
+    return small_codes(codes, len(uniques)), pd.Series(uniques, dtype="str")
+
+
+def small_codes(codes: np.ndarray, n_values: int) -> np.ndarray:
+    """``codes`` (-1 for missing) in the smallest signed integer type that holds ``n_values`` codes.
+
+    Seven million rows of int64 codes are 56 MB per column; of a handful of labels, 7 MB.
+    """
+    for dtype in (np.int8, np.int16, np.int32):
+        if n_values < np.iinfo(dtype).max:
+            return codes.astype(dtype, copy=False)
+    return codes.astype(np.int64, copy=False)
 
 
 def text_column(codes: np.ndarray, uniques: pd.Series) -> pd.Series:
@@ -175,8 +185,8 @@ def text_column(codes: np.ndarray, uniques: pd.Series) -> pd.Series:
                                 return_inverse=True)
     keep = values != "\x00missing"
     rank = np.cumsum(keep) - 1
-    per_unique = np.where(keep[inverse], rank[inverse], -1)
-    row_codes = expand(per_unique.astype(np.int64), codes, -1)
+    per_unique = small_codes(np.where(keep[inverse], rank[inverse], -1), int(keep.sum()))
+    row_codes = expand(per_unique, codes, -1)
     return pd.Series(pd.Categorical.from_codes(row_codes, dtype=pd.CategoricalDtype(
         pd.Index(values[keep], dtype="str"))))
 
@@ -295,7 +305,7 @@ def coerce_string(col: Column, raw: pd.Series, out: Collector, *,
     _check_empty(col, expand(u_missing, codes, True), raw, out)
     # Trimming and respelling can make distinct raw texts equal; equal typed values share one code.
     text = text_column(codes, typed)
-    return Labels(text, expand(u_bad, codes, False), text.cat.codes.to_numpy().astype(np.int64),
+    return Labels(text, expand(u_bad, codes, False), text.cat.codes.to_numpy(),
                   pd.Series(text.cat.categories, dtype="str"))
 
 
