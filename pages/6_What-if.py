@@ -13,12 +13,11 @@ import streamlit as st
 
 from thaldash import charts
 from thaldash.export import table_csv
-from thaldash.grading import grade_panel
 from thaldash.scenarios import (DEFAULT_SCENARIO, RULE_FIELDS, SCENARIO_DESCRIPTIONS, SCENARIOS, GradingRules,
                                 find_scenario, scenario_slug)
 from thaldash.sensitivity import SWEEPABLE, sensitivity_grid
-from thaldash.transfusion import visit_panel
 from thaldash.ui import cache_on_cohort, page_frame, plain, stat
+from thaldash.ui.caching import graded
 from thaldash.whatif import (ENTERS, LEAVES, changed_patients, genotype_moves, graded_rows, not_evaluable_patients,
                              patient_visits, published_tiers, sweep_key, sweep_summary, sweep_values, tier_changes,
                              tier_digest, transition_matrix, with_tier_category)
@@ -49,16 +48,11 @@ LABELS = {
     "tiers_reference": "Tiers (reference)", "tiers_whatif": "Tiers (what-if)"}
 
 
-# Each grading once per (cohort, rules), all on one pivot of the visits; what depends on the tiers alone once per
-# content of the tiers, as most slider steps move no patient. The reference is never regraded by a slider.
-@cache_on_cohort(max_entries=2)
-def _panel(cohort):
-    return visit_panel(cohort.visits)
-
-
+# Each grading once per (cohort, rules), shared with every page (caching.graded); what depends on the tiers alone
+# once per content of the tiers, as most slider steps move no patient. The reference is never regraded by a slider.
 @cache_on_cohort(max_entries=8)
 def _graded(cohort, rules):
-    whole = with_tier_category(grade_panel(_panel(cohort), rules))
+    whole = with_tier_category(graded(cohort, rules))
     return whole, tier_digest(whole)
 
 

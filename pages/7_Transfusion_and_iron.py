@@ -6,8 +6,8 @@ import altair as alt
 import streamlit as st
 
 from thaldash.charts import before_after_units, ferritin_with_stops, reduction_histogram, transfusion_timeline
-from thaldash.iron import chelation_stops, ferritin_course, reduction_bins, units_before_after
-from thaldash.iron import transfusion_timeline as timeline_rows
+from thaldash.iron import (chelation_stops, ferritin_course, reduction_bins, transfusion_timeline_sample,
+                           units_before_after)
 from thaldash.patient import published_table_8, rows_of
 from thaldash.trajectories import cap_patients
 from thaldash.ui import cache_on_cohort, page_frame, plain
@@ -37,7 +37,7 @@ def _units(filtered, rules, period, presentation):
 
 @cache_on_cohort
 def _grid(filtered, presentation):
-    grid = cap_patients(timeline_rows(filtered.analysed), max_patients=GRID_PATIENTS)
+    grid = transfusion_timeline_sample(filtered.analysed, max_patients=GRID_PATIENTS)
     # Taller rows than the builder's 12 px, at which Vega drops every other patient's label.
     return grid.note if grid.capped else "", transfusion_timeline(grid.rows, presentation=presentation).properties(
         height=alt.Step(22 if presentation else 16))

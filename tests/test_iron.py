@@ -11,7 +11,8 @@ import pandas as pd
 import pytest
 
 from thaldash.iron import (
-    chelation_stops, ferritin_course, reduction_bins, transfusion_timeline, units_before_after,
+    chelation_stops, ferritin_course, reduction_bins, transfusion_timeline, transfusion_timeline_sample,
+    units_before_after,
 )
 from thaldash.trajectories import trajectory_means
 
@@ -92,6 +93,18 @@ def test_transfusion_timeline_rates_use_the_interval_since_the_previous_visit() 
 def test_transfusion_timeline_marks_a_missing_value() -> None:
     out = transfusion_timeline(_frame(_patient("P1", FULL | {1: NaN}))).set_index("month")
     assert out.loc[1, "status"] == "missing value" and np.isnan(out.loc[1, "units_per_month"])
+
+
+@pytest.mark.parametrize("max_patients", [2, 10])
+def test_the_timeline_sample_is_the_timeline_of_the_drawn_patients(max_patients) -> None:
+    visits = _frame(*(_patient(f"P{i}", FULL) for i in range(5)), _patient("N1", {0: 0.0, 1: 0.0}, thal="NTDT"))
+    sample = transfusion_timeline_sample(visits, max_patients=max_patients)
+    whole = transfusion_timeline(visits)
+    drawn = sorted(set(sample.rows["patient_id"].astype("str")))
+    assert sample.n_patients == 5 and sample.n_shown == len(drawn) == min(max_patients, 5)  # TDT only
+    expected = whole[whole["patient_id"].astype("str").isin(drawn)].reset_index(drop=True)
+    pd.testing.assert_frame_equal(sample.rows.reset_index(drop=True).astype({"patient_id": "str"}),
+                                  expected.astype({"patient_id": "str"}))
 
 
 def test_ferritin_course_is_trajectory_means_on_ferritin() -> None:

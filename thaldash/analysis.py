@@ -12,7 +12,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from thaldash.cohort import Cohort
+from thaldash.cohort import Cohort, positions
 from thaldash.grading import grade
 from thaldash.grading_summary import with_genotype_group
 from thaldash.scenarios import GradingRules
@@ -55,16 +55,23 @@ def patient_table(cohort: Cohort, rules: GradingRules = GradingRules()) -> pd.Da
     Columns: those of ``thaldash.grading.grade`` plus ``genotype_group`` ("MaR"/"SLR/NR"/NaN when
     not evaluable), ``sex``, ``age_years``, ``splenectomy``, ``beta_class``, ``hbf_baseline``.
     """
-    graded = with_genotype_group(grade(cohort.visits, rules))
+    graded = with_genotype_group(grade(cohort, rules))
     graded = graded.assign(genotype_group=graded["genotype_group"].map(
         {"MaR group": "MaR", "SLR/NR group": "SLR/NR"}))
-    attributes = [c for c in ("sex", "age_years", "splenectomy", "beta_class") if c in cohort.patients]
-    baseline = cohort.visits.loc[cohort.visits["month"] == 0, ["patient_id", "hbf_pct"]]
-    out = (graded.merge(cohort.patients[["patient_id", *attributes]], on="patient_id", how="left")
-           .merge(baseline.rename(columns={"hbf_pct": "hbf_baseline"}), on="patient_id", how="left"))
-    if "splenectomy" in out:
-        out = out.assign(splenectomy=out["splenectomy"].map({True: "yes", False: "no"}))
-    return out
+    # Attributes and baseline HbF joined by position (integer codes), not by merging on text ids.
+    patients = cohort.patients
+    at = positions(patients["patient_id"], graded["patient_id"])
+    extra = {c: patients[c].array.take(at, allow_fill=True)
+             for c in ("sex", "age_years", "splenectomy", "beta_class") if c in patients and c not in graded}
+    if "splenectomy" in extra:
+        extra["splenectomy"] = pd.Series(extra["splenectomy"]).map({True: "yes", False: "no"}).astype("category")
+    analysed = cohort.analysed
+    baseline = analysed.loc[(analysed["month"] == 0).to_numpy(), ["patient_id", "hbf_pct"]]
+    at_0 = positions(baseline["patient_id"], graded["patient_id"])
+    hbf = baseline["hbf_pct"].to_numpy(dtype=float)
+    hbf_baseline = np.where(at_0 >= 0, hbf[np.maximum(at_0, 0)] if len(hbf) else np.nan, np.nan)
+    return graded.assign(**{c: pd.Series(v, index=graded.index) for c, v in extra.items()},
+                         hbf_baseline=hbf_baseline)
 
 
 def group_column(patients: pd.DataFrame, grouping: Grouping,
@@ -90,7 +97,7 @@ def subset_patients(patients: pd.DataFrame, subset: Subset,
     if subset in ("TDT", "NTDT"):
         keep &= patients["thal_type"] == subset
     if patient_ids is not None:
-        keep &= patients["patient_id"].isin(pd.Index(patient_ids))
+        keep &= positions(pd.Series(pd.unique(pd.Series(patient_ids))), patients["patient_id"]) >= 0
     return patients[keep]
 
 
@@ -113,12 +120,19 @@ def compare_measure(cohort: Cohort, rules: GradingRules = GradingRules(), *, mea
     if measure in PATIENT_MEASURES:
         result = compare_groups(patients, value=measure, group="group", a=a, b=b).assign(month=np.nan)
     elif measure in VISIT_MEASURES:
-        visits = cohort.visits.loc[cohort.visits["month"].isin(list(months)), ["patient_id", "month", measure]]
-        data = visits.merge(patients[["patient_id", "group"]], on="patient_id", how="inner")
+        data = _with_group(cohort.visits, patients, months, measure)
         result = compare_groups(data, value=measure, group="group", a=a, b=b, by="month")
     else:
         raise ValueError(f"measure: {measure!r} is not one of {', '.join([*VISIT_MEASURES, *PATIENT_MEASURES])}")
     return result.assign(measure=measure, grouping=grouping, subset=subset)
+
+
+def _with_group(visits: pd.DataFrame, patients: pd.DataFrame, months: Sequence[int], measure: str) -> pd.DataFrame:
+    """``patient_id``, ``month``, ``measure`` and the patient's ``group`` for visits of ``patients`` at ``months``."""
+    rows = visits.loc[visits["month"].isin(list(months)).to_numpy(), ["patient_id", "month", measure]]
+    at = positions(patients["patient_id"], rows["patient_id"])
+    kept = at >= 0
+    return rows[kept].assign(group=pd.Series(patients["group"].array.take(at[kept]), index=rows.index[kept]))
 
 
 def paired_ferritin(cohort: Cohort, rules: GradingRules = GradingRules(), *, measure: str = "sf_ng_ml",
@@ -128,7 +142,8 @@ def paired_ferritin(cohort: Cohort, rules: GradingRules = GradingRules(), *, mea
     """Within-patient change between visits (Table 9 layout: mean of value(i) − value(j))."""
     table = patient_table(cohort, rules) if patients is None else patients
     patients = subset_patients(table, subset, patient_ids)
-    visits = cohort.visits[cohort.visits["patient_id"].isin(patients["patient_id"])]
+    at = positions(patients["patient_id"], cohort.visits["patient_id"])
+    visits = cohort.visits.loc[at >= 0, ["patient_id", "month", measure]]
     return paired_change(visits, value=measure, subject="patient_id", time="month", pairs=list(pairs),
                          correction=correction).assign(measure=measure, subset=subset)
 

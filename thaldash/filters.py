@@ -129,6 +129,7 @@ class CohortFilter:
             visits=rows_where(cohort.visits, self.mask(cohort.visits)),
             patients=rows_where(cohort.patients, self.mask(cohort.patients)),
             sha256=f"{cohort.sha256}:{self.tag()}",
+            parent=cohort.parent or cohort,
         )
 
     def tag(self) -> str:

@@ -14,18 +14,24 @@ from collections.abc import Hashable, Sequence
 import numpy as np
 import pandas as pd
 
+from thaldash.cohort import positions
 from thaldash.schema import STUDY_MONTHS
 from thaldash.stats_inputs import numeric_values, require_columns
-from thaldash.trajectories import STATUSES, trajectory_means
+from thaldash.trajectories import STATUSES, PatientRows, cap_patients, trajectory_means
 from thaldash.transfusion import transfusion_arrays, visit_panel
 
 FOLLOW_UP_MONTHS = 24
 PRE_MONTHS = 24  # pre_rbc_units_24m covers the 24 months before enrolment
 
 
+_PANEL_COLUMNS = ("patient_id", "month", "thal_type", "rbc_units", "pre_rbc_units_24m", "genotype")
+
+
 def _tdt(visits: pd.DataFrame) -> pd.DataFrame:
+    """The TDT patients' visit rows, with only the columns used here (a copy of 4, not 30, columns)."""
     require_columns(visits, ["patient_id", "month", "thal_type", "rbc_units"])
-    return visits[(visits["thal_type"] == "TDT").to_numpy(dtype=bool, na_value=False)]
+    tdt = (visits["thal_type"] == "TDT").to_numpy(dtype=bool, na_value=False)
+    return visits.loc[tdt, [c for c in _PANEL_COLUMNS if c in visits]]
 
 
 def units_before_after(visits: pd.DataFrame, *, window: int = 6, graded: pd.DataFrame | None = None,
@@ -61,7 +67,7 @@ def units_before_after(visits: pd.DataFrame, *, window: int = 6, graded: pd.Data
     if not 1 <= window <= FOLLOW_UP_MONTHS:
         raise ValueError(f"window must be 1 to {FOLLOW_UP_MONTHS} months; got {window}.")
     panel = visit_panel(_tdt(visits), measures=("rbc_units",))
-    out = pd.DataFrame({"patient_id": panel.patients["patient_id"].to_numpy()}).astype({"patient_id": "str"})
+    out = pd.DataFrame({"patient_id": panel.patients["patient_id"]})
     if not len(out):
         return _empty_before_after(graded is not None, "genotype" in visits)
     # The same arrays transfusion_facts and the grading use, so the totals are the same numbers.
@@ -69,11 +75,12 @@ def units_before_after(visits: pd.DataFrame, *, window: int = 6, graded: pd.Data
     a_24 = transfusion_arrays(panel, window=FOLLOW_UP_MONTHS, free_months=3)
     pre = a_w.pre
     if "genotype" in panel.patients:
-        out = out.assign(genotype=panel.patients["genotype"].to_numpy())
+        out = out.assign(genotype=panel.patients["genotype"])
     if graded is not None:
         require_columns(graded, ["patient_id", "tier"])
-        tiers = graded.drop_duplicates("patient_id").set_index("patient_id")["tier"]
-        out = out.assign(tier=out["patient_id"].map(tiers).astype("str"))
+        one = graded.drop_duplicates("patient_id")
+        at = positions(one["patient_id"], out["patient_id"])
+        out = out.assign(tier=pd.Series(one["tier"].array.take(at, allow_fill=True)))
     units_w, units_24 = a_w.units_in_window, a_24.units_in_window
     return out.assign(
         pre_rbc_units_24m=pre,
@@ -87,9 +94,9 @@ def units_before_after(visits: pd.DataFrame, *, window: int = 6, graded: pd.Data
         reduction_pct_24m=a_24.reduction,
         change_per_month_window=units_w / window - pre / PRE_MONTHS,
         change_per_month_24m=units_24 / FOLLOW_UP_MONTHS - pre / PRE_MONTHS,
-        problem_window=a_w.reduction_problem.series().to_numpy(),
-        problem_24m=a_24.reduction_problem.series().to_numpy(),
-    ).astype({"problem_window": "str", "problem_24m": "str"})
+        problem_window=a_w.reduction_problem.series(),
+        problem_24m=a_24.reduction_problem.series(),
+    )
 
 
 BEFORE_AFTER_COLUMNS: tuple[str, ...] = (
@@ -136,13 +143,23 @@ def transfusion_timeline(visits: pd.DataFrame) -> pd.DataFrame:
     with np.errstate(divide="ignore", invalid="ignore"):
         rate = np.where(interval > 0, units / interval, np.nan)
     return pd.DataFrame({
-        "patient_id": np.repeat(panel.patients["patient_id"].to_numpy(), n_mon),
+        "patient_id": pd.Series(panel.patients["patient_id"].array.take(np.repeat(np.arange(n_pat), n_mon))),
         "month": np.tile(months, n_pat),
         "status": pd.Categorical.from_codes(status.reshape(-1), categories=list(STATUSES)),
         "rbc_units": units.reshape(-1),
         "interval_months": interval.reshape(-1),
         "units_per_month": rate.reshape(-1),
-    }).astype({"patient_id": "str"})
+    })
+
+
+def transfusion_timeline_sample(visits: pd.DataFrame, *, max_patients: int, seed: int = 0) -> PatientRows:
+    """``transfusion_timeline`` of at most ``max_patients`` TDT patients drawn at random (``cap_patients``).
+
+    The patients are drawn first and the timeline built for them alone: a chart of 60 rows of a
+    million-patient cohort costs 60 patients' work.
+    """
+    sample = cap_patients(_tdt(visits), max_patients=max_patients, seed=seed)
+    return PatientRows(transfusion_timeline(sample.rows), sample.n_patients, sample.n_shown)
 
 
 def ferritin_course(visits: pd.DataFrame, *, by: Hashable | Sequence[Hashable] | None = None,

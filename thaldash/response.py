@@ -15,8 +15,9 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-from thaldash.coded_text import fill_missing, observed
 from thaldash.charts_base import colour, finish, fmt_num, grouping_title, guard, require, title
+from thaldash.coded_text import fill_missing, observed
+from thaldash.cohort import rows_where
 from thaldash.grading_summary import CI_METHOD, genotype_groups, proportion_ci
 from thaldash.grading_trace import NOT_EVALUABLE, TIER_ORDER
 from thaldash.published import published_numbers
@@ -149,13 +150,16 @@ def response_patients(graded: pd.DataFrame, patients: pd.DataFrame, reference: p
     if (where < 0).any():
         missing = graded["patient_id"].iloc[int(np.flatnonzero(where < 0)[0])]
         raise ValueError(f"patient_id: patient {missing} is graded but not among the cohort's patients.")
-    extra = {c: patients[c].to_numpy()[where] for c in attributes if c not in graded}
+    # Taken as arrays (categoricals stay categoricals): a million patients share a handful of labels.
+    extra = {c: patients[c].array.take(where) for c in attributes if c not in graded}
     if "splenectomy" in extra:
-        extra["splenectomy"] = np.where(pd.array(extra["splenectomy"], dtype="boolean").fillna(False), "yes", "no")
+        spleen = pd.array(extra["splenectomy"], dtype="boolean").fillna(False).to_numpy(dtype=bool)
+        extra["splenectomy"] = pd.Categorical.from_codes(spleen.astype(np.int8), categories=["no", "yes"])
     groups = genotype_groups(reference).set_index("genotype")["group"]
-    group = fill_missing(graded["genotype"], "(unknown)").map(groups).fillna(NOT_EVALUABLE)
-    return graded.assign(**extra, genotype_group=group.to_numpy()).astype(
-        {c: "str" for c in ("splenectomy", "beta_class", "sex", "genotype_group") if c in extra or c == "genotype_group"})
+    group = fill_missing(graded["genotype"], "(unknown)").map(groups)
+    group = fill_missing(group.astype("category"), NOT_EVALUABLE)
+    out = graded.assign(**extra, genotype_group=group)
+    return out.astype({c: "category" for c in ("beta_class", "sex") if c in out})
 
 
 def non_mar_patients(patients: pd.DataFrame) -> pd.DataFrame:
@@ -274,9 +278,9 @@ def grouped_visits(visits: pd.DataFrame, patients: pd.DataFrame, *, genotype_gro
         keep &= np.where(keep, group[np.maximum(where, 0)] == genotype_group, False)
     if max_month is not None:
         keep &= visits["month"].to_numpy() <= max_month
-    rows = visits[keep]
+    rows = rows_where(visits, keep)  # every visit kept (the usual view): the same frame, no copy
     at = where[keep]
-    return rows.assign(tier=patients["tier"].to_numpy()[at], genotype_group=group[at])
+    return rows.assign(tier=patients["tier"].array.take(at), genotype_group=patients["genotype_group"].array.take(at))
 
 
 def tiers_by_group_chart(table: pd.DataFrame, *, by: str, presentation: bool = False) -> alt.LayerChart:

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from thaldash.cohort import rows_where
 from thaldash.grading import (  # noqa: F401  (compare_graded, transition_matrix: re-exported for the page)
     NOT_EVALUABLE,
     TIER_ORDER,
@@ -45,9 +46,18 @@ def graded_rows(graded: pd.DataFrame, patient_ids: pd.Series | Sequence[str] | N
     """
     if patient_ids is None:
         return graded
-    wanted = pd.Index(pd.unique(pd.Index(patient_ids)))
-    keep = wanted.get_indexer(graded["patient_id"]) >= 0  # a hash lookup, not isin on Arrow strings
-    return graded if keep.all() else graded[keep].reset_index(drop=True)
+    ids, wanted = graded["patient_id"], pd.Series(patient_ids)
+    if (isinstance(ids.dtype, pd.CategoricalDtype) and isinstance(wanted.dtype, pd.CategoricalDtype)
+            and ids.cat.categories.equals(wanted.cat.categories)):
+        # Ids of one cohort share its categories: a lookup table over the codes, no hashing of text.
+        present = np.zeros(len(ids.cat.categories) + 1, dtype=bool)
+        present[wanted.cat.codes.to_numpy()] = True
+        present[-1] = False  # code -1 (a missing id) is never wanted
+        keep = present[ids.cat.codes.to_numpy()]
+    else:
+        keep = pd.Index(pd.unique(pd.Index(patient_ids))).get_indexer(ids) >= 0  # a hash lookup
+    kept = rows_where(graded, keep)
+    return kept if kept is graded else kept.reset_index(drop=True)
 
 
 def tier_digest(graded: pd.DataFrame) -> str:
@@ -59,7 +69,10 @@ def tier_digest(graded: pd.DataFrame) -> str:
 def with_tier_category(graded: pd.DataFrame) -> pd.DataFrame:
     """``graded`` with ``tier`` as a categorical in ``TIER_ORDER``: the same values, but the
     functions here then read the tier codes without comparing strings (a cohort of 100,000)."""
-    return graded.assign(tier=pd.Categorical(graded["tier"], categories=TIER_ORDER))
+    tiers = graded["tier"]
+    if isinstance(tiers.dtype, pd.CategoricalDtype) and tuple(tiers.cat.categories) == TIER_ORDER:
+        return graded  # ``grade`` already gives this
+    return graded.assign(tier=pd.Categorical(tiers, categories=TIER_ORDER))
 
 
 def tier_changes(reference: pd.DataFrame, whatif: pd.DataFrame, *, confidence: float = 0.95) -> pd.DataFrame:

@@ -28,6 +28,7 @@ from thaldash.grading import grade
 from thaldash.loading import LoadResult, load_cohort
 from thaldash.overview import table_1
 from thaldash.scenarios import GradingRules
+from thaldash.whatif import graded_rows
 
 
 def _cohort_key(cohort: Cohort) -> str:
@@ -98,7 +99,14 @@ def filtered(cohort: Cohort, flt: CohortFilter) -> Cohort:
 
 @cache_on_cohort(max_entries=16)
 def graded(cohort: Cohort, rules: GradingRules) -> pd.DataFrame:
-    """``thaldash.grading.grade(cohort, rules)`` (analysed patients), once per cohort and rules."""
+    """``thaldash.grading.grade(cohort, rules)`` (analysed patients), once per cohort and rules.
+
+    A filtered cohort takes its rows of the whole cohort's grading (a patient's tier depends on
+    their own visits only; tests/test_whatif.py checks the equality): one grading per rule set,
+    and the default filter's is the whole cohort's, not a second copy.
+    """
+    if cohort.parent is not None:
+        return graded_rows(graded(cohort.parent, rules), cohort.patients["patient_id"])
     return grade(cohort, rules)
 
 
