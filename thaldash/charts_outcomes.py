@@ -94,10 +94,10 @@ def transition_heatmap(matrix: pd.DataFrame, *, reference_name: str = "reference
     cells = base.mark_rect(stroke="#D9D9D9", strokeWidth=0.5).encode(color=alt.Color(
         "n:Q", title="Patients", scale=alt.Scale(domain=[0, top], range=["#FFFFFF", "#525252"]),
         legend=None))
-    ink = alt.Color("ink:N", scale=None)
+    ink = alt.Color("ink:N", scale=None, legend=None)
     same = base.transform_filter("datum.same").mark_text(fontWeight="bold").encode(text="n:Q", color=ink)
     other = base.transform_filter("!datum.same").mark_text().encode(text="n:Q", color=ink)
-    chart = alt.layer(cells, same, other, data=data).properties(
+    chart = alt.layer(cells, same, other, data=data).resolve_scale(color="independent").properties(
         width="container", height=HEIGHT,
         title=title("How patients move between tiers",
                     f"{moved} of {total} patients change tier; bold: same tier under both rule sets"))
@@ -153,7 +153,7 @@ def sensitivity_heatmap(grid: pd.DataFrame, *, x: str, y: str, value: str,
         base.mark_rect().encode(color=alt.Color(f"{value}:Q", title=vt, scale=alt.Scale(scheme="viridis"))),
         base.transform_filter("!datum._missing").mark_text().encode(
             text=alt.Text(f"{value}:Q", format=value_format),
-            color=alt.Color("_ink:N", scale=None)),  # text colour as data: a condition validates slowly
+            color=alt.Color("_ink:N", scale=None, legend=None)),  # text colour as data: a condition validates slowly
     ]
     enc = {"x": alt.X(f"{x}:O", sort=xs), "y": alt.Y(f"{y}:O", sort=ys)}
     notes = []
@@ -171,7 +171,7 @@ def sensitivity_heatmap(grid: pd.DataFrame, *, x: str, y: str, value: str,
         notes.append("diamond: the paper's rules")
     if data["_missing"].any():
         notes.append("grey: not a valid combination")
-    chart = alt.layer(*layers).properties(
+    chart = alt.layer(*layers).resolve_scale(color="independent").properties(
         width="container", height=HEIGHT,
         title=title(f"{vt} as two rules change", "; ".join(notes).capitalize() if notes else None))
     return finish(chart, presentation=presentation)

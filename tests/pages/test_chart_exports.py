@@ -14,6 +14,7 @@ from tests.pages.conftest import PAGE_FILES
 from thaldash import export
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+WHATIF = next(page for page in PAGE_FILES if page.name.endswith("What-if.py"))
 
 
 @pytest.mark.parametrize("scenario", ["bundled", "tiny"])
@@ -26,10 +27,14 @@ def test_every_chart_of_every_page_exports(run_page, monkeypatch, scenario):
         return original(figure, name=name, **kwargs)
 
     monkeypatch.setattr(frame_module, "chart", recording)
-    for page in PAGE_FILES:
-        at = run_page(page, scenario)
+    # The what-if page draws its sweep only on its own tab, and other heatmaps under stricter rules.
+    views = [(page, None) for page in PAGE_FILES] + [
+        (WHATIF, {"view": "Where the conclusions tip"}), (WHATIF, {"scenario": "strict-clinical"})]
+    for page, query in views:
+        at = run_page(page, scenario, query=query)
         assert not at.exception, (page.name, [e.value for e in at.exception])
-    assert len({(p, n) for p, n, _ in drawn}) >= 10, "the pages draw at least ten charts"
+    names = {n for _, n, _ in drawn}
+    assert len(names) >= 12 and {"whatif_transitions", "whatif_sweep"} <= names, sorted(names)
     footer = "data: x (sha256 0)\nfilter: all\ngrading: paper\nexported: 2026-01-01 with thaldash"
     for page_name, name, figure in drawn:
         png = export.chart_png(figure, footer)
