@@ -127,12 +127,20 @@ def load_test(url: str, sessions: int = 20, reruns: int = 10, pages: list[str] |
         results, wall = pool.submit(asyncio.run, _run_all(url, sessions, reruns, pages or page_names())).result()
     latencies = [t for r in results for t in r.latencies]
     errors = [f"session {i} ({r.page or 'main'}?{r.query}): {e}" for i, r in enumerate(results) for e in r.errors]
+    by_page: dict[str, list[float]] = {}
+    for r in results:
+        by_page.setdefault(r.page or "Home", []).extend(r.latencies)
     return {
         "sessions": sessions, "reruns": reruns, "runs": len(latencies), "wall_s": wall,
         "p50_s": percentile(latencies, 0.5), "p95_s": percentile(latencies, 0.95),
         "max_s": max(latencies, default=float("nan")),
         "mean_s": statistics.fmean(latencies) if latencies else float("nan"),
         "errors": errors,
+        # Where the slow runs are: per page, the first run of each session and the rest.
+        "by_page": {page: {"runs": len(ts), "p50_s": percentile(ts, 0.5), "max_s": max(ts, default=float("nan"))}
+                    for page, ts in sorted(by_page.items())},
+        "first_runs_p50_s": percentile([r.latencies[0] for r in results if r.latencies], 0.5),
+        "later_runs_p50_s": percentile([t for r in results for t in r.latencies[1:]], 0.5),
     }
 
 

@@ -14,7 +14,7 @@ import streamlit as st
 from thaldash import charts
 from thaldash.export import table_csv
 from thaldash.scenarios import (DEFAULT_SCENARIO, RULE_FIELDS, SCENARIO_DESCRIPTIONS, SCENARIOS, GradingRules,
-                                find_scenario, scenario_slug)
+                                differences, find_scenario, rules_from_text, rules_text, scenario_slug)
 from thaldash.sensitivity import SWEEPABLE, sensitivity_grid
 from thaldash.ui import cache_on_cohort, page_frame, plain, stat
 from thaldash.ui.caching import graded
@@ -29,6 +29,7 @@ GROUPS = {"Observation window": ("window_months", "transfusion_free_months"),
           "Hb criterion": ("hb_criterion", "hb_rise_measure", "mar_hb_rise_g_l", "mir_hb_rise_g_l")}
 PATIENT_PAGE = Path(__file__).resolve().parent / "8_Patient.py"
 SLUGS = {scenario_slug(name): name for name in SCENARIOS}
+PINNED, PINNED_NAME = "pinned", "Pinned rules"
 SWEPT = {"orr_pct": "ORR (%)", "mar_pct": "MaR rate (%)"}
 TIERS = ("MaR", "MiR", "SLR", "NR")
 VIEWS = ("Patients who change tier", "Genotype groups", "Where the conclusions tip")
@@ -121,6 +122,22 @@ def _cell(row, side):
         return "not computed"
     return (f"{row[f'n_{side}']}/{row[f'total_{side}']} = {row[f'pct_{side}']:.1f} % "
             f"({row[f'ci_low_{side}']:.1f}–{row[f'ci_high_{side}']:.1f})")
+
+
+def _pinned(text):
+    """The pinned reference rules of the link (or None) and why they cannot be used ("" when they can)."""
+    if not text:
+        return None, ""
+    try:
+        return rules_from_text(text), ""
+    except ValueError as error:
+        return None, str(error)
+
+
+def _pin(rules):
+    """Button callback: the current rules become the reference, in the page's state and its link."""
+    st.session_state[frame.key("pinned")] = rules_text(rules)
+    st.session_state[frame.key("reference")] = PINNED
 
 
 def _tier_table(f, r, ref_name, published):
@@ -302,10 +319,21 @@ def whatif():
     with results:
         if f.rules_problem:
             st.error(f"Not applied: {plain(f.rules_problem)} The results are still those of the last valid rules.")
-        slug = f.param("reference", scenario_slug(DEFAULT_SCENARIO), tuple(SLUGS))
-        st.selectbox("Compare with", tuple(SLUGS), key=f.key("reference"), format_func=SLUGS.get,
-                     help="The reference scenario: the what-if rules are compared with its grading.")
-        ref_name, reference = find_scenario(slug)
+        pinned, pin_problem = _pinned(f.param("pinned", ""))
+        choices = (*SLUGS, PINNED) if pinned is not None else tuple(SLUGS)
+        slug = f.param("reference", scenario_slug(DEFAULT_SCENARIO), choices)
+        pick, pin = st.columns([3, 2], vertical_alignment="bottom")
+        pick.selectbox("Compare with", choices, key=f.key("reference"), format_func=lambda s: SLUGS.get(s, PINNED_NAME),
+                       help="The reference: the what-if rules are compared with its grading. Pin a set of rules "
+                            "to compare two rule sets of your own.")
+        pin.button("Pin these rules as the reference", on_click=_pin, args=(f.rules,), width="stretch", key="whatif.pin",
+                   help="Keep the rules as they are now as the reference (the link keeps them), then change the "
+                        "controls to see what moves against them.")
+        if pin_problem:
+            st.warning(f"The pinned rules in the link are not used: {plain(pin_problem)}")
+        ref_name, reference = (PINNED_NAME, pinned) if slug == PINNED else find_scenario(slug)
+        if slug == PINNED:
+            st.caption(f"**{PINNED_NAME}**: {plain(differences(pinned) or 'the paper, as applied')}.")
         r = _results(f, reference)
         _headline(f, r, ref_name)
         _transitions(f, r, ref_name)

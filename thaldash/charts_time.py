@@ -177,8 +177,12 @@ def patient_timeline(visits: pd.DataFrame, *, presentation: bool = False) -> alt
                                 title="Month of treatment" if last else None))
         tip = [alt.Tooltip("month:Q", title="Month"),
                alt.Tooltip(f"{measure}:Q", format=".1f", title=measure_title(measure))]
-        y = alt.Y(f"{measure}:Q", title=short,
-                  scale=alt.Scale(zero=kind == "bar"), axis=alt.Axis(tickCount=4))
+        if kind == "bar":  # units from 0; an untransfused patient still gets a readable 0–2 axis
+            top = max(float(pd.to_numeric(rows[measure]).max(skipna=True) or 0.0), 2.0)
+            scale = alt.Scale(domain=[0, top], nice=True)
+        else:
+            scale = alt.Scale(zero=False)
+        y = alt.Y(f"{measure}:Q", title=short, scale=scale, axis=alt.Axis(tickCount=4, format=",~r"))
         base = alt.Chart(rows).encode(x=x, tooltip=tip)
         values = base.transform_filter(f"isValid(datum['{measure}'])")
         if kind == "bar":

@@ -262,6 +262,51 @@ def scenario_name(rules: GradingRules) -> str | None:
     return next((name for name, known in SCENARIOS.items() if known == rules), None)
 
 
+def rules_text(rules: GradingRules) -> str:
+    """Rules as compact text for a URL: the window, then every rule that differs from the paper's.
+
+    "window_months:6" is the paper's rules; ``rules_from_text`` reads any of these back exactly.
+    """
+    paper, mine = GradingRules().to_params(), rules.to_params()
+    return ",".join(f"{name}:{text}" for name, text in mine.items()
+                    if name == "window_months" or text != paper[name])
+
+
+def rules_from_text(text: str) -> GradingRules:
+    """``rules_text`` read back (missing rules keep the paper's values).
+
+    Raises
+    ------
+    ValueError
+        A sentence naming the part that is not ``name:value``, the unknown rule, or the value refused.
+    """
+    params: dict[str, str] = {}
+    for part in (p for p in text.split(",") if p.strip()):
+        name, colon, value = part.partition(":")
+        if not colon:
+            raise ValueError(f"{part.strip()!r} is not a rule written as name:value.")
+        params[name.strip()] = value.strip()
+    if not params:
+        raise ValueError("no rules given.")
+    return GradingRules.from_params(params)
+
+
+def differences(rules: GradingRules, base: GradingRules = GradingRules()) -> str:
+    """The rules that differ from ``base``, readable ("MiR: transfusion reduction at least 40 %"); "" when none."""
+    mine, theirs = rules.to_params(), base.to_params()
+    parts = []
+    for spec in RULE_FIELDS:
+        if mine[spec.name] == theirs[spec.name]:
+            continue
+        value = getattr(rules, spec.name)
+        if spec.choices and spec.choice_labels:
+            shown = dict(zip(spec.choices, spec.choice_labels))[value]
+        else:
+            shown = f"{mine[spec.name]} {spec.unit}".strip()
+        parts.append(f"{spec.label} {shown}" if not spec.choice_labels else f"{spec.label}: {shown}")
+    return "; ".join(parts)
+
+
 def rule_names() -> tuple[str, ...]:
     """Names of the fields of ``GradingRules`` (the keys of ``to_params``)."""
     return tuple(f.name for f in fields(GradingRules))

@@ -178,17 +178,13 @@ def small_codes(codes: np.ndarray, n_values: int) -> np.ndarray:
 def text_column(codes: np.ndarray, uniques: pd.Series) -> pd.Series:
     """A categorical ``str`` column from row codes (-1 missing) into ``uniques`` (NaN allowed).
 
-    Equal texts share one code and the categories are sorted, so the column sorts, compares and
-    groups exactly like plain text, at one small integer per row.
+    Equal texts share one code and the categories are sorted (code-point order, as Python and
+    pandas compare text), so the column sorts, compares and groups exactly like plain text, at one
+    small integer per row.
     """
-    values, inverse = np.unique(pd.Series(uniques, dtype="str").fillna("\x00missing").to_numpy(dtype=object),
-                                return_inverse=True)
-    keep = values != "\x00missing"
-    rank = np.cumsum(keep) - 1
-    per_unique = small_codes(np.where(keep[inverse], rank[inverse], -1), int(keep.sum()))
-    row_codes = expand(per_unique, codes, -1)
-    return pd.Series(pd.Categorical.from_codes(row_codes, dtype=pd.CategoricalDtype(
-        pd.Index(values[keep], dtype="str"))))
+    per_unique, categories = pd.factorize(pd.Series(uniques, dtype="str"), sort=True)  # NaN → -1
+    row_codes = expand(small_codes(per_unique, len(categories)), codes, -1)
+    return pd.Series(pd.Categorical.from_codes(row_codes, dtype=pd.CategoricalDtype(pd.Index(categories, dtype="str"))))
 
 
 def expand(per_unique: np.ndarray, codes: np.ndarray, fill: object) -> np.ndarray:

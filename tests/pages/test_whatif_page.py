@@ -21,7 +21,7 @@ from thaldash.commands import grade as grade_command
 from thaldash.grading import NOT_EVALUABLE, grade
 from thaldash.grading_summary import genotype_groups
 from thaldash.loading import DATA_ENV, bundled_cohort_path, load_cohort
-from thaldash.scenarios import SCENARIOS, GradingRules
+from thaldash.scenarios import SCENARIOS, GradingRules, rules_text
 from thaldash.sensitivity import sensitivity_grid
 from thaldash.ui.state import rule_widget_key, rules_from_params
 from thaldash.whatif import sweep_values
@@ -312,3 +312,27 @@ def test_the_frame_api_for_pages_that_edit_the_rules():
     at.button(key="strict").click().run()
     assert dict(at.query_params) == {"scenario": "strict-clinical"}
     assert at.sidebar.selectbox(key="thaldash.w.scenario").value == "Strict clinical"
+
+
+def test_pinned_rules_are_the_reference_and_the_link_keeps_them(cohort):
+    at = run({"mir_reduction_pct": "40", "slr_reduction_pct": "30"})
+    at.button(key="whatif.pin").click().run()
+    pinned = GradingRules(mir_reduction_pct=40, slr_reduction_pct=30)
+    assert at.query_params["reference"] == "pinned"
+    assert at.query_params["pinned"] == rules_text(pinned)
+    at.slider(key=rule_widget_key("mir_reduction_pct")).set_value(60.0).run()
+    assert not at.exception
+    assert counts(at, "reference") == expected_counts(cohort, pinned)
+    assert counts(at) == expected_counts(cohort, GradingRules(mir_reduction_pct=60, slr_reduction_pct=30))
+    assert "Pinned rules" in unescaped(main_text(at))
+    again = run(dict(at.query_params))  # the link, opened in another browser
+    assert counts(again, "reference") == expected_counts(cohort, pinned)
+    assert counts(again) == counts(at)
+
+
+def test_pinned_rules_that_cannot_be_read_are_explained_and_not_used(cohort):
+    at = run({"reference": "pinned", "pinned": "mir_reduction_pct:lots"})
+    assert not at.exception
+    warning = unescaped(" ".join(w.value for w in at.main.warning))
+    assert "pinned rules in the link are not used" in warning and "mir_reduction_pct" in warning
+    assert counts(at, "reference") == expected_counts(cohort, GradingRules())
