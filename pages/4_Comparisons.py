@@ -11,7 +11,6 @@ from thaldash.analysis import (
     GROUPINGS,
     PATIENT_MEASURES,
     VISIT_MEASURES,
-    patient_table,
 )
 from thaldash.charts import group_means_chart
 from thaldash.comparison_tables import (
@@ -26,7 +25,7 @@ from thaldash.comparison_tables import (
 )
 from thaldash.schema import STUDY_MONTHS
 from thaldash.ui import cache_on_cohort, not_computed, page_frame, plain
-from thaldash.ui.caching import filter_options
+from thaldash.ui.caching import filter_options, patient_table
 
 frame = page_frame("Comparisons", icon="⚖️")
 MEASURES = VISIT_MEASURES | PATIENT_MEASURES
@@ -35,13 +34,8 @@ MONTHS = tuple(str(m) for m in STUDY_MONTHS)
 
 
 @cache_on_cohort
-def _patients(cohort, rules):
-    return patient_table(cohort, rules)
-
-
-@cache_on_cohort
 def _choices(cohort, rules, grouping):
-    return group_choices(_patients(cohort, rules), grouping)
+    return group_choices(patient_table(cohort, rules), grouping)
 
 
 @cache_on_cohort
@@ -51,7 +45,7 @@ def _view(cohort, rules, filtered, everyone, measure, grouping, groups, months, 
     ids = None if everyone else filtered.patients["patient_id"]  # None: no million-id lookup
     view = compare_view(cohort, rules, measure=measure, grouping=grouping, groups=groups, months=months,
                         subset=subset, patient_ids=ids, sets=sets, test=test, published=published,
-                        patients=_patients(cohort, rules))
+                        patients=patient_table(cohort, rules))
     if measure in PATIENT_MEASURES or not len(view.means):
         return view, None
     p_rows = view.result[view.result["test"] == test][["month", "p", "test", "reason"]]

@@ -7,7 +7,7 @@ from itertools import combinations
 
 import streamlit as st
 
-from thaldash.analysis import VISIT_MEASURES, patient_table
+from thaldash.analysis import VISIT_MEASURES
 from thaldash.charts import paired_change_chart, scatter_with_fit
 from thaldash.comparison_tables import (
     CORRELATES,
@@ -21,6 +21,7 @@ from thaldash.schema import STUDY_MONTHS
 from thaldash.stats import PAIRED_T
 from thaldash.trajectories import cap_patients
 from thaldash.ui import cache_on_cohort, not_computed, page_frame, plain
+from thaldash.ui.caching import patient_table
 
 frame = page_frame("Change and correlation", icon="📉")
 
@@ -35,11 +36,6 @@ CORRECTIONS = {"none": "None", "holm": "Holm", "bonferroni": "Bonferroni"}
 published = published_applies(frame.source.kind, frame.filter.is_default, frame.rules)
 
 
-@cache_on_cohort
-def _patients(cohort, rules):
-    return patient_table(cohort, rules)
-
-
 # The figures are cached with their numbers: building an Altair spec costs more than the statistics.
 @cache_on_cohort
 def _paired(filtered, measure, pairs, correction, published, presentation):
@@ -52,7 +48,7 @@ def _paired(filtered, measure, pairs, correction, published, presentation):
 def _correlation(cohort, rules, filtered, everyone, x, y, published, presentation):
     ids = None if everyone else filtered.patients["patient_id"]  # None: no million-id lookup
     points, fit = correlation_view(cohort, rules, x=x, y=y, patient_ids=ids, published=published,
-                                   patients=_patients(cohort, rules))
+                                   patients=patient_table(cohort, rules))
     sample = cap_patients(points, max_patients=2000)  # the chart gets a sample; the statistics use all
     labels = {x: CORRELATES[x], y: CORRELATES[y]}
     figure = taller(scatter_with_fit(sample.rows.rename(columns=labels), fit, x=labels[x], y=labels[y],

@@ -108,18 +108,26 @@ def build_cohort(frame: pd.DataFrame, source_name: str, sha256: str) -> Cohort:
     Patient-level values are taken from each patient's first visit row: validation has checked
     that they are the same on every row (a missing value included), so this equals pandas'
     first non-missing value per patient, without a group-by over a million patients.
+
+    ``frame`` is read, never changed. When the caller keeps no other reference to it
+    (``loading.load_cohort`` hands it over), putting the rows in cohort order frees each column as
+    soon as its reordered copy exists: a million patients cost one extra column, not a second cohort.
     """
-    visits = frame.assign(withdrawn=frame["withdrawn"].fillna(False).astype(bool)
-                          if "withdrawn" in frame else False)
-    visits = pd.concat([visits, _genotypes(visits)], axis=1)
-    codes = _codes(visits["patient_id"])
-    withdrawn = visits["withdrawn"].to_numpy(dtype=bool)
-    month = visits["month"].to_numpy()
+    columns = {name: frame[name] for name in frame.columns}
+    columns["withdrawn"] = (frame["withdrawn"].fillna(False).astype(bool) if "withdrawn" in frame
+                            else pd.Series(np.zeros(len(frame), dtype=bool), index=frame.index))
+    columns.update(_genotypes(frame).items())
+    del frame  # from here on the columns are held only by ``columns`` (and by the caller, if it kept them)
+    codes = _codes(columns["patient_id"])
+    withdrawn = columns["withdrawn"].to_numpy(dtype=bool)
+    month = columns["month"].to_numpy()
     if not _in_cohort_order(withdrawn, codes, month):  # files are usually written in order: skip the sort
         order = np.lexsort((month, codes, withdrawn))
-        visits = visits.take(order)
+        for name in list(columns):  # one column at a time, each old one let go as its copy is made
+            columns[name] = pd.Series(columns[name].array.take(order), name=name, copy=False)  # no index copied
         codes = codes[order]
-    visits = visits.reset_index(drop=True)
+    visits = pd.DataFrame({name: column.reset_index(drop=True) for name, column in columns.items()}, copy=False)
+    del columns
     starts = np.r_[True, codes[1:] != codes[:-1]] if len(visits) else np.zeros(0, dtype=bool)
     first = np.flatnonzero(starts)
     patient_cols = ["patient_id", *(c for c in visits.columns if c != "patient_id"

@@ -5,17 +5,15 @@ This is the entry point for the app and the CLI: ``load_cohort`` never raises fo
 
 from __future__ import annotations
 
-import ctypes
 import os
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
-import pyarrow as pa
 
 from thaldash.cohort import Cohort, build_cohort
 from thaldash.io import UnreadableFile, read_table
+from thaldash.memory import release_memory
 from thaldash.validation import validate
 from thaldash.validation_checks import PROBLEM_COLUMNS, empty_problems
 
@@ -74,21 +72,6 @@ def load_cohort(source: str | Path | bytes, name: str | None = None) -> LoadResu
         release_memory()
 
 
-def release_memory() -> None:
-    """Hand memory freed after a large load back to the operating system.
-
-    Reading and checking a million-patient file frees gigabytes that Arrow's allocator and
-    glibc's ``malloc`` would otherwise keep for the life of the server (Dask trims its workers the
-    same way, with ``malloc_trim``). Nothing is freed that is still in use.
-    """
-    pa.default_memory_pool().release_unused()
-    if sys.platform.startswith("linux"):
-        try:
-            ctypes.CDLL("libc.so.6").malloc_trim(0)
-        except (OSError, AttributeError):  # not glibc (e.g. musl): nothing to trim
-            pass
-
-
 def _load(source: str | Path | bytes, name: str | None) -> LoadResult:
     fallback = name or (Path(source).name if isinstance(source, (str, Path)) else "uploaded file")
     try:
@@ -96,15 +79,19 @@ def _load(source: str | Path | bytes, name: str | None) -> LoadResult:
     except UnreadableFile as exc:
         return LoadResult(None, _one_error(str(exc)), exc.name or fallback, exc.sha256,
                           unreadable=True, n_errors=1)
+    shown, digest = raw.name, raw.sha256
     try:
         checked = validate(raw)
-        cohort = (build_cohort(checked.frame, source_name=raw.name, sha256=raw.sha256)
-                  if checked.frame is not None else None)
+        problems, n_errors, n_warnings = checked.problems, checked.n_errors, checked.n_warnings
+        # Hand the typed frame over: with no other reference left here, build_cohort frees each column
+        # of the file as soon as it has its place in the cohort (a million patients need that memory).
+        handed = [checked.frame]
+        del raw, checked
+        cohort = None if handed[0] is None else build_cohort(handed.pop(), source_name=shown, sha256=digest)
     except Exception as exc:  # a bug, not bad data; still one sentence rather than a traceback
         message = f"internal error while checking the file ({type(exc).__name__}: {exc}); please report it"
-        return LoadResult(None, _one_error(message), raw.name, raw.sha256, n_errors=1)
-    return LoadResult(cohort, checked.problems, raw.name, raw.sha256,
-                      n_errors=checked.n_errors, n_warnings=checked.n_warnings)
+        return LoadResult(None, _one_error(message), shown, digest, n_errors=1)
+    return LoadResult(cohort, problems, shown, digest, n_errors=n_errors, n_warnings=n_warnings)
 
 
 def _one_error(message: str) -> pd.DataFrame:

@@ -27,11 +27,15 @@ Facts = dict[str, object]
 STATUSES = ("match", "documented contradiction", "miss", "not in this cohort")
 
 
-def cohort_facts(cohort: Cohort, rules: GradingRules = GradingRules()) -> Facts:
-    """Every quantity ``data/published.csv`` refers to, computed from ``cohort`` (key → value)."""
+def cohort_facts(cohort: Cohort, rules: GradingRules = GradingRules(), *,
+                 patients: pd.DataFrame | None = None) -> Facts:
+    """Every quantity ``data/published.csv`` refers to, computed from ``cohort`` (key → value).
+
+    ``patients`` may pass ``analysis.patient_table(cohort, rules)`` when the caller already has it.
+    """
     facts: Facts = {}
+    table = patient_table(cohort, rules) if patients is None else patients
     patients = cohort.patients
-    table = patient_table(cohort, rules)
     transfusions = transfusion_facts(cohort.analysed)
     _population(facts, patients)
     _tiers(facts, cohort, table, transfusions)
@@ -210,13 +214,15 @@ def _shown(value: object, expected: str, fact: str) -> str:
     return f"{number:.{decimals(expected)}f}"
 
 
-def reproduction_report(cohort: Cohort, rules: GradingRules = GradingRules()) -> pd.DataFrame:
+def reproduction_report(cohort: Cohort, rules: GradingRules = GradingRules(), *,
+                        patients: pd.DataFrame | None = None) -> pd.DataFrame:
     """One row per published number: ref, source, location, printed, computed, status, contradiction, note.
 
     ``status`` is one of ``STATUSES``: "documented contradiction" marks a miss that
     ``data/contradictions.csv`` explains (it can never be matched together with the number kept).
+    ``patients``: as in ``cohort_facts``.
     """
-    facts = cohort_facts(cohort, rules)
+    facts = cohort_facts(cohort, rules, patients=patients)
     published = published_numbers()
     notes = contradictions().set_index("id")["title"]
     computed, status = [], []

@@ -252,12 +252,12 @@ def _typed_frame(frame: pd.DataFrame, typed: dict[str, object]) -> pd.DataFrame:
         if kind == "string":
             column = values
         elif kind == "float":
-            column = pd.Series(values, dtype="float64")
+            column = pd.Series(values, dtype="float64", copy=False)  # often the file's own array
         elif np.isnan(values).any():  # only for a nullable int/bool column, none in contract v1
             column = pd.array(np.where(np.isnan(values), None, values),
                               dtype="Int64" if kind == "int" else "boolean")
         else:
-            column = pd.Series(values.astype(np.int64 if kind == "int" else bool))
+            column = pd.Series(values.astype(np.int64 if kind == "int" else bool), copy=False)
         if not _unchanged(frame[name], column):
             columns[name] = column
     # Only changed columns are new: unchanged ones keep sharing the input's memory (copy-on-write),
@@ -272,7 +272,10 @@ def _unchanged(raw: pd.Series, column: object) -> bool:
     """True when ``column`` has ``raw``'s dtype and values (missing where ``raw`` is missing)."""
     if not isinstance(column, pd.Series) or column.dtype != raw.dtype or raw.dtype.kind not in "fiub":
         return False
-    return bool(np.array_equal(raw.to_numpy(), column.to_numpy(), equal_nan=raw.dtype.kind == "f"))
+    before, after = raw.to_numpy(), column.to_numpy()
+    if before.ctypes.data == after.ctypes.data and before.strides == after.strides and len(before) == len(after):
+        return True  # typing handed the file's own array back: nothing to compare (and no temporaries)
+    return bool(np.array_equal(before, after, equal_nan=raw.dtype.kind == "f"))
 
 
 def _check_text(column: str, raw: pd.Series, codes: np.ndarray, uniq: pd.Series, out: Collector, *,

@@ -243,3 +243,15 @@ def test_age_range_from_a_link(run_page, ages, query, expected_n):
     at = run_page(HOME, query=query, session={UPLOAD_KEY: upload})
     assert not at.exception
     assert f"n = {expected_n} of 3 analysed patients" in sidebar_text(at)
+
+
+def test_the_frame_starts_without_scipy_stats():
+    # A second of import at every cold start (BENCHMARKS.md): only pages that compute statistics load it.
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-c", "import sys, thaldash.ui.frame, thaldash.ui.caching, "
+                           "thaldash.grading_summary; print('scipy.stats' in sys.modules)"],
+                          cwd=REPO, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "False"

@@ -110,6 +110,15 @@ def graded(cohort: Cohort, rules: GradingRules) -> pd.DataFrame:
     return grade(cohort, rules)
 
 
+@cache_on_cohort(max_entries=8)
+def patient_table(cohort: Cohort, rules: GradingRules) -> pd.DataFrame:
+    """``analysis.patient_table(cohort, rules)``: one per rule set, shared by the Comparisons, Change and
+    Reproduction pages. Imported here: the analyses need ``scipy.stats``, which a cold start should not wait for."""
+    from thaldash.analysis import patient_table as table
+
+    return table(cohort, rules)
+
+
 @cache_on_cohort(max_entries=16)
 def genotype_table(filtered: Cohort, cohort: Cohort, rules: GradingRules) -> pd.DataFrame:
     """``overview.table_1`` of ``filtered``, genotype groups decided on ``cohort`` under ``rules``."""
@@ -125,7 +134,8 @@ def reproduction(cohort: Cohort) -> pd.DataFrame:
     """
     from thaldash.reproduction import reproduction_report
 
-    return reproduction_report(cohort)
+    paper = GradingRules()  # the published numbers were graded under the paper's rules
+    return reproduction_report(cohort, paper, patients=patient_table(cohort, paper))
 
 
 def reproduction_counts(cohort: Cohort) -> pd.Series:

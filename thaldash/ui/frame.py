@@ -25,6 +25,7 @@ from thaldash.cohort import Cohort
 from thaldash.export import footer_text
 from thaldash.filters import PARAM_NAMES, SPLENECTOMY_CHOICES, CohortFilter, FilterOptions
 from thaldash.loading import LoadResult
+from thaldash.memory import return_memory_as_freed
 from thaldash.scenarios import DEFAULT_SCENARIO, FIELDS_BY_NAME, SCENARIO_DESCRIPTIONS, SCENARIOS, GradingRules
 from thaldash.ui import caching, state
 from thaldash.ui.data_source import KIND_TEXT, Source, load_current, problems_table, result_summary, upload_panel
@@ -312,6 +313,7 @@ def page_frame(title: str, icon: str | None = None, *, require_patients: bool = 
     require_patients
         False for pages that work without patients (the Data page).
     """
+    return_memory_as_freed()  # once per server process: a large cohort's temporaries go back to the system
     slug = page_slug(title)
     params = state.start(slug, GLOBAL_PARAMS)
     presentation = _presentation(params)
