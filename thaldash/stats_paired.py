@@ -140,27 +140,26 @@ def _wide(
     time: Hashable,
     pairs: list[tuple[object, object]],
 ) -> tuple[pd.DataFrame, int]:
-    """One row per subject seen at a paired time, one column per such time (NaN = missing),
-    and the number of distinct subjects in ``frame``."""
+    """One row per subject of ``frame``, one column per paired time (NaN = missing), and the number
+    of distinct subjects. A numpy pivot on integer codes: a million subjects cost a grid, not a sort."""
     times = list(dict.fromkeys(t for pair in pairs for t in pair))
-    keep = frame[time].isin(times).to_numpy()
-    # Integer codes for subjects: hashing millions of id strings once is cheaper than
-    # carrying them through the duplicate check and the reshape.
+    t_codes = pd.Index(times).get_indexer(frame[time])
+    keep = t_codes >= 0
     codes, ids = pd.factorize(frame[subject])
-    data = pd.DataFrame(
-        {"subject": codes[keep], "time": frame[time].to_numpy()[keep], "value": values[keep]}
-    )
-    twice = data.duplicated(["subject", "time"])
-    if twice.any():
-        first = int(np.flatnonzero(twice.to_numpy())[0])
-        who, when = ids[data["subject"].iat[first]], data["time"].iat[first]
+    cell = codes[keep].astype(np.int64) * len(times) + t_codes[keep]
+    counts = np.bincount(cell, minlength=len(ids) * len(times))
+    if (counts > 1).any():
+        repeated = cell[counts[cell] > 1]
+        first = int(np.flatnonzero(pd.Series(repeated).duplicated().to_numpy())[0])
+        who, when = ids[repeated[first] // len(times)], times[repeated[first] % len(times)]
         raise ValueError(
-            f"{subject}: {int(twice.sum())} row(s) repeat a {time} for the same subject "
+            f"{subject}: {int((counts[counts > 1] - 1).sum())} row(s) repeat a {time} for the same subject "
             f"(e.g. {who} at {time} {when}); "
             "pairing needs one row per visit"
         )
-    wide = data.set_index(["subject", "time"])["value"].unstack("time")
-    return wide.reindex(columns=times), len(ids)
+    grid = np.full(len(ids) * len(times), np.nan)
+    grid[cell] = values[keep]
+    return pd.DataFrame(grid.reshape(len(ids), len(times)), columns=times), len(ids)
 
 
 def _pair_rows(
