@@ -18,6 +18,7 @@ from thaldash.scenarios import (DEFAULT_SCENARIO, RULE_FIELDS, SCENARIO_DESCRIPT
 from thaldash.sensitivity import SWEEPABLE, sensitivity_grid
 from thaldash.ui import cache_on_cohort, page_frame, plain, stat
 from thaldash.ui.caching import graded
+from thaldash.ui.widgets import displayed
 from thaldash.whatif import (ENTERS, LEAVES, changed_patients, genotype_moves, graded_rows, not_evaluable_patients,
                              patient_visits, published_tiers, sweep_key, sweep_summary, sweep_values, tier_changes,
                              tier_digest, transition_matrix, with_tier_category)
@@ -201,7 +202,7 @@ def _patients(f, changed, n, ref_name, reference):
                                                and c != "tier_reference")]
     config = LABELS | ({f"{c}_whatif": NUM(label, format="%.1f") for c, label in EVIDENCE_LABELS} if same else {})
     # The key follows the list: a selection never points at another patient once the rules change.
-    event = st.dataframe(listed, hide_index=True, width="stretch", column_config=config, column_order=order,
+    event = st.dataframe(displayed(listed), hide_index=True, width="stretch", column_config=config, column_order=order,
                          placeholder="–", height=280,
                          key=f"whatif.changed.{hash(tuple(ids))}", on_select="rerun", selection_mode="single-row",
                          selection_default={"selection": {"rows": [ids.index(wanted)] if wanted in ids else []}})

@@ -7,7 +7,6 @@ that a label such as ``[click](https://…)`` or ``![x](…)`` cannot become a l
 
 from __future__ import annotations
 
-import copy
 import re
 from collections import OrderedDict
 from pathlib import Path
@@ -15,6 +14,7 @@ from pathlib import Path
 import altair as alt
 import pandas as pd
 import streamlit as st
+from streamlit.dataframe_util import convert_anything_to_arrow_bytes  # what st.vega_lite_chart uses
 
 from thaldash import export
 
@@ -54,6 +54,22 @@ def not_computed(what: str, reason: str) -> None:
     st.caption(f"**{plain(what)}**: not computed — {plain(reason)}")
 
 
+def displayed(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` as sent to the browser: categorical columns keep only the categories they use.
+
+    A cohort's ids are one categorical over every patient of the file: without this, a table of
+    1,000 patients of a million-patient file would send the million-entry dictionary on every rerun.
+    """
+    big = [c for c in frame.columns
+           if isinstance(frame[c].dtype, pd.CategoricalDtype) and len(frame[c].cat.categories) > len(frame)]
+    if not big:
+        return frame
+    out = frame.copy(deep=False)
+    for column in big:
+        out[column] = frame[column].cat.remove_unused_categories()
+    return out
+
+
 def table(frame: pd.DataFrame, *, name: str, footer: str, presentation: bool = False,
           column_config: dict | None = None, height: int | str = "auto") -> None:
     """A read-only table, plus a CSV download (with the provenance footer) outside presentation mode.
@@ -65,7 +81,7 @@ def table(frame: pd.DataFrame, *, name: str, footer: str, presentation: bool = F
     footer
         ``Frame.footer``: data file, filter, grading scenario, date.
     """
-    st.dataframe(frame, hide_index=True, width="stretch", column_config=column_config, height=height,
+    st.dataframe(displayed(frame), hide_index=True, width="stretch", column_config=column_config, height=height,
                  placeholder="–")
     if not presentation:  # the file is built only when the button is clicked
         st.download_button("Download CSV", lambda: export.table_csv(frame, footer), file_name=f"{name}.csv",
@@ -88,6 +104,12 @@ def _spec(figure: alt.TopLevelMixin) -> dict:
         _SPECS.move_to_end(id(figure))
         return hit[1]
     spec = figure.to_dict(validate=False)
+    if isinstance(spec.get("datasets"), dict):
+        # Tabular datasets as Arrow bytes once, the form Streamlit sends: it would convert every
+        # dataset again on every rerun (30 ms for the transfusion page's charts).
+        spec["datasets"] = {name: convert_anything_to_arrow_bytes(pd.DataFrame(values))
+                            if isinstance(values, list) and all(isinstance(v, dict) for v in values) else values
+                            for name, values in spec["datasets"].items()}
     _SPECS[id(figure)] = (figure, spec)  # holding the figure keeps its id from being reused
     while len(_SPECS) > _SPECS_KEPT:
         _SPECS.popitem(last=False)
@@ -103,7 +125,7 @@ def chart(figure: alt.TopLevelMixin, *, name: str, footer: str, presentation: bo
     With ``stretch=False`` it keeps its own width (multi-panel charts of fixed panel width). The
     exports use the figure as built, with the footer under it.
     """
-    spec = copy.deepcopy(_spec(figure))  # Streamlit takes the data out of the dict it is given
+    spec = dict(_spec(figure))  # Streamlit takes the data out of the dict it is given (top-level keys only)
     if stretch:
         spec["autosize"] = {"type": "fit-x", "contains": "padding"}
     st.vega_lite_chart(spec, width="stretch" if stretch else "content")
