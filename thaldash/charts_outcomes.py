@@ -97,8 +97,10 @@ def transition_heatmap(matrix: pd.DataFrame, *, reference_name: str = "reference
     ink = alt.Color("ink:N", scale=None, legend=None)
     same = base.transform_filter("datum.same").mark_text(fontWeight="bold").encode(text="n:Q", color=ink)
     other = base.transform_filter("!datum.same").mark_text().encode(text="n:Q", color=ink)
-    chart = alt.layer(cells, same, other, data=data).resolve_scale(color="independent").properties(
-        width="container", height=HEIGHT,
+    # One constructor, not .resolve_scale().properties(): each Altair method copies the whole chart.
+    chart = alt.LayerChart(
+        layer=[cells, same, other], data=data, width="container", height=HEIGHT,
+        resolve=alt.Resolve(scale=alt.ScaleResolveMap(color="independent")),
         title=title("How patients move between tiers",
                     f"{moved} of {total} patients change tier; bold: same tier under both rule sets"))
     return finish(chart, presentation=presentation)

@@ -9,6 +9,7 @@ caller), so moving one threshold never regrades the reference. Tiers are counted
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections.abc import Sequence
 
@@ -185,8 +186,9 @@ def genotype_moves(reference: pd.DataFrame, whatif: pd.DataFrame) -> pd.DataFram
     return out.iloc[order].reset_index(drop=True)
 
 
+@functools.lru_cache(maxsize=1)
 def published_tiers() -> pd.DataFrame:
-    """The paper's response counts, from ``data/published.csv``.
+    """The paper's response counts, from ``data/published.csv`` (read once; do not modify the frame).
 
     Returns
     -------
