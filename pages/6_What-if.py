@@ -19,7 +19,7 @@ from thaldash.sensitivity import SWEEPABLE, sensitivity_grid
 from thaldash.ui import cache_on_cohort, page_frame, plain, stat
 from thaldash.ui.caching import graded
 from thaldash.ui.widgets import displayed
-from thaldash.whatif import (ENTERS, LEAVES, changed_patients, genotype_moves, graded_rows, not_evaluable_patients,
+from thaldash.whatif import (ENTERS, LEAVES, genotype_moves, graded_rows, patient_moves,
                              patient_visits, published_tiers, sweep_key, sweep_summary, sweep_values, tier_changes,
                              tier_digest, transition_matrix, with_tier_category)
 
@@ -77,7 +77,8 @@ def _genotypes(key, _whole_ref, _whole_alt):
 @cache_on_cohort(max_entries=8)
 def _by_rules(filtered, cohort, reference, rules, _ids):
     ref, alt = graded_rows(_graded(cohort, reference)[0], _ids), graded_rows(_graded(cohort, rules)[0], _ids)
-    return dict(changed=changed_patients(ref, alt), missing=not_evaluable_patients(ref, alt))
+    changed, missing = patient_moves(ref, alt)
+    return dict(changed=changed, missing=missing)
 
 
 def _results(f, reference):

@@ -19,7 +19,7 @@ from thaldash.grading import NOT_EVALUABLE, TIER_ORDER, compare_scenarios, grade
 from thaldash.scenarios import SCENARIOS, GradingRules
 from thaldash.sensitivity import sensitivity_grid
 from thaldash.whatif import (ENTERS, LEAVES, STAYS_IN, STAYS_OUT, changed_patients, compare_graded, genotype_moves,
-                             graded_rows, not_evaluable_patients, patient_visits, published_tiers, sweep_key,
+                             graded_rows, not_evaluable_patients, patient_moves, patient_visits, published_tiers, sweep_key,
                              sweep_summary, sweep_values, tier_changes, tier_digest, transition_matrix,
                              with_tier_category)
 
@@ -144,6 +144,23 @@ def test_not_evaluable_patients_are_listed_with_the_reason(tiny):
     expected = set(ref.loc[ref["tier"] == NOT_EVALUABLE, "patient_id"]) | set(alt.loc[alt["tier"] == NOT_EVALUABLE,
                                                                                         "patient_id"])
     assert set(missing["patient_id"]) == expected
+
+
+@pytest.mark.parametrize("name, reference, whatif", PAIRS, ids=IDS)
+def test_patient_moves_are_the_two_tables_built_separately(cohort, name, reference, whatif):
+    ref, alt = grade(cohort, reference), grade(cohort, whatif)
+    changed, missing = patient_moves(ref, alt)
+    pd.testing.assert_frame_equal(changed, changed_patients(ref, alt))
+    pd.testing.assert_frame_equal(missing, not_evaluable_patients(ref, alt))
+
+
+def test_patient_moves_splits_a_union_with_both_kinds(tiny):
+    # The tiny cohort under a 12-month window has movers and not-evaluable patients, some both.
+    ref, alt = grade(tiny), grade(tiny, GradingRules(window_months=12, transfusion_free_months=3))
+    changed, missing = patient_moves(ref, alt)
+    assert len(changed) and len(missing)
+    pd.testing.assert_frame_equal(changed, changed_patients(ref, alt))
+    pd.testing.assert_frame_equal(missing, not_evaluable_patients(ref, alt))
 
 
 def _groups_by_hand(graded: pd.DataFrame) -> dict[str, bool]:

@@ -160,6 +160,21 @@ def not_evaluable_patients(reference: pd.DataFrame, whatif: pd.DataFrame) -> pd.
     return _side_by_side(reference, whatif, (_codes(reference) == ne) | (_codes(whatif) == ne))
 
 
+def patient_moves(reference: pd.DataFrame, whatif: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """``(changed_patients(...), not_evaluable_patients(...))`` from one side-by-side table.
+
+    What the What-if page shows on every slider move: built once and split (each row of either
+    table is a row of the union, in the same order), which halves the cost of a rerun's tables.
+    """
+    check_same_patients(reference, whatif)
+    ne = len(TIER_ORDER) - 1
+    ref, alt = _codes(reference), _codes(whatif)
+    both = _side_by_side(reference, whatif, (ref != alt) | (ref == ne) | (alt == ne))
+    changed = (both["tier_reference"] != both["tier_whatif"]).to_numpy()
+    missing = ((both["tier_reference"] == TIER_ORDER[ne]) | (both["tier_whatif"] == TIER_ORDER[ne])).to_numpy()
+    return both[changed].reset_index(drop=True), both[missing].reset_index(drop=True)
+
+
 def genotype_moves(reference: pd.DataFrame, whatif: pd.DataFrame) -> pd.DataFrame:
     """Each genotype combination's group under both gradings, and whether it enters or leaves the MaR group.
 
