@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from thaldash.grading_summary import tier_summary
+from thaldash.grading.summary import tier_summary
 from thaldash.ui import not_computed, page_frame, stat
 from thaldash.ui.caching import reproduction_counts
 from thaldash.ui.widgets import page_link

@@ -26,10 +26,10 @@ def _peak_rss() -> int:
 
 def stages(path: Path) -> dict:
     """Time ``read_table``, ``validate`` and ``build_cohort`` on ``path`` (then ``load_cohort`` whole)."""
-    from thaldash.cohort import build_cohort
-    from thaldash.io import read_table
-    from thaldash.loading import load_cohort
-    from thaldash.validation import validate
+    from thaldash.data.cohort import build_cohort
+    from thaldash.data.io import read_table
+    from thaldash.data.loading import load_cohort
+    from thaldash.data.validation import validate
 
     baseline = _peak_rss()
     t0 = time.perf_counter()

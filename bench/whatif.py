@@ -28,8 +28,8 @@ sys.path.insert(0, str(REPO))
 
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
-from thaldash.loading import DATA_ENV  # noqa: E402
-from thaldash.scenarios import FIELDS_BY_NAME, GradingRules  # noqa: E402
+from thaldash.data.loading import DATA_ENV  # noqa: E402
+from thaldash.grading.rules import FIELDS_BY_NAME, GradingRules  # noqa: E402
 from thaldash.ui.state import rule_widget_key  # noqa: E402
 from tools.synthetic import synthetic_cohort  # noqa: E402
 

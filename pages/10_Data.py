@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from thaldash.overview import provenance_summary
+from thaldash.analyses.overview import provenance_summary
 from thaldash.ui import page_frame, plain
 from thaldash.ui.data_source import (contract_markdown, load_current, problems_table, result_summary,
                                      return_to_default_button, upload_panel)

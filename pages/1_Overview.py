@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from thaldash.overview import demographics, study_flow
+from thaldash.analyses.overview import demographics, study_flow
 from thaldash.ui import cache_on_cohort, page_frame, stat
 from thaldash.ui.caching import genotype_table
 

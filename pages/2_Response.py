@@ -5,10 +5,10 @@ from __future__ import annotations
 import streamlit as st
 
 from thaldash.charts import tier_bars
-from thaldash.response import (GROUPINGS, beside_published, non_mar_patients, response_patients, ti_timing,
+from thaldash.analyses.response import (GROUPINGS, beside_published, non_mar_patients, response_patients, ti_timing,
                                tier_crosstab, tier_table, tiers_by_group_chart)
-from thaldash.scenarios import DEFAULT_SCENARIO, SCENARIOS
-from thaldash.transfusion import transfusion_facts
+from thaldash.grading.rules import DEFAULT_SCENARIO, SCENARIOS
+from thaldash.grading.transfusion import transfusion_facts
 from thaldash.ui import cache_on_cohort, not_computed, page_frame, plain, stat
 from thaldash.ui.caching import graded
 from thaldash.ui.patient_link import patient_table

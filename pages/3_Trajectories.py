@@ -6,10 +6,10 @@ import altair as alt
 import streamlit as st
 
 from thaldash.charts import completeness_map, trajectory_chart
-from thaldash.patient import lines_table
-from thaldash.response import grouped_visits, response_patients
-from thaldash.schema import STUDY_MONTHS
-from thaldash.trajectories import cap_patients, completeness, individual_lines, trajectory_means
+from thaldash.analyses.patient import lines_table
+from thaldash.analyses.response import grouped_visits, response_patients
+from thaldash.data.schema import STUDY_MONTHS
+from thaldash.analyses.trajectories import cap_patients, completeness, individual_lines, trajectory_means
 from thaldash.ui import cache_on_cohort, page_frame
 from thaldash.ui.caching import graded
 from thaldash.ui.patient_link import patient_table

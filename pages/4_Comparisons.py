@@ -6,14 +6,14 @@ import math
 
 import streamlit as st
 
-from thaldash.analysis import (
+from thaldash.analyses.patients import (
     DEFAULT_PAIR,
     GROUPINGS,
     PATIENT_MEASURES,
     VISIT_MEASURES,
 )
 from thaldash.charts import group_means_chart
-from thaldash.comparison_tables import (
+from thaldash.analyses.comparisons import (
     SUBSETS,
     TESTS,
     compare_view,
@@ -23,7 +23,7 @@ from thaldash.comparison_tables import (
     marked_published,
     published_applies,
 )
-from thaldash.schema import STUDY_MONTHS
+from thaldash.data.schema import STUDY_MONTHS
 from thaldash.ui import cache_on_cohort, not_computed, page_frame, plain
 from thaldash.ui.caching import filter_options, patient_table
 

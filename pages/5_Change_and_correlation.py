@@ -7,9 +7,9 @@ from itertools import combinations
 
 import streamlit as st
 
-from thaldash.analysis import VISIT_MEASURES
+from thaldash.analyses.patients import VISIT_MEASURES
 from thaldash.charts import paired_change_chart, scatter_with_fit
-from thaldash.comparison_tables import (
+from thaldash.analyses.comparisons import (
     CORRELATES,
     contradiction_notes,
     correlation_view,
@@ -17,9 +17,9 @@ from thaldash.comparison_tables import (
     paired_view,
     published_applies,
 )
-from thaldash.schema import STUDY_MONTHS
+from thaldash.data.schema import STUDY_MONTHS
 from thaldash.stats import PAIRED_T
-from thaldash.trajectories import cap_patients
+from thaldash.analyses.trajectories import cap_patients
 from thaldash.ui import cache_on_cohort, not_computed, page_frame, plain
 from thaldash.ui.caching import patient_table
 

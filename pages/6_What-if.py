@@ -12,14 +12,14 @@ from pathlib import Path
 import streamlit as st
 
 from thaldash import charts
-from thaldash.export import table_csv
-from thaldash.scenarios import (DEFAULT_SCENARIO, RULE_FIELDS, SCENARIO_DESCRIPTIONS, SCENARIOS, GradingRules,
+from thaldash.export.files import table_csv
+from thaldash.grading.rules import (DEFAULT_SCENARIO, RULE_FIELDS, SCENARIO_DESCRIPTIONS, SCENARIOS, GradingRules,
                                 differences, find_scenario, rules_from_text, rules_text, scenario_slug)
-from thaldash.sensitivity import SWEEPABLE, sensitivity_grid
+from thaldash.grading.sensitivity import SWEEPABLE, sensitivity_grid
 from thaldash.ui import cache_on_cohort, page_frame, plain, stat
 from thaldash.ui.caching import graded
 from thaldash.ui.widgets import displayed
-from thaldash.whatif import (ENTERS, LEAVES, genotype_moves, graded_rows, patient_moves,
+from thaldash.grading.whatif import (ENTERS, LEAVES, genotype_moves, graded_rows, patient_moves,
                              patient_visits, published_tiers, sweep_key, sweep_summary, sweep_values, tier_changes,
                              tier_digest, transition_matrix, with_tier_category)
 

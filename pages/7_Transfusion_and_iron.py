@@ -6,10 +6,10 @@ import altair as alt
 import streamlit as st
 
 from thaldash.charts import before_after_units, ferritin_with_stops, reduction_histogram, transfusion_timeline
-from thaldash.iron import (chelation_stops, ferritin_course, reduction_bins, transfusion_timeline_sample,
+from thaldash.analyses.iron import (chelation_stops, ferritin_course, reduction_bins, transfusion_timeline_sample,
                            units_before_after)
-from thaldash.patient import published_table_8, rows_of
-from thaldash.trajectories import cap_patients
+from thaldash.analyses.patient import published_table_8, rows_of
+from thaldash.analyses.trajectories import cap_patients
 from thaldash.ui import cache_on_cohort, page_frame, plain
 from thaldash.ui.caching import graded
 from thaldash.ui.patient_link import patient_table

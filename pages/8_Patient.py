@@ -6,9 +6,9 @@ import pandas as pd
 import streamlit as st
 
 from thaldash.charts import patient_timeline
-from thaldash.grading import grade
-from thaldash.grading_summary import genotype_groups
-from thaldash.patient import patient_labels, patient_profile, patient_rows
+from thaldash.grading.grade import grade
+from thaldash.grading.summary import genotype_groups
+from thaldash.analyses.patient import patient_labels, patient_profile, patient_rows
 from thaldash.ui import cache_on_cohort, not_computed, page_frame, plain, stat
 from thaldash.ui.caching import graded
 from thaldash.ui.patient_link import PATIENT_PARAM

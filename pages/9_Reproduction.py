@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from thaldash.published import contradictions
-from thaldash.reproduction import report_counts
+from thaldash.published.numbers import contradictions
+from thaldash.reports.reproduction import report_counts
 from thaldash.ui import page_frame, plain, stat
 from thaldash.ui.caching import reproduction
 

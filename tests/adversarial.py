@@ -17,7 +17,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from thaldash.schema import STUDY_MONTHS
+from thaldash.data.schema import STUDY_MONTHS
 
 TARGET_PATIENT = "P03"
 TARGET_MONTH = 6

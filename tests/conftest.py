@@ -6,9 +6,9 @@ import hashlib
 
 import pytest
 
-from thaldash.cohort import Cohort, build_cohort
-from thaldash.loading import bundled_cohort_path, load_cohort
-from thaldash.validation import validate
+from thaldash.data.cohort import Cohort, build_cohort
+from thaldash.data.loading import bundled_cohort_path, load_cohort
+from thaldash.data.validation import validate
 from tests.cohorts import tiny_frame
 
 

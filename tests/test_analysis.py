@@ -7,7 +7,7 @@ import pytest
 from scipy import stats
 
 from tests.cohorts import tiny_frame
-from thaldash.analysis import baseline_hbf_vs_rise, compare_measure, group_column, paired_ferritin, patient_table
+from thaldash.analyses.patients import baseline_hbf_vs_rise, compare_measure, group_column, paired_ferritin, patient_table
 from thaldash.stats import PAIRED_T, PEARSON, STUDENT_T, WELCH_T
 
 

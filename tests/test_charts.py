@@ -9,13 +9,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from thaldash import charts, iron
-from thaldash import trajectories as tr
-from thaldash.grading import GradingRules, compare_scenarios, grade
-from thaldash.grading_summary import tier_summary, with_genotype_group
-from thaldash.palette import GENOTYPE_GROUP_COLOURS, NORMAL, PRESENTATION, TIER_COLOURS
-from thaldash.scenarios import SCENARIOS
-from thaldash.sensitivity import sensitivity_grid
+from thaldash import charts
+from thaldash.analyses import iron
+from thaldash.analyses import trajectories as tr
+from thaldash.grading.grade import GradingRules, compare_scenarios, grade
+from thaldash.grading.summary import tier_summary, with_genotype_group
+from thaldash.charts.palette import GENOTYPE_GROUP_COLOURS, NORMAL, PRESENTATION, TIER_COLOURS
+from thaldash.grading.rules import SCENARIOS
+from thaldash.grading.sensitivity import sensitivity_grid
 from thaldash.stats import STUDENT_T, compare_groups, correlation, paired_change
 
 

@@ -1,4 +1,4 @@
-"""Tests for ``python -m thaldash grade`` (``thaldash.commands.grade``).
+"""Tests for ``python -m thaldash grade`` (``thaldash.cli.grade``).
 
 The command is run in-process through its own ``add_arguments``/``run`` on contract-valid files
 written here (the paper's 48 analysed patients plus the 4 who withdrew), and on bad files from
@@ -17,7 +17,7 @@ import pandas as pd
 import pytest
 
 import adversarial
-from thaldash.commands import grade as grade_command
+from thaldash.cli import grade as grade_command
 
 # Table 3: the 13 still-transfused TDT patients' reductions (9 SLR, 4 NR).
 TABLE3_REDUCTIONS = (31.0, 35.2, 41.5, 38.2, 34.3, 47.7, 13.3, 18.1, 21.5, 21.4, 30.8, 36.9, 37.6)

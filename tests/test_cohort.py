@@ -6,9 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from thaldash.cohort import build_cohort, rows_where
-from thaldash.filters import CohortFilter
-from thaldash.validation import validate
+from thaldash.data.cohort import build_cohort, rows_where
+from thaldash.data.filters import CohortFilter
+from thaldash.data.validation import validate
 from tools.synthetic import synthetic_cohort
 
 

@@ -10,13 +10,13 @@ import pytest
 from scipy import stats
 
 from tests.cohorts import tiny_frame
-from thaldash.analysis import (
+from thaldash.analyses.patients import (
     baseline_hbf_vs_rise,
     compare_measure,
     paired_ferritin,
     patient_table,
 )
-from thaldash.comparison_tables import (
+from thaldash.analyses.comparisons import (
     compare_view,
     contradiction_notes,
     correlation_view,
@@ -28,8 +28,8 @@ from thaldash.comparison_tables import (
     published_prefix,
     with_published,
 )
-from thaldash.published import prints_as, published_numbers
-from thaldash.scenarios import SCENARIOS, GradingRules
+from thaldash.published.numbers import prints_as, published_numbers
+from thaldash.grading.rules import SCENARIOS, GradingRules
 from thaldash.stats import (
     MANN_WHITNEY,
     STUDENT_T,

@@ -16,8 +16,8 @@ import pandas as pd
 import pytest
 
 from thaldash import charts
-from thaldash.export import chart_png, chart_svg, export_spec, footer_text, table_csv
-from thaldash.trajectories import completeness, trajectory_means
+from thaldash.export.files import chart_png, chart_svg, export_spec, footer_text, table_csv
+from thaldash.analyses.trajectories import completeness, trajectory_means
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 FOOTER = footer_text("cohort.parquet", "1ef34adf71db" + "0" * 52, "thal_type = TDT",
@@ -142,8 +142,8 @@ def test_csv_keeps_a_meaningful_index_as_a_column() -> None:
 def test_png_export_works_without_a_network() -> None:
     code = (
         "import altair as alt, pandas as pd\n"
-        "from thaldash.export import chart_png\n"
-        "from thaldash.charts_base import finish\n"
+        "from thaldash.export.files import chart_png\n"
+        "from thaldash.charts.base import finish\n"
         "c = finish(alt.Chart(pd.DataFrame({'x': [1, 2]})).mark_point().encode(x='x:Q').properties(title='t'))\n"
         "assert chart_png(c, 'data: x')[:8] == b'\\x89PNG\\r\\n\\x1a\\n'\n"
     )

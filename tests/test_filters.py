@@ -1,4 +1,4 @@
-"""Tests for the sidebar filter (``thaldash.filters``): each filter, URL round trip, bad links.
+"""Tests for the sidebar filter (``thaldash.data.filters``): each filter, URL round trip, bad links.
 
 The cohort is hand-written: six patients whose attributes are chosen so that each filter keeps a
 known set of patient ids, read off the table below (not computed by the code under test).
@@ -11,9 +11,9 @@ import io
 import pandas as pd
 import pytest
 
-from thaldash.cohort import Cohort
-from thaldash.filters import BETA_CLASSES, CohortFilter, options
-from thaldash.loading import load_cohort
+from thaldash.data.cohort import Cohort
+from thaldash.data.filters import BETA_CLASSES, CohortFilter, options
+from thaldash.data.loading import load_cohort
 
 #  id   alleles           type  spleen sex age  withdrawn   beta class
 PATIENTS = [

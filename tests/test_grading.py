@@ -1,4 +1,4 @@
-"""Tests for the response-grading engine (``thaldash.grading``, ``scenarios``, ``grading_summary``).
+"""Tests for the response-grading engine (``thaldash.grading.grade``, ``scenarios``, ``grading_summary``).
 
 Patients are hand-made visits frames; expected tiers come from the rules as written in
 ``schema.DEFINITIONS`` and the paper (Yang et al. 2024, Table 3 and "Efficacy evaluation"),
@@ -15,16 +15,16 @@ import pandas as pd
 import pytest
 from scipy import stats as sps
 
-from thaldash.cohort import build_cohort
-from thaldash.grading import (
+from thaldash.data.cohort import build_cohort
+from thaldash.grading.grade import (
     NOT_EVALUABLE, RULE_FIELDS, SCENARIO_DESCRIPTIONS, SCENARIOS, TIER_ORDER, GradingRules,
     compare_scenarios, find_scenario, grade,
 )
-from thaldash.grading_summary import (
+from thaldash.grading.summary import (
     MAR_GROUP, OTHER_GROUP, genotype_groups, genotype_tiers, proportion_ci, tier_summary, with_genotype_group,
 )
-from thaldash.grading_trace import value_text
-from thaldash.scenarios import scenario_name, scenario_slug
+from thaldash.grading.trace import value_text
+from thaldash.grading.rules import scenario_name, scenario_slug
 
 NaN = float("nan")
 QUIET = {12: (100.0, 0.0), 18: (100.0, 0.0), 24: (100.0, 0.0)}

@@ -13,8 +13,8 @@ from tests.adversarial import (valid_frame, write_csv_named_parquet, write_dupli
                                write_duplicated_column_parquet, write_empty, write_random_bytes,
                                write_ten_million_rows, write_truncated_parquet, write_valid_csv,
                                write_valid_parquet)
-from thaldash.io import MAX_ROWS, RawTable, UnreadableFile, read_table
-from thaldash.schema import CONTRACT
+from thaldash.data.io import MAX_ROWS, RawTable, UnreadableFile, read_table
+from thaldash.data.schema import CONTRACT
 
 
 def _sha(path: Path) -> str:

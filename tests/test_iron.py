@@ -1,7 +1,7 @@
 """Transfusions before and on treatment, the transfusion grid, ferritin and chelation stops.
 
 Expected values are worked out by hand in the comments, from the definitions in
-``thaldash.iron`` (units per month = units ÷ months; pre-enrolment = pre_rbc_units_24m ÷ 24).
+``thaldash.analyses.iron`` (units per month = units ÷ months; pre-enrolment = pre_rbc_units_24m ÷ 24).
 """
 
 from __future__ import annotations
@@ -10,11 +10,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from thaldash.iron import (
+from thaldash.analyses.iron import (
     chelation_stops, ferritin_course, reduction_bins, transfusion_timeline, transfusion_timeline_sample,
     units_before_after,
 )
-from thaldash.trajectories import trajectory_means
+from thaldash.analyses.trajectories import trajectory_means
 
 NaN = float("nan")
 MONTHS = (0, 1, 3, 6, 12, 18, 24)

@@ -8,12 +8,12 @@ from pathlib import Path
 import pytest
 
 import thaldash
-import thaldash.loading as loading
+import thaldash.data.loading as loading
 from tests.adversarial import (TARGET_PATIENT, write_bad_cell, write_empty, write_truncated_parquet,
                                write_unknown_allele, write_valid_parquet)
-from thaldash.cohort import Cohort
-from thaldash.loading import LoadResult, bundled_cohort_path, default_data_path, load_cohort
-from thaldash.validation import PROBLEM_COLUMNS
+from thaldash.data.cohort import Cohort
+from thaldash.data.loading import LoadResult, bundled_cohort_path, default_data_path, load_cohort
+from thaldash.data.validation import PROBLEM_COLUMNS
 
 
 def test_valid_file_gives_a_cohort(tmp_path):

@@ -8,7 +8,7 @@ import numpy as np
 import pyarrow as pa
 import pytest
 
-from thaldash.memory import release_memory, return_memory_as_freed
+from thaldash.data.memory import release_memory, return_memory_as_freed
 
 
 def test_the_server_setting_routes_arrow_through_malloc_and_is_idempotent():

@@ -1,4 +1,4 @@
-"""Tests for the study flow, demographics and Table 1 (``thaldash.overview``) on the bundled cohort.
+"""Tests for the study flow, demographics and Table 1 (``thaldash.analyses.overview``) on the bundled cohort.
 
 Reference values are the paper's (Yang et al. 2024, /work/shared/paper/yang2024.txt): the
 "General conditions" paragraph of the Results and Table 1, as read in AUDIT.md.
@@ -11,12 +11,12 @@ import io
 import pandas as pd
 import pytest
 
-from thaldash.alleles import genotype_label, normalise_allele
-from thaldash.cohort import Cohort
-from thaldash.filters import CohortFilter
-from thaldash.grading import grade
-from thaldash.loading import bundled_cohort_path, load_cohort
-from thaldash.overview import TABLE_1_COLUMNS, demographics, provenance_summary, study_flow, table_1
+from thaldash.data.alleles import genotype_label, normalise_allele
+from thaldash.data.cohort import Cohort
+from thaldash.data.filters import CohortFilter
+from thaldash.grading.grade import grade
+from thaldash.data.loading import bundled_cohort_path, load_cohort
+from thaldash.analyses.overview import TABLE_1_COLUMNS, demographics, provenance_summary, study_flow, table_1
 
 
 @pytest.fixture(scope="module")

@@ -1,6 +1,6 @@
 """The palette: colour-blind-safe colours, one colour per value everywhere, font sizes per mode.
 
-Colour difference is measured independently of ``thaldash.palette``: sRGB → linear RGB
+Colour difference is measured independently of ``thaldash.charts.palette``: sRGB → linear RGB
 (IEC 61966-2-1) → optional colour-vision-deficiency simulation (Machado, Oliveira & Fernandes,
 IEEE TVCG 2009, severity 1.0 matrices, applied to linear RGB) → XYZ (D65) → CIELAB (CIE 1976),
 and ΔE*ab is the Euclidean distance in CIELAB.
@@ -13,8 +13,8 @@ import itertools
 import numpy as np
 import pytest
 
-from thaldash import palette
-from thaldash.grading_trace import NOT_EVALUABLE
+from thaldash.charts import palette
+from thaldash.grading.trace import NOT_EVALUABLE
 
 # Machado et al. 2009, Table 1, severity 1.0.
 CVD = {

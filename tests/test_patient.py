@@ -10,9 +10,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from thaldash.grading import grade
-from thaldash.grading_summary import genotype_groups
-from thaldash.patient import (
+from thaldash.grading.grade import grade
+from thaldash.grading.summary import genotype_groups
+from thaldash.analyses.patient import (
     attributes, lines_table, patient_labels, patient_profile, patient_rows, published_beside, published_table_8,
     rows_of, visit_table,
 )

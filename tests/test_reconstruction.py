@@ -10,8 +10,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from thaldash.loading import bundled_cohort_path
-from thaldash.schema import STUDY_MONTHS
+from thaldash.data.loading import bundled_cohort_path
+from thaldash.data.schema import STUDY_MONTHS
 
 # Table 3 as printed: Hb (g/L) at 0, 1, 3, 6 M for the 13 TDT still transfused.
 TABLE_3_HB = {
@@ -109,7 +109,7 @@ def test_chelation_rules_respected(raw):
 
 
 def test_hbf_higher_with_two_beta0_alleles(raw):
-    from thaldash.alleles import genotype_class
+    from thaldash.data.alleles import genotype_class
 
     analysed = raw[~raw["withdrawn"] & (raw["month"] == 24)].copy()
     analysed["cls"] = [genotype_class(a, b) for a, b in zip(analysed["allele_1"], analysed["allele_2"])]

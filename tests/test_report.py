@@ -7,9 +7,9 @@ import json
 
 import pytest
 
-from thaldash.analysis import compare_measure
+from thaldash.analyses.patients import compare_measure
 from thaldash.cli import main
-from thaldash.report import SECTION_FIELDS, full_report, report_markdown
+from thaldash.reports.report import SECTION_FIELDS, full_report, report_markdown
 from thaldash.stats import STUDENT_T
 
 

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from thaldash.published import contradictions, printed_interval, published_numbers
-from thaldash.reproduction import STATUSES, _matches, cohort_facts, report_counts, reproduction_report
+from thaldash.published.numbers import contradictions, printed_interval, published_numbers
+from thaldash.reports.reproduction import STATUSES, _matches, cohort_facts, report_counts, reproduction_report
 
 
 @pytest.fixture(scope="module")

@@ -12,12 +12,12 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from thaldash.grading import grade
-from thaldash.response import (
+from thaldash.grading.grade import grade
+from thaldash.analyses.response import (
     beside_published, grouped_visits, non_mar_patients, response_patients, ti_timing, tier_crosstab, tier_table,
     tiers_by_group_chart,
 )
-from thaldash.transfusion import transfusion_facts
+from thaldash.grading.transfusion import transfusion_facts
 
 
 def exact_ci(k: int, n: int) -> tuple[float, float]:

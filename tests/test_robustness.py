@@ -15,12 +15,12 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
-import thaldash.io as io_module
+import thaldash.data.io as io_module
 from tests.adversarial import CASES, TARGET_PATIENT, valid_frame, write_ten_million_rows
-from thaldash.cohort import build_cohort
-from thaldash.loading import load_cohort
-from thaldash.validation import validate
-from thaldash.validation_checks import UNSAFE_CHARACTERS
+from thaldash.data.cohort import build_cohort
+from thaldash.data.loading import load_cohort
+from thaldash.data.validation import validate
+from thaldash.data.checks import UNSAFE_CHARACTERS
 from tools.synthetic import synthetic_cohort
 
 
@@ -94,8 +94,8 @@ def _plain(frame: pd.DataFrame) -> pd.DataFrame:
 
 def _reference_cohort(frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The cohort as plain pandas builds it: sort, then the first non-missing value per patient."""
-    from thaldash.alleles import genotype_columns
-    from thaldash.schema import PATIENT_LEVEL
+    from thaldash.data.alleles import genotype_columns
+    from thaldash.data.schema import PATIENT_LEVEL
 
     visits = frame.assign(withdrawn=frame["withdrawn"].fillna(False).astype(bool))
     visits = pd.concat([visits, genotype_columns(visits)], axis=1)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from thaldash.schema import CONTRACT, COLUMNS, REQUIRED, data_dictionary_markdown, upload_help_text
+from thaldash.data.schema import CONTRACT, COLUMNS, REQUIRED, data_dictionary_markdown, upload_help_text
 
 DATA_README = Path(__file__).resolve().parent.parent / "data" / "README.md"
 

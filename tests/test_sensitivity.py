@@ -7,9 +7,9 @@ import dataclasses
 import numpy as np
 import pytest
 
-from thaldash.grading import grade
-from thaldash.scenarios import GradingRules
-from thaldash.sensitivity import default_values, sensitivity_grid
+from thaldash.grading.grade import grade
+from thaldash.grading.rules import GradingRules
+from thaldash.grading.sensitivity import default_values, sensitivity_grid
 
 
 def _counts(cohort, rules):

@@ -1,4 +1,4 @@
-"""Means over time, data completeness and capped individual lines (``thaldash.trajectories``)."""
+"""Means over time, data completeness and capped individual lines (``thaldash.analyses.trajectories``)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from thaldash.trajectories import (
+from thaldash.analyses.trajectories import (
     GEOMETRIC_MEAN, MEAN, cap_patients, completeness, individual_lines, trajectory_means,
 )
 

@@ -1,4 +1,4 @@
-"""Tests for ``thaldash.transfusion``: window totals, reductions, transfusion-free tails, independence.
+"""Tests for ``thaldash.grading.transfusion``: window totals, reductions, transfusion-free tails, independence.
 
 Every patient is written by hand as month → (hb_g_l, rbc_units); expected values are worked out
 from the contract's definitions (``schema.DEFINITIONS``) in the comments next to them.
@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from thaldash.transfusion import tail_start, transfusion_facts, visit_panel
+from thaldash.grading.transfusion import tail_start, transfusion_facts, visit_panel
 
 NaN = float("nan")
 

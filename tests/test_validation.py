@@ -9,8 +9,8 @@ from pandas.testing import assert_frame_equal
 
 from tests.adversarial import (CASES, TARGET_MONTH, TARGET_PATIENT, valid_frame, with_cell,
                                with_patient_value)
-from thaldash.io import read_table
-from thaldash.validation import CAP, PROBLEM_COLUMNS, Validation, validate
+from thaldash.data.io import read_table
+from thaldash.data.validation import CAP, PROBLEM_COLUMNS, Validation, validate
 
 P = TARGET_PATIENT
 

@@ -1,4 +1,4 @@
-"""What-if core (``thaldash.whatif``): two gradings of the same patients compared.
+"""What-if core (``thaldash.grading.whatif``): two gradings of the same patients compared.
 
 Reference values come from independent paths: ``grading.compare_scenarios`` (which grades again),
 plain pandas sets and groupbys written here, ``scipy.stats.binomtest`` for the exact intervals,
@@ -14,11 +14,11 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from thaldash.filters import CohortFilter
-from thaldash.grading import NOT_EVALUABLE, TIER_ORDER, compare_scenarios, grade
-from thaldash.scenarios import SCENARIOS, GradingRules
-from thaldash.sensitivity import sensitivity_grid
-from thaldash.whatif import (ENTERS, LEAVES, STAYS_IN, STAYS_OUT, changed_patients, compare_graded, genotype_moves,
+from thaldash.data.filters import CohortFilter
+from thaldash.grading.grade import NOT_EVALUABLE, TIER_ORDER, compare_scenarios, grade
+from thaldash.grading.rules import SCENARIOS, GradingRules
+from thaldash.grading.sensitivity import sensitivity_grid
+from thaldash.grading.whatif import (ENTERS, LEAVES, STAYS_IN, STAYS_OUT, changed_patients, compare_graded, genotype_moves,
                              graded_rows, not_evaluable_patients, patient_moves, patient_visits, published_tiers, sweep_key,
                              sweep_summary, sweep_values, tier_changes, tier_digest, transition_matrix,
                              with_tier_category)

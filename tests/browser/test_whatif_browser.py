@@ -1,7 +1,7 @@
 """The What-if page in a real browser: a moved slider rewrites the address, and that address opened
 in a new browser context on the fresh server shows the same counts and the same controls.
 
-Expected counts come from the core (``thaldash.grading.grade``), as in the page tests. Screenshots
+Expected counts come from the core (``thaldash.grading.grade.grade``), as in the page tests. Screenshots
 of the page (1440×900 and presentation mode) go to ``artifacts/screenshots/what-if/``.
 """
 
@@ -13,9 +13,9 @@ from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import SCREENSHOTS, wait_rendered
 from tests.browser.test_navigation import open_page
-from thaldash.grading import grade
-from thaldash.loading import bundled_cohort_path, load_cohort
-from thaldash.scenarios import GradingRules
+from thaldash.grading.grade import grade
+from thaldash.data.loading import bundled_cohort_path, load_cohort
+from thaldash.grading.rules import GradingRules
 
 SLR = "SLR: transfusion reduction at least (%)"
 FREE = "Transfusion-free period (months)"

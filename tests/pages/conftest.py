@@ -22,7 +22,7 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from thaldash.loading import DATA_ENV
+from thaldash.data.loading import DATA_ENV
 
 REPO = Path(__file__).resolve().parents[2]
 PAGE_FILES: list[Path] = [REPO / "app.py", *sorted((REPO / "pages").glob("*.py"))]

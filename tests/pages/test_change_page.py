@@ -7,9 +7,9 @@ import math
 import pandas as pd
 
 from tests.pages.conftest import REPO, main_text
-from thaldash.comparison_tables import paired_view
-from thaldash.loading import bundled_cohort_path, load_cohort
-from thaldash.published import printed_interval, published_numbers
+from thaldash.analyses.comparisons import paired_view
+from thaldash.data.loading import bundled_cohort_path, load_cohort
+from thaldash.published.numbers import printed_interval, published_numbers
 
 PAGE = REPO / "pages" / "5_Change_and_correlation.py"
 KEY = "thaldash.w.change-and-correlation."

@@ -11,7 +11,7 @@ import pytest
 
 import thaldash.ui.frame as frame_module
 from tests.pages.conftest import PAGE_FILES
-from thaldash import export
+from thaldash.export import files as export
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 WHATIF = next(page for page in PAGE_FILES if page.name.endswith("What-if.py"))

@@ -8,9 +8,9 @@ import pandas as pd
 import pytest
 
 from tests.pages.conftest import REPO, main_text
-from thaldash.comparison_tables import compare_view
-from thaldash.loading import bundled_cohort_path, load_cohort
-from thaldash.published import printed_interval, published_numbers
+from thaldash.analyses.comparisons import compare_view
+from thaldash.data.loading import bundled_cohort_path, load_cohort
+from thaldash.published.numbers import printed_interval, published_numbers
 from thaldash.stats import WELCH_T
 
 PAGE = REPO / "pages" / "4_Comparisons.py"

@@ -1,7 +1,7 @@
 """The shared page frame (``thaldash.ui``): every page in every scenario, URL state, data source.
 
 Expected patient counts are computed here from the Parquet file with plain pandas (one row per
-patient, then boolean masks), independently of ``thaldash.filters``.
+patient, then boolean masks), independently of ``thaldash.data.filters``.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from streamlit.testing.v1 import AppTest
 
 from tests.pages.conftest import (NO_PATIENTS_QUERY, REPO, TIMEOUT, main_text, parquet_bytes, sidebar_text,
                                   tiny_cohort_frame)
-from thaldash.loading import DATA_ENV, bundled_cohort_path
+from thaldash.data.loading import DATA_ENV, bundled_cohort_path
 from thaldash.ui.data_source import UPLOAD_KEY, cli_data_path
 from thaldash.ui.widgets import plain
 
@@ -251,7 +251,7 @@ def test_the_frame_starts_without_scipy_stats():
     import sys
 
     done = subprocess.run([sys.executable, "-c", "import sys, thaldash.ui.frame, thaldash.ui.caching, "
-                           "thaldash.grading_summary; print('scipy.stats' in sys.modules)"],
+                           "thaldash.grading.summary; print('scipy.stats' in sys.modules)"],
                           cwd=REPO, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "False"

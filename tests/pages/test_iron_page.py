@@ -11,7 +11,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from tests.pages.conftest import REPO, TIMEOUT, main_text
-from thaldash.loading import DATA_ENV, bundled_cohort_path
+from thaldash.data.loading import DATA_ENV, bundled_cohort_path
 
 IRON = REPO / "pages" / "7_Transfusion_and_iron.py"
 KEY = "thaldash.w.transfusion-and-iron."

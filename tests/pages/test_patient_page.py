@@ -12,7 +12,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from tests.pages.conftest import REPO, TIMEOUT, main_text
-from thaldash.loading import DATA_ENV
+from thaldash.data.loading import DATA_ENV
 from thaldash.ui.patient_link import patient_url
 
 PATIENT = REPO / "pages" / "8_Patient.py"

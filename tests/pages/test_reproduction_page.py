@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from tests.pages.conftest import REPO, main_text
-from thaldash.loading import bundled_cohort_path, load_cohort
-from thaldash.reproduction import report_counts, reproduction_report
+from thaldash.data.loading import bundled_cohort_path, load_cohort
+from thaldash.reports.reproduction import report_counts, reproduction_report
 
 PAGE = REPO / "pages" / "9_Reproduction.py"
 

@@ -13,8 +13,8 @@ from scipy import stats
 from streamlit.testing.v1 import AppTest
 
 from tests.pages.conftest import REPO, TIMEOUT, main_text
-from thaldash.loading import DATA_ENV
-from thaldash.scenarios import SCENARIOS, scenario_slug
+from thaldash.data.loading import DATA_ENV
+from thaldash.grading.rules import SCENARIOS, scenario_slug
 
 RESPONSE = REPO / "pages" / "2_Response.py"
 

@@ -14,7 +14,7 @@ from scipy import stats
 from streamlit.testing.v1 import AppTest
 
 from tests.pages.conftest import REPO, TIMEOUT, main_text
-from thaldash.loading import DATA_ENV, bundled_cohort_path
+from thaldash.data.loading import DATA_ENV, bundled_cohort_path
 
 TRAJECTORIES = REPO / "pages" / "3_Trajectories.py"
 KEY = "thaldash.w.trajectories."

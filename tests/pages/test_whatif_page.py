@@ -1,7 +1,7 @@
 """The What-if page: its numbers are the core's, the rules live in the shared state and the URL.
 
 Expected counts are computed here through the core the page and the CLI share
-(``thaldash.grading.grade``), never read back from the page's own helpers.
+(``thaldash.grading.grade.grade``), never read back from the page's own helpers.
 """
 
 from __future__ import annotations
@@ -17,14 +17,14 @@ from streamlit.testing.v1 import AppTest
 
 from tests.cohorts import tiny_frame
 from tests.pages.conftest import REPO, TIMEOUT, main_text, parquet_bytes, sidebar_text
-from thaldash.commands import grade as grade_command
-from thaldash.grading import NOT_EVALUABLE, grade
-from thaldash.grading_summary import genotype_groups
-from thaldash.loading import DATA_ENV, bundled_cohort_path, load_cohort
-from thaldash.scenarios import SCENARIOS, GradingRules, rules_text
-from thaldash.sensitivity import sensitivity_grid
+from thaldash.cli import grade as grade_command
+from thaldash.grading.grade import NOT_EVALUABLE, grade
+from thaldash.grading.summary import genotype_groups
+from thaldash.data.loading import DATA_ENV, bundled_cohort_path, load_cohort
+from thaldash.grading.rules import SCENARIOS, GradingRules, rules_text
+from thaldash.grading.sensitivity import sensitivity_grid
 from thaldash.ui.state import rule_widget_key, rules_from_params
-from thaldash.whatif import sweep_values
+from thaldash.grading.whatif import sweep_values
 
 PAGE = REPO / "pages" / "6_What-if.py"
 TIERS = ("MaR", "MiR", "SLR", "NR")
@@ -275,7 +275,7 @@ def test_the_rules_follow_the_user_to_another_page_and_back(cohort):
 
 RULES_PROBE = '''
 import streamlit as st
-from thaldash.scenarios import SCENARIOS
+from thaldash.grading.rules import SCENARIOS
 from thaldash.ui import page_frame
 
 frame = page_frame("Probe")

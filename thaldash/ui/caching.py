@@ -22,13 +22,13 @@ from typing import Any, TypeVar
 import pandas as pd
 import streamlit as st
 
-from thaldash.cohort import Cohort
-from thaldash.filters import CohortFilter, FilterOptions, options
-from thaldash.grading import grade
-from thaldash.loading import LoadResult, load_cohort
-from thaldash.overview import table_1
-from thaldash.scenarios import GradingRules
-from thaldash.whatif import graded_rows
+from thaldash.data.cohort import Cohort
+from thaldash.data.filters import CohortFilter, FilterOptions, options
+from thaldash.grading.grade import grade
+from thaldash.data.loading import LoadResult, load_cohort
+from thaldash.analyses.overview import table_1
+from thaldash.grading.rules import GradingRules
+from thaldash.grading.whatif import graded_rows
 
 
 def _cohort_key(cohort: Cohort) -> str:
@@ -99,7 +99,7 @@ def filtered(cohort: Cohort, flt: CohortFilter) -> Cohort:
 
 @cache_on_cohort(max_entries=16)
 def graded(cohort: Cohort, rules: GradingRules) -> pd.DataFrame:
-    """``thaldash.grading.grade(cohort, rules)`` (analysed patients), once per cohort and rules.
+    """``thaldash.grading.grade.grade(cohort, rules)`` (analysed patients), once per cohort and rules.
 
     A filtered cohort takes its rows of the whole cohort's grading (a patient's tier depends on
     their own visits only; tests/test_whatif.py checks the equality): one grading per rule set,
@@ -114,7 +114,7 @@ def graded(cohort: Cohort, rules: GradingRules) -> pd.DataFrame:
 def patient_table(cohort: Cohort, rules: GradingRules) -> pd.DataFrame:
     """``analysis.patient_table(cohort, rules)``: one per rule set, shared by the Comparisons, Change and
     Reproduction pages. Imported here: the analyses need ``scipy.stats``, which a cold start should not wait for."""
-    from thaldash.analysis import patient_table as table
+    from thaldash.analyses.patients import patient_table as table
 
     return table(cohort, rules)
 
@@ -132,7 +132,7 @@ def reproduction(cohort: Cohort) -> pd.DataFrame:
     Shared by the home page and the Reproduction page. Imported here, not at the top: the
     report needs ``scipy.stats`` (a second to import), which a cold start should not wait for.
     """
-    from thaldash.reproduction import reproduction_report
+    from thaldash.reports.reproduction import reproduction_report
 
     paper = GradingRules()  # the published numbers were graded under the paper's rules
     return reproduction_report(cohort, paper, patients=patient_table(cohort, paper))
@@ -140,6 +140,6 @@ def reproduction(cohort: Cohort) -> pd.DataFrame:
 
 def reproduction_counts(cohort: Cohort) -> pd.Series:
     """Published numbers by status ("match", …, "total") of ``reproduction(cohort)``."""
-    from thaldash.reproduction import report_counts
+    from thaldash.reports.reproduction import report_counts
 
     return report_counts(reproduction(cohort)).set_index("status")["n"]

@@ -18,8 +18,8 @@ from typing import Literal
 
 import streamlit as st
 
-from thaldash.loading import DATA_ENV, LoadResult, bundled_cohort_path
-from thaldash.schema import data_dictionary_markdown, upload_help_text
+from thaldash.data.loading import DATA_ENV, LoadResult, bundled_cohort_path
+from thaldash.data.schema import data_dictionary_markdown, upload_help_text
 from thaldash.ui import caching
 from thaldash.ui.widgets import plain
 

@@ -21,12 +21,13 @@ import pandas as pd
 import streamlit as st
 from streamlit.errors import StreamlitAPIException
 
-from thaldash.cohort import Cohort
-from thaldash.export import footer_text
-from thaldash.filters import PARAM_NAMES, SPLENECTOMY_CHOICES, CohortFilter, FilterOptions
-from thaldash.loading import LoadResult
-from thaldash.memory import return_memory_as_freed
-from thaldash.scenarios import DEFAULT_SCENARIO, FIELDS_BY_NAME, SCENARIO_DESCRIPTIONS, SCENARIOS, GradingRules
+from thaldash import REPO_DIR
+from thaldash.data.cohort import Cohort
+from thaldash.export.files import footer_text
+from thaldash.data.filters import PARAM_NAMES, SPLENECTOMY_CHOICES, CohortFilter, FilterOptions
+from thaldash.data.loading import LoadResult
+from thaldash.data.memory import return_memory_as_freed
+from thaldash.grading.rules import DEFAULT_SCENARIO, FIELDS_BY_NAME, SCENARIO_DESCRIPTIONS, SCENARIOS, GradingRules
 from thaldash.ui import caching, state
 from thaldash.ui.data_source import KIND_TEXT, Source, load_current, problems_table, result_summary, upload_panel
 from thaldash.ui.widgets import chart, plain, table
@@ -66,7 +67,7 @@ class Frame:
     presentation
         Presentation mode: larger type, fewer controls (pages may skip secondary widgets).
     footer
-        The provenance footer for exports (``thaldash.export.footer_text``): one "key: value" line
+        The provenance footer for exports (``thaldash.export.files.footer_text``): one "key: value" line
         each for the data file and its short hash, the patients (filter and n), the grading, the date.
     rules_problem
         Set by ``refresh_rules`` only: why the rule controls' values are not applied, or None.
@@ -155,7 +156,7 @@ class Frame:
         st.caption(plain(" · ".join(self.footer.splitlines())))
 
 
-_REPO = Path(__file__).resolve().parent.parent.parent
+_REPO = REPO_DIR
 
 
 def page_files() -> list[tuple[str, str]]:

@@ -26,7 +26,7 @@ import pandas as pd
 import streamlit as st
 from streamlit.errors import StreamlitAPIException
 
-from thaldash import export
+from thaldash.export import files as export
 from thaldash.ui import state
 from thaldash.ui.frame import Frame
 from thaldash.ui.widgets import displayed

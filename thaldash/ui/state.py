@@ -36,7 +36,7 @@ from typing import Any
 
 import streamlit as st
 
-from thaldash.scenarios import (DEFAULT_SCENARIO, FIELDS_BY_NAME, RULE_FIELDS, SCENARIOS, GradingRules, find_scenario,
+from thaldash.grading.rules import (DEFAULT_SCENARIO, FIELDS_BY_NAME, RULE_FIELDS, SCENARIOS, GradingRules, find_scenario,
                                 scenario_slug)
 
 VIEW_KEY = "thaldash.view"

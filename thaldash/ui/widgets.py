@@ -16,7 +16,8 @@ import pandas as pd
 import streamlit as st
 from streamlit.dataframe_util import convert_anything_to_arrow_bytes  # what st.vega_lite_chart uses
 
-from thaldash import export
+from thaldash import REPO_DIR
+from thaldash.export import files as export
 
 # Every ASCII punctuation character that Markdown, Streamlit's directives (":red[…]",
 # ":material/…:") or KaTeX ("$…$") can give a meaning to; CommonMark lets a backslash escape each.
@@ -144,7 +145,7 @@ def page_link(title: str, label: str | None = None) -> None:
     Pages are written by different people at different times; a home page linking to one that
     does not exist yet would stop with an error.
     """
-    pages = Path(__file__).resolve().parent.parent.parent / "pages"
+    pages = REPO_DIR / "pages"
     found = sorted(pages.glob(f"*_{title}.py"))
     if found:
         st.page_link(f"pages/{found[0].name}", label=label or title)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from thaldash.alleles import genotype_class
+from thaldash.data.alleles import genotype_class
 
 # (genotype, alleles, NTDT, TDT with independence at month 1, TDT at month 3, still-transfused TDT)
 TABLE_1 = (

@@ -1,0 +1,164 @@
+"""The paper's analyses on any cohort: who is in which group, and the comparisons built on that.
+
+One code path for the pages, ``python -m thaldash report`` and the reproduction report, so the
+numbers on screen, in an archived report and beside the published values are the same numbers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+from thaldash.data.cohort import Cohort, positions
+from thaldash.grading.grade import grade
+from thaldash.grading.summary import with_genotype_group
+from thaldash.grading.rules import GradingRules
+from thaldash.stats import compare_groups, correlation, paired_change
+
+Grouping = Literal["genotype_group", "tier", "thal_type", "splenectomy", "sex", "genotype_sets"]
+Subset = Literal["analysed", "TDT", "NTDT"]
+
+GROUPINGS: dict[str, str] = {
+    "genotype_group": "Genotype group (MaR group vs SLR/NR group, as the paper)",
+    "tier": "Response tier",
+    "thal_type": "TDT vs NTDT",
+    "splenectomy": "Splenectomy",
+    "sex": "Sex",
+    "genotype_sets": "Two genotype sets of your choice",
+}
+# The two groups compared by default, in the paper's order (difference = first − second).
+DEFAULT_PAIR: dict[str, tuple[str, str]] = {
+    "genotype_group": ("SLR/NR", "MaR"),
+    "tier": ("SLR", "MaR"),
+    "thal_type": ("TDT", "NTDT"),
+    "splenectomy": ("yes", "no"),
+    "sex": ("F", "M"),
+    "genotype_sets": ("set A", "set B"),
+}
+VISIT_MEASURES: dict[str, str] = {"hb_g_l": "Hb (g/L)", "hbf_pct": "HbF (%)", "sf_ng_ml": "Serum ferritin (ng/mL)"}
+PATIENT_MEASURES: dict[str, str] = {
+    "hb_rise": "Hb rise over the grading window (g/L)",
+    "reduction_pct": "Transfusion reduction over the grading window (%)",
+}
+PAPER_MONTHS: tuple[int, ...] = (0, 6, 12, 24)
+PAPER_SF_PAIRS: tuple[tuple[int, int], ...] = ((0, 12), (0, 24), (12, 24))
+
+
+def patient_table(cohort: Cohort, rules: GradingRules = GradingRules()) -> pd.DataFrame:
+    """One row per analysed patient: tier and its evidence, genotype group, attributes, baseline HbF.
+
+    The genotype group is decided on every analysed patient of ``cohort`` (the paper's rule), so
+    restricting rows afterwards (TDT only, a sidebar filter) never moves a genotype between groups.
+    Columns: those of ``thaldash.grading.grade.grade`` plus ``genotype_group`` ("MaR"/"SLR/NR"/NaN when
+    not evaluable), ``sex``, ``age_years``, ``splenectomy``, ``beta_class``, ``hbf_baseline``.
+    """
+    graded = with_genotype_group(grade(cohort, rules))
+    graded = graded.assign(genotype_group=graded["genotype_group"].map(
+        {"MaR group": "MaR", "SLR/NR group": "SLR/NR"}))
+    # Attributes and baseline HbF joined by position (integer codes), not by merging on text ids.
+    patients = cohort.patients
+    at = positions(patients["patient_id"], graded["patient_id"])
+    extra = {c: patients[c].array.take(at, allow_fill=True)
+             for c in ("sex", "age_years", "splenectomy", "beta_class") if c in patients and c not in graded}
+    if "splenectomy" in extra:
+        extra["splenectomy"] = pd.Series(extra["splenectomy"]).map({True: "yes", False: "no"}).astype("category")
+    analysed = cohort.analysed
+    baseline = analysed.loc[(analysed["month"] == 0).to_numpy(), ["patient_id", "hbf_pct"]]
+    at_0 = positions(baseline["patient_id"], graded["patient_id"])
+    hbf = baseline["hbf_pct"].to_numpy(dtype=float)
+    hbf_baseline = np.where(at_0 >= 0, hbf[np.maximum(at_0, 0)] if len(hbf) else np.nan, np.nan)
+    return graded.assign(**{c: pd.Series(v, index=graded.index) for c, v in extra.items()},
+                         hbf_baseline=hbf_baseline)
+
+
+def group_column(patients: pd.DataFrame, grouping: Grouping,
+                 sets: tuple[Sequence[str], Sequence[str]] | None = None) -> pd.Series:
+    """The group label of each patient for ``grouping`` (NaN = in neither group)."""
+    if grouping == "genotype_sets":
+        if sets is None:
+            raise ValueError("genotype_sets: choose the genotypes of set A and set B")
+        a, b = set(sets[0]), set(sets[1])
+        overlap = a & b
+        if overlap:
+            raise ValueError(f"genotype_sets: {', '.join(sorted(overlap))} is in both sets; a patient can be in one only")
+        codes = np.where(patients["genotype"].isin(a), 0, np.where(patients["genotype"].isin(b), 1, -1))
+        return pd.Series(pd.Categorical.from_codes(codes, categories=["set A", "set B"]), index=patients.index)
+    # Categorical: comparing a million labels with a group name compares small integer codes.
+    return patients[grouping].astype("category")
+
+
+def subset_patients(patients: pd.DataFrame, subset: Subset,
+                    patient_ids: pd.Index | Sequence[str] | None = None) -> pd.DataFrame:
+    """Rows of ``patients`` in ``subset`` (all analysed, TDT or NTDT) and, if given, ``patient_ids``."""
+    keep = pd.Series(True, index=patients.index)
+    if subset in ("TDT", "NTDT"):
+        keep &= patients["thal_type"] == subset
+    if patient_ids is not None:
+        keep &= positions(pd.Series(pd.unique(pd.Series(patient_ids))), patients["patient_id"]) >= 0
+    return patients[keep]
+
+
+def compare_measure(cohort: Cohort, rules: GradingRules = GradingRules(), *, measure: str,
+                    grouping: Grouping = "genotype_group", groups: tuple[str, str] | None = None,
+                    months: Sequence[int] = PAPER_MONTHS, subset: Subset = "analysed",
+                    patient_ids: pd.Index | Sequence[str] | None = None,
+                    sets: tuple[Sequence[str], Sequence[str]] | None = None,
+                    patients: pd.DataFrame | None = None) -> pd.DataFrame:
+    """``thaldash.stats.compare_groups`` for one measure by month (or once, for a per-patient measure).
+
+    ``patients`` may pass a ``patient_table(cohort, rules)`` computed once for several calls.
+    Returns its columns plus ``measure``, ``grouping`` and ``subset``; ``month`` is NaN for the
+    per-patient measures (``hb_rise``, ``reduction_pct``).
+    """
+    a, b = groups or DEFAULT_PAIR[grouping]
+    table = patient_table(cohort, rules) if patients is None else patients
+    patients = subset_patients(table, subset, patient_ids)
+    patients = patients.assign(group=group_column(patients, grouping, sets))
+    if measure in PATIENT_MEASURES:
+        result = compare_groups(patients, value=measure, group="group", a=a, b=b).assign(month=np.nan)
+    elif measure in VISIT_MEASURES:
+        data = _with_group(cohort.visits, patients, months, measure)
+        result = compare_groups(data, value=measure, group="group", a=a, b=b, by="month")
+    else:
+        raise ValueError(f"measure: {measure!r} is not one of {', '.join([*VISIT_MEASURES, *PATIENT_MEASURES])}")
+    return result.assign(measure=measure, grouping=grouping, subset=subset)
+
+
+def _with_group(visits: pd.DataFrame, patients: pd.DataFrame, months: Sequence[int], measure: str) -> pd.DataFrame:
+    """``patient_id``, ``month``, ``measure`` and the patient's ``group`` for visits of ``patients`` at ``months``."""
+    rows = visits.loc[visits["month"].isin(list(months)).to_numpy(), ["patient_id", "month", measure]]
+    at = positions(patients["patient_id"], rows["patient_id"])
+    kept = at >= 0
+    return rows[kept].assign(group=pd.Series(patients["group"].array.take(at[kept]), index=rows.index[kept]))
+
+
+def paired_ferritin(cohort: Cohort, rules: GradingRules = GradingRules(), *, measure: str = "sf_ng_ml",
+                    pairs: Sequence[tuple[int, int]] = PAPER_SF_PAIRS, subset: Subset = "analysed",
+                    patient_ids: pd.Index | Sequence[str] | None = None,
+                    correction: str | None = None, patients: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Within-patient change between visits (Table 9 layout: mean of value(i) − value(j))."""
+    table = patient_table(cohort, rules) if patients is None else patients
+    patients = subset_patients(table, subset, patient_ids)
+    at = positions(patients["patient_id"], cohort.visits["patient_id"])
+    visits = cohort.visits.loc[at >= 0, ["patient_id", "month", measure]]
+    return paired_change(visits, value=measure, subject="patient_id", time="month", pairs=list(pairs),
+                         correction=correction).assign(measure=measure, subset=subset)
+
+
+def baseline_hbf_vs_rise(cohort: Cohort, rules: GradingRules = GradingRules(), *,
+                         subset: Subset = "analysed",
+                         patient_ids: pd.Index | Sequence[str] | None = None,
+                         x: str = "hbf_baseline", y: str = "hb_rise",
+                         patients: pd.DataFrame | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Fig. 3: the per-patient points and their Pearson/Spearman correlation.
+
+    Returns ``(points, result)``: points has patient_id, genotype, tier, x and y columns;
+    result is ``thaldash.stats.correlation``'s frame.
+    """
+    table = patient_table(cohort, rules) if patients is None else patients
+    patients = subset_patients(table, subset, patient_ids)
+    points = patients[["patient_id", "genotype", "thal_type", "tier", x, y]]
+    return points, correlation(points, x=x, y=y)

@@ -1,0 +1,226 @@
+"""Measures over follow-up time: means with CIs per month, data completeness, individual lines.
+
+Every function groups the long visits frame once (no per-patient Python), so a cohort of a
+million patients × 7 visits costs a few vectorised passes. Charts receive what these return,
+never the visits themselves; per-patient rows reach a chart only through ``cap_patients``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from thaldash.data.schema import MEASURES, STUDY_MONTHS
+from thaldash.stats.inputs import CONFIDENCE, as_list, numeric_values, require_columns
+
+Status = Literal["value", "missing value", "no visit"]
+STATUSES: tuple[str, ...] = ("value", "missing value", "no visit")
+
+MEAN = "mean"
+GEOMETRIC_MEAN = "geometric mean"
+
+TRAJECTORY_COLUMNS: tuple[str, ...] = (
+    "month", "n", "n_rows", "n_excluded", "mean", "sd", "se", "ci_low", "ci_high", "estimate",
+    "computed", "reason",
+)
+
+
+def trajectory_means(visits: pd.DataFrame, *, measure: str, by: Hashable | Sequence[Hashable] | None = None,
+                     log: bool = False) -> pd.DataFrame:
+    """Mean of ``measure`` with its t-based 95% CI per (group, month).
+
+    Parameters
+    ----------
+    visits
+        Long visits frame (one row per patient per visit). Not modified.
+    measure
+        Numeric column, e.g. ``"hb_g_l"``; NaN is missing.
+    by
+        Optional grouping column(s), e.g. ``"genotype_group"``; rows with a missing group are
+        left out.
+    log
+        Summarise on the natural-log scale and back-transform: ``mean`` is then the geometric
+        mean and the interval its back-transformed CI (right for skewed values such as ferritin).
+        Values ≤ 0 have no logarithm; they are left out and counted in ``n_excluded``.
+
+    Returns
+    -------
+    One row per observed (group, month), sorted:
+
+    - the ``by`` column(s), ``month``
+    - ``n``: values used; ``n_rows``: visits (including missing values);
+      ``n_excluded``: values ≤ 0 left out on the log scale (0 when ``log`` is False)
+    - ``mean``: arithmetic mean, or geometric mean ``exp(mean(ln x))``
+    - ``sd``, ``se``: SD (ddof = 1) and SE = SD/√n — of the values, or of ln(values) when
+      ``log`` (so ``exp(sd)`` is the geometric SD factor)
+    - ``ci_low``, ``ci_high``: ``mean ± t(0.975, n − 1)·se`` (``scipy.stats.t.ppf``), on the
+      log scale and exponentiated when ``log``
+    - ``estimate``: "mean" or "geometric mean"
+    - ``computed``: False when the interval is undefined; ``reason``: "" or "not computed: …"
+      (n < 2, or all values equal so the SD is 0). ``mean`` is kept for n = 1 (it is the value);
+      ``sd``, ``se`` and the interval are NaN whenever ``computed`` is False.
+
+    Raises
+    ------
+    ValueError
+        A column is missing or ``measure`` is not numeric.
+    """
+    keys = [*as_list(by), "month"]
+    require_columns(visits, [*keys, measure])
+    values = numeric_values(visits, measure)
+    excluded = np.zeros(len(values), dtype=np.int64)
+    if log:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            bad = values <= 0
+            excluded = bad.astype(np.int64)
+            values = np.log(np.where(bad, np.nan, values))
+    data = visits[keys].assign(_v=values, _x=excluded)
+    grouped = data.groupby(keys, sort=True, dropna=True, observed=True)
+    agg = grouped.agg(n=("_v", "count"), n_rows=("_v", "size"), n_excluded=("_x", "sum"),
+                      mean=("_v", "mean"), sd=("_v", "std"), lo=("_v", "min"), hi=("_v", "max"))
+    n = agg["n"].to_numpy(dtype=np.int64)
+    flat = (n >= 2) & (agg["lo"].to_numpy() == agg["hi"].to_numpy())
+    ok = (n >= 2) & ~flat
+    sd = np.where(ok, agg["sd"].to_numpy(), np.nan)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        se = sd / np.sqrt(n)
+        half = stats.t.ppf(0.5 + CONFIDENCE / 2, np.where(ok, n - 1, np.nan)) * se
+    centre = agg["mean"].to_numpy()
+    low, high = centre - half, centre + half
+    if log:
+        centre, low, high = np.exp(centre), np.exp(low), np.exp(high)
+    reason = np.select(
+        [n == 0, n == 1, flat],
+        ["not computed: no values" + (" above 0" if log else ""),
+         "not computed: only 1 value (need ≥ 2 for a confidence interval)",
+         "not computed: all values are equal (SD 0), so there is no interval"], "")
+    out = agg.reset_index()[keys].assign(
+        n=n, n_rows=agg["n_rows"].to_numpy(dtype=np.int64),
+        n_excluded=agg["n_excluded"].to_numpy(dtype=np.int64), mean=centre, sd=sd, se=se,
+        ci_low=low, ci_high=high, estimate=GEOMETRIC_MEAN if log else MEAN, computed=ok,
+        reason=reason)
+    return out.astype({"estimate": "str", "reason": "str"})
+
+
+@dataclass(frozen=True, eq=False)
+class Completeness:
+    """Which expected values exist.
+
+    Attributes
+    ----------
+    detail
+        One row per patient × expected month: ``patient_id``, the ``by`` column(s), ``month``,
+        and one categorical status column per measure (named after it) with values "value",
+        "missing value" (visit present, value NaN) or "no visit" (no row for that month).
+        Visits at months outside the expected schedule are not in it.
+    summary
+        One row per measure × month: ``measure``, ``month``, ``n_expected`` (patients),
+        ``n_visit``, ``n_value``, ``pct_visit``, ``pct_value`` (100 × n / n_expected).
+    """
+
+    detail: pd.DataFrame
+    summary: pd.DataFrame
+
+
+def completeness(visits: pd.DataFrame, *, expected_months: Sequence[int] = STUDY_MONTHS,
+                 measures: Sequence[str] = MEASURES, by: Hashable | Sequence[Hashable] | None = None,
+                 ) -> Completeness:
+    """Status of every expected (patient, month, measure) and counts per month.
+
+    Every patient with at least one row is expected at every month of ``expected_months``;
+    pass the visits of the population you mean (e.g. ``cohort.analysed``).
+    """
+    by_cols = as_list(by)
+    require_columns(visits, ["patient_id", "month", *by_cols, *measures])
+    months = np.asarray(sorted(set(expected_months)), dtype=np.int64)
+    pid, ids = pd.factorize(visits["patient_id"], sort=True)
+    col = np.searchsorted(months, visits["month"].to_numpy(dtype=np.int64))
+    col = np.minimum(col, len(months) - 1)
+    on_schedule = months[col] == visits["month"].to_numpy(dtype=np.int64) if len(months) else col < 0
+    n_pat, n_mon = len(ids), len(months)
+    flat = pid[on_schedule] * n_mon + col[on_schedule]
+    detail = pd.DataFrame({"patient_id": np.repeat(ids.to_numpy(), n_mon)}).astype({"patient_id": "str"})
+    if by_cols:
+        first = np.unique(pid, return_index=True)[1]  # pid codes are 0..n−1 in sorted id order
+        groups = visits[by_cols].iloc[first].reset_index(drop=True)
+        detail = pd.concat([detail, groups.loc[groups.index.repeat(n_mon)].reset_index(drop=True)], axis=1)
+    detail = detail.assign(month=np.tile(months, n_pat))
+    rows = []
+    for measure in measures:  # a handful of measures, each a vectorised pass
+        code = np.full(n_pat * n_mon, 2, dtype=np.int8)  # 2 = no visit
+        value_missing = np.isnan(numeric_values(visits, measure)[on_schedule])
+        code[flat] = np.where(value_missing, 1, 0)
+        detail = detail.assign(**{measure: pd.Categorical.from_codes(code, categories=list(STATUSES))})
+        counts = np.bincount(np.tile(np.arange(n_mon), n_pat) * 3 + code, minlength=3 * n_mon).reshape(n_mon, 3)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            pct = 100 * counts / n_pat if n_pat else np.full(counts.shape, np.nan)
+        rows.append(pd.DataFrame({
+            "measure": measure, "month": months, "n_expected": n_pat,
+            "n_visit": counts[:, 0] + counts[:, 1], "n_value": counts[:, 0],
+            "pct_visit": pct[:, 0] + pct[:, 1], "pct_value": pct[:, 0]}))
+    summary = (pd.concat(rows, ignore_index=True) if rows else pd.DataFrame(
+        columns=["measure", "month", "n_expected", "n_visit", "n_value", "pct_visit", "pct_value"]))
+    return Completeness(detail=detail, summary=summary.astype({"measure": "str"}))
+
+
+@dataclass(frozen=True, eq=False)
+class PatientRows:
+    """Per-patient rows for a chart, limited to a sample of patients.
+
+    Attributes
+    ----------
+    rows
+        The rows of the sampled patients (all of them when not capped).
+    n_patients
+        Patients available; ``n_shown``: patients in ``rows``.
+    """
+
+    rows: pd.DataFrame
+    n_patients: int
+    n_shown: int
+
+    @property
+    def capped(self) -> bool:
+        """True when some patients were left out."""
+        return self.n_shown < self.n_patients
+
+    @property
+    def note(self) -> str:
+        """A caption: "all 48 patients" or "a random 400 of 1,000,000 patients (fixed seed)"."""
+        if self.capped:
+            return f"a random {self.n_shown:,} of {self.n_patients:,} patients (fixed seed)"
+        return f"all {self.n_patients:,} patients"
+
+
+def cap_patients(frame: pd.DataFrame, *, max_patients: int = 400, seed: int = 0) -> PatientRows:
+    """Keep the rows of at most ``max_patients`` patients, drawn at random with a fixed seed.
+
+    A random draw rather than the first ids, because ids often follow enrolment order or
+    genotype; the fixed seed makes the same file give the same picture every time.
+    """
+    require_columns(frame, ["patient_id"])
+    codes, ids = pd.factorize(frame["patient_id"])
+    n = len(ids)
+    if n <= max_patients:
+        return PatientRows(frame, n, n)
+    chosen = np.zeros(n, dtype=bool)
+    chosen[np.random.default_rng(seed).choice(n, size=max_patients, replace=False)] = True
+    return PatientRows(frame[chosen[codes]], n, max_patients)
+
+
+def individual_lines(visits: pd.DataFrame, *, measure: str, by: Hashable | Sequence[Hashable] | None = None,
+                     max_patients: int = 400, seed: int = 0) -> PatientRows:
+    """Per-patient values of ``measure`` over time for thin lines behind a mean.
+
+    Returns ``PatientRows`` whose rows have ``patient_id``, the ``by`` column(s), ``month`` and
+    ``measure``; rows with a missing value are dropped (a line simply skips them).
+    """
+    by_cols = as_list(by)
+    require_columns(visits, ["patient_id", "month", *by_cols, measure])
+    rows = visits.loc[visits[measure].notna(), ["patient_id", *by_cols, "month", measure]]
+    return cap_patients(rows, max_patients=max_patients, seed=seed)

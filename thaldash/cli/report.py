@@ -1,0 +1,36 @@
+"""``python -m thaldash report [PATH]``: the whole analysis of a cohort, for the minutes of a meeting.
+
+Exit status: 0 written, 1 the file breaks the contract, 2 unreadable file or bad rules.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+HELP = ("The whole analysis of a cohort (tiers with CIs, genotype groups, the Table 4–7/10 comparisons, "
+        "Table 9 paired ferritin changes, the Fig. 3 correlation) as JSON or Markdown, with stable field names.")
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    from thaldash.cli.grade import add_rule_arguments
+
+    parser.add_argument("path", nargs="?", default=None,
+                        help="cohort file (Parquet or CSV); default: the bundled cohort (or THALDASH_DATA)")
+    parser.add_argument("--format", choices=("json", "md"), default="json")
+    add_rule_arguments(parser)
+
+
+def run(args: argparse.Namespace) -> int:
+    from thaldash.cli.common import rules_and_cohort
+    from thaldash.reports.report import full_report, report_markdown
+
+    rules, cohort, status = rules_and_cohort(args, "reported")
+    if cohort is None:
+        return status
+    report = full_report(cohort, rules)
+    if args.format == "json":
+        print(json.dumps(report, ensure_ascii=False, indent=1, allow_nan=False))
+    else:
+        print(report_markdown(report))
+    return 0

@@ -1,0 +1,226 @@
+"""The cohort data contract (v1), written once as data.
+
+Validation (``thaldash.data.validation``), the data dictionary in ``data/README.md``
+and the help text next to an upload are all generated from ``CONTRACT``; change
+a rule here and every one of them follows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+CONTRACT_VERSION = "1"
+
+Kind = Literal["string", "bool", "float", "int"]
+Level = Literal["patient", "visit"]
+
+STUDY_MONTHS: tuple[int, ...] = (0, 1, 3, 6, 12, 18, 24)
+THAL_TYPES: tuple[str, ...] = ("TDT", "NTDT")
+TIERS: tuple[str, ...] = ("MaR", "MiR", "SLR", "NR")
+PROVENANCE_VALUES: tuple[str, ...] = ("published", "derived", "assumed")
+
+
+@dataclass(frozen=True)
+class UnitCheck:
+    """A heuristic that recognises a whole column recorded in the wrong unit.
+
+    The column is flagged when its median (over non-missing values) lies in
+    ``[median_low, median_high]``; the message names the likely unit.
+    """
+
+    median_low: float
+    median_high: float
+    looks_like: str
+    fix: str
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of the contract."""
+
+    name: str
+    kind: Kind
+    level: Level
+    required: bool
+    description: str
+    unit: str = ""
+    nullable: bool = False
+    allowed: tuple[str, ...] = ()
+    minimum: float | None = None  # below: impossible, an error
+    maximum: float | None = None  # above: impossible, an error
+    plausible: tuple[float, float] | None = None  # outside: a warning
+    unit_check: UnitCheck | None = None
+
+    @property
+    def rule(self) -> str:
+        """A one-line statement of the accepted values, for docs and help."""
+        parts: list[str] = []
+        if self.allowed:
+            parts.append("one of " + ", ".join(f"`{a}`" for a in self.allowed))
+        if self.minimum is not None and self.maximum is not None:
+            parts.append(f"{_fmt(self.minimum)} to {_fmt(self.maximum)}")
+        elif self.minimum is not None:
+            parts.append(f"≥ {_fmt(self.minimum)}")
+        if self.plausible:
+            parts.append(f"plausible {_fmt(self.plausible[0])}–{_fmt(self.plausible[1])}")
+        parts.append("may be empty" if self.nullable else "never empty")
+        return "; ".join(parts)
+
+
+def _fmt(x: float) -> str:
+    return f"{x:g}"
+
+
+def provenance_column(measure: str) -> str:
+    """Name of the optional provenance column that belongs to ``measure``."""
+    return f"{measure}_provenance"
+
+
+_MEASURES = ("hb_g_l", "hbf_pct", "sf_ng_ml", "rbc_units")
+
+CONTRACT: tuple[Column, ...] = (
+    Column("patient_id", "string", "patient", True, "Patient identifier, unique within the cohort."),
+    Column("allele_1", "string", "patient", True,
+           "First β-globin variant (canonical spelling such as `CD41-42`, `-28`, `IVS-II-654`, `HbE`; "
+           "common variants such as `βCD41-42` or `IVS-2-654` are normalised on load; unknown variants are a warning)."),
+    Column("allele_2", "string", "patient", True,
+           "Second β-globin variant; the genotype is the unordered pair of the two alleles."),
+    Column("thal_type", "string", "patient", True,
+           "Transfusion-dependent (`TDT`) or non-transfusion-dependent (`NTDT`) thalassaemia at enrolment.",
+           allowed=THAL_TYPES),
+    Column("splenectomy", "bool", "patient", True, "Spleen removed before enrolment."),
+    Column("pre_rbc_units_24m", "float", "patient", True,
+           "Red-cell units transfused in the 24 months before enrolment (0 for NTDT).",
+           unit="units", minimum=0, plausible=(0, 200)),
+    Column("month", "int", "visit", True,
+           "Visit month; 0 is baseline. Study schedule: " + ", ".join(map(str, STUDY_MONTHS)) + ".",
+           unit="months", minimum=0, maximum=240, plausible=(0, 24)),
+    Column("hb_g_l", "float", "visit", True, "Haemoglobin (pre-transfusion where transfused).",
+           unit="g/L", nullable=True, minimum=0, maximum=250, plausible=(30, 200),
+           unit_check=UnitCheck(2, 25, "g/dL", "multiply by 10")),
+    Column("hbf_pct", "float", "visit", True, "Fetal haemoglobin as a percentage of total Hb.",
+           unit="%", nullable=True, minimum=0, maximum=100, plausible=(0, 100),
+           unit_check=UnitCheck(0, 1, "a fraction (0–1)", "multiply by 100")),
+    Column("sf_ng_ml", "float", "visit", True, "Serum ferritin.",
+           unit="ng/mL", nullable=True, minimum=0, maximum=100_000, plausible=(5, 30_000),
+           unit_check=UnitCheck(0.01, 15, "µg/mL", "multiply by 1000")),
+    Column("rbc_units", "float", "visit", True,
+           "Red-cell units transfused since the previous visit (0 at month 0).",
+           unit="units", nullable=True, minimum=0, maximum=100, plausible=(0, 30)),
+    Column("sex", "string", "patient", False, "Sex.", allowed=("F", "M"), nullable=True),
+    Column("age_years", "float", "patient", False, "Age at enrolment.", unit="years",
+           nullable=True, minimum=0, maximum=120, plausible=(1, 90)),
+    Column("dose_mg_day", "float", "patient", False, "Thalidomide dose.", unit="mg/day",
+           nullable=True, minimum=0, maximum=400, plausible=(12.5, 200)),
+    Column("withdrawn", "bool", "patient", False,
+           "Withdrew before the end of follow-up; kept for the study flow and demographics, "
+           "excluded from efficacy analyses by default. Missing means false."),
+    Column("withdrawal_month", "float", "patient", False, "Month of withdrawal (withdrawn patients only).",
+           unit="months", nullable=True, minimum=0, maximum=240),
+    Column("withdrawal_reason", "string", "patient", False, "Why the patient withdrew.", nullable=True),
+    Column("chelator", "string", "patient", False, "Iron chelator (e.g. deferasirox, deferoxamine).",
+           nullable=True),
+    Column("chelation_stop_month", "float", "patient", False,
+           "Month at which iron chelation was suspended for low ferritin, if it was.",
+           unit="months", nullable=True, minimum=0, maximum=240),
+    Column("published_tier", "string", "patient", False,
+           "Response tier as recorded by the investigators.", allowed=TIERS, nullable=True),
+    *(Column(provenance_column(m), "string", "visit", False,
+             f"Where each `{m}` value comes from: printed in the paper for this patient (`published`), "
+             "solved from published aggregates (`derived`) or not constrained by any published number (`assumed`).",
+             allowed=PROVENANCE_VALUES, nullable=True) for m in _MEASURES),
+)
+
+COLUMNS: dict[str, Column] = {c.name: c for c in CONTRACT}
+REQUIRED: tuple[str, ...] = tuple(c.name for c in CONTRACT if c.required)
+PATIENT_LEVEL: tuple[str, ...] = tuple(c.name for c in CONTRACT if c.level == "patient")
+MEASURES: tuple[str, ...] = _MEASURES
+LABEL_COLUMNS: tuple[str, ...] = tuple(
+    c.name for c in CONTRACT if c.kind == "string" and not c.allowed
+)
+
+MEASURE_LABELS: dict[str, str] = {
+    "hb_g_l": "Hb (g/L)",
+    "hbf_pct": "HbF (%)",
+    "sf_ng_ml": "Serum ferritin (ng/mL)",
+    "rbc_units": "RBC units since previous visit",
+}
+
+
+@dataclass(frozen=True)
+class Definition:
+    """A derived quantity the contract defines, with its default parameters."""
+
+    name: str
+    text: str
+
+
+DEFINITIONS: tuple[Definition, ...] = (
+    Definition("Transfusion-independence month",
+               "The smallest visit month m ≥ 1 after which `rbc_units` is 0 at every later visit. It needs at "
+               "least one later visit; a missing later value makes it not evaluable, never 0. A patient never "
+               "transfused after baseline has month 1."),
+    Definition("Transfusion reduction over a window of W months (default 6)",
+               "100 × (1 − Σ rbc_units at visits 0 < month ≤ W ÷ (pre_rbc_units_24m × W / 24))."),
+    Definition("Hb rise", "hb_g_l at month W minus hb_g_l at month 0."),
+    Definition("Default tiers",
+               "No transfusion in the last 3 months of the window → MaR (so NTDT are MaR); still-transfused "
+               "patients by reduction: ≥ 50% MiR, 25–50% SLR, < 25% NR. The transfusion-free span is checked "
+               "on whole visit intervals (with the 6-month window: the month-6 visit, which covers months 3–6). "
+               "A patient whose deciding value is missing is \"not evaluable\", never NR."),
+    Definition("Genotype group",
+               "A genotype combination is in the \"MaR group\" when every evaluable analysed patient with it is "
+               "MaR; otherwise in the \"SLR/NR group\"."),
+)
+
+
+def data_dictionary_markdown() -> str:
+    """The contract as a Markdown data dictionary (the body of ``data/README.md``)."""
+    lines = [
+        f"# Cohort data contract v{CONTRACT_VERSION}",
+        "",
+        "<!-- Generated by `python -m thaldash contract --format md`; edit thaldash/schema.py, not this file. -->",
+        "",
+        "One Parquet file (CSV accepted too) in long layout: one row per patient per visit. "
+        "Patient-level columns repeat on every row of that patient and must be constant within it. "
+        "Extra columns are kept and ignored. Check a file with `python -m thaldash validate PATH`.",
+        "",
+        "| column | required | level | type | unit | accepted values | meaning |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for c in CONTRACT:
+        lines.append(
+            f"| `{c.name}` | {'yes' if c.required else 'no'} | {c.level} | {c.kind} | {c.unit or '–'} "
+            f"| {c.rule} | {c.description} |"
+        )
+    lines += ["", "## Definitions", ""]
+    lines += [f"- **{d.name}**: {d.text}" for d in DEFINITIONS]
+    lines += [
+        "",
+        "## Checks",
+        "",
+        "Errors (the file is refused): unreadable or non-Parquet/CSV files; missing or duplicated columns; "
+        "non-numeric values in numeric columns (`9,5`, `<5`, `n/a`, `inf`); values outside the impossible "
+        "bounds above; a whole column in the wrong unit (Hb in g/dL, HbF as a fraction, ferritin in µg/mL); "
+        "duplicate (patient_id, month); a patient-level value that varies within a patient; values outside "
+        "the accepted sets; control or bidirectional-override characters in labels.",
+        "",
+        "Warnings (the file loads): unknown β-globin variants; values outside the plausible range; visit months "
+        "off the study schedule; no month-0 visit; transfusion recorded at month 0; NTDT with pre-enrolment "
+        "transfusions; spellings normalised (e.g. `βCD41-42` → `CD41-42`, `male` → `M`) and spaces trimmed; "
+        "spreadsheet-formula prefixes, HTML or Markdown in labels (always shown as plain text); unsafe "
+        "characters in extra columns.",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def upload_help_text() -> str:
+    """Short help shown next to the upload widget."""
+    required = ", ".join(f"`{c}`" for c in REQUIRED)
+    return (
+        "Parquet or CSV, one row per patient per visit. Required columns: "
+        f"{required}. Hb in g/L, HbF in %, ferritin in ng/mL. "
+        "The file stays in this browser session and is never written to disk."
+    )

@@ -1,0 +1,113 @@
+"""Charts to PNG/SVG and tables to CSV, each carrying a footer that says where it came from.
+
+Rendering uses ``vl_convert`` (a bundled Vega engine), so exports work offline: the house font
+(``palette.FONT``) ends in the generic ``sans-serif`` and no web font is ever requested.
+The footer is drawn as a small text block under the chart (a ``vconcat`` of the chart and a
+text view), which works for single, layered, faceted and concatenated charts alike.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import textwrap
+import unicodedata
+from typing import Any
+
+import altair as alt
+import pandas as pd
+import vl_convert as vlc
+
+from thaldash.export.formatting import safe_for_spreadsheet
+from thaldash.charts.palette import NORMAL, PRESENTATION
+
+EXPORT_WIDTH = 720
+"""Width (px, before ``scale``) given to ``width="container"`` charts in an export."""
+
+FOOTER_WRAP = 120
+"""Characters per footer line before wrapping."""
+
+_TOP_LEVEL_ONLY = ("$schema", "config", "datasets", "autosize", "background", "padding", "usermeta")
+
+
+def _clean(text: object) -> str:
+    """One line of printable text: control and bidirectional-override characters become spaces."""
+    out = "".join(" " if unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp") else ch for ch in str(text))
+    return " ".join(out.split())
+
+
+def footer_text(source_name: str, sha256: str, filter_text: str, scenario_text: str, when: dt.date) -> str:
+    """The provenance footer: one "key: value" line each for data, filter, grading and date.
+
+    The hash is shortened to its first 12 hex digits (enough to tell files apart by eye).
+    """
+    short = _clean(sha256)[:12] or "unknown"
+    return "\n".join([
+        f"data: {_clean(source_name) or 'unnamed'} (sha256 {short})",
+        f"filter: {_clean(filter_text) or 'none'}",
+        f"grading: {_clean(scenario_text) or 'not applicable'}",
+        f"exported: {when.isoformat()} with thaldash",
+    ])
+
+
+def _fix_width(node: Any, width: int) -> Any:
+    """A copy of the spec with every ``width: "container"`` replaced by ``width`` px."""
+    if isinstance(node, dict):
+        return {k: (width if k == "width" and v == "container" else _fix_width(v, width)) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_fix_width(v, width) for v in node]
+    return node
+
+
+def export_spec(chart: alt.TopLevelMixin, footer: str, *, width: int = EXPORT_WIDTH) -> dict[str, Any]:
+    """The Vega-Lite spec of ``chart`` with ``footer`` as small grey lines underneath."""
+    spec = _fix_width(chart.to_dict(), width)
+    top = {k: spec.pop(k) for k in _TOP_LEVEL_ONLY if k in spec}
+    config = top.get("config", {})
+    big = config.get("title", {}).get("fontSize", NORMAL.title) > NORMAL.title
+    size = (PRESENTATION if big else NORMAL).footer
+    lines = [part for line in footer.splitlines() for part in textwrap.wrap(_clean(line), FOOTER_WRAP) or [""]]
+    footer_view = {
+        "data": {"values": [{}]},
+        "mark": {"type": "text", "text": lines, "align": "left", "baseline": "top", "fontSize": size,
+                 "color": "#555555", "lineHeight": size + 3},
+        "encoding": {"x": {"value": 0}, "y": {"value": 0}},
+        # A 1-px view: the lines overflow it to the right, so the footer never widens the chart.
+        "width": 1, "height": len(lines) * (size + 3),
+        "view": {"stroke": None},
+    }
+    return {**top, "vconcat": [spec, footer_view], "spacing": 16}
+
+
+def chart_png(chart: alt.TopLevelMixin, footer: str, *, scale: float = 2, width: int = EXPORT_WIDTH) -> bytes:
+    """``chart`` with its footer as PNG bytes (``scale`` 2 gives crisp slides and print)."""
+    return vlc.vegalite_to_png(export_spec(chart, footer, width=width), scale=scale)
+
+
+def chart_svg(chart: alt.TopLevelMixin, footer: str, *, width: int = EXPORT_WIDTH) -> str:
+    """``chart`` with its footer as SVG text (text stays text, so the footer is searchable)."""
+    return vlc.vegalite_to_svg(export_spec(chart, footer, width=width))
+
+
+def table_csv(frame: pd.DataFrame, footer: str) -> bytes:
+    """``frame`` as UTF-8 CSV (with a byte-order mark, so Excel reads "β" right), footer below.
+
+    Text cells a spreadsheet would run as a formula (starting with ``=``, ``+``, ``-``, ``@``,
+    tab or CR) get a leading apostrophe (``formatting.safe_for_spreadsheet``); numbers stay
+    numbers. After a blank line, each footer line follows as a ``# key: value`` row, quoted
+    by the CSV writer when it contains a comma so it stays one cell.
+    """
+    table = frame if isinstance(frame.index, pd.RangeIndex) else frame.reset_index()
+    # Categorical text escapes safe_for_spreadsheet's string-column test; make it plain text.
+    table = table.astype({c: "str" for c in table.columns
+                          if isinstance(table[c].dtype, pd.CategoricalDtype)
+                          and not pd.api.types.is_numeric_dtype(table[c].cat.categories)})
+    body = safe_for_spreadsheet(table).to_csv(index=False, lineterminator="\r\n")
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow([])
+    for line in footer.splitlines():
+        writer.writerow(["# " + _clean(line)])
+    return ("\ufeff" + body + out.getvalue()).encode("utf-8")
+

@@ -1,0 +1,324 @@
+"""Response tiers (MaR/MiR/SLR/NR) per patient under a set of ``GradingRules``, with the reason.
+
+Two criteria are computed for every patient, each as a tier code (0 MaR, 1 MiR, 2 SLR, 3 NR,
+4 not evaluable) and a clause of text:
+
+- transfusion: no transfusion in the last ``transfusion_free_months`` of the window → MaR;
+  otherwise the transfusion reduction over the window: ≥ ``mir_reduction_pct`` MiR,
+  ≥ ``slr_reduction_pct`` SLR, below NR.
+- Hb: the Hb rise (window end, or best value in the window, minus baseline):
+  ≥ ``mar_hb_rise_g_l`` MaR, ≥ ``mir_hb_rise_g_l`` MiR, above 0 SLR, 0 or below NR. The printed
+  criteria give SLR and NR the same Hb condition (< 1.0 g/L), so "any rise" vs "no rise" is this
+  module's reading.
+
+``hb_criterion`` decides how they combine: "none" (transfusion only), "untransfused" (Hb instead
+of automatic MaR for untransfused patients), "everyone" (the better tier; with one criterion
+missing, a MaR from the other still decides, anything less is not evaluable because the missing
+one could have been better). Ties are credited to the transfusion criterion, the paper's primary.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from thaldash.data.alleles import genotype_columns
+from thaldash.data.coded_text import Coded, number_choices, render_groups, select, texts
+from thaldash.data.cohort import Cohort
+from thaldash.grading.trace import NE as _NE
+from thaldash.grading.trace import NOT_EVALUABLE, TIER_ORDER, Sentences, value_text
+from thaldash.grading.rules import (  # re-exported: grading is where callers look for the rules
+    RULE_FIELDS, SCENARIO_DESCRIPTIONS, SCENARIOS, GradingRules, RuleField, find_scenario,
+)
+from thaldash.grading.transfusion import EPS, VisitPanel, transfusion_arrays, tristate, visit_panel
+
+__all__ = ["GradingRules", "RuleField", "RULE_FIELDS", "SCENARIOS", "SCENARIO_DESCRIPTIONS",
+           "find_scenario", "NOT_EVALUABLE", "TIER_ORDER", "grade", "grade_panel", "tier_codes", "TierCodes",
+           "compare_scenarios", "compare_graded", "transition_matrix", "tier_code_array", "check_same_patients",
+           "ScenarioComparison"]
+
+CRITERIA: tuple[str, ...] = ("transfusion-free", "transfusion reduction", "Hb rise", "missing data")
+
+GRADE_COLUMNS: tuple[str, ...] = (
+    "patient_id", "genotype", "thal_type", "tier", "evaluable", "deciding_criterion", "hb_baseline",
+    "hb_window_end", "hb_rise", "reduction_pct", "ti_month", "rule_trace", "transfusion_tier", "hb_tier",
+    "pre_rbc_units_24m", "units_in_window", "expected_units_in_window", "transfused_in_last_months",
+    "withdrawn")
+
+
+@dataclass(frozen=True, eq=False)
+class _Hb:
+    base: np.ndarray
+    end: np.ndarray
+    best: np.ndarray
+    rise: np.ndarray
+    why: Coded
+    measure: str
+
+
+def _hb_arrays(panel: VisitPanel, rules: GradingRules) -> _Hb:
+    """Baseline, window-end and best-in-window Hb, the rise, and why the rise is missing."""
+    hb = panel.values["hb_g_l"]
+    n, w = len(hb), rules.window_months
+
+    def at(month: int) -> tuple[np.ndarray, np.ndarray]:  # value, state: 0 no visit, 1 missing, 2 ok
+        j = panel.column(month)
+        if j is None:
+            return np.full(n, np.nan), np.zeros(n, dtype=np.int64)
+        return hb[:, j], np.where(~panel.present[:, j], 0, np.where(np.isnan(hb[:, j]), 1, 2))
+
+    base, base_state = at(0)
+    end, end_state = at(w)
+    cols = (panel.months > 0) & (panel.months <= w)
+    best = np.where(np.isnan(hb[:, cols]), -np.inf, hb[:, cols]).max(axis=1, initial=-np.inf)
+    best = np.where(np.isneginf(best), np.nan, best)
+    if rules.hb_rise_measure == "window_end":
+        rise, later_state, measure = end - base, end_state, f"month {w} vs month 0"
+        later_text = (f"no visit at month {w}", f"Hb missing at month {w}", "")
+    else:
+        rise, later_state, measure = best - base, np.where(np.isnan(best), 0, 2), f"best in months 1–{w} vs month 0"
+        later_text = (f"no Hb recorded in months 1–{w}", "", "")
+    base_text = ("no visit at month 0", "Hb missing at month 0", "")
+    choices = tuple("; ".join(t for t in (b, e) if t) for b in base_text for e in later_text)
+    return _Hb(base, end, best, rise, Coded(base_state * 3 + later_state, choices), measure)
+
+
+@dataclass(frozen=True, eq=False)
+class TierCodes:
+    """Tier codes per patient (0 MaR … 3 NR, 4 not evaluable) and what decided them."""
+
+    code: np.ndarray
+    t_code: np.ndarray
+    h_code: np.ndarray
+    crit: np.ndarray
+    show_h: np.ndarray
+
+
+def tier_codes(tail: np.ndarray, red: np.ndarray, rise: np.ndarray, rules: GradingRules) -> TierCodes:
+    """Combine the transfusion and Hb criteria into tiers: the whole rule, without the text.
+
+    ``tail`` is 0 untransfused in the window's last months, 1 transfused, 2 unknown; ``red`` the
+    reduction (%); ``rise`` the Hb rise (g/L). Cheap enough to call for every point of a
+    sensitivity grid on a large cohort (``thaldash.grading.sensitivity``).
+    """
+    mode = rules.hb_criterion
+    mir, slr, mar_hb, mir_hb = (rules.mir_reduction_pct, rules.slr_reduction_pct,
+                                rules.mar_hb_rise_g_l, rules.mir_hb_rise_g_l)
+    with np.errstate(invalid="ignore"):  # NaN compares false, and NaN means not evaluable
+        t_code = np.select([tail == 0, (tail == 1) & (red >= mir - EPS), (tail == 1) & (red >= slr - EPS),
+                            (tail == 1) & (red < slr - EPS)], [0, 1, 2, 3], _NE)
+        h_code = np.select([np.isnan(rise), rise >= mar_hb - EPS, rise >= mir_hb - EPS, rise > EPS],
+                           [_NE, 0, 1, 2], 3)
+    t_crit = np.where(t_code == 0, 0, np.where(t_code == _NE, 3, 1))
+    if mode == "none":
+        code, crit = t_code, t_crit
+        show_h = np.zeros(len(tail), bool)
+    elif mode == "untransfused":
+        show_h = tail == 0
+        code = np.where(show_h, h_code, t_code)
+        crit = np.where(show_h, np.where(h_code == _NE, 3, 2), t_crit)
+    else:
+        show_h = np.ones(len(tail), bool)
+        best = np.minimum(t_code, h_code)  # not evaluable (4) loses to any tier
+        # With one criterion missing only a MaR from the other decides: the missing one could be better.
+        decided = ((t_code != _NE) & (h_code != _NE)) | (best == 0)
+        code = np.where(decided, best, _NE)
+        crit = np.where(~decided, 3, np.where(t_code == code, t_crit, 2))  # ties go to transfusion
+    return TierCodes(code, t_code, h_code, crit, show_h)
+
+
+def grade_panel(panel: VisitPanel, rules: GradingRules = GradingRules(), *,
+                include_withdrawn: bool = False) -> pd.DataFrame:
+    """``grade`` on an already built panel (lets callers grade several scenarios on one pivot)."""
+    if len(panel.patients) == 0:
+        return pd.DataFrame({c: pd.Series(dtype=_EMPTY_DTYPES.get(c, "str")) for c in GRADE_COLUMNS})
+    w, mode = rules.window_months, rules.hb_criterion
+    a = transfusion_arrays(panel, window=w, free_months=rules.transfusion_free_months)
+    hb = _hb_arrays(panel, rules)
+    tail, red, rise = a.transfused, a.reduction, hb.rise
+    mir, slr, mar_hb, mir_hb = (rules.mir_reduction_pct, rules.slr_reduction_pct,
+                                rules.mar_hb_rise_g_l, rules.mir_hb_rise_g_l)
+    tiers = tier_codes(tail, red, rise, rules)
+    code, t_code, h_code, crit, show_h = tiers.code, tiers.t_code, tiers.h_code, tiers.crit, tiers.show_h
+
+    red_codes, red_texts = number_choices(red, lambda v: value_text(v, (mir, slr)))
+    rise_codes, rise_texts = number_choices(rise, lambda v: value_text(v, (mar_hb, mir_hb, 0.0)))
+    t_why = select([tail == 2], [a.last_months_problem], a.reduction_problem)
+    shown_t = (t_code >= 1) & (t_code <= 3)
+    shown_h = show_h & (h_code <= 3)
+    parts = [code, t_code, np.where(show_h, h_code, 0), np.where(mode == "untransfused", tail, 0),
+             np.where(shown_t, red_codes, 0), np.where(shown_h, rise_codes, 0),
+             np.where(t_code == _NE, t_why.codes, 0), np.where(show_h & (h_code == _NE), hb.why.codes, 0)]
+    sentences = Sentences(rules, hb.measure, red_texts, rise_texts, t_why.choices, hb.why.choices)
+    trace = render_groups(parts, sentences.trace)
+
+    pts = panel.patients
+    withdrawn = (pts["withdrawn"].fillna(False).astype(bool).to_numpy()
+                 if "withdrawn" in pts else np.zeros(len(pts), bool))
+    out = pd.DataFrame({
+        "patient_id": pts["patient_id"],
+        "genotype": _genotype(pts),
+        "thal_type": pts["thal_type"] if "thal_type" in pts else pd.Series(pd.NA, index=pts.index, dtype="str"),
+        "tier": texts(code, TIER_ORDER),
+        "evaluable": code != _NE,
+        "deciding_criterion": texts(crit, CRITERIA),
+        "hb_baseline": hb.base,
+        "hb_window_end": hb.end,
+        "hb_rise": rise,
+        "reduction_pct": red,
+        "ti_month": a.ti_month,
+        "rule_trace": trace.series(),
+        "transfusion_tier": texts(t_code, TIER_ORDER),
+        "hb_tier": texts(h_code, TIER_ORDER),
+        "pre_rbc_units_24m": a.pre,
+        "units_in_window": a.units_in_window,
+        "expected_units_in_window": a.expected,
+        "transfused_in_last_months": tristate(tail),
+        "withdrawn": withdrawn,
+    })
+    if rules.hb_rise_measure == "best_within_window":
+        out = out.assign(hb_best_in_window=hb.best)
+    if "published_tier" in pts:
+        out = out.assign(published_tier=pts["published_tier"].to_numpy())
+    if not include_withdrawn:
+        out = out[~withdrawn].reset_index(drop=True)
+    return out
+
+
+_EMPTY_DTYPES = {
+    **dict.fromkeys(("hb_baseline", "hb_window_end", "hb_rise", "reduction_pct", "ti_month",
+                     "pre_rbc_units_24m", "units_in_window", "expected_units_in_window"), "float64"),
+    "evaluable": "bool", "withdrawn": "bool", "transfused_in_last_months": "boolean",
+}
+
+
+def _genotype(patients: pd.DataFrame) -> pd.Series:
+    """The patients' genotype labels (derived from the alleles when the frame has no genotype)."""
+    if "genotype" in patients:
+        return patients["genotype"]
+    if {"allele_1", "allele_2"} <= set(patients.columns):
+        return genotype_columns(patients)["genotype"]
+    return pd.Series(pd.NA, index=patients.index, dtype="str")
+
+
+def grade(visits: pd.DataFrame | Cohort, rules: GradingRules = GradingRules(), *,
+          include_withdrawn: bool = False) -> pd.DataFrame:
+    """Grade every analysed patient of ``visits`` under ``rules``.
+
+    Parameters
+    ----------
+    visits
+        Long visits frame (or a ``Cohort``, whose ``visits`` are used).
+    rules
+        Grading rules; the default reproduces the paper as applied.
+    include_withdrawn
+        Grade withdrawn patients too (excluded by default, as in the paper's 48 analysed).
+
+    Returns
+    -------
+    One row per patient, sorted by ``patient_id``:
+
+    - ``patient_id``, ``genotype``, ``thal_type``
+    - ``tier``: MaR, MiR, SLR, NR or "not evaluable" (a deciding value is missing; never NR)
+    - ``evaluable``: bool
+    - ``deciding_criterion``: "transfusion-free", "transfusion reduction", "Hb rise" or "missing data"
+    - ``hb_baseline``, ``hb_window_end``: Hb (g/L) at months 0 and W; ``hb_rise`` (g/L) per
+      ``rules.hb_rise_measure`` (``hb_best_in_window`` is added with "best_within_window")
+    - ``reduction_pct``: transfusion reduction over the window (%), NaN when undefined
+    - ``ti_month``: transfusion-independence month (see ``thaldash.grading.transfusion``)
+    - ``rule_trace``: the tier and why, as a sentence ("SLR: still transfused in months 3–6;
+      reduction 31.0% is within 25–50%")
+    - ``transfusion_tier``, ``hb_tier``: what each criterion alone gives
+    - ``pre_rbc_units_24m``, ``units_in_window``, ``expected_units_in_window``,
+      ``transfused_in_last_months`` (boolean, ``<NA>`` when unknown), ``withdrawn``
+    - ``published_tier`` when the visits carry it
+    """
+    if isinstance(visits, Cohort):
+        visits = visits.visits if include_withdrawn else visits.analysed
+    return grade_panel(visit_panel(visits), rules, include_withdrawn=include_withdrawn)
+
+
+@dataclass(frozen=True, eq=False)
+class ScenarioComparison:
+    """Two gradings of the same patients.
+
+    Attributes
+    ----------
+    pairs
+        One row per patient: ``patient_id``, ``genotype``, ``thal_type``, ``tier_reference``,
+        ``tier_whatif``, ``changed`` (bool), ``trace_reference``, ``trace_whatif``.
+    transitions
+        Long counts: ``tier_reference``, ``tier_whatif``, ``n`` for all 5 × 5 tier pairs (zeros kept).
+    matrix
+        The same counts wide: index ``tier_reference``, columns ``tier_whatif``, both in
+        ``TIER_ORDER``.
+    """
+
+    pairs: pd.DataFrame
+    transitions: pd.DataFrame
+    matrix: pd.DataFrame
+
+
+def compare_scenarios(visits: pd.DataFrame | Cohort, reference: GradingRules, whatif: GradingRules, *,
+                      include_withdrawn: bool = False) -> ScenarioComparison:
+    """Grade ``visits`` under two rule sets and count how patients move between tiers."""
+    if isinstance(visits, Cohort):
+        visits = visits.visits if include_withdrawn else visits.analysed
+    panel = visit_panel(visits)
+    return compare_graded(grade_panel(panel, reference, include_withdrawn=include_withdrawn),
+                          grade_panel(panel, whatif, include_withdrawn=include_withdrawn))
+
+
+def check_same_patients(reference: pd.DataFrame, whatif: pd.DataFrame) -> None:
+    ref_ids, alt_ids = reference["patient_id"].array, whatif["patient_id"].array
+    if len(ref_ids) != len(alt_ids) or not bool((ref_ids == alt_ids).all()):
+        raise ValueError("patient_id: the two gradings must list the same patients in the same order "
+                         f"(got {len(ref_ids)} and {len(alt_ids)} rows); grade the same cohort under both rules.")
+
+
+def tier_code_array(graded: pd.DataFrame) -> np.ndarray:
+    """Tier codes (positions in ``TIER_ORDER``) of a grading, without comparing strings."""
+    tiers = graded["tier"]
+    if isinstance(tiers.dtype, pd.CategoricalDtype) and tuple(tiers.cat.categories) == TIER_ORDER:
+        return tiers.cat.codes.to_numpy().astype(np.int64)
+    return pd.Categorical(tiers, categories=TIER_ORDER).codes.astype(np.int64)
+
+
+def transition_matrix(reference: pd.DataFrame, whatif: pd.DataFrame) -> pd.DataFrame:
+    """Patients by tier under the reference (rows) and the what-if rules (columns), in ``TIER_ORDER``.
+
+    ``compare_graded(...).matrix`` without the per-patient pairs; it sums to the number of patients.
+    """
+    check_same_patients(reference, whatif)
+    k = len(TIER_ORDER)
+    counts = np.bincount(tier_code_array(reference) * k + tier_code_array(whatif), minlength=k * k).reshape(k, k)
+    return pd.DataFrame(counts, index=pd.Index(TIER_ORDER, name="tier_reference"),
+                        columns=pd.Index(TIER_ORDER, name="tier_whatif"))
+
+
+def compare_graded(reference: pd.DataFrame, whatif: pd.DataFrame) -> ScenarioComparison:
+    """``grading.compare_scenarios`` from two gradings already made (same patients, same order).
+
+    Returns the same ``ScenarioComparison`` (``pairs``, long ``transitions``, wide ``matrix`` in
+    ``TIER_ORDER``); the matrix sums to the number of patients.
+
+    Raises
+    ------
+    ValueError
+        When the two frames do not list the same patients in the same order.
+    """
+    matrix = transition_matrix(reference, whatif)
+    k = len(TIER_ORDER)
+    pairs = pd.DataFrame({
+        "patient_id": reference["patient_id"], "genotype": reference["genotype"],
+        "thal_type": reference["thal_type"], "tier_reference": reference["tier"], "tier_whatif": whatif["tier"],
+        "changed": tier_code_array(reference) != tier_code_array(whatif),
+        "trace_reference": reference["rule_trace"], "trace_whatif": whatif["rule_trace"],
+    })
+    transitions = pd.DataFrame({"tier_reference": np.repeat(TIER_ORDER, k), "tier_whatif": np.tile(TIER_ORDER, k),
+                                "n": matrix.to_numpy().reshape(-1)})
+    return ScenarioComparison(pairs=pairs, transitions=transitions, matrix=matrix)
+
+

@@ -1,0 +1,248 @@
+"""The paper's published numbers beside the same numbers computed from a cohort.
+
+On the bundled cohort this is the reproduction report (every published number that does not
+contradict another one must match); on a user's cohort it reads "your cohort beside the
+published study". Facts are computed through the same analyses the pages use.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+
+import numpy as np
+import pandas as pd
+
+from thaldash.analyses.patients import PAPER_MONTHS, baseline_hbf_vs_rise, compare_measure, \
+    paired_ferritin, patient_table
+from thaldash.data.cohort import Cohort
+from thaldash.grading.summary import tier_summary
+from thaldash.analyses.patient import patient_rows
+from thaldash.published.numbers import contradictions, decimals, printed_interval, prints_as, published_numbers
+from thaldash.grading.rules import GradingRules
+from thaldash.stats import PAIRED_T, PEARSON, STUDENT_T
+from thaldash.grading.transfusion import transfusion_facts, visit_panel
+
+Facts = dict[str, object]
+STATUSES = ("match", "documented contradiction", "miss", "not in this cohort")
+
+
+def cohort_facts(cohort: Cohort, rules: GradingRules = GradingRules(), *,
+                 patients: pd.DataFrame | None = None) -> Facts:
+    """Every quantity ``data/published.csv`` refers to, computed from ``cohort`` (key → value).
+
+    ``patients`` may pass ``analysis.patient_table(cohort, rules)`` when the caller already has it.
+    """
+    facts: Facts = {}
+    table = patient_table(cohort, rules) if patients is None else patients
+    patients = cohort.patients
+    transfusions = transfusion_facts(cohort.analysed)
+    _population(facts, patients)
+    _tiers(facts, cohort, table, transfusions)
+    _genotypes(facts, cohort, table, transfusions)
+    _patients(facts, cohort, table)
+    _comparisons(facts, cohort, rules, table)
+    return facts
+
+
+def _population(facts: Facts, patients: pd.DataFrame) -> None:
+    analysed = patients[~patients["withdrawn"]]
+    withdrawn = patients[patients["withdrawn"]]
+    facts["enrolled.n"] = len(patients)
+    facts["withdrawn.n"] = len(withdrawn)
+    facts["withdrawn.tdt.n"] = int((withdrawn["thal_type"] == "TDT").sum())
+    facts["analysed.n"] = len(analysed)
+    for scope, frame in (("enrolled", patients), ("analysed", analysed)):
+        facts[f"{scope}.tdt.n"] = int((frame["thal_type"] == "TDT").sum())
+        facts[f"{scope}.ntdt.n"] = int((frame["thal_type"] == "NTDT").sum())
+    if "sex" in patients:
+        facts["enrolled.male.n"] = int((patients["sex"] == "M").sum())
+        facts["enrolled.female.n"] = int((patients["sex"] == "F").sum())
+    if "age_years" in patients:
+        age = patients["age_years"]
+        facts["enrolled.age.min"], facts["enrolled.age.max"] = age.min(), age.max()
+        facts["enrolled.age.median"] = age.median()
+        # The paper's bands "12–14", "14–18", "over 18" overlap; read as 12–13, 14–18, 19+ (AUDIT).
+        facts["enrolled.age_12_13.n"] = int((age < 14).sum())
+        facts["enrolled.age_14_18.n"] = int(((age >= 14) & (age < 19)).sum())
+        facts["enrolled.age_over_18.n"] = int((age >= 19).sum())
+        facts["analysed.age_under_14.pct"] = 100 * (analysed["age_years"] < 14).sum() / max(len(analysed), 1)
+    facts["enrolled.splenectomy.n"] = int(patients["splenectomy"].sum())
+    facts["analysed.genotypes.n"] = analysed["genotype"].nunique()
+    facts["analysed.alleles.n"] = pd.concat([analysed["allele_1"], analysed["allele_2"]]).nunique()
+
+
+def _tiers(facts: Facts, cohort: Cohort, table: pd.DataFrame, transfusions: pd.DataFrame) -> None:
+    summary = tier_summary(table).set_index("tier")
+    evaluable = table["evaluable"]
+    facts["graded.n"] = int(evaluable.sum())
+    for tier in ("MaR", "MiR", "SLR", "NR", "ORR"):
+        key = "orr" if tier == "ORR" else f"tier.{tier}"
+        facts[f"{key}.n"] = int(summary.at[tier, "n"])
+        facts[f"{key}.pct"] = summary.at[tier, "pct"]
+    tdt = transfusions[transfusions["thal_type"] == "TDT"]
+    independent = tdt["ti_month"].notna()
+    facts["tdt.transfusion_free.n"] = int(independent.sum())
+    facts["tdt.transfusion_free.pct"] = 100 * independent.sum() / max(len(tdt), 1)
+    facts["tdt.ti_month_1.n"] = int((tdt["ti_month"] == 1).sum())
+    facts["tdt.ti_month_3.n"] = int((tdt["ti_month"] == 3).sum())
+    still = tdt[~independent]
+    facts["tdt.still_transfused.n"] = len(still)
+    facts["tdt.still_transfused.reduction_mean"] = still["reduction_pct"].mean() if len(still) else math.nan
+    ntdt = transfusions[transfusions["thal_type"] == "NTDT"]
+    facts["ntdt.transfusion_free.n"] = int((ntdt["ever_transfused_after_baseline"] == False).sum())  # noqa: E712
+    if "chelation_stop_month" in cohort.patients:
+        analysed = cohort.patients[~cohort.patients["withdrawn"]]
+        stopped = analysed["chelation_stop_month"].notna() & (analysed["thal_type"] == "TDT")
+        facts["tdt.chelation_stopped.n"] = int(stopped.sum())
+
+
+def _genotypes(facts: Facts, cohort: Cohort, table: pd.DataFrame, transfusions: pd.DataFrame) -> None:
+    # One row per analysed patient: group, genotype, type, TI month and Hb at months 0–6 (no 7M-row merge).
+    panel = visit_panel(cohort.analysed, measures=("hb_g_l",))
+    at = pd.Index(panel.patients["patient_id"]).get_indexer(table["patient_id"])
+    hb = {}
+    for month in HB_MONTHS:
+        j = panel.column(month)
+        if j is not None:
+            column = panel.values["hb_g_l"][:, j]
+            hb[month] = np.where(at >= 0, column[np.maximum(at, 0)], np.nan)
+    found = pd.Index(transfusions["patient_id"]).get_indexer(table["patient_id"])
+    ti = np.where(found >= 0, transfusions["ti_month"].to_numpy(dtype=float)[np.maximum(found, 0)], np.nan)
+    columns = [c for c in ("genotype", "genotype_group", "thal_type", "beta_class") if c in table]
+    per_patient = table[columns].assign(ti_month=ti, **{f"hb_m{m}": v for m, v in hb.items()})
+    for group, rows in per_patient.groupby("genotype_group", observed=True):
+        facts[f"genotype_group.{group}.n"] = len(rows)
+        facts[f"genotype_group.{group}.genotypes.n"] = rows["genotype"].nunique()
+        facts[f"genotype_group.{group}.tdt.n"] = int((rows["thal_type"] == "TDT").sum())
+        facts[f"genotype_group.{group}.ntdt.n"] = int((rows["thal_type"] == "NTDT").sum())
+        _hb_facts(facts, f"genotype_group[{group}]", rows)
+    for genotype, rows in per_patient.groupby("genotype", observed=True):
+        key = f"genotype[{genotype}]"
+        tdt = (rows["thal_type"] == "TDT").to_numpy(dtype=bool, na_value=False)
+        facts[f"{key}.n"] = len(rows)
+        facts[f"{key}.tdt.n"] = int(tdt.sum())
+        facts[f"{key}.ntdt.n"] = int((rows["thal_type"] == "NTDT").sum())
+        facts[f"{key}.ti_month_1.n"] = int((rows["ti_month"].to_numpy()[tdt] == 1).sum())
+        facts[f"{key}.ti_month_3.n"] = int((rows["ti_month"].to_numpy()[tdt] == 3).sum())
+        facts[f"{key}.group"] = rows["genotype_group"].iloc[0]
+        facts[f"{key}.beta_class"] = rows["beta_class"].iloc[0] if "beta_class" in rows else None
+        _hb_facts(facts, key, rows)
+
+
+HB_MONTHS: tuple[int, ...] = (0, 1, 3, 6)
+
+
+def _hb_facts(facts: Facts, key: str, rows: pd.DataFrame) -> None:
+    """Mean Hb at months 0–6 and the mean rise from month 0, for the patients of ``rows``."""
+    for month in HB_MONTHS:
+        if f"hb_m{month}" in rows:
+            facts[f"{key}.hb_g_l.m{month}.mean"] = rows[f"hb_m{month}"].mean()
+            if month and "hb_m0" in rows:
+                facts[f"{key}.hb_rise.m{month}.mean"] = (rows[f"hb_m{month}"] - rows["hb_m0"]).mean()
+
+
+def _patients(facts: Facts, cohort: Cohort, table: pd.DataFrame) -> None:
+    graded = table.set_index("patient_id")
+    # The paper names a few patients (Tables 3 and 8); look only at those ids.
+    named = cohort.patients[cohort.patients["patient_id"].str.startswith(("T3-", "T8-")).to_numpy(
+        dtype=bool, na_value=False)]
+    for row in named.itertuples(index=False):
+        pid = row.patient_id
+        key = f"patient[{pid}]"
+        for column in ("genotype", "beta_class", "sex", "age_years", "chelation_stop_month"):
+            facts[f"{key}.{column}"] = getattr(row, column, None)
+        if pid in graded.index:
+            facts[f"{key}.tier"] = graded.at[pid, "tier"]
+            facts[f"{key}.reduction_pct"] = graded.at[pid, "reduction_pct"]
+        visits = patient_rows(cohort.visits, pid).set_index("month")
+        for month in visits.index:
+            facts[f"{key}.hb_g_l.m{month}"] = visits.at[month, "hb_g_l"]
+            facts[f"{key}.sf_ng_ml.m{month}"] = visits.at[month, "sf_ng_ml"]
+        stop = getattr(row, "chelation_stop_month", None)
+        if stop is not None and not pd.isna(stop) and stop in visits.index:
+            facts[f"{key}.sf_ng_ml.at_chelation_stop"] = visits.at[stop, "sf_ng_ml"]
+
+
+def _comparisons(facts: Facts, cohort: Cohort, rules: GradingRules, table: pd.DataFrame) -> None:
+    for subset, name in (("analysed", "analysed"), ("TDT", "tdt")):
+        for measure in ("hb_g_l", "hbf_pct", "sf_ng_ml"):
+            result = compare_measure(cohort, rules, measure=measure, subset=subset, months=PAPER_MONTHS,
+                                     patients=table)
+            for row in result[result["test"] == STUDENT_T].itertuples(index=False):
+                key = f"cmp.{name}.{measure}.m{int(row.month)}"
+                for group, suffix in ((row.group_a, "a"), (row.group_b, "b")):
+                    for field in ("n", "mean", "sd"):
+                        facts[f"{key}.{group}.{field}"] = getattr(row, f"{field}_{suffix}")
+                facts[f"{key}.diff"], facts[f"{key}.se"], facts[f"{key}.p"] = row.diff, row.se, row.p
+    paired = paired_ferritin(cohort, rules, patients=table)
+    for row in paired[paired["test"] == PAIRED_T].itertuples(index=False):
+        for i, j, sign in ((row.time_i, row.time_j, 1), (row.time_j, row.time_i, -1)):
+            key = f"paired.analysed.sf_ng_ml.m{int(i)}-m{int(j)}"
+            facts[f"{key}.diff"], facts[f"{key}.se"], facts[f"{key}.p"] = sign * row.diff, row.se, row.p
+    _points, correlation = baseline_hbf_vs_rise(cohort, rules, patients=table)
+    pearson = correlation[correlation["method"] == PEARSON].iloc[0]
+    facts["corr.analysed.hbf_pct.m0.hb_rise.m6.pearson.p"] = pearson["p"]
+    facts["corr.analysed.hbf_pct.m0.hb_rise.m6.pearson.r"] = pearson["r"]
+
+
+_COUNT_OF_ABSENT = re.compile(r"^genotype\[[^\]]+\]\.(?:(?:tdt|ntdt|ti_month_\d)\.)?n$")
+
+
+def _absent(fact: str) -> object:
+    """A genotype the cohort does not have is counted as 0 patients; anything else is unknown."""
+    return 0 if _COUNT_OF_ABSENT.match(fact) else None
+
+
+def _matches(value: object, expected: str) -> bool | None:
+    """True/False when ``value`` prints as ``expected``; None when it could not be computed."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    if printed_interval(expected) is None:
+        return str(value) == expected
+    return prints_as(value, expected)
+
+
+def _shown(value: object, expected: str, fact: str) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    if printed_interval(expected) is None:
+        return str(value)
+    number = float(value)
+    if fact.endswith(".p") and number < 0.001:
+        return f"{number:.1e}"  # a P value too small for the printed digits: show it, not 0.000
+    return f"{number:.{decimals(expected)}f}"
+
+
+def reproduction_report(cohort: Cohort, rules: GradingRules = GradingRules(), *,
+                        patients: pd.DataFrame | None = None) -> pd.DataFrame:
+    """One row per published number: ref, source, location, printed, computed, status, contradiction, note.
+
+    ``status`` is one of ``STATUSES``: "documented contradiction" marks a miss that
+    ``data/contradictions.csv`` explains (it can never be matched together with the number kept).
+    ``patients``: as in ``cohort_facts``.
+    """
+    facts = cohort_facts(cohort, rules, patients=patients)
+    published = published_numbers()
+    notes = contradictions().set_index("id")["title"]
+    computed, status = [], []
+    for row in published.itertuples(index=False):
+        value = facts.get(row.fact, _absent(row.fact))
+        verdict = _matches(value, row.value)
+        computed.append(_shown(value, row.value, row.fact))
+        if verdict is None:
+            status.append("documented contradiction" if row.contradiction else "not in this cohort")
+        elif verdict:
+            status.append("match")
+        else:
+            status.append("documented contradiction" if row.contradiction else "miss")
+    return published.assign(
+        computed=computed, status=status,
+        note=published["contradiction"].map(notes).fillna(""),
+    )[["ref", "source", "location", "printed", "computed", "status", "contradiction", "note", "fact"]]
+
+
+def report_counts(report: pd.DataFrame) -> pd.DataFrame:
+    """Numbers per status, in ``STATUSES`` order, with the total."""
+    counts = report["status"].value_counts().reindex(list(STATUSES), fill_value=0)
+    return pd.DataFrame({"status": [*counts.index, "total"], "n": [*counts.to_numpy(), len(report)]})
