@@ -12,7 +12,8 @@ import pytest
 from thaldash import charts
 from thaldash.analyses import iron
 from thaldash.analyses import trajectories as tr
-from thaldash.grading.grade import GradingRules, compare_scenarios, grade
+from thaldash.grading.grade import compare_scenarios, grade
+from thaldash.grading.rules import GradingRules
 from thaldash.grading.summary import tier_summary, with_genotype_group
 from thaldash.charts.palette import GENOTYPE_GROUP_COLOURS, NORMAL, PRESENTATION, TIER_COLOURS
 from thaldash.grading.rules import SCENARIOS

@@ -16,12 +16,11 @@ import pytest
 from scipy import stats as sps
 
 from thaldash.data.cohort import build_cohort
-from thaldash.grading.grade import (
-    NOT_EVALUABLE, RULE_FIELDS, SCENARIO_DESCRIPTIONS, SCENARIOS, TIER_ORDER, GradingRules,
-    compare_scenarios, find_scenario, grade,
-)
+from thaldash.data.schema import MAR_GROUP, NOT_EVALUABLE, OTHER_GROUP, TIER_ORDER
+from thaldash.grading.grade import compare_scenarios, grade
+from thaldash.grading.rules import RULE_FIELDS, SCENARIO_DESCRIPTIONS, SCENARIOS, GradingRules, find_scenario
 from thaldash.grading.summary import (
-    MAR_GROUP, OTHER_GROUP, genotype_groups, genotype_tiers, proportion_ci, tier_summary, with_genotype_group,
+    genotype_groups, genotype_tiers, proportion_ci, tier_summary, with_genotype_group,
 )
 from thaldash.grading.trace import value_text
 from thaldash.grading.rules import scenario_name, scenario_slug

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from thaldash.charts import palette
-from thaldash.grading.trace import NOT_EVALUABLE
+from thaldash.data.schema import NOT_EVALUABLE
 
 # Machado et al. 2009, Table 1, severity 1.0.
 CVD = {

@@ -15,7 +15,8 @@ import pytest
 from scipy import stats
 
 from thaldash.data.filters import CohortFilter
-from thaldash.grading.grade import NOT_EVALUABLE, TIER_ORDER, compare_scenarios, grade
+from thaldash.data.schema import NOT_EVALUABLE, TIER_ORDER
+from thaldash.grading.grade import compare_scenarios, grade
 from thaldash.grading.rules import SCENARIOS, GradingRules
 from thaldash.grading.sensitivity import sensitivity_grid
 from thaldash.grading.whatif import (ENTERS, LEAVES, STAYS_IN, STAYS_OUT, changed_patients, compare_graded, genotype_moves,

@@ -18,7 +18,9 @@ from streamlit.testing.v1 import AppTest
 from tests.cohorts import tiny_frame
 from tests.pages.conftest import REPO, TIMEOUT, main_text, parquet_bytes, sidebar_text
 from thaldash.cli import grade as grade_command
-from thaldash.grading.grade import NOT_EVALUABLE, grade
+from thaldash.cli.common import rules_from_args
+from thaldash.data.schema import NOT_EVALUABLE
+from thaldash.grading.grade import grade
 from thaldash.grading.summary import genotype_groups
 from thaldash.data.loading import DATA_ENV, bundled_cohort_path, load_cohort
 from thaldash.grading.rules import SCENARIOS, GradingRules, rules_text
@@ -247,7 +249,7 @@ def test_not_evaluable_patients_are_counted_and_listed(tmp_path, monkeypatch):
 def test_the_cli_grades_as_the_page_for_the_same_rules(cohort, settings, capsys):
     query = dict(s.split("=") for s in settings)
     page_rules = rules_from_params(query)[1]
-    assert grade_command.rules_from_args("paper-as-applied", settings) == page_rules  # one reading of the rules
+    assert rules_from_args("paper-as-applied", settings) == page_rules  # one reading of the rules
     parser = argparse.ArgumentParser()
     grade_command.add_arguments(parser)
     assert grade_command.run(parser.parse_args(["--format", "json", *(f"--set={s}" for s in settings)])) == 0

@@ -35,10 +35,9 @@ from thaldash.analyses.patients import (
     subset_patients,
 )
 from thaldash.data.cohort import Cohort
-from thaldash.grading.summary import MAR_GROUP, OTHER_GROUP
 from thaldash.published.numbers import contradictions, prints_as, published_numbers
 from thaldash.grading.rules import GradingRules
-from thaldash.data.schema import TIERS
+from thaldash.data.schema import MAR_GROUP, OTHER_GROUP, TIERS
 from thaldash.stats import (
     MANN_WHITNEY,
     PAIRED_T,

@@ -14,9 +14,8 @@ import pandas as pd
 
 from thaldash.data.coded_text import fill_missing
 from thaldash.data.cohort import Cohort
-from thaldash.grading.summary import MAR_GROUP, OTHER_GROUP, genotype_groups
-from thaldash.grading.grade import TIER_ORDER
-from thaldash.data.schema import COLUMNS, PROVENANCE_VALUES, THAL_TYPES
+from thaldash.grading.summary import genotype_groups
+from thaldash.data.schema import COLUMNS, MAR_GROUP, OTHER_GROUP, PROVENANCE_VALUES, THAL_TYPES, TIER_ORDER
 
 Population = Literal["enrolled", "analysed"]
 NOT_RECORDED = "not recorded"

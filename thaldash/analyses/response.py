@@ -11,20 +11,16 @@ from __future__ import annotations
 
 from collections.abc import Hashable
 
-import altair as alt
 import numpy as np
 import pandas as pd
 
-from thaldash.charts.base import colour, finish, fmt_num, grouping_title, guard, require, title
 from thaldash.data.coded_text import fill_missing, observed
 from thaldash.data.cohort import rows_where
 from thaldash.grading.summary import CI_METHOD, genotype_groups, proportion_ci
-from thaldash.grading.trace import NOT_EVALUABLE, TIER_ORDER
 from thaldash.published.numbers import published_numbers
-from thaldash.data.schema import TIERS
+from thaldash.data.schema import NOT_EVALUABLE, RESPONDING_TIERS, TIER_ORDER, TIERS
 
 ORR = "ORR"
-RESPONDING: tuple[str, ...] = ("MaR", "MiR", "SLR")  # the paper's ORR: MaR + MiR + SLR
 MIN_FOR_INTERVAL = 2
 GROUPINGS: dict[str, str] = {
     "genotype": "Genotype combination",
@@ -92,7 +88,7 @@ def tier_table(graded: pd.DataFrame, *, by: Hashable | None = None, confidence: 
     counts = table.to_numpy(dtype=np.int64)  # groups × tiers
     evaluable = counts[:, : len(TIERS)].sum(axis=1)
     n_groups = len(table)
-    rows = np.concatenate([counts[:, : len(TIERS)], counts[:, : len(RESPONDING)].sum(axis=1, keepdims=True),
+    rows = np.concatenate([counts[:, : len(TIERS)], counts[:, : len(RESPONDING_TIERS)].sum(axis=1, keepdims=True),
                            counts[:, len(TIERS):]], axis=1)  # MaR MiR SLR NR ORR not-evaluable
     labels = [*TIERS, ORR, NOT_EVALUABLE]
     n = rows.reshape(-1)
@@ -281,45 +277,3 @@ def grouped_visits(visits: pd.DataFrame, patients: pd.DataFrame, *, genotype_gro
     rows = rows_where(visits, keep)  # every visit kept (the usual view): the same frame, no copy
     at = where[keep]
     return rows.assign(tier=patients["tier"].array.take(at), genotype_group=patients["genotype_group"].array.take(at))
-
-
-def tiers_by_group_chart(table: pd.DataFrame, *, by: str, presentation: bool = False) -> alt.LayerChart:
-    """Stacked bars: patients per tier in each group, with "ORR k/n" at the end of each bar.
-
-    ``table`` is ``tier_table(..., by=by)`` output. Counts rather than percentages, because the
-    groups are small and unequal (a one-patient genotype at 100 % would look like a finding).
-    """
-    require(table, [by, "tier", "n", "total", "pct"], chart="tiers_by_group_chart")
-    guard(table, chart="tiers_by_group_chart", limit=1_200)
-    labels = table[by].astype("str")
-    data = table.assign(**{by: labels})
-    bars = data[data["tier"].isin(TIER_ORDER) & (data["n"] > 0)]
-    orr = data[data["tier"] == ORR]
-    orr = orr.assign(end=orr["n_patients"], text=[
-        f"ORR {n:,}/{int(t):,} = {fmt_num(p)}%" if pd.notna(t) and t > 0 else "no evaluable patient"
-        for n, t, p in zip(orr["n"], orr["total"], orr["pct"])])
-    order = list(dict.fromkeys(labels))
-    top = max(float(orr["end"].max()), 1.0) if len(orr) else 1.0  # room for the ORR text after the longest bar
-    y = alt.Y(f"{by}:N", sort=order, title=None, axis=alt.Axis(labelLimit=220))
-    bars = bars.assign(rank=pd.Categorical(bars["tier"], categories=TIER_ORDER).codes)
-    stacked = alt.Chart(bars).transform_stack(
-        stack="n", as_=["x0", "x1"], groupby=[by], sort=[alt.SortField("rank")]
-    ).transform_calculate(mid="(datum.x0 + datum.x1) / 2").encode(
-        y=y, tooltip=[alt.Tooltip(f"{by}:N", title=grouping_title(by)), alt.Tooltip("tier:N", title="Tier"),
-                      alt.Tooltip("n:Q", title="Patients"), alt.Tooltip("n_patients:Q", title="Patients in group")])
-    layers = [stacked.mark_bar(stroke="white", strokeWidth=0.5).encode(
-                  x=alt.X("x0:Q", title="Patients", axis=alt.Axis(tickMinStep=1),
-                          scale=alt.Scale(domain=[0, top * 1.4], nice=False)), x2="x1:Q",
-                  color=colour("tier", list(TIER_ORDER), title="Tier")),
-              # a count only where its segment has room for it (≥ 4 % of the longest bar)
-              stacked.transform_filter(f"datum.x1 - datum.x0 >= {0.04 * top}").mark_text(
-                  color="white", fontWeight="bold").encode(x="mid:Q", text=alt.Text("n:Q", format=",")),
-              alt.Chart(orr).mark_text(align="left", dx=5, color="#333333").encode(
-                  y=y, x="end:Q", text="text:N")]
-    step = 26 if presentation else 20
-    height = max(step * len(order), 130)  # room for the tier legend when there are few groups
-    chart = alt.layer(*layers).properties(
-        width="container", height=height,
-        title=title(f"Response tiers by {grouping_title(by).lower()}",
-                    "Patients per tier (numbers in the bars); ORR = (MaR + MiR + SLR) / evaluable patients"))
-    return finish(chart, presentation=presentation)

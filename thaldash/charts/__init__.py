@@ -29,6 +29,7 @@ _HOME: dict[str, str] = {
     "transfusion_timeline": "iron",
     "sensitivity_heatmap": "outcomes",
     "tier_bars": "outcomes",
+    "tiers_by_group_chart": "outcomes",
     "transition_heatmap": "outcomes",
     "group_means_chart": "stats",
     "paired_change_chart": "stats",

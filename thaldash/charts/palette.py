@@ -18,8 +18,7 @@ from dataclasses import dataclass
 
 import altair as alt
 
-from thaldash.grading.summary import MAR_GROUP, OTHER_GROUP
-from thaldash.grading.trace import NOT_EVALUABLE
+from thaldash.data.schema import MAR_GROUP, NOT_EVALUABLE, OTHER_GROUP
 
 # Okabe–Ito colours, by their published names.
 BLACK = "#000000"

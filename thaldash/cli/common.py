@@ -1,11 +1,35 @@
-"""Shared by the commands that analyse a cohort: load it, or explain why not and pick the exit code."""
+"""Shared by the commands that analyse a cohort: the rule arguments, and loading the cohort (or
+explaining why not, with the exit code)."""
 
 from __future__ import annotations
 
+import argparse
 import sys
 
 from thaldash.data.cohort import Cohort
-from thaldash.grading.rules import GradingRules
+from thaldash.grading.rules import DEFAULT_SCENARIO, SCENARIOS, GradingRules, find_scenario, scenario_slug
+
+
+def add_rule_arguments(parser: argparse.ArgumentParser) -> None:
+    """``--scenario`` and ``--set``, shared by every command that grades."""
+    scenarios = ", ".join(scenario_slug(name) for name in SCENARIOS)
+    parser.add_argument("--scenario", default=scenario_slug(DEFAULT_SCENARIO),
+                        help=f"named grading rules: {scenarios} (default: {scenario_slug(DEFAULT_SCENARIO)})")
+    parser.add_argument("--set", dest="settings", action="append", default=[], metavar="NAME=VALUE",
+                        help="change one rule on top of the scenario, e.g. --set window_months=12; "
+                             "repeatable. Rules: " + ", ".join(GradingRules().to_params()))
+
+
+def rules_from_args(scenario: str, settings: list[str]) -> GradingRules:
+    """The scenario's rules with each ``NAME=VALUE`` applied; ValueError sentences on bad input."""
+    _, rules = find_scenario(scenario)
+    params = rules.to_params()
+    for item in settings:
+        name, sep, value = item.partition("=")
+        if not sep or not name.strip():
+            raise ValueError(f"--set expects NAME=VALUE (e.g. window_months=12); got {item!r}.")
+        params[name.strip()] = value.strip()
+    return GradingRules.from_params(params)
 
 
 def load_for_command(path: str | None, verb: str) -> tuple[Cohort | None, int]:
@@ -33,8 +57,6 @@ def rules_and_cohort(args, verb: str) -> tuple[GradingRules | None, Cohort | Non
 
     A bad rule prints one ``error:`` line and gives status 2 before any file is read.
     """
-    from thaldash.cli.grade import rules_from_args
-
     try:
         rules = rules_from_args(args.scenario, args.settings)
     except ValueError as exc:

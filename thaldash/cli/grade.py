@@ -10,8 +10,9 @@ import argparse
 
 import pandas as pd
 
-from thaldash.export.formatting import render
-from thaldash.grading.rules import DEFAULT_SCENARIO, SCENARIOS, GradingRules, find_scenario, scenario_slug
+from thaldash.text import render
+from thaldash.cli.common import add_rule_arguments
+from thaldash.grading.rules import GradingRules
 
 HELP = "Grade each patient's response (MaR/MiR/SLR/NR) with the evidence and the rule that decided it."
 
@@ -30,28 +31,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_rule_arguments(parser)
     parser.add_argument("--include-withdrawn", action="store_true",
                         help="grade withdrawn patients too (excluded by default, as in the paper)")
-
-
-def add_rule_arguments(parser: argparse.ArgumentParser) -> None:
-    """``--scenario`` and ``--set``, shared by every command that grades."""
-    scenarios = ", ".join(scenario_slug(name) for name in SCENARIOS)
-    parser.add_argument("--scenario", default=scenario_slug(DEFAULT_SCENARIO),
-                        help=f"named grading rules: {scenarios} (default: {scenario_slug(DEFAULT_SCENARIO)})")
-    parser.add_argument("--set", dest="settings", action="append", default=[], metavar="NAME=VALUE",
-                        help="change one rule on top of the scenario, e.g. --set window_months=12; "
-                             "repeatable. Rules: " + ", ".join(GradingRules().to_params()))
-
-
-def rules_from_args(scenario: str, settings: list[str]) -> GradingRules:
-    """The scenario's rules with each ``NAME=VALUE`` applied; ValueError sentences on bad input."""
-    _, rules = find_scenario(scenario)
-    params = rules.to_params()
-    for item in settings:
-        name, sep, value = item.partition("=")
-        if not sep or not name.strip():
-            raise ValueError(f"--set expects NAME=VALUE (e.g. window_months=12); got {item!r}.")
-        params[name.strip()] = value.strip()
-    return GradingRules.from_params(params)
 
 
 def summary_lines(graded: pd.DataFrame, rules: GradingRules) -> list[str]:

@@ -13,7 +13,7 @@ HELP = ("The whole analysis of a cohort (tiers with CIs, genotype groups, the Ta
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    from thaldash.cli.grade import add_rule_arguments
+    from thaldash.cli.common import add_rule_arguments
 
     parser.add_argument("path", nargs="?", default=None,
                         help="cohort file (Parquet or CSV); default: the bundled cohort (or THALDASH_DATA)")

@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from thaldash.export.formatting import render
+from thaldash.text import render
 
 HELP = ("List every number published in Yang et al. 2024 beside the same number computed from the cohort "
         "(default: the bundled reconstruction), marking matches, misses and documented contradictions.")

@@ -12,7 +12,7 @@ import sys
 
 import pandas as pd
 
-from thaldash.export.formatting import render
+from thaldash.text import render
 from thaldash.data.loading import LoadResult, load_cohort
 from thaldash.data.validation import escape_unsafe
 

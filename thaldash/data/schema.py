@@ -18,6 +18,14 @@ Level = Literal["patient", "visit"]
 STUDY_MONTHS: tuple[int, ...] = (0, 1, 3, 6, 12, 18, 24)
 THAL_TYPES: tuple[str, ...] = ("TDT", "NTDT")
 TIERS: tuple[str, ...] = ("MaR", "MiR", "SLR", "NR")
+RESPONDING_TIERS: tuple[str, ...] = ("MaR", "MiR", "SLR")
+"""The tiers that count as a response: the paper's overall response rate is MaR + MiR + SLR."""
+NOT_EVALUABLE = "not evaluable"
+"""The grade of a patient whose deciding value is missing (never NR)."""
+TIER_ORDER: tuple[str, ...] = (*TIERS, NOT_EVALUABLE)
+MAR_GROUP = "MaR group"
+"""A genotype combination all of whose evaluable patients are MaR (the paper's "MaR group")."""
+OTHER_GROUP = "SLR/NR group"
 PROVENANCE_VALUES: tuple[str, ...] = ("published", "derived", "assumed")
 
 

@@ -19,7 +19,6 @@ import altair as alt
 import pandas as pd
 import vl_convert as vlc
 
-from thaldash.export.formatting import safe_for_spreadsheet
 from thaldash.charts.palette import NORMAL, PRESENTATION
 
 EXPORT_WIDTH = 720
@@ -27,6 +26,30 @@ EXPORT_WIDTH = 720
 
 FOOTER_WRAP = 120
 """Characters per footer line before wrapping."""
+
+# A spreadsheet treats a cell starting with one of these as a formula (OWASP "CSV injection").
+_FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise_formula(value: object) -> object:
+    """Prefix a text cell that a spreadsheet would run as a formula with a single quote.
+
+    Numbers are left alone: a negative number is data, not a formula.
+    """
+    if isinstance(value, str) and value.startswith(_FORMULA_PREFIXES):
+        return "'" + value
+    return value
+
+
+def safe_for_spreadsheet(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``frame`` whose text cells and headers cannot run as spreadsheet formulas."""
+    out = frame.copy()
+    for col in out.columns:
+        if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
+            out[col] = out[col].map(neutralise_formula)
+    out.columns = [neutralise_formula(str(c)) for c in out.columns]
+    return out
+
 
 _TOP_LEVEL_ONLY = ("$schema", "config", "datasets", "autosize", "background", "padding", "usermeta")
 
@@ -94,7 +117,7 @@ def table_csv(frame: pd.DataFrame, footer: str) -> bytes:
     """``frame`` as UTF-8 CSV (with a byte-order mark, so Excel reads "β" right), footer below.
 
     Text cells a spreadsheet would run as a formula (starting with ``=``, ``+``, ``-``, ``@``,
-    tab or CR) get a leading apostrophe (``formatting.safe_for_spreadsheet``); numbers stay
+    tab or CR) get a leading apostrophe (``safe_for_spreadsheet``); numbers stay
     numbers. After a blank line, each footer line follows as a ``# key: value`` row, quoted
     by the CSV writer when it contains a comma so it stays one cell.
     """

@@ -27,15 +27,12 @@ import pandas as pd
 from thaldash.data.alleles import genotype_columns
 from thaldash.data.coded_text import Coded, number_choices, render_groups, select, texts
 from thaldash.data.cohort import Cohort
-from thaldash.grading.trace import NE as _NE
-from thaldash.grading.trace import NOT_EVALUABLE, TIER_ORDER, Sentences, value_text
-from thaldash.grading.rules import (  # re-exported: grading is where callers look for the rules
-    RULE_FIELDS, SCENARIO_DESCRIPTIONS, SCENARIOS, GradingRules, RuleField, find_scenario,
-)
+from thaldash.data.schema import TIER_ORDER
+from thaldash.grading.rules import GradingRules
+from thaldash.grading.trace import NE, Sentences, value_text
 from thaldash.grading.transfusion import EPS, VisitPanel, transfusion_arrays, tristate, visit_panel
 
-__all__ = ["GradingRules", "RuleField", "RULE_FIELDS", "SCENARIOS", "SCENARIO_DESCRIPTIONS",
-           "find_scenario", "NOT_EVALUABLE", "TIER_ORDER", "grade", "grade_panel", "tier_codes", "TierCodes",
+__all__ = ["grade", "grade_panel", "tier_codes", "TierCodes",
            "compare_scenarios", "compare_graded", "transition_matrix", "tier_code_array", "check_same_patients",
            "ScenarioComparison"]
 
@@ -49,7 +46,9 @@ GRADE_COLUMNS: tuple[str, ...] = (
 
 
 @dataclass(frozen=True, eq=False)
-class _Hb:
+class HbEvidence:
+    """A patient panel's Hb evidence under one rule set (``hb_arrays``)."""
+
     base: np.ndarray
     end: np.ndarray
     best: np.ndarray
@@ -58,7 +57,7 @@ class _Hb:
     measure: str
 
 
-def _hb_arrays(panel: VisitPanel, rules: GradingRules) -> _Hb:
+def hb_arrays(panel: VisitPanel, rules: GradingRules) -> HbEvidence:
     """Baseline, window-end and best-in-window Hb, the rise, and why the rise is missing."""
     hb = panel.values["hb_g_l"]
     n, w = len(hb), rules.window_months
@@ -82,7 +81,7 @@ def _hb_arrays(panel: VisitPanel, rules: GradingRules) -> _Hb:
         later_text = (f"no Hb recorded in months 1–{w}", "", "")
     base_text = ("no visit at month 0", "Hb missing at month 0", "")
     choices = tuple("; ".join(t for t in (b, e) if t) for b in base_text for e in later_text)
-    return _Hb(base, end, best, rise, Coded(base_state * 3 + later_state, choices), measure)
+    return HbEvidence(base, end, best, rise, Coded(base_state * 3 + later_state, choices), measure)
 
 
 @dataclass(frozen=True, eq=False)
@@ -108,23 +107,23 @@ def tier_codes(tail: np.ndarray, red: np.ndarray, rise: np.ndarray, rules: Gradi
                                 rules.mar_hb_rise_g_l, rules.mir_hb_rise_g_l)
     with np.errstate(invalid="ignore"):  # NaN compares false, and NaN means not evaluable
         t_code = np.select([tail == 0, (tail == 1) & (red >= mir - EPS), (tail == 1) & (red >= slr - EPS),
-                            (tail == 1) & (red < slr - EPS)], [0, 1, 2, 3], _NE)
+                            (tail == 1) & (red < slr - EPS)], [0, 1, 2, 3], NE)
         h_code = np.select([np.isnan(rise), rise >= mar_hb - EPS, rise >= mir_hb - EPS, rise > EPS],
-                           [_NE, 0, 1, 2], 3)
-    t_crit = np.where(t_code == 0, 0, np.where(t_code == _NE, 3, 1))
+                           [NE, 0, 1, 2], 3)
+    t_crit = np.where(t_code == 0, 0, np.where(t_code == NE, 3, 1))
     if mode == "none":
         code, crit = t_code, t_crit
         show_h = np.zeros(len(tail), bool)
     elif mode == "untransfused":
         show_h = tail == 0
         code = np.where(show_h, h_code, t_code)
-        crit = np.where(show_h, np.where(h_code == _NE, 3, 2), t_crit)
+        crit = np.where(show_h, np.where(h_code == NE, 3, 2), t_crit)
     else:
         show_h = np.ones(len(tail), bool)
         best = np.minimum(t_code, h_code)  # not evaluable (4) loses to any tier
         # With one criterion missing only a MaR from the other decides: the missing one could be better.
-        decided = ((t_code != _NE) & (h_code != _NE)) | (best == 0)
-        code = np.where(decided, best, _NE)
+        decided = ((t_code != NE) & (h_code != NE)) | (best == 0)
+        code = np.where(decided, best, NE)
         crit = np.where(~decided, 3, np.where(t_code == code, t_crit, 2))  # ties go to transfusion
     return TierCodes(code, t_code, h_code, crit, show_h)
 
@@ -136,7 +135,7 @@ def grade_panel(panel: VisitPanel, rules: GradingRules = GradingRules(), *,
         return pd.DataFrame({c: pd.Series(dtype=_EMPTY_DTYPES.get(c, "str")) for c in GRADE_COLUMNS})
     w, mode = rules.window_months, rules.hb_criterion
     a = transfusion_arrays(panel, window=w, free_months=rules.transfusion_free_months)
-    hb = _hb_arrays(panel, rules)
+    hb = hb_arrays(panel, rules)
     tail, red, rise = a.transfused, a.reduction, hb.rise
     mir, slr, mar_hb, mir_hb = (rules.mir_reduction_pct, rules.slr_reduction_pct,
                                 rules.mar_hb_rise_g_l, rules.mir_hb_rise_g_l)
@@ -150,7 +149,7 @@ def grade_panel(panel: VisitPanel, rules: GradingRules = GradingRules(), *,
     shown_h = show_h & (h_code <= 3)
     parts = [code, t_code, np.where(show_h, h_code, 0), np.where(mode == "untransfused", tail, 0),
              np.where(shown_t, red_codes, 0), np.where(shown_h, rise_codes, 0),
-             np.where(t_code == _NE, t_why.codes, 0), np.where(show_h & (h_code == _NE), hb.why.codes, 0)]
+             np.where(t_code == NE, t_why.codes, 0), np.where(show_h & (h_code == NE), hb.why.codes, 0)]
     sentences = Sentences(rules, hb.measure, red_texts, rise_texts, t_why.choices, hb.why.choices)
     trace = render_groups(parts, sentences.trace)
 
@@ -162,7 +161,7 @@ def grade_panel(panel: VisitPanel, rules: GradingRules = GradingRules(), *,
         "genotype": _genotype(pts),
         "thal_type": pts["thal_type"] if "thal_type" in pts else pd.Series(pd.NA, index=pts.index, dtype="str"),
         "tier": texts(code, TIER_ORDER),
-        "evaluable": code != _NE,
+        "evaluable": code != NE,
         "deciding_criterion": texts(crit, CRITERIA),
         "hb_baseline": hb.base,
         "hb_window_end": hb.end,

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from thaldash.data.cohort import Cohort
-from thaldash.grading.grade import _hb_arrays, tier_codes
+from thaldash.grading.grade import hb_arrays, tier_codes
 from thaldash.grading.rules import FIELDS_BY_NAME, GradingRules
 from thaldash.grading.transfusion import transfusion_arrays, visit_panel
 
@@ -74,7 +74,7 @@ def sensitivity_grid(visits: pd.DataFrame | Cohort, rules: GradingRules, *, x: s
             key = (point.window_months, point.transfusion_free_months)
             if key not in evidence:
                 a = transfusion_arrays(panel, window=point.window_months, free_months=point.transfusion_free_months)
-                evidence[key] = (a.transfused[keep], a.reduction[keep], _hb_arrays(panel, point).rise[keep])
+                evidence[key] = (a.transfused[keep], a.reduction[keep], hb_arrays(panel, point).rise[keep])
             tail, red, rise = evidence[key]
             code = tier_codes(tail, red, rise, point).code
             graded = int((code != 4).sum())

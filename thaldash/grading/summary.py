@@ -7,12 +7,9 @@ import pandas as pd
 from scipy import special  # not scipy.stats: a second of import at every cold start
 
 from thaldash.data.coded_text import fill_missing, observed
-from thaldash.grading.grade import NOT_EVALUABLE, TIER_ORDER
-from thaldash.data.schema import TIERS
+from thaldash.data.schema import MAR_GROUP, NOT_EVALUABLE, OTHER_GROUP, TIER_ORDER, TIERS
 
 CI_METHOD = "Clopper–Pearson exact"
-MAR_GROUP = "MaR group"
-OTHER_GROUP = "SLR/NR group"
 
 
 def proportion_ci(k: np.ndarray, n: np.ndarray, confidence: float = 0.95) -> tuple[np.ndarray, np.ndarray]:

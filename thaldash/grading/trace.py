@@ -9,11 +9,9 @@ from __future__ import annotations
 import numpy as np
 
 from thaldash.grading.rules import GradingRules
-from thaldash.data.schema import TIERS
+from thaldash.data.schema import TIER_ORDER
 from thaldash.grading.transfusion import EPS
 
-NOT_EVALUABLE = "not evaluable"
-TIER_ORDER: tuple[str, ...] = (*TIERS, NOT_EVALUABLE)
 NE = 4  # tier code of "not evaluable"; 0–3 are MaR, MiR, SLR, NR
 
 

@@ -18,21 +18,18 @@ import pandas as pd
 
 from thaldash.data.cohort import rows_where
 from thaldash.grading.grade import (  # noqa: F401  (compare_graded, transition_matrix: re-exported for the page)
-    NOT_EVALUABLE,
-    TIER_ORDER,
     ScenarioComparison,
     check_same_patients,
     compare_graded,
     transition_matrix,
 )
 from thaldash.grading.grade import tier_code_array as _codes
-from thaldash.grading.summary import MAR_GROUP, genotype_groups, tier_summary
+from thaldash.grading.summary import genotype_groups, tier_summary
 from thaldash.published.numbers import published_numbers
 from thaldash.grading.rules import FIELDS_BY_NAME, GradingRules
-from thaldash.data.schema import TIERS
+from thaldash.data.schema import MAR_GROUP, NOT_EVALUABLE, RESPONDING_TIERS, TIER_ORDER, TIERS
 from thaldash.grading.sensitivity import default_values
 
-RESPONSE: tuple[str, ...] = ("MaR", "MiR", "SLR")  # the paper's ORR: MaR + MiR + SLR
 SUMMARY_ROWS: tuple[str, ...] = (*TIERS, "ORR", NOT_EVALUABLE)
 ENTERS, LEAVES = "enters the MaR group", "leaves the MaR group"
 STAYS_IN, STAYS_OUT = "stays in the MaR group", "stays out of the MaR group"
@@ -105,7 +102,7 @@ def tier_changes(reference: pd.DataFrame, whatif: pd.DataFrame, *, confidence: f
     out = pd.concat(sides, axis=1)
     ref, alt = _codes(reference), _codes(whatif)
     members = {t: (ref == i, alt == i) for i, t in enumerate(TIER_ORDER)}
-    members["ORR"] = (ref < len(RESPONSE), alt < len(RESPONSE))  # codes 0–2: MaR, MiR, SLR
+    members["ORR"] = (ref < len(RESPONDING_TIERS), alt < len(RESPONDING_TIERS))  # codes 0–2: MaR, MiR, SLR
     moved_in = [int((members[t][1] & ~members[t][0]).sum()) for t in SUMMARY_ROWS]
     moved_out = [int((members[t][0] & ~members[t][1]).sum()) for t in SUMMARY_ROWS]
     out = out.assign(diff_n=out["n_whatif"] - out["n_reference"], diff_pct=out["pct_whatif"] - out["pct_reference"],

@@ -11,7 +11,6 @@ from __future__ import annotations
 import math
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
-from pathlib import Path
 
 import pandas as pd
 

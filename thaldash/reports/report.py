@@ -16,7 +16,7 @@ from thaldash import __version__
 from thaldash.analyses.patients import PAPER_MONTHS, baseline_hbf_vs_rise, compare_measure, paired_ferritin, \
     patient_table
 from thaldash.data.cohort import Cohort
-from thaldash.export.formatting import frame_records
+from thaldash.text import frame_records
 from thaldash.grading.summary import genotype_groups, tier_summary
 from thaldash.grading.rules import GradingRules, scenario_name
 from thaldash.data.schema import CONTRACT_VERSION
@@ -85,7 +85,7 @@ def full_report(cohort: Cohort, rules: GradingRules = GradingRules(), *,
 
 def report_markdown(report: dict[str, Any]) -> str:
     """The report as Markdown: a heading per section, a table per list of records."""
-    from thaldash.export.formatting import render
+    from thaldash.text import render
 
     lines = [
         "# thaldash report",

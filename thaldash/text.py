@@ -1,4 +1,9 @@
-"""Render tidy frames for the terminal, Markdown, CSV and JSON; neutralise spreadsheet formulas."""
+"""Tidy frames as text for machines and terminals: a table, Markdown, CSV and JSON.
+
+Values are written as they are: a genotype "-28/-28" stays "-28/-28" in CSV and JSON. The guard
+against spreadsheet formulas belongs to files made for spreadsheets (the pages' CSV downloads,
+``thaldash.export.files.table_csv``), not to a machine output that another program reads.
+"""
 
 from __future__ import annotations
 
@@ -9,30 +14,6 @@ from typing import Literal
 import pandas as pd
 
 Format = Literal["table", "md", "csv", "json"]
-
-# A spreadsheet treats a cell starting with one of these as a formula (OWASP "CSV injection").
-_FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-
-
-def neutralise_formula(value: object) -> object:
-    """Prefix a text cell that a spreadsheet would run as a formula with a single quote.
-
-    Numbers are left alone: a negative number is data, not a formula.
-    """
-    if isinstance(value, str) and value.startswith(_FORMULA_PREFIXES):
-        return "'" + value
-    return value
-
-
-def safe_for_spreadsheet(frame: pd.DataFrame) -> pd.DataFrame:
-    """A copy of ``frame`` whose text cells and headers cannot run as spreadsheet formulas."""
-    out = frame.copy()
-    for col in out.columns:
-        if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
-            out[col] = out[col].map(neutralise_formula)
-    out.columns = [neutralise_formula(str(c)) for c in out.columns]
-    return out
-
 
 def _jsonable(value: object) -> object:
     if isinstance(value, float) and not math.isfinite(value):
@@ -54,7 +35,7 @@ def render(frame: pd.DataFrame, fmt: Format, *, floatfmt: str = "{:.4g}") -> str
     if fmt == "json":
         return json.dumps(frame_records(frame), ensure_ascii=False, indent=1)
     if fmt == "csv":
-        return safe_for_spreadsheet(frame).to_csv(index=False)
+        return frame.to_csv(index=False)
     shown = frame.map(lambda v: floatfmt.format(v) if isinstance(v, float) and math.isfinite(v)
                       else ("" if v is None or (isinstance(v, float) and math.isnan(v)) else str(v)))
     if fmt == "md":
