@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from thaldash.grading.summary import tier_summary
+from thaldash.grading.summary import tier_table
 from thaldash.ui import not_computed, page_frame, stat
 from thaldash.ui.caching import reproduction_counts
 from thaldash.ui.widgets import page_link
@@ -23,7 +23,7 @@ else:
 
 
 st.subheader("Key numbers")
-summary = tier_summary(frame.graded).set_index("tier")
+summary = tier_table(frame.graded).set_index("tier")
 orr, mar = summary.loc["ORR"], summary.loc["MaR"]
 cols = st.columns(4)
 with cols[0]:

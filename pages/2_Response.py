@@ -6,7 +6,8 @@ import streamlit as st
 
 from thaldash.charts import tier_bars, tiers_by_group_chart
 from thaldash.analyses.response import (GROUPINGS, beside_published, non_mar_patients, response_patients, ti_timing,
-                               tier_crosstab, tier_table)
+                               tier_crosstab)
+from thaldash.grading.summary import tier_table
 from thaldash.grading.rules import DEFAULT_SCENARIO, SCENARIOS
 from thaldash.grading.transfusion import transfusion_facts
 from thaldash.ui import cache_on_cohort, not_computed, page_frame, plain, stat

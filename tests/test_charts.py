@@ -14,7 +14,7 @@ from thaldash.analyses import iron
 from thaldash.analyses import trajectories as tr
 from thaldash.grading.grade import compare_scenarios, grade
 from thaldash.grading.rules import GradingRules
-from thaldash.grading.summary import tier_summary, with_genotype_group
+from thaldash.grading.summary import tier_table, with_genotype_group
 from thaldash.charts.palette import GENOTYPE_GROUP_COLOURS, NORMAL, PRESENTATION, TIER_COLOURS
 from thaldash.grading.rules import SCENARIOS
 from thaldash.grading.sensitivity import sensitivity_grid
@@ -34,7 +34,7 @@ def inputs(tiny) -> dict[str, object]:
                                 by="month")
     return {
         "visits": visits, "graded": graded, "at_6": at_6, "stops": stops, "by_tier": by_tier,
-        "summary": tier_summary(graded),
+        "summary": tier_table(graded),
         "means": tr.trajectory_means(visits, measure="hb_g_l", by="genotype_group"),
         "sf_log": iron.ferritin_course(visits, by="thal_type", log=True),
         "lines": tr.individual_lines(visits, measure="hb_g_l", by="genotype_group"),

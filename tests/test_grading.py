@@ -20,7 +20,7 @@ from thaldash.data.schema import MAR_GROUP, NOT_EVALUABLE, OTHER_GROUP, TIER_ORD
 from thaldash.grading.grade import compare_scenarios, grade
 from thaldash.grading.rules import RULE_FIELDS, SCENARIO_DESCRIPTIONS, SCENARIOS, GradingRules, find_scenario
 from thaldash.grading.summary import (
-    genotype_groups, genotype_tiers, proportion_ci, tier_summary, with_genotype_group,
+    genotype_groups, genotype_tiers, tier_table, with_genotype_group,
 )
 from thaldash.grading.trace import value_text
 from thaldash.grading.rules import scenario_name, scenario_slug
@@ -104,7 +104,7 @@ def test_paper_table3_is_reproduced() -> None:
     # "31.3%" in the text is the unweighted mean of Table 3's reductions.
     assert round(graded.loc[graded["thal_type"].eq("TDT") & graded["tier"].isin(["SLR", "NR"]),
                             "reduction_pct"].mean(), 1) == 31.3
-    summary = tier_summary(graded).set_index("tier")
+    summary = tier_table(graded).set_index("tier")
     assert summary.loc["ORR", "n"] == 44 and summary.loc["ORR", "total"] == 48
     assert round(summary.loc["ORR", "pct"], 1) == 91.7  # "ORR ... 91.7%" (44/48)
     assert summary.loc["MiR", "n"] == 0 and summary.loc[NOT_EVALUABLE, "n"] == 0
@@ -408,15 +408,8 @@ def test_rules_refuse_wrong_types_in_python() -> None:
 
 
 # ------------------------------------------------------------------ summaries
-@pytest.mark.parametrize("k, n", [(35, 48), (44, 48), (0, 48), (48, 48), (1, 3), (9, 13)])
-def test_proportion_ci_matches_scipy(k: int, n: int) -> None:
-    low, high = proportion_ci(np.array([k]), np.array([n]))
-    ref = sps.binomtest(k, n).proportion_ci(method="exact")  # Clopper–Pearson, 95 %
-    assert (low[0], high[0]) == (pytest.approx(ref.low, abs=1e-12), pytest.approx(ref.high, abs=1e-12))
-
-
-def test_tier_summary_rows_and_cis() -> None:
-    summary = tier_summary(grade(paper_cohort())).set_index("tier")
+def test_tier_table_rows_and_cis() -> None:
+    summary = tier_table(grade(paper_cohort())).set_index("tier")
     assert list(summary.index) == ["MaR", "MiR", "SLR", "NR", "ORR", NOT_EVALUABLE]
     for tier, k in {"MaR": 35, "MiR": 0, "SLR": 9, "NR": 4, "ORR": 44}.items():
         ref = sps.binomtest(k, 48).proportion_ci(method="exact")  # Clopper–Pearson, 95 %
@@ -430,15 +423,25 @@ def test_tier_summary_rows_and_cis() -> None:
 
 def test_not_evaluable_patients_are_outside_the_denominator() -> None:
     graded = grade(paper_cohort(), include_withdrawn=True)
-    summary = tier_summary(graded).set_index("tier")
+    summary = tier_table(graded).set_index("tier")
     assert summary.loc["ORR", "total"] == 48 and summary.loc[NOT_EVALUABLE, "n"] == 4
 
 
-def test_tier_summary_with_nobody_evaluable_is_not_computed() -> None:
+def test_tier_table_with_nobody_evaluable_is_not_computed() -> None:
     graded = grade(frame(patient("X", {0: (80, 0), 1: (85, 2)})))
-    summary = tier_summary(graded).set_index("tier")
+    summary = tier_table(graded).set_index("tier")
     assert math.isnan(summary.loc["ORR", "pct"]) and math.isnan(summary.loc["ORR", "ci_low"])
     assert summary.loc["ORR", "reason"] == "not computed: no evaluable patients"
+
+
+def test_tier_table_with_one_evaluable_patient_gives_no_interval() -> None:
+    # One implementation of tier counts: Home, What-if and Response once disagreed here (2.5–100 % vs
+    # "not computed"); a one-patient interval says "anything" and must not read as a result.
+    graded = grade(frame(patient("X", {0: (80, 0), 1: (85, 0), 3: (90, 0), 6: (95, 0)})))
+    summary = tier_table(graded).set_index("tier")
+    assert summary.loc["ORR", "total"] == 1 and summary.loc["ORR", "pct"] == 100
+    assert math.isnan(summary.loc["ORR", "ci_low"]) and not summary.loc["ORR", "computed"]
+    assert summary.loc["ORR", "reason"].startswith("not computed: only 1 evaluable patient")
 
 
 def group_cohort() -> pd.DataFrame:

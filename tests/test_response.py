@@ -14,9 +14,10 @@ from scipy import stats
 
 from thaldash.grading.grade import grade
 from thaldash.analyses.response import (
-    beside_published, grouped_visits, non_mar_patients, response_patients, ti_timing, tier_crosstab, tier_table,
+    beside_published, grouped_visits, non_mar_patients, response_patients, ti_timing, tier_crosstab,
 )
 from thaldash.charts import tiers_by_group_chart
+from thaldash.grading.summary import tier_table
 from thaldash.grading.transfusion import transfusion_facts
 
 

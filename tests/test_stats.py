@@ -517,7 +517,7 @@ def test_correlation_with_three_pairs_has_r_but_no_interval():
 
 # --- proportions ------------------------------------------------------------------------
 
-@pytest.mark.parametrize(("k", "n"), [(44, 48), (35, 48), (0, 13), (13, 13), (1, 2)])
+@pytest.mark.parametrize(("k", "n"), [(44, 48), (35, 48), (0, 13), (13, 13), (1, 2), (0, 48), (48, 48), (1, 3), (9, 13)])
 @pytest.mark.parametrize(("method", "scipy_method"), [("clopper-pearson", "exact"),
                                                       ("wilson", "wilson")])
 def test_proportion_ci_matches_scipy_binomtest(k, n, method, scipy_method):
@@ -535,8 +535,8 @@ def test_proportion_table_adds_percent_interval_and_reason_without_mutating():
     assert out["pct"].iloc[0] == pytest.approx(100 * 35 / 48)
     assert (out["ci_low"].iloc[0], out["ci_high"].iloc[0]) == pytest.approx(
         (100 * ref.low, 100 * ref.high))
-    assert out["ci_method"].unique().tolist() == ["Clopper–Pearson exact"]
-    assert out["reason"].tolist() == ["", "", "not computed: total is 0"]
+    assert out["ci_method"].tolist() == ["Clopper–Pearson exact 95%"] * 2 + [""]
+    assert out["reason"].tolist() == ["", "", "not computed: no patients"]
     assert out.loc[2, ["pct", "ci_low", "ci_high"]].isna().all()
 
 

@@ -156,7 +156,7 @@ def baseline_hbf_vs_rise(cohort: Cohort, rules: GradingRules = GradingRules(), *
     """Fig. 3: the per-patient points and their Pearson/Spearman correlation.
 
     Returns ``(points, result)``: points has patient_id, genotype, tier, x and y columns;
-    result is ``thaldash.stats.correlation``'s frame.
+    result is ``thaldash.stats.correlations``'s frame.
     """
     table = patient_table(cohort, rules) if patients is None else patients
     patients = subset_patients(table, subset, patient_ids)

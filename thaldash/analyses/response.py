@@ -1,10 +1,9 @@
 """Response to thalidomide: tier counts with exact CIs (overall and by subgroup), transfusion
 independence timing among TDT patients, and the paper's printed figures beside them.
 
-Everything takes the output of ``thaldash.grading.grade.grade`` (or ``transfusion_facts``) and counts
-with one crosstab, so a million graded patients cost a few vectorised passes. Percentages are of
-the *evaluable* patients, as in ``grading_summary.tier_summary``; not-evaluable patients are
-counted on their own row and never in a denominator.
+Everything takes the output of ``thaldash.grading.grade.grade`` (or ``transfusion_facts``); tier
+counts with their intervals are ``thaldash.grading.summary.tier_table``. Percentages are of the
+*evaluable* patients; not-evaluable patients are counted on their own row and never in a denominator.
 """
 
 from __future__ import annotations
@@ -16,12 +15,11 @@ import pandas as pd
 
 from thaldash.data.coded_text import fill_missing, observed
 from thaldash.data.cohort import rows_where
-from thaldash.grading.summary import CI_METHOD, genotype_groups, proportion_ci
+from thaldash.grading.summary import ORR, genotype_groups
+from thaldash.stats.proportions import proportions
 from thaldash.published.numbers import published_numbers
 from thaldash.data.schema import NOT_EVALUABLE, RESPONDING_TIERS, TIER_ORDER, TIERS
 
-ORR = "ORR"
-MIN_FOR_INTERVAL = 2
 GROUPINGS: dict[str, str] = {
     "genotype": "Genotype combination",
     "genotype_group": "Genotype group (decided on the whole cohort)",
@@ -31,80 +29,6 @@ GROUPINGS: dict[str, str] = {
 }
 TI_CATEGORIES: tuple[str, ...] = (
     "transfusion-free", "within 1 month", "at 3 months", "later", "still transfused", "not evaluable")
-
-
-def _proportions(n: np.ndarray, total: np.ndarray, confidence: float) -> dict[str, np.ndarray]:
-    """pct, exact CI and the reason an interval is not given, for counts ``n`` of ``total``."""
-    n, total = np.asarray(n, dtype=float), np.asarray(total, dtype=float)
-    low, high = proportion_ci(n, total, confidence)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        pct = np.where(total > 0, 100 * n / np.where(total > 0, total, 1), np.nan)
-    # Clopper–Pearson exists for one patient (0–97.5 % or 2.5–100 %), but an interval that says
-    # "anything" reads as a result; the house rule is n ≥ 2.
-    computed = total >= MIN_FOR_INTERVAL
-    reason = np.select(
-        [total <= 0, total < MIN_FOR_INTERVAL],
-        ["not computed: no evaluable patients",
-         "not computed: only 1 evaluable patient (an interval needs at least 2)"], "")
-    return {"pct": pct, "ci_low": np.where(computed, 100 * low, np.nan),
-            "ci_high": np.where(computed, 100 * high, np.nan),
-            "ci_method": np.where(computed, f"{CI_METHOD} {confidence * 100:g}%", ""),
-            "computed": computed, "reason": reason}
-
-
-def tier_table(graded: pd.DataFrame, *, by: Hashable | None = None, confidence: float = 0.95) -> pd.DataFrame:
-    """Patients per tier, the ORR and the not-evaluable count, overall or per group.
-
-    Parameters
-    ----------
-    graded
-        ``grade`` output (``tier``), with the ``by`` column when grouping (``response_patients``
-        adds splenectomy, class and genotype group). Rows with a missing group are left out.
-    by
-        Grouping column, or None for the whole frame.
-
-    Returns
-    -------
-    Per group (``by`` column first, in sorted order) one row each for MaR, MiR, SLR, NR, ORR and
-    "not evaluable":
-
-    - ``tier``, ``n``
-    - ``total``: evaluable patients of the group, the denominator (``<NA>`` on the not-evaluable row)
-    - ``n_patients``: graded patients of the group, evaluable or not
-    - ``pct``: 100 × n / total (NaN when total is 0, and on the not-evaluable row)
-    - ``ci_low``, ``ci_high``: Clopper–Pearson exact interval in percent; NaN when total < 2
-    - ``ci_method``: "Clopper–Pearson exact 95%" ("" without an interval); ``computed``: bool
-    - ``reason``: why the percentage or interval is not given ("" when it is)
-
-    The columns of ``grading_summary.tier_summary`` plus ``n_patients`` and ``computed``, so the
-    overall table feeds ``charts.tier_bars``.
-    """
-    key = pd.Series("all", index=graded.index) if by is None else observed(graded[by])
-    keep = key.notna().to_numpy()
-    table = pd.crosstab(key[keep], pd.Categorical(graded["tier"][keep], categories=TIER_ORDER), dropna=False)
-    table = table.reindex(columns=list(TIER_ORDER), fill_value=0)
-    if by is not None and len(table):
-        table = table.sort_index(key=lambda idx: idx.astype("str"))
-    counts = table.to_numpy(dtype=np.int64)  # groups × tiers
-    evaluable = counts[:, : len(TIERS)].sum(axis=1)
-    n_groups = len(table)
-    rows = np.concatenate([counts[:, : len(TIERS)], counts[:, : len(RESPONDING_TIERS)].sum(axis=1, keepdims=True),
-                           counts[:, len(TIERS):]], axis=1)  # MaR MiR SLR NR ORR not-evaluable
-    labels = [*TIERS, ORR, NOT_EVALUABLE]
-    n = rows.reshape(-1)
-    total = np.repeat(evaluable, len(labels))
-    is_ne = np.tile(np.array(labels) == NOT_EVALUABLE, n_groups)
-    props = _proportions(n, np.where(is_ne, 0, total), confidence)
-    out = pd.DataFrame({
-        "tier": np.tile(labels, n_groups), "n": n.astype(np.int64),
-        "total": pd.array(np.where(is_ne, 0, total), dtype="Int64"),
-        "n_patients": np.repeat(counts.sum(axis=1), len(labels)).astype(np.int64), **props})
-    out = out.assign(
-        total=out["total"].mask(is_ne), reason=np.where(
-            is_ne, "not in the percentages: a deciding value is missing", out["reason"]))
-    if by is not None:
-        out.insert(0, str(by), np.repeat(table.index.to_numpy(), len(labels)))
-    return out.astype({"tier": "str", "ci_method": "str", "reason": "str"})
 
 
 def tier_crosstab(table: pd.DataFrame, *, by: str) -> pd.DataFrame:
@@ -189,6 +113,7 @@ def ti_timing(facts: pd.DataFrame, *, confidence: float = 0.95) -> pd.DataFrame:
     - ``total``: TDT patients whose status is known, the denominator (``<NA>`` on not evaluable)
     - ``n_tdt``: all TDT patients
     - ``pct``, ``ci_low``, ``ci_high``, ``ci_method``, ``computed``, ``reason`` as in ``tier_table``
+      (``thaldash.stats.proportions.proportions``)
     """
     tdt = facts[(facts["thal_type"] == "TDT").to_numpy(dtype=bool, na_value=False)]
     ti = pd.to_numeric(tdt["ti_month"]).to_numpy(dtype=float, na_value=np.nan)
@@ -200,7 +125,7 @@ def ti_timing(facts: pd.DataFrame, *, confidence: float = 0.95) -> pd.DataFrame:
                       still.sum(), unknown.sum()], dtype=np.int64)
     known = int(free.sum() + still.sum())
     is_ne = np.array(TI_CATEGORIES) == "not evaluable"
-    props = _proportions(n, np.where(is_ne, 0, known), confidence)
+    props = proportions(np.where(is_ne, 0, n), np.where(is_ne, 0, known), confidence=confidence, noun="TDT patient of known status")
     out = pd.DataFrame({"category": TI_CATEGORIES, "n": n,
                         "total": pd.array(np.where(is_ne, 0, known), dtype="Int64"),
                         "n_tdt": len(tdt), **props})

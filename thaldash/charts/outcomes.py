@@ -18,7 +18,7 @@ from thaldash.data.schema import NOT_EVALUABLE, TIER_ORDER, TIERS
 def tier_bars(summary: pd.DataFrame, *, presentation: bool = False) -> alt.LayerChart:
     """Percentage of evaluable patients per tier with exact 95% CIs; n and % as labels.
 
-    ``summary`` is ``grading_summary.tier_summary`` output (``tier``, ``n``, ``total``, ``pct``,
+    ``summary`` is ``grading.summary.tier_table`` output (``tier``, ``n``, ``total``, ``pct``,
     ``ci_low``, ``ci_high``, ``ci_method``); the ORR and not-evaluable rows go to the subtitle.
     """
     require(summary, ["tier", "n", "total", "pct", "ci_low", "ci_high", "ci_method"], chart="tier_bars")

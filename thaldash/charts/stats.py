@@ -18,7 +18,7 @@ from thaldash.charts.base import (
     measure_title, require, title,
 )
 from thaldash.charts.palette import NEUTRAL
-from thaldash.stats.correlation import PEARSON, SPEARMAN
+from thaldash.stats.correlations import PEARSON, SPEARMAN
 from thaldash.stats.paired import PAIRED_T
 
 

@@ -35,9 +35,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def summary_lines(graded: pd.DataFrame, rules: GradingRules) -> list[str]:
     """Tier counts, the not-evaluable count and the ORR with its exact CI, as text lines."""
-    from thaldash.grading.summary import tier_summary
+    from thaldash.grading.summary import tier_table
 
-    summary = tier_summary(graded).set_index("tier")
+    summary = tier_table(graded).set_index("tier")
     total = int(graded["evaluable"].sum())
     counts = ", ".join(f"{t} {int(summary.loc[t, 'n'])}" for t in ("MaR", "MiR", "SLR", "NR"))
     lines = [f"{len(graded):,} patients graded; {counts}; not evaluable {int(summary.loc['not evaluable', 'n'])}"]

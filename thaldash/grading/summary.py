@@ -1,69 +1,72 @@
-"""Summaries of a graded cohort: tier counts with exact CIs, ORR, and genotype groups."""
+"""Summaries of a graded cohort: tier counts with exact CIs and the ORR (``tier_table``), genotype groups."""
 
 from __future__ import annotations
 
+from collections.abc import Hashable
+
 import numpy as np
 import pandas as pd
-from scipy import special  # not scipy.stats: a second of import at every cold start
 
 from thaldash.data.coded_text import fill_missing, observed
-from thaldash.data.schema import MAR_GROUP, NOT_EVALUABLE, OTHER_GROUP, TIER_ORDER, TIERS
+from thaldash.data.schema import MAR_GROUP, NOT_EVALUABLE, OTHER_GROUP, RESPONDING_TIERS, TIER_ORDER, TIERS
+from thaldash.stats.proportions import proportions
 
-CI_METHOD = "Clopper–Pearson exact"
-
-
-def proportion_ci(k: np.ndarray, n: np.ndarray, confidence: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
-    """Clopper–Pearson exact interval for ``k`` successes in ``n`` trials, as proportions.
-
-    The beta-quantile form of the interval that ``scipy.stats.binomtest(k, n)
-    .proportion_ci(method="exact")`` returns, vectorised; NaN where ``n`` is 0.
-    """
-    k = np.asarray(k, dtype=float)
-    n = np.asarray(n, dtype=float)
-    alpha = 1 - confidence
-    with np.errstate(invalid="ignore", divide="ignore"):
-        # The beta quantile function is the inverse regularised incomplete beta function.
-        low = np.where(k > 0, special.betaincinv(k, n - k + 1, alpha / 2), 0.0)
-        high = np.where(k < n, special.betaincinv(k + 1, n - k, 1 - alpha / 2), 1.0)
-    empty = n <= 0
-    return np.where(empty, np.nan, low), np.where(empty, np.nan, high)
+ORR = "ORR"
+"""The row of the overall response rate: MaR + MiR + SLR (``RESPONDING_TIERS``) of the evaluable."""
 
 
-def tier_summary(graded: pd.DataFrame, *, confidence: float = 0.95) -> pd.DataFrame:
-    """Tier counts and percentages of the evaluable patients, plus the ORR and the not-evaluable count.
+def tier_table(graded: pd.DataFrame, *, by: Hashable | None = None, confidence: float = 0.95) -> pd.DataFrame:
+    """Patients per tier, the ORR and the not-evaluable count, overall or per group.
+
+    Parameters
+    ----------
+    graded
+        ``grade`` output (``tier``), with the ``by`` column when grouping (``response_patients``
+        adds splenectomy, class and genotype group). Rows with a missing group are left out.
+    by
+        Grouping column, or None for the whole frame.
 
     Returns
     -------
-    One row each for MaR, MiR, SLR, NR, ORR (MaR + MiR + SLR, the paper's definition) and
+    Per group (``by`` column first, in sorted order) one row each for MaR, MiR, SLR, NR, ORR and
     "not evaluable":
 
     - ``tier``, ``n``
-    - ``total``: evaluable graded patients, the denominator (``<NA>`` on the not-evaluable row)
-    - ``pct``: 100 × n / total
-    - ``ci_low``, ``ci_high``: exact ``confidence`` interval of ``pct``, in percent
-    - ``ci_method``: "Clopper–Pearson exact 95%"
-    - ``reason``: why a percentage is not computed ("" when it is)
+    - ``total``: evaluable patients of the group, the denominator (``<NA>`` on the not-evaluable row)
+    - ``n_patients``: graded patients of the group, evaluable or not
+    - ``pct``: 100 × n / total (NaN when total is 0, and on the not-evaluable row)
+    - ``ci_low``, ``ci_high``: Clopper–Pearson exact interval in percent; NaN when total < 2
+    - ``ci_method``: "Clopper–Pearson exact 95%" ("" without an interval); ``computed``: bool
+    - ``reason``: why the percentage or interval is not given ("" when it is)
+
+    The one table of tier counts: Home, Response, What-if, the report and the CLI all read it.
     """
-    tiers = graded["tier"]
-    counts = tiers.value_counts().reindex(TIER_ORDER, fill_value=0)
-    total = int(counts[list(TIERS)].sum())
-    n = np.array([*(int(counts[t]) for t in TIERS), int(counts[["MaR", "MiR", "SLR"]].sum())])
-    low, high = proportion_ci(n, np.full(len(n), total), confidence)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        pct = np.where(total > 0, 100 * n / max(total, 1), np.nan)
-    method = f"{CI_METHOD} {confidence * 100:g}%"
-    reason = "" if total > 0 else "not computed: no evaluable patients"
-    rows = pd.DataFrame({
-        "tier": [*TIERS, "ORR"], "n": n, "total": pd.array([total] * len(n), dtype="Int64"),
-        "pct": pct, "ci_low": 100 * low, "ci_high": 100 * high,
-        "ci_method": method if total > 0 else "", "reason": reason,
-    })
-    missing = pd.DataFrame({
-        "tier": [NOT_EVALUABLE], "n": [int(counts[NOT_EVALUABLE])], "total": pd.array([pd.NA], dtype="Int64"),
-        "pct": [np.nan], "ci_low": [np.nan], "ci_high": [np.nan], "ci_method": [""],
-        "reason": ["not in the percentages: a deciding value is missing"],
-    })
-    return pd.concat([rows, missing], ignore_index=True)
+    key = pd.Series("all", index=graded.index) if by is None else observed(graded[by])
+    keep = key.notna().to_numpy()
+    table = pd.crosstab(key[keep], pd.Categorical(graded["tier"][keep], categories=TIER_ORDER), dropna=False)
+    table = table.reindex(columns=list(TIER_ORDER), fill_value=0)
+    if by is not None and len(table):
+        table = table.sort_index(key=lambda idx: idx.astype("str"))
+    counts = table.to_numpy(dtype=np.int64)  # groups × tiers
+    evaluable = counts[:, : len(TIERS)].sum(axis=1)
+    n_groups = len(table)
+    rows = np.concatenate([counts[:, : len(TIERS)], counts[:, : len(RESPONDING_TIERS)].sum(axis=1, keepdims=True),
+                           counts[:, len(TIERS):]], axis=1)  # MaR MiR SLR NR ORR not-evaluable
+    labels = [*TIERS, ORR, NOT_EVALUABLE]
+    n = rows.reshape(-1)
+    total = np.repeat(evaluable, len(labels))
+    is_ne = np.tile(np.array(labels) == NOT_EVALUABLE, n_groups)
+    props = proportions(np.where(is_ne, 0, n), np.where(is_ne, 0, total), confidence=confidence, noun="evaluable patient")
+    out = pd.DataFrame({
+        "tier": np.tile(labels, n_groups), "n": n.astype(np.int64),
+        "total": pd.array(np.where(is_ne, 0, total), dtype="Int64"),
+        "n_patients": np.repeat(counts.sum(axis=1), len(labels)).astype(np.int64), **props})
+    out = out.assign(
+        total=out["total"].mask(is_ne), reason=np.where(
+            is_ne, "not in the percentages: a deciding value is missing", out["reason"]))
+    if by is not None:
+        out.insert(0, str(by), np.repeat(table.index.to_numpy(), len(labels)))
+    return out.astype({"tier": "str", "ci_method": "str", "reason": "str"})
 
 
 def genotype_tiers(graded: pd.DataFrame) -> pd.DataFrame:

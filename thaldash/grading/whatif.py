@@ -3,7 +3,7 @@
 The what-if page grades the cohort under a reference scenario and under the rules being edited;
 everything here takes the two ``grading.grade`` frames (computed once each and cached by the
 caller), so moving one threshold never regrades the reference. Tiers are counted with
-``grading_summary.tier_summary`` (Clopper–Pearson intervals), genotype groups with
+``grading.summary.tier_table`` (Clopper–Pearson intervals), genotype groups with
 ``grading_summary.genotype_groups``, sweeps with ``sensitivity.sensitivity_grid``.
 """
 
@@ -24,7 +24,7 @@ from thaldash.grading.grade import (  # noqa: F401  (compare_graded, transition_
     transition_matrix,
 )
 from thaldash.grading.grade import tier_code_array as _codes
-from thaldash.grading.summary import genotype_groups, tier_summary
+from thaldash.grading.summary import genotype_groups, tier_table
 from thaldash.published.numbers import published_numbers
 from thaldash.grading.rules import FIELDS_BY_NAME, GradingRules
 from thaldash.data.schema import MAR_GROUP, NOT_EVALUABLE, RESPONDING_TIERS, TIER_ORDER, TIERS
@@ -81,7 +81,7 @@ def tier_changes(reference: pd.DataFrame, whatif: pd.DataFrame, *, confidence: f
     One row each for MaR, MiR, SLR, NR, ORR and "not evaluable" (``tier``):
 
     - ``n_reference``, ``total_reference``, ``pct_reference``, ``ci_low_reference``,
-      ``ci_high_reference``, ``reason_reference``: ``tier_summary`` of the reference grading
+      ``ci_high_reference``, ``reason_reference``: ``tier_table`` of the reference grading
       (total = evaluable patients, the denominator; pct and CI in percent, NaN when not computed)
     - the same with ``_whatif``
     - ``diff_n``: n under the what-if rules minus n under the reference
@@ -96,7 +96,7 @@ def tier_changes(reference: pd.DataFrame, whatif: pd.DataFrame, *, confidence: f
     check_same_patients(reference, whatif)
     sides = []
     for side, graded in (("reference", reference), ("whatif", whatif)):
-        summary = tier_summary(graded, confidence=confidence).set_index("tier").reindex(SUMMARY_ROWS)
+        summary = tier_table(graded, confidence=confidence).set_index("tier").reindex(SUMMARY_ROWS)
         sides.append(summary[["n", "total", "pct", "ci_low", "ci_high", "reason"]].add_suffix(f"_{side}"))
         method = next((m for m in summary["ci_method"] if m), f"Clopper–Pearson exact {confidence * 100:g}%")
     out = pd.concat(sides, axis=1)

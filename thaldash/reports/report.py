@@ -17,7 +17,7 @@ from thaldash.analyses.patients import PAPER_MONTHS, baseline_hbf_vs_rise, compa
     patient_table
 from thaldash.data.cohort import Cohort
 from thaldash.text import frame_records
-from thaldash.grading.summary import genotype_groups, tier_summary
+from thaldash.grading.summary import genotype_groups, tier_table
 from thaldash.grading.rules import GradingRules, scenario_name
 from thaldash.data.schema import CONTRACT_VERSION
 
@@ -60,7 +60,7 @@ def full_report(cohort: Cohort, rules: GradingRules = GradingRules(), *,
     paired = paired_ferritin(cohort, rules, patients=table)
     _points, correlation = baseline_hbf_vs_rise(cohort, rules, patients=table)
     sections = {
-        "tiers": tier_summary(table),
+        "tiers": tier_table(table),
         "genotype_groups": genotype_groups(table),
         "comparisons": comparisons,
         "paired_changes": paired,

@@ -16,7 +16,7 @@ import pandas as pd
 from thaldash.analyses.patients import PAPER_MONTHS, baseline_hbf_vs_rise, compare_measure, \
     paired_ferritin, patient_table
 from thaldash.data.cohort import Cohort
-from thaldash.grading.summary import tier_summary
+from thaldash.grading.summary import tier_table
 from thaldash.analyses.patient import patient_rows
 from thaldash.published.numbers import contradictions, decimals, printed_interval, prints_as, published_numbers
 from thaldash.grading.rules import GradingRules
@@ -73,7 +73,7 @@ def _population(facts: Facts, patients: pd.DataFrame) -> None:
 
 
 def _tiers(facts: Facts, cohort: Cohort, table: pd.DataFrame, transfusions: pd.DataFrame) -> None:
-    summary = tier_summary(table).set_index("tier")
+    summary = tier_table(table).set_index("tier")
     evaluable = table["evaluable"]
     facts["graded.n"] = int(evaluable.sum())
     for tier in ("MaR", "MiR", "SLR", "NR", "ORR"):

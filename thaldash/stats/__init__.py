@@ -23,7 +23,7 @@ from __future__ import annotations
 from thaldash.lazy import lazy_exports
 
 _HOME: dict[str, str] = {
-    "PEARSON": "correlation", "SPEARMAN": "correlation", "correlation": "correlation",
+    "PEARSON": "correlations", "SPEARMAN": "correlations", "correlation": "correlations",
     "compare_from_summary": "groups", "compare_groups": "groups",
     "CONFIDENCE": "inputs", "NOT_COMPUTED": "inputs", "SMALL_N": "inputs",
     "CORRECTIONS": "multiplicity", "Correction": "multiplicity", "adjust_p": "multiplicity",
