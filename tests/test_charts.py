@@ -12,7 +12,8 @@ import pytest
 from thaldash import charts
 from thaldash.analyses import iron
 from thaldash.analyses import trajectories as tr
-from thaldash.grading.grade import compare_scenarios, grade
+from thaldash.grading.grade import grade
+from thaldash.grading.whatif import transition_matrix
 from thaldash.grading.rules import GradingRules
 from thaldash.grading.summary import tier_table, with_genotype_group
 from thaldash.charts.palette import GENOTYPE_GROUP_COLOURS, NORMAL, PRESENTATION, TIER_COLOURS
@@ -43,7 +44,7 @@ def inputs(tiny) -> dict[str, object]:
         "fit": correlation(at_6, x="hbf_pct", y="hb_g_l"),
         "paired": paired_change(visits, value="sf_ng_ml", subject="patient_id", time="month",
                                 pairs=[(0, 6), (0, 12), (0, 24)]),
-        "scenarios": compare_scenarios(tiny, SCENARIOS["Paper, as applied"], SCENARIOS["Strict clinical"]),
+        "transitions": transition_matrix(grade(tiny, SCENARIOS["Paper, as applied"]), grade(tiny, SCENARIOS["Strict clinical"])),
         "grid": sensitivity_grid(tiny, GradingRules(), x="mir_reduction_pct", x_values=[40, 50, 60],
                                  y="slr_reduction_pct", y_values=[20, 25, 30]),
         "before_after": iron.units_before_after(visits, graded=graded),
@@ -70,8 +71,7 @@ BUILDERS: dict[str, Callable[[dict, bool], alt.TopLevelMixin]] = {
                                                                  presentation=p),
     "scatter": lambda d, p: charts.scatter_with_fit(d["at_6"], d["fit"], x="hbf_pct", y="hb_g_l", presentation=p),
     "paired_change": lambda d, p: charts.paired_change_chart(d["paired"], measure="sf_ng_ml", presentation=p),
-    "transition wide": lambda d, p: charts.transition_heatmap(d["scenarios"].matrix, presentation=p),
-    "transition long": lambda d, p: charts.transition_heatmap(d["scenarios"].transitions, presentation=p),
+    "transition": lambda d, p: charts.transition_heatmap(d["transitions"], presentation=p),
     "sensitivity": lambda d, p: charts.sensitivity_heatmap(d["grid"], x="x", y="y", value="orr_pct",
                                                            x_rule="mir_reduction_pct", y_rule="slr_reduction_pct",
                                                            current=(50, 25), published=(50, 25), presentation=p),

@@ -10,14 +10,14 @@ from __future__ import annotations
 import dataclasses
 import math
 
-import numpy as np
 import pandas as pd
 import pytest
 from scipy import stats as sps
 
 from thaldash.data.cohort import build_cohort
 from thaldash.data.schema import MAR_GROUP, NOT_EVALUABLE, OTHER_GROUP, TIER_ORDER
-from thaldash.grading.grade import compare_scenarios, grade
+from thaldash.grading.grade import grade
+from thaldash.grading.whatif import patient_moves, transition_matrix
 from thaldash.grading.rules import RULE_FIELDS, SCENARIO_DESCRIPTIONS, SCENARIOS, GradingRules, find_scenario
 from thaldash.grading.summary import (
     genotype_groups, genotype_tiers, tier_table, with_genotype_group,
@@ -328,24 +328,26 @@ def test_scenarios_are_described_and_found_by_slug() -> None:
         find_scenario("paper as written")
 
 
-def test_compare_scenarios_transition_matrix() -> None:
-    result = compare_scenarios(probe_cohort(), SCENARIOS["Paper, as applied"], SCENARIOS["Strict clinical"])
-    matrix = result.matrix
+def test_transition_matrix_of_two_scenarios() -> None:
+    ref = grade(probe_cohort(), SCENARIOS["Paper, as applied"])
+    alt = grade(probe_cohort(), SCENARIOS["Strict clinical"])
+    matrix = transition_matrix(ref, alt)
     assert list(matrix.index) == list(TIER_ORDER) and list(matrix.columns) == list(TIER_ORDER)
     expected = pd.DataFrame(0, index=matrix.index, columns=matrix.columns)
     expected.loc["MaR", "MiR"] = 2   # N and S
     expected.loc["SLR", "SLR"] = 1
     expected.loc["NR", "NR"] = 2
     pd.testing.assert_frame_equal(matrix, expected, check_dtype=False)
-    assert len(result.transitions) == 25 and result.transitions["n"].sum() == 5
-    pairs = result.pairs.set_index("patient_id")
-    assert pairs["changed"].to_dict() == {"BIG": False, "N": True, "NONE": False, "S": True, "SMALL": False}
-    assert pairs.loc["S", "trace_whatif"].startswith("MiR: still transfused in months 0–6; reduction 50.0%")
+    assert int(matrix.to_numpy().sum()) == 5
+    changed, _ = patient_moves(ref, alt)
+    assert sorted(changed["patient_id"]) == ["N", "S"]
+    assert changed.set_index("patient_id").loc["S", "trace_whatif"].startswith(
+        "MiR: still transfused in months 0–6; reduction 50.0%")
 
 
 def test_compare_counts_not_evaluable() -> None:
     visits = frame(ntdt("N"), patient("X", {0: (80, 0), 1: (85, 2), 3: (90, 0)}))
-    matrix = compare_scenarios(visits, GradingRules(), GradingRules(hb_criterion="untransfused")).matrix
+    matrix = transition_matrix(grade(visits, GradingRules()), grade(visits, GradingRules(hb_criterion="untransfused")))
     assert matrix.loc[NOT_EVALUABLE, NOT_EVALUABLE] == 1 and matrix.loc["MaR", "MaR"] == 1
 
 

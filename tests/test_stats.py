@@ -15,6 +15,7 @@ import pandas as pd
 import pytest
 from scipy import stats as sps
 
+from thaldash.stats.proportions import proportions
 from thaldash.stats import (
     MANN_WHITNEY,
     PAIRED_T,
@@ -24,13 +25,11 @@ from thaldash.stats import (
     WELCH_T,
     WILCOXON,
     adjust_p,
-    compare_from_summary,
     compare_groups,
     correlation,
     group_summary,
     paired_change,
-    proportion_ci,
-    proportion_table,
+    proportion_interval,
 )
 
 RESULTS = ["diff", "se", "ci_low", "ci_high", "statistic", "df", "p", "hedges_g"]
@@ -260,16 +259,6 @@ def test_same_group_twice_is_an_error():
         compare_groups(two_groups([1.0], [2.0]), value="value", group="group", a="MaR", b="MaR")
 
 
-def test_compare_from_summary_agrees_with_compare_groups():
-    frame = two_groups([74.0, 81.5, 66.0, 90.0], [101.0, 96.5, 110.0, 99.0, 104.0],
-                       month=[0, 0, 0, 0, 0, 0, 0, 0, 0])
-    direct = compare_groups(frame, value="value", group="group", a="SLR/NR", b="MaR", by="month")
-    summary = group_summary(frame, value="value", group="group", by="month")
-    via = compare_from_summary(summary, group="group", a="SLR/NR", b="MaR", by="month")
-    t_only = direct[direct["test"] != MANN_WHITNEY].reset_index(drop=True)
-    pd.testing.assert_frame_equal(via, t_only)
-
-
 # Printed rows: (n, mean, SD) of SLR/NR, then MaR; printed SE and P (None = "< 0.001").
 # Table 5 is left out: its SDs are copies of Table 4's (AUDIT.md).
 PUBLISHED = {
@@ -302,10 +291,6 @@ def test_pooled_student_t_reproduces_published_se_and_p(printed):
         assert got["p"] < 0.001
     else:
         assert got["p"] == pytest.approx(p, abs=5e-4)
-    summary = pd.DataFrame({"group": ["SLR/NR", "MaR"], "n": [na, nb], "mean": [ma, mb],
-                            "sd": [sa, sb]})
-    printed_row = compare_from_summary(summary, group="group", a="SLR/NR", b="MaR").iloc[0]
-    assert printed_row["se"] == pytest.approx(se, rel=5e-4)
 
 
 def test_table6_hb6m_synthetic_cohort_gives_printed_se():
@@ -523,31 +508,31 @@ def test_correlation_with_three_pairs_has_r_but_no_interval():
 def test_proportion_ci_matches_scipy_binomtest(k, n, method, scipy_method):
     # scipy.stats.binomtest(k, n).proportion_ci(0.95, method=…)
     ref = sps.binomtest(k, n).proportion_ci(0.95, method=scipy_method)
-    assert proportion_ci(k, n, method=method) == pytest.approx((ref.low, ref.high))
+    low, high = proportion_interval(k, n, method=method)
+    assert (low[0], high[0]) == pytest.approx((ref.low, ref.high))
 
 
-def test_proportion_table_adds_percent_interval_and_reason_without_mutating():
-    counts = pd.DataFrame({"tier": ["MaR", "MiR", "SLR"], "n": [35, 0, 0], "total": [48, 48, 0]})
-    before = counts.copy()
-    out = proportion_table(counts)
-    pd.testing.assert_frame_equal(counts, before)
+def test_proportions_give_percent_interval_and_reason():
+    out = pd.DataFrame(proportions(np.array([35, 0, 0, 1]), np.array([48, 48, 0, 1])))
     ref = sps.binomtest(35, 48).proportion_ci(0.95, method="exact")  # scipy.stats.binomtest
     assert out["pct"].iloc[0] == pytest.approx(100 * 35 / 48)
     assert (out["ci_low"].iloc[0], out["ci_high"].iloc[0]) == pytest.approx(
         (100 * ref.low, 100 * ref.high))
-    assert out["ci_method"].tolist() == ["Clopper–Pearson exact 95%"] * 2 + [""]
-    assert out["reason"].tolist() == ["", "", "not computed: no patients"]
+    assert out["ci_method"].tolist() == ["Clopper–Pearson exact 95%"] * 2 + ["", ""]
+    assert out["reason"].tolist() == ["", "", "not computed: no patients",
+                                      "not computed: only 1 patient (an interval needs at least 2)"]
+    assert out.loc[3, "pct"] == 100 and np.isnan(out.loc[3, "ci_low"])
     assert out.loc[2, ["pct", "ci_low", "ci_high"]].isna().all()
 
 
 @pytest.mark.parametrize(("k", "n"), [(5, 4), (-1, 4), (1.5, 4)])
 def test_proportion_ci_rejects_impossible_counts(k, n):
     with pytest.raises(ValueError):
-        proportion_ci(k, n)
+        proportion_interval(k, n)
 
 
 def test_proportion_ci_of_empty_denominator_is_nan():
-    assert all(np.isnan(proportion_ci(0, 0)))
+    assert all(np.isnan(np.concatenate(proportion_interval(0, 0))))
 
 
 # --- adjust_p ---------------------------------------------------------------------------

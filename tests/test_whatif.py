@@ -1,7 +1,6 @@
 """What-if core (``thaldash.grading.whatif``): two gradings of the same patients compared.
 
-Reference values come from independent paths: ``grading.compare_scenarios`` (which grades again),
-plain pandas sets and groupbys written here, ``scipy.stats.binomtest`` for the exact intervals,
+Reference values come from independent paths: grading the filtered cohort again, plain pandas sets and groupbys written here, ``scipy.stats.binomtest`` for the exact intervals,
 and the paper's printed text for the published counts.
 """
 
@@ -16,11 +15,11 @@ from scipy import stats
 
 from thaldash.data.filters import CohortFilter
 from thaldash.data.schema import NOT_EVALUABLE, TIER_ORDER
-from thaldash.grading.grade import compare_scenarios, grade
+from thaldash.grading.grade import grade
 from thaldash.grading.rules import SCENARIOS, GradingRules
 from thaldash.grading.sensitivity import sensitivity_grid
-from thaldash.grading.whatif import (ENTERS, LEAVES, STAYS_IN, STAYS_OUT, changed_patients, compare_graded, genotype_moves,
-                             graded_rows, not_evaluable_patients, patient_moves, patient_visits, published_tiers, sweep_key,
+from thaldash.grading.whatif import (ENTERS, LEAVES, STAYS_IN, STAYS_OUT, genotype_moves,
+                             graded_rows, patient_moves, patient_visits, published_tiers, sweep_key,
                              sweep_summary, sweep_values, tier_changes, tier_digest, transition_matrix,
                              with_tier_category)
 
@@ -53,13 +52,20 @@ def test_restricting_the_whole_grading_equals_grading_the_filtered_cohort(cohort
 
 
 @pytest.mark.parametrize("name, reference, whatif", PAIRS, ids=IDS)
-def test_compare_graded_equals_compare_scenarios(cohort, name, reference, whatif):
-    expected = compare_scenarios(cohort, reference, whatif)  # grades both sides itself
-    got = compare_graded(grade(cohort, reference), grade(cohort, whatif))
-    pd.testing.assert_frame_equal(got.matrix, expected.matrix)
-    pd.testing.assert_frame_equal(got.transitions, expected.transitions)
-    pd.testing.assert_frame_equal(got.pairs, expected.pairs, check_categorical=False)
-    assert int(got.matrix.to_numpy().sum()) == len(grade(cohort, reference))
+def test_transition_matrix_counts_each_pair_of_tiers(cohort, name, reference, whatif):
+    ref, alt = grade(cohort, reference), grade(cohort, whatif)
+    matrix = transition_matrix(ref, alt)
+    # pandas.crosstab of the two gradings, written here
+    expected = pd.crosstab(pd.Categorical(ref["tier"].astype(str), categories=TIER_ORDER),
+                           pd.Categorical(alt["tier"].astype(str), categories=TIER_ORDER), dropna=False)
+    np.testing.assert_array_equal(matrix.to_numpy(), expected.to_numpy())
+    assert list(matrix.index) == list(TIER_ORDER) and int(matrix.to_numpy().sum()) == len(ref)
+
+
+def test_transition_matrix_refuses_two_different_patient_lists(tiny):
+    ref = grade(tiny)
+    with pytest.raises(ValueError, match="same patients"):
+        transition_matrix(ref, ref.iloc[1:])
 
 
 @pytest.mark.parametrize("name, reference, whatif", PAIRS, ids=IDS)
@@ -119,7 +125,7 @@ def test_changed_patients_lists_exactly_the_movers_with_their_evidence(cohort, n
     ref, alt = grade(cohort, reference), grade(cohort, whatif)
     merged = ref.merge(alt, on="patient_id", suffixes=("_r", "_w"))
     movers = set(merged.loc[merged["tier_r"] != merged["tier_w"], "patient_id"])
-    changed = changed_patients(ref, alt)
+    changed, _ = patient_moves(ref, alt)
     assert set(changed["patient_id"]) == movers and len(changed) == len(movers)
     by_id = merged.set_index("patient_id")
     for row in changed.itertuples(index=False):
@@ -137,7 +143,7 @@ def test_changed_patients_lists_exactly_the_movers_with_their_evidence(cohort, n
 
 def test_not_evaluable_patients_are_listed_with_the_reason(tiny):
     ref, alt = grade(tiny), grade(tiny, GradingRules(window_months=12, transfusion_free_months=3))
-    missing = not_evaluable_patients(ref, alt)
+    _, missing = patient_moves(ref, alt)
     assert "T-GAP" in set(missing["patient_id"])  # no month-6 visit in the tiny cohort
     row = missing.set_index("patient_id").loc["T-GAP"]
     assert row["tier_reference"] == NOT_EVALUABLE
@@ -147,21 +153,16 @@ def test_not_evaluable_patients_are_listed_with_the_reason(tiny):
     assert set(missing["patient_id"]) == expected
 
 
-@pytest.mark.parametrize("name, reference, whatif", PAIRS, ids=IDS)
-def test_patient_moves_are_the_two_tables_built_separately(cohort, name, reference, whatif):
-    ref, alt = grade(cohort, reference), grade(cohort, whatif)
-    changed, missing = patient_moves(ref, alt)
-    pd.testing.assert_frame_equal(changed, changed_patients(ref, alt))
-    pd.testing.assert_frame_equal(missing, not_evaluable_patients(ref, alt))
-
-
 def test_patient_moves_splits_a_union_with_both_kinds(tiny):
     # The tiny cohort under a 12-month window has movers and not-evaluable patients, some both.
     ref, alt = grade(tiny), grade(tiny, GradingRules(window_months=12, transfusion_free_months=3))
     changed, missing = patient_moves(ref, alt)
     assert len(changed) and len(missing)
-    pd.testing.assert_frame_equal(changed, changed_patients(ref, alt))
-    pd.testing.assert_frame_equal(missing, not_evaluable_patients(ref, alt))
+    merged = ref.merge(alt, on="patient_id", suffixes=("_r", "_w"))
+    assert set(changed["patient_id"]) == set(merged.loc[merged["tier_r"] != merged["tier_w"], "patient_id"])
+    either = (merged["tier_r"] == NOT_EVALUABLE) | (merged["tier_w"] == NOT_EVALUABLE)
+    assert set(missing["patient_id"]) == set(merged.loc[either, "patient_id"])
+    assert set(changed["patient_id"]) & set(missing["patient_id"])  # a patient can be in both
 
 
 def _groups_by_hand(graded: pd.DataFrame) -> dict[str, bool]:
@@ -236,9 +237,9 @@ def test_categorical_tiers_give_the_same_results(cohort, name, reference, whatif
     ref, alt = grade(cohort, reference), grade(cohort, whatif)
     cat_ref, cat_alt = with_tier_category(ref), with_tier_category(alt)
     assert list(cat_ref["tier"].astype(str)) == list(ref["tier"])
-    pd.testing.assert_frame_equal(transition_matrix(cat_ref, cat_alt), compare_scenarios(cohort, reference, whatif).matrix)
+    pd.testing.assert_frame_equal(transition_matrix(cat_ref, cat_alt), transition_matrix(ref, alt))
     pd.testing.assert_frame_equal(tier_changes(cat_ref, cat_alt), tier_changes(ref, alt))
-    pd.testing.assert_frame_equal(changed_patients(cat_ref, cat_alt), changed_patients(ref, alt))
-    pd.testing.assert_frame_equal(not_evaluable_patients(cat_ref, cat_alt), not_evaluable_patients(ref, alt))
+    for got, expected in zip(patient_moves(cat_ref, cat_alt), patient_moves(ref, alt)):
+        pd.testing.assert_frame_equal(got, expected)
     pd.testing.assert_frame_equal(genotype_moves(cat_ref, cat_alt), genotype_moves(ref, alt))
     assert tier_digest(cat_alt) == tier_digest(alt)

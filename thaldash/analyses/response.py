@@ -8,17 +8,16 @@ counts with their intervals are ``thaldash.grading.summary.tier_table``. Percent
 
 from __future__ import annotations
 
-from collections.abc import Hashable
 
 import numpy as np
 import pandas as pd
 
-from thaldash.data.coded_text import fill_missing, observed
+from thaldash.data.coded_text import fill_missing
 from thaldash.data.cohort import rows_where
 from thaldash.grading.summary import ORR, genotype_groups
 from thaldash.stats.proportions import proportions
 from thaldash.published.numbers import published_numbers
-from thaldash.data.schema import NOT_EVALUABLE, RESPONDING_TIERS, TIER_ORDER, TIERS
+from thaldash.data.schema import NOT_EVALUABLE, TIER_ORDER, TIERS
 
 GROUPINGS: dict[str, str] = {
     "genotype": "Genotype combination",

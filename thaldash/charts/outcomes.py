@@ -60,8 +60,6 @@ def tier_bars(summary: pd.DataFrame, *, presentation: bool = False) -> alt.Layer
 
 
 def _long_transitions(matrix: pd.DataFrame) -> pd.DataFrame:
-    if {"tier_reference", "tier_whatif", "n"} <= set(matrix.columns):
-        return matrix[["tier_reference", "tier_whatif", "n"]]
     long = matrix.stack().rename("n").reset_index()
     long.columns = ["tier_reference", "tier_whatif", "n"]
     return long
@@ -71,8 +69,8 @@ def transition_heatmap(matrix: pd.DataFrame, *, reference_name: str = "reference
                        whatif_name: str = "what-if rules", presentation: bool = False) -> alt.LayerChart:
     """Patients by tier under the reference rules (rows) and the what-if rules (columns).
 
-    ``matrix`` is ``ScenarioComparison.matrix`` (wide) or ``.transitions`` (long:
-    ``tier_reference``, ``tier_whatif``, ``n``). The diagonal (no change) is outlined.
+    ``matrix`` is ``grading.whatif.transition_matrix`` (tiers by tiers). The diagonal (no change) is
+    outlined.
     """
     data = _long_transitions(matrix)
     guard(data, chart="transition_heatmap")

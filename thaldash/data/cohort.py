@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from thaldash.data.alleles import genotype_class, genotype_columns, genotype_label
-from thaldash.data.schema import COLUMNS, PATIENT_LEVEL
+from thaldash.data.schema import PATIENT_LEVEL
 from thaldash.data.checks import text_column
 
 
@@ -178,8 +178,3 @@ def _distinct(codes: np.ndarray, n_possible: int) -> tuple[np.ndarray, np.ndarra
     present[codes] = True
     rank = np.cumsum(present) - 1
     return np.flatnonzero(present), rank[codes]
-
-
-def patient_level_columns(frame: pd.DataFrame) -> list[str]:
-    """Contract patient-level columns present in ``frame``."""
-    return [c for c in frame.columns if c in COLUMNS and COLUMNS[c].level == "patient"]

@@ -9,7 +9,7 @@ because a shared link must open even after the data changed.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, replace
 from typing import Literal
 from urllib.parse import urlencode
 
@@ -213,10 +213,6 @@ class CohortFilter:
                 warnings.append(f"Filter withdrawn: {params['withdrawn']!r} is not include or exclude; ignored.")
         return cls(**values), warnings
 
-    def restrict_to(self, options: FilterOptions) -> tuple[CohortFilter, list[str]]:
-        """This filter with the values ``options`` lacks dropped (e.g. after the data changed)."""
-        return CohortFilter.from_params(self.to_params(), options)
-
     def describe(self) -> str:
         """Short human text for captions and export footers, e.g. "TDT · splenectomy: yes · age 12–18"."""
         parts: list[str] = []
@@ -262,11 +258,6 @@ def options(cohort: Cohort) -> FilterOptions:
         genotypes=distinct("genotype"), alleles=alleles, beta_classes=distinct("beta_class", BETA_CLASSES),
         thal_types=distinct("thal_type", THAL_TYPES), sexes=distinct("sex", SEXES), age_range=age_range,
         ages_whole=whole)
-
-
-def field_names() -> tuple[str, ...]:
-    """Names of the fields of ``CohortFilter``."""
-    return tuple(f.name for f in fields(CohortFilter))
 
 
 def _isin(patients: pd.DataFrame, column: str, wanted: tuple[str, ...]) -> np.ndarray:

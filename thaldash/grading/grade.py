@@ -32,9 +32,7 @@ from thaldash.grading.rules import GradingRules
 from thaldash.grading.trace import NE, Sentences, value_text
 from thaldash.grading.transfusion import EPS, VisitPanel, transfusion_arrays, tristate, visit_panel
 
-__all__ = ["grade", "grade_panel", "tier_codes", "TierCodes",
-           "compare_scenarios", "compare_graded", "transition_matrix", "tier_code_array", "check_same_patients",
-           "ScenarioComparison"]
+__all__ = ["grade", "grade_panel", "hb_arrays", "tier_codes", "TierCodes"]
 
 CRITERIA: tuple[str, ...] = ("transfusion-free", "transfusion reduction", "Hb rise", "missing data")
 
@@ -237,87 +235,3 @@ def grade(visits: pd.DataFrame | Cohort, rules: GradingRules = GradingRules(), *
     if isinstance(visits, Cohort):
         visits = visits.visits if include_withdrawn else visits.analysed
     return grade_panel(visit_panel(visits), rules, include_withdrawn=include_withdrawn)
-
-
-@dataclass(frozen=True, eq=False)
-class ScenarioComparison:
-    """Two gradings of the same patients.
-
-    Attributes
-    ----------
-    pairs
-        One row per patient: ``patient_id``, ``genotype``, ``thal_type``, ``tier_reference``,
-        ``tier_whatif``, ``changed`` (bool), ``trace_reference``, ``trace_whatif``.
-    transitions
-        Long counts: ``tier_reference``, ``tier_whatif``, ``n`` for all 5 × 5 tier pairs (zeros kept).
-    matrix
-        The same counts wide: index ``tier_reference``, columns ``tier_whatif``, both in
-        ``TIER_ORDER``.
-    """
-
-    pairs: pd.DataFrame
-    transitions: pd.DataFrame
-    matrix: pd.DataFrame
-
-
-def compare_scenarios(visits: pd.DataFrame | Cohort, reference: GradingRules, whatif: GradingRules, *,
-                      include_withdrawn: bool = False) -> ScenarioComparison:
-    """Grade ``visits`` under two rule sets and count how patients move between tiers."""
-    if isinstance(visits, Cohort):
-        visits = visits.visits if include_withdrawn else visits.analysed
-    panel = visit_panel(visits)
-    return compare_graded(grade_panel(panel, reference, include_withdrawn=include_withdrawn),
-                          grade_panel(panel, whatif, include_withdrawn=include_withdrawn))
-
-
-def check_same_patients(reference: pd.DataFrame, whatif: pd.DataFrame) -> None:
-    ref_ids, alt_ids = reference["patient_id"].array, whatif["patient_id"].array
-    if len(ref_ids) != len(alt_ids) or not bool((ref_ids == alt_ids).all()):
-        raise ValueError("patient_id: the two gradings must list the same patients in the same order "
-                         f"(got {len(ref_ids)} and {len(alt_ids)} rows); grade the same cohort under both rules.")
-
-
-def tier_code_array(graded: pd.DataFrame) -> np.ndarray:
-    """Tier codes (positions in ``TIER_ORDER``) of a grading, without comparing strings."""
-    tiers = graded["tier"]
-    if isinstance(tiers.dtype, pd.CategoricalDtype) and tuple(tiers.cat.categories) == TIER_ORDER:
-        return tiers.cat.codes.to_numpy().astype(np.int64)
-    return pd.Categorical(tiers, categories=TIER_ORDER).codes.astype(np.int64)
-
-
-def transition_matrix(reference: pd.DataFrame, whatif: pd.DataFrame) -> pd.DataFrame:
-    """Patients by tier under the reference (rows) and the what-if rules (columns), in ``TIER_ORDER``.
-
-    ``compare_graded(...).matrix`` without the per-patient pairs; it sums to the number of patients.
-    """
-    check_same_patients(reference, whatif)
-    k = len(TIER_ORDER)
-    counts = np.bincount(tier_code_array(reference) * k + tier_code_array(whatif), minlength=k * k).reshape(k, k)
-    return pd.DataFrame(counts, index=pd.Index(TIER_ORDER, name="tier_reference"),
-                        columns=pd.Index(TIER_ORDER, name="tier_whatif"))
-
-
-def compare_graded(reference: pd.DataFrame, whatif: pd.DataFrame) -> ScenarioComparison:
-    """``grading.compare_scenarios`` from two gradings already made (same patients, same order).
-
-    Returns the same ``ScenarioComparison`` (``pairs``, long ``transitions``, wide ``matrix`` in
-    ``TIER_ORDER``); the matrix sums to the number of patients.
-
-    Raises
-    ------
-    ValueError
-        When the two frames do not list the same patients in the same order.
-    """
-    matrix = transition_matrix(reference, whatif)
-    k = len(TIER_ORDER)
-    pairs = pd.DataFrame({
-        "patient_id": reference["patient_id"], "genotype": reference["genotype"],
-        "thal_type": reference["thal_type"], "tier_reference": reference["tier"], "tier_whatif": whatif["tier"],
-        "changed": tier_code_array(reference) != tier_code_array(whatif),
-        "trace_reference": reference["rule_trace"], "trace_whatif": whatif["rule_trace"],
-    })
-    transitions = pd.DataFrame({"tier_reference": np.repeat(TIER_ORDER, k), "tier_whatif": np.tile(TIER_ORDER, k),
-                                "n": matrix.to_numpy().reshape(-1)})
-    return ScenarioComparison(pairs=pairs, transitions=transitions, matrix=matrix)
-
-

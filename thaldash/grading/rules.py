@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 import numbers
 import re
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
@@ -305,8 +305,3 @@ def differences(rules: GradingRules, base: GradingRules = GradingRules()) -> str
             shown = f"{mine[spec.name]} {spec.unit}".strip()
         parts.append(f"{spec.label} {shown}" if not spec.choice_labels else f"{spec.label}: {shown}")
     return "; ".join(parts)
-
-
-def rule_names() -> tuple[str, ...]:
-    """Names of the fields of ``GradingRules`` (the keys of ``to_params``)."""
-    return tuple(f.name for f in fields(GradingRules))

@@ -17,18 +17,11 @@ import numpy as np
 import pandas as pd
 
 from thaldash.data.cohort import rows_where
-from thaldash.grading.grade import (  # noqa: F401  (compare_graded, transition_matrix: re-exported for the page)
-    ScenarioComparison,
-    check_same_patients,
-    compare_graded,
-    transition_matrix,
-)
-from thaldash.grading.grade import tier_code_array as _codes
+from thaldash.data.schema import MAR_GROUP, NOT_EVALUABLE, RESPONDING_TIERS, TIER_ORDER, TIERS
+from thaldash.grading.rules import FIELDS_BY_NAME, GradingRules
+from thaldash.grading.sensitivity import default_values
 from thaldash.grading.summary import genotype_groups, tier_table
 from thaldash.published.numbers import published_numbers
-from thaldash.grading.rules import FIELDS_BY_NAME, GradingRules
-from thaldash.data.schema import MAR_GROUP, NOT_EVALUABLE, RESPONDING_TIERS, TIER_ORDER, TIERS
-from thaldash.grading.sensitivity import default_values
 
 SUMMARY_ROWS: tuple[str, ...] = (*TIERS, "ORR", NOT_EVALUABLE)
 ENTERS, LEAVES = "enters the MaR group", "leaves the MaR group"
@@ -61,7 +54,7 @@ def graded_rows(graded: pd.DataFrame, patient_ids: pd.Series | Sequence[str] | N
 def tier_digest(graded: pd.DataFrame) -> str:
     """A short digest of the tiers in row order: for gradings of one cohort, equal digests mean
     equal tiers (a cache key: most threshold steps move no patient)."""
-    return hashlib.sha256(_codes(graded).astype(np.int8).tobytes()).hexdigest()[:32]
+    return hashlib.sha256(tier_code_array(graded).astype(np.int8).tobytes()).hexdigest()[:32]
 
 
 def with_tier_category(graded: pd.DataFrame) -> pd.DataFrame:
@@ -71,6 +64,33 @@ def with_tier_category(graded: pd.DataFrame) -> pd.DataFrame:
     if isinstance(tiers.dtype, pd.CategoricalDtype) and tuple(tiers.cat.categories) == TIER_ORDER:
         return graded  # ``grade`` already gives this
     return graded.assign(tier=pd.Categorical(tiers, categories=TIER_ORDER))
+
+
+def check_same_patients(reference: pd.DataFrame, whatif: pd.DataFrame) -> None:
+    ref_ids, alt_ids = reference["patient_id"].array, whatif["patient_id"].array
+    if len(ref_ids) != len(alt_ids) or not bool((ref_ids == alt_ids).all()):
+        raise ValueError("patient_id: the two gradings must list the same patients in the same order "
+                         f"(got {len(ref_ids)} and {len(alt_ids)} rows); grade the same cohort under both rules.")
+
+
+def tier_code_array(graded: pd.DataFrame) -> np.ndarray:
+    """Tier codes (positions in ``TIER_ORDER``) of a grading, without comparing strings."""
+    tiers = graded["tier"]
+    if isinstance(tiers.dtype, pd.CategoricalDtype) and tuple(tiers.cat.categories) == TIER_ORDER:
+        return tiers.cat.codes.to_numpy().astype(np.int64)
+    return pd.Categorical(tiers, categories=TIER_ORDER).codes.astype(np.int64)
+
+
+def transition_matrix(reference: pd.DataFrame, whatif: pd.DataFrame) -> pd.DataFrame:
+    """Patients by tier under the reference (rows) and the what-if rules (columns), in ``TIER_ORDER``.
+
+    It sums to the number of patients.
+    """
+    check_same_patients(reference, whatif)
+    k = len(TIER_ORDER)
+    counts = np.bincount(tier_code_array(reference) * k + tier_code_array(whatif), minlength=k * k).reshape(k, k)
+    return pd.DataFrame(counts, index=pd.Index(TIER_ORDER, name="tier_reference"),
+                        columns=pd.Index(TIER_ORDER, name="tier_whatif"))
 
 
 def tier_changes(reference: pd.DataFrame, whatif: pd.DataFrame, *, confidence: float = 0.95) -> pd.DataFrame:
@@ -100,7 +120,7 @@ def tier_changes(reference: pd.DataFrame, whatif: pd.DataFrame, *, confidence: f
         sides.append(summary[["n", "total", "pct", "ci_low", "ci_high", "reason"]].add_suffix(f"_{side}"))
         method = next((m for m in summary["ci_method"] if m), f"Clopper–Pearson exact {confidence * 100:g}%")
     out = pd.concat(sides, axis=1)
-    ref, alt = _codes(reference), _codes(whatif)
+    ref, alt = tier_code_array(reference), tier_code_array(whatif)
     members = {t: (ref == i, alt == i) for i, t in enumerate(TIER_ORDER)}
     members["ORR"] = (ref < len(RESPONDING_TIERS), alt < len(RESPONDING_TIERS))  # codes 0–2: MaR, MiR, SLR
     moved_in = [int((members[t][1] & ~members[t][0]).sum()) for t in SUMMARY_ROWS]
@@ -111,7 +131,7 @@ def tier_changes(reference: pd.DataFrame, whatif: pd.DataFrame, *, confidence: f
 
 
 def _side_by_side(reference: pd.DataFrame, whatif: pd.DataFrame, keep: np.ndarray) -> pd.DataFrame:
-    ref_code, alt_code = _codes(reference), _codes(whatif)
+    ref_code, alt_code = tier_code_array(reference), tier_code_array(whatif)
     # lexsort is stable: within a pair of tiers the gradings' own order (by patient_id) is kept.
     rows = np.flatnonzero(keep)
     rows = rows[np.lexsort((alt_code[rows], ref_code[rows]))]
@@ -131,41 +151,23 @@ def _side_by_side(reference: pd.DataFrame, whatif: pd.DataFrame, keep: np.ndarra
     return pd.DataFrame(columns).astype({"tier_reference": "str", "tier_whatif": "str", "direction": "str"})
 
 
-def changed_patients(reference: pd.DataFrame, whatif: pd.DataFrame) -> pd.DataFrame:
-    """The patients whose tier differs between the two gradings, with the evidence under each.
-
-    Returns
-    -------
-    One row per changed patient, sorted by reference tier, what-if tier, patient_id:
-    ``patient_id``, ``genotype``, ``thal_type``, ``tier_reference``, ``tier_whatif``,
-    ``direction`` ("better", "worse", "becomes not evaluable", "becomes evaluable"),
-    ``hb_baseline`` (g/L), ``ti_month``, then under each rule set (suffix ``_reference`` /
-    ``_whatif``, as the window and the Hb measure may differ): ``hb_window_end``, ``hb_rise``
-    (g/L), ``reduction_pct`` (%), and ``trace_reference`` / ``trace_whatif`` (the rule trace).
-    """
-    check_same_patients(reference, whatif)
-    return _side_by_side(reference, whatif, _codes(reference) != _codes(whatif))
-
-
-def not_evaluable_patients(reference: pd.DataFrame, whatif: pd.DataFrame) -> pd.DataFrame:
-    """The patients not evaluable under either rule set (a deciding value is missing), with why.
-
-    Same columns as ``changed_patients``; the traces name the missing value.
-    """
-    check_same_patients(reference, whatif)
-    ne = len(TIER_ORDER) - 1
-    return _side_by_side(reference, whatif, (_codes(reference) == ne) | (_codes(whatif) == ne))
-
-
 def patient_moves(reference: pd.DataFrame, whatif: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """``(changed_patients(...), not_evaluable_patients(...))`` from one side-by-side table.
+    """The patients who change tier, and those not evaluable under either rule set, with the evidence.
+
+    Returns ``(changed, not_evaluable)``, two frames with the same columns, one row per patient,
+    sorted by reference tier, what-if tier, patient_id: ``patient_id``, ``genotype``, ``thal_type``,
+    ``tier_reference``, ``tier_whatif``, ``direction`` ("same", "better", "worse", "becomes not
+    evaluable", "becomes evaluable"), ``hb_baseline`` (g/L), ``ti_month``, then under each rule set
+    (suffix ``_reference`` / ``_whatif``, as the window and the Hb measure may differ):
+    ``hb_window_end``, ``hb_rise`` (g/L), ``reduction_pct`` (%), and ``trace_reference`` /
+    ``trace_whatif`` (the rule trace; for a not-evaluable patient it names the missing value).
 
     What the What-if page shows on every slider move: built once and split (each row of either
     table is a row of the union, in the same order), which halves the cost of a rerun's tables.
     """
     check_same_patients(reference, whatif)
     ne = len(TIER_ORDER) - 1
-    ref, alt = _codes(reference), _codes(whatif)
+    ref, alt = tier_code_array(reference), tier_code_array(whatif)
     both = _side_by_side(reference, whatif, (ref != alt) | (ref == ne) | (alt == ne))
     changed = (both["tier_reference"] != both["tier_whatif"]).to_numpy()
     missing = ((both["tier_reference"] == TIER_ORDER[ne]) | (both["tier_whatif"] == TIER_ORDER[ne])).to_numpy()

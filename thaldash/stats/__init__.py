@@ -10,11 +10,11 @@ names below can be imported from here. They are loaded on first use (PEP 562), s
 light module of this package (``thaldash.stats.inputs``) does not pull in ``scipy.stats``.
 
 - ``group_summary``: n, mean, SD, median, quartiles, range per group and stratum.
-- ``compare_groups`` / ``compare_from_summary``: Student t (pooled variance; the test that
+- ``compare_groups``: Student t (pooled variance; the test that
   reproduces the paper's Tables 4–7 and 10), Welch t, Mann–Whitney U.
 - ``paired_change``: paired t and Wilcoxon signed-rank between visits (Table 9 layout).
 - ``correlation``: Pearson and Spearman with Fisher-z intervals and the least-squares line.
-- ``proportion_ci`` / ``proportion_table``: Clopper–Pearson or Wilson intervals.
+- ``proportion_interval`` (and ``thaldash.stats.proportions.proportions``): Clopper–Pearson or Wilson intervals, "not computed" below n = 2.
 - ``adjust_p``: Holm and Bonferroni.
 """
 
@@ -24,12 +24,11 @@ from thaldash.lazy import lazy_exports
 
 _HOME: dict[str, str] = {
     "PEARSON": "correlations", "SPEARMAN": "correlations", "correlation": "correlations",
-    "compare_from_summary": "groups", "compare_groups": "groups",
+    "compare_groups": "groups",
     "CONFIDENCE": "inputs", "NOT_COMPUTED": "inputs", "SMALL_N": "inputs",
     "CORRECTIONS": "multiplicity", "Correction": "multiplicity", "adjust_p": "multiplicity",
     "PAIRED_T": "paired", "PAIRED_TESTS": "paired", "WILCOXON": "paired", "paired_change": "paired",
-    "CI_METHOD_NAMES": "proportions", "ProportionMethod": "proportions", "proportion_ci": "proportions",
-    "proportion_table": "proportions",
+    "CI_METHOD_NAMES": "proportions", "ProportionMethod": "proportions", "proportion_interval": "proportions",
     "group_summary": "summary",
     "COMPARE_TESTS": "ttest", "MANN_WHITNEY": "ttest", "STUDENT_T": "ttest", "WELCH_T": "ttest",
 }

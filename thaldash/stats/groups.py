@@ -107,57 +107,6 @@ def compare_groups(
     return finish(rows, by_cols, a=a, b=b)
 
 
-def compare_from_summary(
-    summary: pd.DataFrame,
-    *,
-    group: Hashable,
-    a: object,
-    b: object,
-    by: Hashable | Sequence[Hashable] | None = None,
-) -> pd.DataFrame:
-    """Student and Welch t rows of ``compare_groups`` from group summaries alone.
-
-    Use it on ``group_summary`` output or on a published table (n, mean, SD as printed).
-
-    Parameters
-    ----------
-    summary
-        One row per (``by`` level, group) with columns ``n``, ``mean`` and ``sd`` (ddof = 1);
-        ``median`` and ``n_rows`` are used when present. Not modified.
-    group, a, b, by
-        As in ``compare_groups``.
-
-    Returns
-    -------
-    pandas.DataFrame
-        The columns of ``compare_groups``, with only the ``STUDENT_T`` and ``WELCH_T`` rows
-        (a rank test needs the values themselves).
-
-    Raises
-    ------
-    ValueError
-        A column is missing; ``n`` is negative or not a whole number; ``sd`` is negative;
-        a (``by`` level, group) appears twice; ``a`` equals ``b``.
-    """
-    by_cols = as_list(by)
-    require_columns(summary, [*by_cols, group, "n", "mean", "sd"])
-    _check_labels(a, b)
-    n = summary["n"].to_numpy("float64")
-    if np.any(~np.isfinite(n) | (n < 0) | (n != np.round(n))):
-        raise ValueError("n: every group size must be a whole number ≥ 0")
-    if np.any(summary["sd"].to_numpy("float64") < 0):
-        raise ValueError("sd: a standard deviation cannot be negative")
-    keys = by_cols or [_ALL]
-    data = summary.assign(**{_ALL: 0}) if not by_cols else summary
-    duplicated = data.duplicated([*keys, group])
-    if duplicated.any():
-        first = data.loc[duplicated, [*by_cols, group]].iloc[0].to_dict()
-        raise ValueError(f"summary: more than one row for {first}; need one row per group")
-    levels = _levels(data, keys)
-    wide = _widen(data, levels, keys=keys, group=group, a=a, b=b)
-    return finish(t_rows(wide, a=a, b=b, value=None), by_cols, a=a, b=b)
-
-
 def _check_labels(a: object, b: object) -> None:
     if a == b:
         raise ValueError(f"group a and group b are both {a!r}; choose two different groups")

@@ -9,14 +9,12 @@ the inverse regularised incomplete beta function (``scipy.special``), which is w
 
 from __future__ import annotations
 
-from collections.abc import Hashable
 from typing import Literal
 
 import numpy as np
-import pandas as pd
 from scipy import special
 
-from thaldash.stats.inputs import CONFIDENCE, NOT_COMPUTED, require_columns
+from thaldash.stats.inputs import CONFIDENCE, NOT_COMPUTED
 
 ProportionMethod = Literal["clopper-pearson", "wilson"]
 CI_METHOD_NAMES: dict[str, str] = {
@@ -67,13 +65,6 @@ def proportion_interval(k: np.ndarray | int, n: np.ndarray | int, *, method: Pro
     return np.where(empty, np.nan, low), np.where(empty, np.nan, high)
 
 
-def proportion_ci(successes: int, n: int, *, method: ProportionMethod = "clopper-pearson",
-                  confidence: float = CONFIDENCE) -> tuple[float, float]:
-    """``proportion_interval`` of one proportion, as two floats (``(nan, nan)`` when ``n`` is 0)."""
-    low, high = proportion_interval(successes, n, method=method, confidence=confidence)
-    return float(low[0]), float(high[0])
-
-
 def proportions(n: np.ndarray, total: np.ndarray, *, method: ProportionMethod = "clopper-pearson",
                 confidence: float = CONFIDENCE, noun: str = "patient") -> dict[str, np.ndarray]:
     """Percentages of counts ``n`` out of ``total`` with their intervals, or why not.
@@ -98,31 +89,3 @@ def proportions(n: np.ndarray, total: np.ndarray, *, method: ProportionMethod = 
             "ci_high": np.where(computed, 100 * high, np.nan),
             "ci_method": np.where(computed, f"{CI_METHOD_NAMES[method]} {confidence * 100:g}%", ""),
             "computed": computed, "reason": reason.astype(object)}
-
-
-def proportion_table(counts: pd.DataFrame, *, count: Hashable = "n", total: Hashable = "total",
-                     method: ProportionMethod = "clopper-pearson", confidence: float = CONFIDENCE) -> pd.DataFrame:
-    """``counts`` with the percentage and its interval added (``proportions``).
-
-    Parameters
-    ----------
-    counts
-        One row per category (e.g. per response tier), with a count and its denominator. Not modified.
-    count, total
-        Columns holding the successes and the denominator.
-
-    Returns
-    -------
-    A copy of ``counts`` with ``pct``, ``ci_low``, ``ci_high``, ``ci_method``, ``computed`` and
-    ``reason`` appended (see ``proportions``).
-
-    Raises
-    ------
-    ValueError
-        Unknown method; a column is missing; counts negative, missing, not whole numbers, or a
-        count above its total.
-    """
-    require_columns(counts, [count, total])
-    k = counts[count].to_numpy("float64", na_value=np.nan)
-    n = counts[total].to_numpy("float64", na_value=np.nan)
-    return counts.assign(**proportions(k, n, method=method, confidence=confidence))
