@@ -1,4 +1,4 @@
-"""Input checks and small numeric helpers shared by the ``thaldash.stats_*`` modules.
+"""Input checks and small numeric helpers shared by the modules of ``thaldash.stats``.
 
 Every check raises a ``ValueError`` whose message is a sentence naming the column and the
 problem, so the UI and CLI can show it as is.
@@ -10,7 +10,7 @@ from collections.abc import Hashable, Sequence
 
 import numpy as np
 import pandas as pd
-from scipy import special, stats
+from scipy import special  # not scipy.stats: a second of import at a cold start
 
 CONFIDENCE = 0.95
 """Coverage of every confidence interval in the statistics core."""
@@ -71,13 +71,13 @@ def t_interval(
     diff: np.ndarray, se: np.ndarray, df: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
     """Two-sided ``CONFIDENCE`` interval ``diff ± t(df) · se`` (NaN in → NaN out)."""
-    half = stats.t.ppf(0.5 + CONFIDENCE / 2, df) * se
+    half = special.stdtrit(df, 0.5 + CONFIDENCE / 2) * se  # the t quantile, scipy.stats.t.ppf
     return diff - half, diff + half
 
 
 def fisher_interval(r: np.ndarray, se_z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Interval for a correlation from ``atanh(r) ± z · se_z``, mapped back with ``tanh``."""
-    z = stats.norm.ppf(0.5 + CONFIDENCE / 2)
+    z = special.ndtri(0.5 + CONFIDENCE / 2)
     with np.errstate(divide="ignore", invalid="ignore"):
         centre = np.arctanh(r)
         return np.tanh(centre - z * se_z), np.tanh(centre + z * se_z)
