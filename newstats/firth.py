@@ -19,7 +19,13 @@ import numpy as np
 import pandas as pd
 from scipy import linalg, optimize, special, stats
 
-from newstats.inputs import binary_values, check_confidence, not_computed, numeric_column, require_columns
+from newstats.inputs import (
+    binary_values,
+    check_confidence,
+    not_computed,
+    numeric_column,
+    require_columns,
+)
 
 INTERCEPT = "intercept"
 METHOD = "Firth penalized likelihood (logistf-equivalent)"
@@ -86,6 +92,8 @@ def firth_logistic(
         - ``reason``: ``""``, or "not computed: …" (no complete rows, fewer rows than
           parameters, no events or no non-events, a constant predictor, predictors that are
           linear combinations of each other, or no convergence); then every number is NaN.
+          A term whose profile fails to converge keeps its estimate but gets NaN interval
+          and test, with its own reason.
 
     Raises
     ------
@@ -123,17 +131,21 @@ def firth_logistic(
     rows = []
     for j, term in enumerate(terms):
         profile = _Profile(design, y, j, fit)
-        statistic = max(2 * (fit.loglik - profile.loglik(0.0)), 0.0)
-        low = profile.bound(-1, quantile, se[j])
-        high = profile.bound(+1, quantile, se[j])
-        rows.append({
-            "term": term, "estimate": fit.beta[j], "se": se[j],
-            "odds_ratio": np.exp(fit.beta[j]), "ci_low": np.exp(low), "ci_high": np.exp(high),
-            "statistic": statistic, "p": stats.chi2.sf(statistic, 1),
-        })
+        row = {"term": term, "estimate": fit.beta[j], "se": se[j],
+               "odds_ratio": np.exp(fit.beta[j]), "reason": ""}
+        try:
+            statistic = max(2 * (fit.loglik - profile.loglik(0.0)), 0.0)
+            low, high = profile.bound(-1, quantile, se[j]), profile.bound(+1, quantile, se[j])
+        except _ProfileError:
+            statistic = low = high = np.nan
+            row["reason"] = not_computed(
+                f"the profile likelihood of {term} did not converge, so its interval and test "
+                "are missing")
+        rows.append({**row, "ci_low": np.exp(low), "ci_high": np.exp(high),
+                     "statistic": statistic, "p": stats.chi2.sf(statistic, 1)})
     out = pd.DataFrame(rows).assign(
         test=TEST, ci_method=CI_METHOD, **base, converged=True, iterations=fit.iterations,
-        penalized_loglik=fit.loglik, method=METHOD, reason="",
+        penalized_loglik=fit.loglik, method=METHOD,
     )
     return out[list(TERM_COLUMNS)]
 
@@ -250,6 +262,10 @@ def _fit(
     return _Fit(beta, loglik, False, _MAX_ITER)
 
 
+class _ProfileError(RuntimeError):
+    """A constrained fit of the profile did not converge."""
+
+
 class _Profile:
     """Profile penalized log-likelihood of coefficient ``index``, warm-started fit to fit."""
 
@@ -259,8 +275,11 @@ class _Profile:
 
     def loglik(self, value: float) -> float:
         fit = _fit(self.design, self.y, fixed=self.index, value=value, start=self._start)
-        if fit.converged:
-            self._start = fit.beta
+        if not fit.converged:  # a warm start far from the answer can stall; retry from the fit
+            fit = _fit(self.design, self.y, fixed=self.index, value=value, start=self.full.beta)
+        if not fit.converged:
+            raise _ProfileError(value)
+        self._start = fit.beta
         return fit.loglik
 
     def bound(self, side: int, quantile: float, se: float) -> float:

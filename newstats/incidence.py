@@ -23,7 +23,13 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from newstats.inputs import binary_values, check_confidence, not_computed, numeric_column, require_columns
+from newstats.inputs import (
+    binary_values,
+    check_confidence,
+    not_computed,
+    numeric_column,
+    require_columns,
+)
 
 INCIDENCE_METHOD = (
     "Kaplan–Meier at scheduled visits (event time known only up to the visit where it was "

@@ -18,7 +18,14 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from newstats.inputs import binary_values, check_confidence, not_computed, numeric_column, require_columns, z_value
+from newstats.inputs import (
+    binary_values,
+    check_confidence,
+    not_computed,
+    numeric_column,
+    require_columns,
+    z_value,
+)
 
 METHOD = "DeLong"
 CURVE_COLUMNS: tuple[str, ...] = ("threshold", "tp", "fp", "tpr", "fpr")

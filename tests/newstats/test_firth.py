@@ -200,3 +200,19 @@ def test_input_frame_is_not_modified() -> None:
     before = data.copy()
     firth_logistic(data, outcome="ti", predictors=["hbf"])
     pd.testing.assert_frame_equal(data, before)
+
+
+def test_a_profile_that_does_not_converge_is_reported(monkeypatch: pytest.MonkeyPatch) -> None:
+    import newstats.firth as firth
+
+    real_fit = firth._fit
+
+    def stalling(design, y, *, fixed=None, value=0.0, start=None):  # constrained fits stall
+        fit = real_fit(design, y, fixed=fixed, value=value, start=start)
+        return fit if fixed is None else firth._Fit(fit.beta, fit.loglik, False, 100)
+
+    monkeypatch.setattr(firth, "_fit", stalling)
+    fit = firth_logistic(_separated(), outcome="ti", predictors=["hbf"]).set_index("term")
+    assert np.isfinite(fit.loc["hbf", "estimate"])
+    assert np.isnan(fit.loc["hbf", "p"]) and np.isnan(fit.loc["hbf", "ci_low"])
+    assert "did not converge" in fit.loc["hbf", "reason"]

@@ -47,7 +47,8 @@ def test_paired_difference_orients_and_counts() -> None:
     # Newcombe's example with B as the first classification: p_b = 32/50, p_a = 22/50
     x, y = _patients(both=20, only_a=2, only_b=12, neither=16)
     row = paired_difference(x, y).iloc[0]
-    assert (row["n"], row["n_a"], row["n_b"], row["discordant_ab"], row["discordant_ba"]) == (50, 22, 32, 2, 12)
+    counts = ("n", "n_a", "n_b", "discordant_ab", "discordant_ba")
+    assert tuple(row[c] for c in counts) == (50, 22, 32, 2, 12)
     assert row["diff"] == pytest.approx(0.2) and row["p_b"] - row["p_a"] == pytest.approx(row["diff"])
     assert (round(row["ci_low"], 4), round(row["ci_high"], 4)) == (0.0562, 0.3292)
     assert row["estimate_kind"].startswith("p_b − p_a") and row["reason"] == ""

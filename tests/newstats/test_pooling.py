@@ -20,7 +20,7 @@ GENOTYPES = pd.DataFrame({
 def _grid_loglik(alpha: np.ndarray, beta: np.ndarray, k: np.ndarray, n: np.ndarray) -> np.ndarray:
     """Beta-binomial log-likelihood from Beta functions, by hand: C(n,k)·B(k+α, n−k+β)/B(α, β)."""
     total = np.zeros_like(alpha)
-    for ki, ni in zip(k, n):
+    for ki, ni in zip(k, n, strict=True):
         log_choose = special.gammaln(ni + 1) - special.gammaln(ki + 1) - special.gammaln(ni - ki + 1)
         total += log_choose + special.betaln(ki + alpha, ni - ki + beta) - special.betaln(alpha, beta)
     return total
@@ -36,7 +36,9 @@ def test_marginal_mle_matches_a_brute_force_grid() -> None:
     ll = _grid_loglik(m * s, (1 - m) * s, k, n)
     i = np.unravel_index(np.argmax(ll), ll.shape)
     m0, s0 = m[i], s[i]
-    m, s = np.meshgrid(np.linspace(m0 - 0.01, m0 + 0.01, 201), np.exp(np.linspace(np.log(s0) - 0.1, np.log(s0) + 0.1, 201)))
+    fine_means = np.linspace(m0 - 0.01, m0 + 0.01, 201)
+    fine_sizes = np.exp(np.linspace(np.log(s0) - 0.1, np.log(s0) + 0.1, 201))
+    m, s = np.meshgrid(fine_means, fine_sizes)
     ll = _grid_loglik(m * s, (1 - m) * s, k, n)
     j = np.unravel_index(np.argmax(ll), ll.shape)
     assert alpha / (alpha + beta) == pytest.approx(m[j], abs=2e-4)
