@@ -170,6 +170,8 @@ def _exact_p(counts: np.ndarray, budget: int) -> float | None:
     if counts.shape[0] > counts.shape[1]:
         counts = counts.T  # the shorter side is the state; columns are enumerated
     rows = counts.sum(axis=1)
+    if np.prod((rows + 1).astype(float)) > budget / 10:
+        return None  # too many possible remaining-row-sum states to visit one by one
     *head, penultimate, last = np.sort(counts.sum(axis=0))  # the largest two are done last
     log_fact = special.gammaln(np.arange(counts.sum() + 1) + 1.0)
     observed = log_fact[counts].sum()  # P(table) ∝ 1 / Π aᵢⱼ!, so larger = less probable
