@@ -22,6 +22,53 @@ NOT_COMPUTED = "not computed: "
 """Prefix of every ``reason`` cell of a result that was not computed."""
 
 
+def not_computed(why: str) -> str:
+    """``"not computed: <why>"``, the ``reason`` text of an undefined result."""
+    return NOT_COMPUTED + why
+
+
+def check_confidence(confidence: float) -> float:
+    """Return ``confidence`` as a float; raise unless it lies strictly between 0 and 1."""
+    value = float(confidence)
+    if not 0.0 < value < 1.0:
+        raise ValueError(
+            f"confidence must be a fraction between 0 and 1 (e.g. 0.95 for a 95% interval), "
+            f"got {confidence!r}"
+        )
+    return value
+
+
+def z_value(confidence: float) -> float:
+    """Two-sided standard-normal quantile for ``confidence`` (1.96 for 0.95)."""
+    return float(special.ndtri(0.5 + confidence / 2))
+
+
+def binary_values(values: pd.Series | Sequence[object] | np.ndarray, name: str) -> np.ndarray:
+    """Values coded True/False or 1/0 as float64 1.0/0.0, NaN where missing.
+
+    Raises
+    ------
+    ValueError
+        A value other than True, False, 1, 0 or missing.
+    """
+    series = values if isinstance(values, pd.Series) else pd.Series(values, dtype="object")
+    if pd.api.types.is_bool_dtype(series):
+        return series.to_numpy(dtype="float64", na_value=np.nan)
+    missing = series.isna().to_numpy()
+    present = series[~missing]
+    numeric = pd.to_numeric(present, errors="coerce")
+    bad = numeric.isna().to_numpy() | ~np.isin(numeric.to_numpy(dtype="float64"), (0.0, 1.0))
+    if bad.any():
+        example = present[bad].iloc[0]
+        raise ValueError(
+            f"{name}: {int(bad.sum())} value(s) are not yes/no (e.g. {example!r}); code the "
+            "column as True/False or 1/0, with missing values left empty"
+        )
+    out = np.full(len(series), np.nan)
+    out[~missing] = numeric.to_numpy(dtype="float64")
+    return out
+
+
 def as_list(columns: Hashable | Sequence[Hashable] | None) -> list[Hashable]:
     """``None`` → ``[]``, one name → ``[name]``, a list or tuple of names → a list."""
     if columns is None:
@@ -49,9 +96,14 @@ def require_columns(frame: pd.DataFrame, columns: Sequence[Hashable]) -> None:
         seen.add(c)
 
 
-def numeric_values(frame: pd.DataFrame, column: Hashable) -> np.ndarray:
-    """``frame[column]`` as float64 (NaN = missing); raise if it is not numeric or not finite."""
+def numeric_values(frame: pd.DataFrame, column: Hashable, *, booleans: bool = False) -> np.ndarray:
+    """``frame[column]`` as float64 (NaN = missing); raise if it is not numeric or not finite.
+
+    With ``booleans``, a True/False column counts as 1/0 (a model's indicator predictor).
+    """
     series = frame[column]
+    if booleans and pd.api.types.is_bool_dtype(series):
+        return series.to_numpy(dtype="float64", na_value=np.nan)
     if pd.api.types.is_bool_dtype(series) or not pd.api.types.is_numeric_dtype(series):
         raise ValueError(
             f"{column}: expected numbers but the column holds {series.dtype} values"

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 from scipy import optimize, stats
 
-from newstats.contingency import (
+from thaldash.stats.contingency import (
     EXACT,
     FFH_COLUMNS,
     FISHER_2X2_COLUMNS,
@@ -100,7 +100,7 @@ def test_genotype_table_is_exact_and_fast() -> None:
 
 
 def test_auto_falls_back_to_monte_carlo_past_the_budget(monkeypatch: pytest.MonkeyPatch) -> None:
-    import newstats.contingency as contingency
+    import thaldash.stats.contingency as contingency
 
     monkeypatch.setattr(contingency, "EXACT_BUDGET", 100)
     auto = fisher_freeman_halton(JOB, n_resamples=2_000).iloc[0]

@@ -18,11 +18,11 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from newstats.inputs import (
+from thaldash.stats.inputs import (
     binary_values,
     check_confidence,
     not_computed,
-    numeric_column,
+    numeric_values,
     require_columns,
     z_value,
 )
@@ -146,6 +146,6 @@ def _values(frame: pd.DataFrame, outcome: Hashable, score: Hashable) -> tuple[np
     """Outcome (0/1) and score of the complete rows, and how many rows were left out."""
     require_columns(frame, [outcome, score])
     y = binary_values(frame[outcome], str(outcome))
-    x = numeric_column(frame, score)
+    x = numeric_values(frame, score, booleans=True)
     keep = ~np.isnan(y) & ~np.isnan(x)
     return y[keep], x[keep], int((~keep).sum())

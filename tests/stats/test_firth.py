@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from scipy import optimize, special, stats
 
-from newstats.firth import INTERCEPT, TERM_COLUMNS, firth_logistic, linear_predictor
+from thaldash.stats.firth import INTERCEPT, TERM_COLUMNS, firth_logistic, linear_predictor
 
 DATA = Path(__file__).parent / "data"
 SEX2_TERMS = [INTERCEPT, "age", "oc", "vic", "vicl", "vis", "dia"]
@@ -84,7 +84,7 @@ def test_quasi_separated_endometrial_data_match_logistf() -> None:
 
 
 def _penalized_loglik(beta: np.ndarray, x: np.ndarray, y: np.ndarray) -> float:
-    """Firth's penalized log-likelihood, written here independently of newstats.firth."""
+    """Firth's penalized log-likelihood, written here independently of thaldash.stats.firth."""
     eta = x @ beta
     p = special.expit(eta)
     info = x.T @ (x * (p * (1 - p))[:, None])
@@ -203,7 +203,7 @@ def test_input_frame_is_not_modified() -> None:
 
 
 def test_a_profile_that_does_not_converge_is_reported(monkeypatch: pytest.MonkeyPatch) -> None:
-    import newstats.firth as firth
+    import thaldash.stats.firth as firth
 
     real_fit = firth._fit
 

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from newstats.inputs import binary_values, check_confidence, not_computed, z_value
+from thaldash.stats.inputs import binary_values, check_confidence, not_computed, z_value
 
 ESTIMATE_KIND = "p_b − p_a (share positive under B minus share positive under A)"
 CI_METHOD = "Newcombe (1998) method 10: hybrid Wilson score interval for paired data"

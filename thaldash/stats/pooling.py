@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, special, stats
 
-from newstats.inputs import check_confidence, not_computed, require_columns
+from thaldash.stats.inputs import check_confidence, not_computed, require_columns
 
 METHOD = "beta-binomial empirical Bayes (marginal maximum likelihood)"
 COMPLETE_METHOD = "complete pooling (no spread beyond binomial noise); Clopper–Pearson interval"

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from newstats.paired_proportions import PAIRED_COLUMNS, newcombe_interval, paired_difference
+from thaldash.stats.paired_proportions import PAIRED_COLUMNS, newcombe_interval, paired_difference
 
 
 def _patients(both: int, only_a: int, only_b: int, neither: int) -> tuple[list[int], list[int]]:

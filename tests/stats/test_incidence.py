@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from newstats.incidence import (
+from thaldash.stats.incidence import (
     DURABILITY_COLUMNS,
     INCIDENCE_COLUMNS,
     cumulative_incidence,

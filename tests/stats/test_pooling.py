@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 from scipy import special, stats
 
-from newstats.pooling import COMPLETE_METHOD, METHOD, POOLING_COLUMNS, partial_pooling
+from thaldash.stats.pooling import COMPLETE_METHOD, METHOD, POOLING_COLUMNS, partial_pooling
 
 GENOTYPES = pd.DataFrame({
     "genotype": ["CD41-42/CD41-42", "CD41-42/IVS-II-654", "CD17/CD41-42", "CD17/IVS-II-654",

@@ -25,7 +25,7 @@ import pandas as pd
 from scipy import special, stats
 from scipy.stats import contingency
 
-from newstats.inputs import check_confidence, not_computed
+from thaldash.stats.inputs import check_confidence, not_computed
 
 FfhMethod = Literal["auto", "exact", "monte-carlo"]
 EXACT = "Fisher–Freeman–Halton exact (full enumeration)"

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from newstats.roc import AUC_COLUMNS, CURVE_COLUMNS, roc_auc, roc_curve
+from thaldash.stats.roc import AUC_COLUMNS, CURVE_COLUMNS, roc_auc, roc_curve
 
 DATA = Path(__file__).parent / "data"
 

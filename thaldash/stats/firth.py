@@ -19,11 +19,11 @@ import numpy as np
 import pandas as pd
 from scipy import linalg, optimize, special, stats
 
-from newstats.inputs import (
+from thaldash.stats.inputs import (
     binary_values,
     check_confidence,
     not_computed,
-    numeric_column,
+    numeric_values,
     require_columns,
 )
 
@@ -107,7 +107,7 @@ def firth_logistic(
     require_columns(frame, [outcome, *predictors])
     level = check_confidence(confidence)
     y_all = binary_values(frame[outcome], str(outcome))
-    x_all = np.column_stack([numeric_column(frame, c) for c in predictors])
+    x_all = np.column_stack([numeric_values(frame, c, booleans=True) for c in predictors])
     complete = ~np.isnan(y_all) & ~np.isnan(x_all).any(axis=1)
     y, x = y_all[complete], x_all[complete]
     terms = [INTERCEPT, *map(str, predictors)]
@@ -153,7 +153,7 @@ def firth_logistic(
 def linear_predictor(frame: pd.DataFrame, terms: pd.DataFrame) -> pd.Series:
     """Fitted log-odds of each row of ``frame`` from the ``terms`` of ``firth_logistic``.
 
-    Use it as the score of ``newstats.roc`` to draw the model's ROC curve. NaN where a
+    Use it as the score of ``thaldash.stats.roc`` to draw the model's ROC curve. NaN where a
     predictor is missing or the model was not computed.
     """
     require_columns(terms, ["term", "estimate"])
@@ -162,7 +162,7 @@ def linear_predictor(frame: pd.DataFrame, terms: pd.DataFrame) -> pd.Series:
     require_columns(frame, predictors)
     values = np.full(len(frame), float(coefficients.get(INTERCEPT, np.nan)))
     for name in predictors:
-        values = values + coefficients[name] * numeric_column(frame, name)
+        values = values + coefficients[name] * numeric_values(frame, name, booleans=True)
     return pd.Series(values, index=frame.index, name="log_odds")
 
 

@@ -23,11 +23,11 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from newstats.inputs import (
+from thaldash.stats.inputs import (
     binary_values,
     check_confidence,
     not_computed,
-    numeric_column,
+    numeric_values,
     require_columns,
 )
 
@@ -44,7 +44,7 @@ DURABILITY_COLUMNS: tuple[str, ...] = (
     "n", "n_reached", "n_unknown", "n_lost", "proportion_lost", "ci_low", "ci_high",
     "method", "reason",
 )
-_ALL = "__newstats_all__"
+_ALL = "__thaldash_all__"
 
 
 def cumulative_incidence(
@@ -101,7 +101,7 @@ def cumulative_incidence(
     """
     level = check_confidence(confidence)
     require_columns(frame, [time, event, *([by] if by is not None else [])])
-    times = numeric_column(frame, time)
+    times = numeric_values(frame, time, booleans=True)
     events = binary_values(frame[event], str(event))
     groups = frame[by] if by is not None else pd.Series(_ALL, index=frame.index)
     keep = ~np.isnan(times) & ~np.isnan(events) & groups.notna().to_numpy()

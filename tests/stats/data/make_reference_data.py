@@ -1,4 +1,4 @@
-"""Write the R reference data sets used by the ``newstats`` tests as CSV (run once, by hand).
+"""Write the R reference data sets used by the tests of ``thaldash.stats`` as CSV (run once, by hand).
 
 Sources (public repositories, read with ``git show`` from local clones):
 
