@@ -9,6 +9,7 @@ dicts; nothing here re-implements it.
 from __future__ import annotations
 
 import struct
+from collections.abc import Callable
 from typing import Any
 
 from thaldash.export import chart_png, chart_svg, footer_text
@@ -74,19 +75,41 @@ def presentation_spec(spec: dict[str, Any]) -> dict[str, Any]:
     return {**spec, "config": config}
 
 
-def figure_png(spec: dict[str, Any], *, scale: float, width: int | None = None) -> bytes:
+def _drawn(render: Callable[[], Any], what: str) -> Any:
+    """``render()``, its failure said as a sentence naming the item (vl-convert's is a JS stack)."""
+    try:
+        return render()
+    except ValueError as error:
+        detail = next((line.strip() for line in str(error).splitlines()[1:2]), "")
+        raise ValueError(f"{what}: the figure could not be drawn{f' ({detail})' if detail else ''}. Remove it "
+                         "from the deck and add it again from its page.") from error
+
+
+def figure_png(spec: dict[str, Any], *, scale: float, width: int | None = None, what: str = "Figure") -> bytes:
     """The figure as PNG at ``scale`` (device pixels per CSS pixel), in presentation type.
 
     No footer is drawn into the picture: the slide prints it once, as text, under the figure.
-    ``width`` (px) replaces ``width: "container"``; None keeps the export default.
+    ``width`` (px) replaces ``width: "container"``; None keeps the export default. ``what``
+    names the item in an error.
+
+    Raises
+    ------
+    ValueError
+        When the renderer cannot draw the spec.
     """
     options = {} if width is None else {"width": width}
-    return chart_png(_SpecChart(presentation_spec(spec)), "", scale=scale, **options)
+    return _drawn(lambda: chart_png(_SpecChart(presentation_spec(spec)), "", scale=scale, **options), what)
 
 
-def figure_svg(spec: dict[str, Any]) -> str:
-    """The figure as SVG text, in the type sizes it was built with; the footer is left to the page."""
-    return chart_svg(_SpecChart(spec), "")
+def figure_svg(spec: dict[str, Any], *, what: str = "Figure") -> str:
+    """The figure as SVG text, in the type sizes it was built with; the footer is left to the page.
+
+    Raises
+    ------
+    ValueError
+        When the renderer cannot draw the spec (``what`` names the item).
+    """
+    return _drawn(lambda: chart_svg(_SpecChart(spec), ""), what)
 
 
 def png_size(png: bytes) -> tuple[int, int]:

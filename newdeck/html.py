@@ -93,8 +93,11 @@ def _table_html(item: DeckItem) -> str:
 
 
 def _item_html(deck: Deck, item: DeckItem, number: int) -> str:
-    body = (f'<div class="chart">{_scoped_svg(figure_svg(item.figure), f"f{number}")}</div>'
-            if item.kind == "figure" else _table_html(item))
+    if item.kind == "figure":
+        svg = figure_svg(item.figure, what=f"Item {item.title!r}")
+        body = f'<div class="chart">{_scoped_svg(svg, f"f{number}")}</div>'
+    else:
+        body = _table_html(item)
     parts = [f'<section class="item {item.kind}" id="item-{number}">',
              f"<h2>{number}. {_text(item.title)}</h2>",
              f"<figure>{body}<figcaption>{_text(item.caption)}</figcaption></figure>" if item.caption

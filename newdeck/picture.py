@@ -43,23 +43,24 @@ def _trimmed(png: bytes, *, margin: int) -> bytes:
     return out.getvalue()
 
 
-def slide_picture(spec: dict[str, Any], *, width: float, height: float,
-                  slide_width: float) -> tuple[bytes, float, float]:
+def slide_picture(spec: dict[str, Any], *, width: float, height: float, slide_width: float,
+                  what: str = "Figure") -> tuple[bytes, float, float]:
     """The PNG of ``spec`` and its size on the slide, fitted in ``width`` × ``height`` (pt).
 
     A first render at scale 1 gives the figure's shape; a "container"-width chart is then
     widened towards the box's shape (its height is fixed by the builder), and the second
     render's scale gives the picture at least the projector's pixel density across the slide
-    (``slide_width`` pt = ``PROJECTOR_PX`` pixels). The aspect ratio is kept.
+    (``slide_width`` pt = ``PROJECTOR_PX`` pixels). The aspect ratio is kept; ``what`` names the
+    item in an error.
     """
-    px_w, px_h = png_size(figure_png(spec, scale=1))
+    px_w, px_h = png_size(figure_png(spec, scale=1, what=what))
     render_width = None
     if _has_container_width(spec) and px_w / px_h < width / height:
         render_width = min(MAX_FIGURE_WIDTH, EXPORT_WIDTH + round(width / height * px_h - px_w))
         px_w += render_width - EXPORT_WIDTH
     shown = min(width / px_w, height / px_h)  # pt per CSS pixel
     scale = min(MAX_SCALE, max(1.0, math.ceil(4 * shown * PROJECTOR_PX / slide_width) / 4))  # 0.25 steps
-    png = _trimmed(figure_png(spec, scale=scale, width=render_width), margin=round(5 * scale))
+    png = _trimmed(figure_png(spec, scale=scale, width=render_width, what=what), margin=round(5 * scale))
     px_w, px_h = png_size(png)
     shown = min(width / px_w, height / px_h)
     return png, px_w * shown, px_h * shown

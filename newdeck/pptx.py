@@ -171,7 +171,8 @@ def _notes(slide: Any, item: DeckItem, prefix: str = "") -> None:
 def _figure_slide(prs: Any, deck: Deck, item: DeckItem) -> None:
     layout = _layout(deck, item, item.title, item.caption)
     box = layout.box
-    png, width, height = slide_picture(item.figure, width=box.width, height=box.height, slide_width=SLIDE_W)
+    png, width, height = slide_picture(item.figure, width=box.width, height=box.height, slide_width=SLIDE_W,
+                                       what=f"Slide {item.title!r}")
     slide = _data_slide(prs, item.title, item.caption, layout, height)
     picture = slide.shapes.add_picture(io.BytesIO(png), Pt(box.left + (box.width - width) / 2), Pt(box.top),
                                        Pt(width), Pt(height))

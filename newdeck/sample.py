@@ -26,7 +26,8 @@ from thaldash.cohort import Cohort
 from thaldash.comparison_tables import CORRELATES, compare_view, correlation_view, paired_view
 from thaldash.loading import bundled_cohort_path, load_cohort
 from thaldash.grading_trace import TIER_ORDER
-from thaldash.response import grouped_visits, response_patients, ti_timing, tier_crosstab, tier_table, tiers_by_group_chart
+from thaldash.response import (grouped_visits, response_patients, ti_timing, tier_crosstab, tier_table,
+                               tiers_by_group_chart)
 from thaldash.scenarios import DEFAULT_SCENARIO, SCENARIOS
 from thaldash.stats import PAIRED_T, STUDENT_T
 from thaldash.trajectories import individual_lines, trajectory_means

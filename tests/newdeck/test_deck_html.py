@@ -118,7 +118,7 @@ def test_ids_are_unique_and_every_reference_finds_its_own(hostile_handout: str) 
 def test_two_figures_with_the_same_ids_do_not_share_them(monkeypatch, hostile_deck: Deck) -> None:
     # vl-convert numbers gradients per process; an SVG from a cache or another worker can repeat an id.
     svg = figure_svg(gradient_chart("cached"))
-    monkeypatch.setattr(newdeck.html, "figure_svg", lambda spec: svg)
+    monkeypatch.setattr(newdeck.html, "figure_svg", lambda spec, **_: svg)
     ids, targets = _ids_and_targets(build_html(hostile_deck))
     assert len(ids) == len(set(ids)) == 2
     assert sorted(targets) == sorted(ids), "each figure points at its own gradient"
@@ -156,3 +156,15 @@ def test_print_rules_keep_items_whole_and_figures_within_the_page(handout: str) 
 def test_a_table_only_deck_needs_no_figure_renderer() -> None:
     deck = Deck("Tables", items=(DeckItem("table", "T", table=small_table()),))
     assert "<svg" not in build_html(deck)
+
+
+def test_a_figure_that_cannot_be_drawn_is_named_in_a_sentence() -> None:
+    spec = {"mark": "nonsense", "data": {"values": [{}]}}
+    broken = Deck("D", items=(DeckItem("figure", "Broken chart", figure=spec),))
+    with pytest.raises(ValueError, match=r"^Item 'Broken chart': the figure could not be drawn .*Remove it from"):
+        build_html(broken)
+
+
+def test_an_empty_deck_is_its_title_block() -> None:
+    document = build_html(Deck("Nothing yet", created=WHEN))
+    assert "Nothing yet" in document and "<section" not in document

@@ -22,7 +22,8 @@ def test_values_become_the_text_a_reader_sees(value: object, text: str) -> None:
 
 
 def test_number_columns_and_formatted_numbers_are_numeric_and_words_are_not() -> None:
-    frame = pd.DataFrame({"n": [1, 2, 3], "p": ["< 0.001", "0.042", "not computed"], "ci": ["1.0–2.0", "0.1 to 0.6", ""],
+    frame = pd.DataFrame({"n": [1, 2, 3], "p": ["< 0.001", "0.042", "not computed"],
+                          "ci": ["1.0–2.0", "0.1 to 0.6", ""],
                           "tier": ["MaR", "MiR", "SLR"], "flag": [True, False, True]})
     assert table_cells(frame).numeric == (True, True, True, False, False)
 

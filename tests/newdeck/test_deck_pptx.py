@@ -196,3 +196,15 @@ def test_hostile_text_stays_text() -> None:
     assert table.cell(0, 0).text == hostile and table.cell(1, 0).text == hostile
     for part in prs.part.package.iter_parts():
         assert not any(rel.is_external for rel in part.rels.values())
+
+
+def test_a_figure_that_cannot_be_drawn_is_named_in_a_sentence() -> None:
+    spec = {"mark": "nonsense", "data": {"values": [{}]}}
+    broken = Deck("D", items=(DeckItem("figure", "Broken chart", figure=spec),))
+    with pytest.raises(ValueError, match=r"^Slide 'Broken chart': the figure could not be drawn .*add it again"):
+        build_pptx(broken)
+
+
+def test_an_empty_deck_is_its_title_slide() -> None:
+    prs = Presentation(io.BytesIO(build_pptx(Deck("Nothing yet"))))
+    assert len(prs.slides) == 1 and title_of(prs.slides[0]) == "Nothing yet"
