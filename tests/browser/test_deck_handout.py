@@ -16,9 +16,9 @@ import altair as alt
 import pandas as pd
 import pytest
 
-from newdeck.html import PAGE_MARGIN_MM, build_html
-from newdeck.model import DeckItem
-from tests.newdeck.decks import house_chart, make_deck
+from thaldash.export.deck.html import PAGE_MARGIN_MM, build_html
+from thaldash.export.deck.model import DeckItem
+from tests.export.decks import house_chart, make_deck
 
 MM_PER_IN, PX_PER_IN, PT_PER_IN = 25.4, 96, 72
 PAPERS = {"A4": (210.0, 297.0), "Letter": (215.9, 279.4)}  # mm: ISO 216; ANSI 8.5 × 11 in

@@ -83,13 +83,16 @@ def _fix_width(node: Any, width: int) -> Any:
     return node
 
 
+def is_presentation(spec: dict[str, Any]) -> bool:
+    """Whether ``spec`` carries projector-sized type (a top-level title larger than the normal one)."""
+    return spec.get("config", {}).get("title", {}).get("fontSize", NORMAL.title) > NORMAL.title
+
+
 def export_spec(chart: alt.TopLevelMixin, footer: str, *, width: int = EXPORT_WIDTH) -> dict[str, Any]:
     """The Vega-Lite spec of ``chart`` with ``footer`` as small grey lines underneath."""
     spec = _fix_width(chart.to_dict(), width)
     top = {k: spec.pop(k) for k in _TOP_LEVEL_ONLY if k in spec}
-    config = top.get("config", {})
-    big = config.get("title", {}).get("fontSize", NORMAL.title) > NORMAL.title
-    size = (PRESENTATION if big else NORMAL).footer
+    size = (PRESENTATION if is_presentation(top) else NORMAL).footer
     lines = [part for line in footer.splitlines() for part in textwrap.wrap(_clean(line), FOOTER_WRAP) or [""]]
     footer_view = {
         "data": {"values": [{}]},

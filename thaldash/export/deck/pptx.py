@@ -21,12 +21,12 @@ from pptx.enum.shapes import MSO_SHAPE
 from pptx.enum.text import MSO_ANCHOR, MSO_AUTO_SIZE, PP_ALIGN
 from pptx.util import Pt
 
-from newdeck.cells import table_cells
-from newdeck.house import ACCENT, FONT_FAMILY
-from newdeck.measure import wrap
-from newdeck.model import RECONSTRUCTION_LINE, Deck, DeckItem
-from newdeck.picture import slide_picture
-from newdeck.table_layout import PAD_X, PAD_Y, TableLayout, layout_table
+from thaldash.export.deck.cells import table_cells
+from thaldash.export.deck.house import ACCENT, FONT_FAMILY
+from thaldash.export.deck.measure import wrap
+from thaldash.export.deck.model import RECONSTRUCTION_LINE, Deck, DeckItem
+from thaldash.export.deck.picture import slide_picture
+from thaldash.export.deck.table_layout import PAD_X, PAD_Y, TableLayout, layout_table
 
 SLIDE_W, SLIDE_H = 960.0, 540.0  # pt: 13.333 in × 7.5 in, 16:9
 MARGIN_X, MARGIN_TOP, MARGIN_BOTTOM = 36.0, 20.0, 14.0

@@ -11,9 +11,9 @@ from __future__ import annotations
 import re
 from html import escape
 
-from newdeck.cells import table_cells
-from newdeck.house import ACCENT, FONT, figure_svg
-from newdeck.model import RECONSTRUCTION_LINE, Deck, DeckItem
+from thaldash.export.deck.cells import table_cells
+from thaldash.export.deck.house import ACCENT, FONT, figure_svg
+from thaldash.export.deck.model import RECONSTRUCTION_LINE, Deck, DeckItem
 
 PAGE_MARGIN_MM = (14, 12)
 """Printed page margins (top and bottom, left and right), on A4 and Letter alike."""

@@ -1,7 +1,7 @@
 """Everything the deck takes from thaldash, imported in this module only.
 
-The integrator re-points these imports when ``newdeck`` moves into ``thaldash``. The rest of
-``newdeck`` imports the house font, colours, type sizes and figure rendering from here.
+The integrator re-points these imports when ``thaldash.export.deck`` moves into ``thaldash``. The rest of
+``thaldash.export.deck`` imports the house font, colours, type sizes and figure rendering from here.
 Figures are rendered by ``thaldash.export`` (vl-convert, offline) from the deck's Vega-Lite
 dicts; nothing here re-implements it.
 """
@@ -12,8 +12,8 @@ import struct
 from collections.abc import Callable
 from typing import Any
 
-from thaldash.export import chart_png, chart_svg, footer_text
-from thaldash.palette import BLUE, FONT, NORMAL, PRESENTATION, Typography
+from thaldash.export.files import chart_png, chart_svg, footer_text, is_presentation
+from thaldash.charts.palette import BLUE, FONT, NORMAL, PRESENTATION, Typography
 
 __all__ = [
     "ACCENT", "FONT", "FONT_FAMILY", "NORMAL", "PRESENTATION", "Typography", "figure_png", "figure_svg",
@@ -44,15 +44,6 @@ class _SpecChart:
 
     def to_dict(self) -> dict[str, Any]:
         return dict(self._spec)  # export_spec pops top-level keys from what it gets
-
-
-def is_presentation(spec: dict[str, Any]) -> bool:
-    """Whether ``spec`` carries projector-sized type.
-
-    The test ``thaldash.export.export_spec`` applies to choose its footer size: a top-level
-    title larger than the normal one.
-    """
-    return spec.get("config", {}).get("title", {}).get("fontSize", NORMAL.title) > NORMAL.title
 
 
 def presentation_spec(spec: dict[str, Any]) -> dict[str, Any]:

@@ -12,7 +12,7 @@ from typing import Any
 
 from PIL import Image, ImageChops
 
-from newdeck.house import figure_png, png_size
+from thaldash.export.deck.house import figure_png, png_size
 
 PROJECTOR_PX = 1920
 """Pixels across the slide on the projector a figure must stay sharp on."""

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from newdeck.model import Deck
-from tests.newdeck.decks import house_chart, make_deck
+from thaldash.export.deck.model import Deck
+from tests.export.decks import house_chart, make_deck
 
 
 @pytest.fixture(scope="session")

@@ -1,6 +1,6 @@
 """How a table goes onto slides: its type size, column widths, row heights and page breaks.
 
-Decided before drawing, from the text's measured widths (``newdeck.measure``), because a slide
+Decided before drawing, from the text's measured widths (``thaldash.export.deck.measure``), because a slide
 table grows downwards when a cell wraps and nothing would stop it at the slide's edge. The rule
 is the fewest slides, and at that number the largest type from ``SIZES`` (never below 12 pt).
 """
@@ -10,8 +10,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from newdeck.cells import Cells
-from newdeck.measure import longest_word, text_width, wrap
+from thaldash.export.deck.cells import Cells
+from thaldash.export.deck.measure import longest_word, text_width, wrap
 
 SIZES: tuple[float, ...] = (18, 16, 14, 12)
 """Table type sizes (pt) tried, largest first; 12 pt is the smallest readable from the back of a room."""

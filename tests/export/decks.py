@@ -1,4 +1,4 @@
-"""Decks for the renderer tests (importable as ``tests.newdeck.decks``): figures, tables, a footer."""
+"""Decks for the renderer tests (importable as ``tests.export.decks``): figures, tables, a footer."""
 
 from __future__ import annotations
 
@@ -8,12 +8,12 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-from newdeck.model import Deck, DeckItem, Source
+from thaldash.export.deck.model import Deck, DeckItem, Source
 from thaldash import charts
-from thaldash.cohort import Cohort
-from thaldash.export import footer_text
-from thaldash.grading import grade
-from thaldash.grading_summary import tier_summary
+from thaldash.data.cohort import Cohort
+from thaldash.export.files import footer_text
+from thaldash.grading.grade import grade
+from thaldash.grading.summary import tier_table
 
 WHEN = dt.date(2026, 12, 2)
 FOOTER = footer_text("cohort.parquet", "1ef34adf71db" + "0" * 52, "thal_type = TDT", "Paper, as applied", WHEN)
@@ -41,7 +41,7 @@ def plain_chart() -> dict:
 
 def house_chart(cohort: Cohort) -> dict:
     """thaldash's own tier chart of ``cohort``, in presentation type."""
-    return charts.tier_bars(tier_summary(grade(cohort)), presentation=True).to_dict()
+    return charts.tier_bars(tier_table(grade(cohort)), presentation=True).to_dict()
 
 
 def make_deck(house_chart: dict, *, reconstruction: bool) -> Deck:

@@ -12,10 +12,10 @@ from pptx import Presentation
 from pptx.enum.shapes import MSO_SHAPE_TYPE
 from pptx.enum.text import PP_ALIGN
 
-from newdeck.house import NORMAL, PRESENTATION, is_presentation, presentation_spec
-from newdeck.model import RECONSTRUCTION_LINE, Deck, DeckItem, Source
-from newdeck.pptx import build_pptx
-from tests.newdeck.decks import FOOTER, LONG_ROWS, long_table, plain_chart
+from thaldash.export.deck.house import NORMAL, PRESENTATION, is_presentation, presentation_spec
+from thaldash.export.deck.model import RECONSTRUCTION_LINE, Deck, DeckItem, Source
+from thaldash.export.deck.pptx import build_pptx
+from tests.export.decks import FOOTER, LONG_ROWS, long_table, plain_chart
 
 PROJECTOR_PX = 1920
 

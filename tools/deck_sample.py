@@ -1,10 +1,10 @@
 """A 12-item sample deck of the bundled cohort, built the way the pages will build theirs.
 
-``python -m newdeck.sample OUT.pptx OUT.html`` writes both files and prints their sizes and
+``python -m tools.deck_sample OUT.pptx OUT.html`` writes both files and prints their sizes and
 build times. Six figures come from thaldash's own chart builders (presentation type) and six
 tables from the same core functions the pages call, rounded and labelled here as a page
 would; this module plays the pages' part, so it imports the analyses, which the renderer
-itself (``newdeck.pptx``, ``newdeck.html``) never does.
+itself (``thaldash.export.deck.pptx``, ``thaldash.export.deck.html``) never does.
 """
 
 from __future__ import annotations
@@ -16,22 +16,22 @@ from pathlib import Path
 
 import pandas as pd
 
-from newdeck.house import footer_text
-from newdeck.html import build_html
-from newdeck.model import Deck, DeckItem, Source
-from newdeck.pptx import build_pptx
+from thaldash.export.deck.house import footer_text
+from thaldash.export.deck.html import build_html
+from thaldash.export.deck.model import Deck, DeckItem, Source
+from thaldash.export.deck.pptx import build_pptx
 from thaldash import charts
-from thaldash.analysis import patient_table
-from thaldash.cohort import Cohort
-from thaldash.comparison_tables import CORRELATES, compare_view, correlation_view, paired_view
-from thaldash.loading import bundled_cohort_path, load_cohort
-from thaldash.grading_trace import TIER_ORDER
-from thaldash.response import (grouped_visits, response_patients, ti_timing, tier_crosstab, tier_table,
-                               tiers_by_group_chart)
-from thaldash.scenarios import DEFAULT_SCENARIO, SCENARIOS
+from thaldash.analyses.patients import patient_table
+from thaldash.data.cohort import Cohort
+from thaldash.analyses.comparisons import CORRELATES, compare_view, correlation_view, paired_view
+from thaldash.data.loading import bundled_cohort_path, load_cohort
+from thaldash.data.schema import TIER_ORDER
+from thaldash.grading.summary import tier_table
+from thaldash.analyses.response import grouped_visits, response_patients, ti_timing, tier_crosstab
+from thaldash.grading.rules import DEFAULT_SCENARIO, SCENARIOS
 from thaldash.stats import PAIRED_T, STUDENT_T
-from thaldash.trajectories import individual_lines, trajectory_means
-from thaldash.transfusion import transfusion_facts
+from thaldash.analyses.trajectories import individual_lines, trajectory_means
+from thaldash.grading.transfusion import transfusion_facts
 
 WHEN = dt.date(2026, 12, 2)
 RULES = SCENARIOS[DEFAULT_SCENARIO]
@@ -90,7 +90,7 @@ def sample_deck(cohort: Cohort) -> Deck:
               "Response", "", "response_tiers"),
         figure("Response by thalassaemia type", "Patients per tier, TDT and NTDT; ORR k/n at the end of each bar.",
                _tier_lines(by_type[by_type["tier"] == "ORR"]),
-               tiers_by_group_chart(by_type, by="thal_type", presentation=True), "Response", "by=thal_type",
+               charts.tiers_by_group_chart(by_type, by="thal_type", presentation=True), "Response", "by=thal_type",
                "tiers_by_thal_type"),
         table("Tiers by genotype combination", "ORR: % of the evaluable patients of each genotype, Clopper–Pearson "
               "exact 95% CI; groups under 5 patients flagged.", "Counts per genotype; see the Note column.",
@@ -163,7 +163,7 @@ def sample_deck(cohort: Cohort) -> Deck:
 
 def main(argv: list[str]) -> int:
     if len(argv) != 2:
-        print("usage: python -m newdeck.sample OUT.pptx OUT.html", file=sys.stderr)
+        print("usage: python -m tools.deck_sample OUT.pptx OUT.html", file=sys.stderr)
         return 2
     start = time.perf_counter()
     loaded = load_cohort(bundled_cohort_path())

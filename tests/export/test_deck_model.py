@@ -7,8 +7,8 @@ import dataclasses
 import pandas as pd
 import pytest
 
-from newdeck.model import Deck, DeckItem, Source
-from tests.newdeck.decks import WHEN, plain_chart, small_table
+from thaldash.export.deck.model import Deck, DeckItem, Source
+from tests.export.decks import WHEN, plain_chart, small_table
 
 
 def item(item_id: str, state: str = "", page: str = "Response") -> DeckItem:

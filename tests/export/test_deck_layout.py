@@ -6,10 +6,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from newdeck.cells import MISSING, table_cells
-from newdeck.measure import text_width, wrap
-from newdeck.table_layout import SIZES, layout_table
-from tests.newdeck.decks import long_table, small_table
+from thaldash.export.deck.cells import MISSING, table_cells
+from thaldash.export.deck.measure import text_width, wrap
+from thaldash.export.deck.table_layout import SIZES, layout_table
+from tests.export.decks import long_table, small_table
 
 
 @pytest.mark.parametrize(("value", "text"), [

@@ -9,11 +9,11 @@ import altair as alt
 import pandas as pd
 import pytest
 
-import newdeck.html
-from newdeck.house import figure_svg
-from newdeck.html import build_html
-from newdeck.model import RECONSTRUCTION_LINE, Deck, DeckItem, Source
-from tests.newdeck.decks import FOOTER, WHEN, small_table
+import thaldash.export.deck.html
+from thaldash.export.deck.house import figure_svg
+from thaldash.export.deck.html import build_html
+from thaldash.export.deck.model import RECONSTRUCTION_LINE, Deck, DeckItem, Source
+from tests.export.decks import FOOTER, WHEN, small_table
 
 HOSTILE = '<img src=x onerror="alert(1)">'
 SCRIPT = "<script>alert(2)</script>"
@@ -118,7 +118,7 @@ def test_ids_are_unique_and_every_reference_finds_its_own(hostile_handout: str) 
 def test_two_figures_with_the_same_ids_do_not_share_them(monkeypatch, hostile_deck: Deck) -> None:
     # vl-convert numbers gradients per process; an SVG from a cache or another worker can repeat an id.
     svg = figure_svg(gradient_chart("cached"))
-    monkeypatch.setattr(newdeck.html, "figure_svg", lambda spec, **_: svg)
+    monkeypatch.setattr(thaldash.export.deck.html, "figure_svg", lambda spec, **_: svg)
     ids, targets = _ids_and_targets(build_html(hostile_deck))
     assert len(ids) == len(set(ids)) == 2
     assert sorted(targets) == sorted(ids), "each figure points at its own gradient"
