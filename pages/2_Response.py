@@ -22,7 +22,7 @@ frame = page_frame("Response", icon="📊")
 def _overall(filtered, cohort, rules, presentation):
     patients = response_patients(graded(filtered, rules), filtered.patients, graded(cohort, rules))
     overall = tier_table(patients)
-    return patients, overall, ti_timing(transfusion_facts(filtered.analysed)), non_mar_patients(patients), \
+    return patients, overall, ti_timing(transfusion_facts(filtered)), non_mar_patients(patients), \
         tier_bars(overall, presentation=presentation)
 
 

@@ -24,7 +24,7 @@ SLOPE_PATIENTS, GRID_PATIENTS = 400, 60  # per-patient marks beyond these are un
 @cache_on_cohort
 def _units(filtered, rules, period, presentation):
     """Per-patient units, the slope chart (a sample on a large cohort) and the reduction histogram."""
-    units = units_before_after(filtered.analysed, window=rules.window_months, graded=graded(filtered, rules))
+    units = units_before_after(filtered, window=rules.window_months, graded=graded(filtered, rules))
     if not len(units):
         return units, "", None, None
     sample = cap_patients(units, max_patients=SLOPE_PATIENTS)
@@ -37,7 +37,7 @@ def _units(filtered, rules, period, presentation):
 
 @cache_on_cohort
 def _grid(filtered, presentation):
-    grid = transfusion_timeline_sample(filtered.analysed, max_patients=GRID_PATIENTS)
+    grid = transfusion_timeline_sample(filtered, max_patients=GRID_PATIENTS)
     # Taller rows than the builder's 12 px, at which Vega drops every other patient's label.
     return grid.note if grid.capped else "", transfusion_timeline(grid.rows, presentation=presentation).properties(
         height=alt.Step(22 if presentation else 16))
@@ -45,7 +45,7 @@ def _grid(filtered, presentation):
 
 @cache_on_cohort
 def _ferritin(filtered, view, log, presentation):
-    stops = chelation_stops(filtered.analysed)
+    stops = chelation_stops(filtered)
     data = (rows_of(filtered.analysed, stops["patient_id"], ["patient_id", "month", "sf_ng_ml"])
             if view == "stops" and len(stops) else ferritin_course(filtered.analysed, log=log))
     return stops, ferritin_with_stops(data, stops, log_scale=log, presentation=presentation)

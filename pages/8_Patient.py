@@ -6,7 +6,6 @@ import pandas as pd
 import streamlit as st
 
 from thaldash.charts import patient_timeline
-from thaldash.grading.grade import grade
 from thaldash.grading.summary import genotype_groups
 from thaldash.analyses.patient import patient_labels, patient_profile, patient_rows
 from thaldash.ui import cache_on_cohort, not_computed, page_frame, plain, stat
@@ -30,10 +29,9 @@ def _labels(cohort):
 @cache_on_cohort(max_entries=64)
 def _profile(cohort, rules, pid, presentation):
     """The profile and its chart, once per patient and view (building the chart costs more than grading)."""
-    rows = patient_rows(cohort.visits, pid, is_sorted=True)
-    profile = patient_profile(rows, grade(rows, rules), _groups(cohort, rules))
+    profile = patient_profile(cohort, pid, graded(cohort, rules), _groups(cohort, rules))
     tier = {} if profile.grading is None else {"tier": profile.grading["tier"]}
-    return profile, patient_timeline(rows.assign(**tier), presentation=presentation)
+    return profile, patient_timeline(profile.rows.assign(**tier), presentation=presentation)
 
 
 everyone = frame.cohort.patients["patient_id"]
@@ -84,7 +82,7 @@ if g is not None:
 frame.chart(timeline, f"patient_{pid}", stretch=False)
 
 st.subheader("Visits")
-has_provenance = any(c.endswith("_provenance") for c in profile.rows.columns)
+has_provenance = any(c.endswith("_provenance") for c in [*profile.rows.columns, *frame.cohort.patients.columns])
 st.caption("Every study month; \"no visit\" where the file has none. " + (
     "Source of each value: published (printed for this patient), derived (solved from published aggregates) "
     "or assumed (not constrained by any published number)." if has_provenance else

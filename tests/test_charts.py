@@ -25,8 +25,8 @@ from thaldash.stats import STUDENT_T, compare_groups, correlation, paired_change
 @pytest.fixture(scope="module")
 def inputs(tiny) -> dict[str, object]:
     """Core outputs of the hand-written cohort, one per builder input."""
-    graded = with_genotype_group(grade(tiny.analysed))
-    visits = tiny.analysed.merge(graded[["patient_id", "tier", "genotype_group"]], on="patient_id")
+    graded = with_genotype_group(grade(tiny))
+    visits = tiny.visits_with(list(tiny.patients.columns), analysed=True).merge(graded[["patient_id", "tier", "genotype_group"]], on="patient_id")
     at_6 = visits[visits["month"] == 6][["patient_id", "hbf_pct", "hb_g_l", "tier"]]
     stops = iron.chelation_stops(visits.assign(chelation_stop_month=np.where(visits["patient_id"] == "T-MAR1", 12.0,
                                                                              np.nan)))
@@ -39,7 +39,7 @@ def inputs(tiny) -> dict[str, object]:
         "means": tr.trajectory_means(visits, measure="hb_g_l", by="genotype_group"),
         "sf_log": iron.ferritin_course(visits, by="thal_type", log=True),
         "lines": tr.individual_lines(visits, measure="hb_g_l", by="genotype_group"),
-        "detail": tr.completeness(tiny.visits, by="thal_type").detail,
+        "detail": tr.completeness(tiny.visits_with(["thal_type"]), by="thal_type").detail,
         "p": comparison[comparison["test"] == STUDENT_T],
         "fit": correlation(at_6, x="hbf_pct", y="hb_g_l"),
         "paired": paired_change(visits, value="sf_ng_ml", subject="patient_id", time="month",

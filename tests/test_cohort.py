@@ -1,4 +1,4 @@
-"""The cohort's layout: analysed patients first, so the efficacy population is a slice, not a copy."""
+"""The cohort's shape: one row per patient, visits with visit-level columns only, analysed patients first."""
 
 from __future__ import annotations
 
@@ -8,33 +8,68 @@ import pytest
 
 from thaldash.data.cohort import build_cohort, rows_where
 from thaldash.data.filters import CohortFilter
+from thaldash.data.schema import COLUMNS
 from thaldash.data.validation import validate
 from tools.synthetic import synthetic_cohort
 
 
 @pytest.fixture(scope="module")
-def cohort():
-    frame = validate(synthetic_cohort(400, seed=5)).frame
+def frame():
+    return validate(synthetic_cohort(400, seed=5)).frame
+
+
+@pytest.fixture(scope="module")
+def cohort(frame):
     return build_cohort(frame.sample(frac=1, random_state=2), "synthetic", "x")  # shuffled on purpose
 
 
+def test_no_patient_level_value_is_repeated_on_the_visits(cohort):
+    visit_level = {c for c, col in COLUMNS.items() if col.level == "visit"}
+    assert set(cohort.visits.columns) <= visit_level | {"patient_id"}
+    assert cohort.patients["patient_id"].is_unique
+    assert {"genotype", "beta_class", "thal_type", "withdrawn", "n_visits"} <= set(cohort.patients.columns)
+
+
+def test_patients_hold_each_patients_first_row_values(frame, cohort):
+    # pandas' own groupby-first, computed here, is the reference
+    expected = frame.groupby("patient_id", observed=True)[["thal_type", "pre_rbc_units_24m", "age_years"]].first()
+    got = cohort.patients.set_index(cohort.patients["patient_id"].astype(str))
+    for column in expected.columns:
+        pd.testing.assert_series_equal(got[column].loc[expected.index.astype(str)].reset_index(drop=True),
+                                       expected[column].reset_index(drop=True), check_names=False,
+                                       check_categorical=False, check_dtype=False)
+    counts = frame.groupby("patient_id", observed=True).size()
+    assert got["n_visits"].loc[counts.index.astype(str)].tolist() == counts.tolist()
+
+
 def test_analysed_patients_come_first_then_the_withdrawn(cohort):
-    withdrawn = cohort.visits["withdrawn"].to_numpy()
+    withdrawn = cohort.patients["withdrawn"].to_numpy()
     assert withdrawn.any() and not withdrawn.all()
-    assert not withdrawn[: int((~withdrawn).sum())].any(), "every analysed row precedes every withdrawn row"
-    for part in (cohort.visits[~withdrawn], cohort.visits[withdrawn]):
+    assert not withdrawn[: int((~withdrawn).sum())].any(), "every analysed patient precedes every withdrawn one"
+    visit_withdrawn = withdrawn[cohort.visit_patient]
+    for part in (cohort.visits[~visit_withdrawn], cohort.visits[visit_withdrawn]):
         ids = part["patient_id"].astype("str").tolist()
         months = part["month"].tolist()
         assert list(zip(ids, months)) == sorted(zip(ids, months))
     assert cohort.patients["patient_id"].tolist() == cohort.visits["patient_id"].drop_duplicates().tolist()
 
 
+def test_visits_with_joins_patient_facts_like_a_merge(cohort):
+    joined = cohort.visits_with(["thal_type", "genotype"])
+    # pandas.merge on patient_id, written here
+    merged = cohort.visits.merge(cohort.patients[["patient_id", "thal_type", "genotype"]], on="patient_id",
+                                 how="left", sort=False)
+    np.testing.assert_array_equal(joined["thal_type"].astype(str), merged["thal_type"].astype(str))
+    np.testing.assert_array_equal(joined["genotype"].astype(str), merged["genotype"].astype(str))
+    analysed = cohort.visits_with(["withdrawn"], analysed=True)
+    assert len(analysed) == len(cohort.analysed) and not analysed["withdrawn"].any()
+
+
 def test_the_analysed_visits_and_the_default_filter_share_the_cohorts_memory(cohort):
     hb = cohort.visits["hb_g_l"].to_numpy()
     analysed = cohort.analysed
     assert np.shares_memory(analysed["hb_g_l"].to_numpy(), hb)
-    assert not analysed["withdrawn"].any()
-    assert len(analysed) == int((~cohort.visits["withdrawn"]).sum())
+    assert len(analysed) == int(cohort.patients.loc[~cohort.patients["withdrawn"], "n_visits"].sum())
     filtered = CohortFilter().apply(cohort)
     assert np.shares_memory(filtered.visits["hb_g_l"].to_numpy(), hb)
     assert cohort.analysed is analysed, "computed once per cohort"
@@ -42,8 +77,10 @@ def test_the_analysed_visits_and_the_default_filter_share_the_cohorts_memory(coh
 
 def test_a_filter_that_keeps_scattered_rows_selects_exactly_them(cohort):
     tdt = CohortFilter(thal_types=("TDT",)).apply(cohort)
-    expected = cohort.visits[(cohort.visits["thal_type"] == "TDT") & ~cohort.visits["withdrawn"]]
+    joined = cohort.visits_with(["thal_type", "withdrawn"])
+    expected = cohort.visits[((joined["thal_type"] == "TDT") & ~joined["withdrawn"]).to_numpy()]
     pd.testing.assert_frame_equal(tdt.visits, expected)
+    assert set(tdt.patients["thal_type"]) == {"TDT"} and tdt.patients["n_visits"].sum() == len(tdt.visits)
 
 
 @pytest.mark.parametrize(("keep", "kind"), [

@@ -26,13 +26,13 @@ FOOTER = footer_text("cohort.parquet", "1ef34adf71db" + "0" * 52, "thal_type = T
 
 @pytest.fixture(scope="module")
 def layered(tiny) -> alt.LayerChart:
-    means = trajectory_means(tiny.analysed, measure="hb_g_l", by="thal_type")
+    means = trajectory_means(tiny.visits_with(["thal_type"], analysed=True), measure="hb_g_l", by="thal_type")
     return charts.trajectory_chart(means, measure="hb_g_l", grouping="thal_type")
 
 
 @pytest.fixture(scope="module")
 def faceted(tiny) -> alt.FacetChart:
-    return charts.completeness_map(completeness(tiny.visits, by="thal_type").detail, status="hb_g_l",
+    return charts.completeness_map(completeness(tiny.visits_with(["thal_type"]), by="thal_type").detail, status="hb_g_l",
                                    group="thal_type")
 
 

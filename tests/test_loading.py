@@ -25,7 +25,7 @@ def test_valid_file_gives_a_cohort(tmp_path):
     assert result.cohort.sha256 == result.sha256
     assert result.source_name == result.cohort.source_name == "cohort.parquet"
     assert len(result.cohort.patients) == 6 and len(result.cohort.visits) == 42
-    assert {"genotype", "beta_class"} <= set(result.cohort.visits.columns)
+    assert {"genotype", "beta_class"} <= set(result.cohort.patients.columns)
 
 
 def test_bytes_with_a_name(tmp_path):

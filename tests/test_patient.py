@@ -24,8 +24,7 @@ def groups(bundled):
 
 
 def profile_of(cohort, pid, groups):
-    rows = patient_rows(cohort.visits, pid)
-    return patient_profile(rows, grade(rows), groups)
+    return patient_profile(cohort, pid, grade(cohort), groups)
 
 
 @pytest.mark.parametrize("pid", ["P01", "T3-01", "T8-4", "W4", "nobody"])
@@ -51,7 +50,7 @@ def test_table_3_patient_1(bundled, groups) -> None:
 def test_provenance_is_shown_beside_each_value(bundled, groups) -> None:
     profile = profile_of(bundled, "T3-01", groups)
     facts = profile.attributes.set_index("attribute")
-    raw = patient_rows(bundled.visits, "T3-01").iloc[0]
+    raw = patient_rows(bundled.patients, "T3-01").iloc[0]
     for column in ("sex", "age_years", "splenectomy", "pre_rbc_units_24m"):
         assert facts.loc[column, "provenance"] == raw[f"{column}_provenance"]
     assert facts.loc["genotype", "provenance"] == "not recorded"  # the file has no genotype_provenance
@@ -69,7 +68,7 @@ def test_a_missing_visit_is_a_row_saying_so(tiny) -> None:
 
 
 def test_without_provenance_columns_every_source_is_not_recorded(tiny) -> None:
-    facts = attributes(patient_rows(tiny.visits, "T-SLR"))
+    facts = attributes(patient_rows(tiny.patients, "T-SLR"))
     assert set(facts["provenance"]) == {"not recorded"}
     assert facts.set_index("attribute").loc["sex", "value"] == "M"
 
@@ -101,9 +100,9 @@ def test_table_8_as_printed() -> None:
     assert table.loc["T8-4", "genotype"] == "CD41-42/IVS-II-654" and table.loc["T8-3", "sex"] == "F"
 
 
-def test_profile_needs_the_rows_of_exactly_one_patient(bundled, groups) -> None:
-    with pytest.raises(ValueError, match="expected the visits of one patient, got 2"):
-        patient_profile(bundled.visits[bundled.visits["patient_id"].isin(["P01", "P02"])], grade(bundled), groups)
+def test_profile_of_an_unknown_patient_is_refused(bundled, groups) -> None:
+    with pytest.raises(ValueError, match="there is no patient 'nobody'"):
+        patient_profile(bundled, "nobody", grade(bundled), groups)
 
 
 def test_labels_name_genotype_and_type(bundled) -> None:
@@ -111,7 +110,7 @@ def test_labels_name_genotype_and_type(bundled) -> None:
 
 
 def test_lines_table_has_one_row_per_patient_and_a_column_per_month(tiny) -> None:
-    rows = tiny.visits[["patient_id", "thal_type", "month", "hb_g_l"]]
+    rows = tiny.visits_with(["thal_type"])[["patient_id", "thal_type", "month", "hb_g_l"]]
     table = lines_table(rows, measure="hb_g_l", by="thal_type").set_index("patient_id")
     assert len(table) == tiny.visits["patient_id"].nunique()
     assert table.loc["T-SLR", ["m0", "m6", "m24"]].tolist() == [65, 80, 84]  # tests/cohorts.py

@@ -120,7 +120,7 @@ def test_non_mar_patients_are_the_other_tiers_in_tier_order(patients) -> None:
 
 
 def test_transfusion_independence_timing_is_table_1s(bundled) -> None:
-    timing = ti_timing(transfusion_facts(bundled.analysed)).set_index("category")
+    timing = ti_timing(transfusion_facts(bundled)).set_index("category")
     # Abstract/Results: 21 of 34 TDT transfusion-free, 16 within 1 month, 5 at 3 months
     assert timing["n"].to_dict() == {"transfusion-free": 21, "within 1 month": 16, "at 3 months": 5, "later": 0,
                                      "still transfused": 13, "not evaluable": 0}
@@ -144,14 +144,14 @@ def test_transfusion_independence_leaves_unknown_status_out_of_the_denominator()
 
 
 def test_the_published_figures_sit_beside_the_computed_ones(bundled, graded) -> None:
-    table = beside_published(tier_table(graded), ti_timing(transfusion_facts(bundled.analysed)))
+    table = beside_published(tier_table(graded), ti_timing(transfusion_facts(bundled)))
     assert table["printed"].tolist() == ["35/48 = 72.9%", "44/48 = 91.7%", "21/34 = 61.8%", "16", "5"]
     assert table["same_count"].all()
 
 
 def test_a_different_count_is_not_the_same(bundled, graded) -> None:
     fewer = graded[graded["patient_id"] != "P01"]  # one MaR fewer
-    table = beside_published(tier_table(fewer), ti_timing(transfusion_facts(bundled.analysed))).set_index("quantity")
+    table = beside_published(tier_table(fewer), ti_timing(transfusion_facts(bundled))).set_index("quantity")
     assert not table.loc["Major response (MaR)", "same_count"]
 
 

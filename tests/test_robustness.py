@@ -75,16 +75,18 @@ def test_costly_extra_columns_are_not_read_and_are_named(tmp_path, monkeypatch):
     monkeypatch.setattr(io_module, "MAX_EXTRA_BYTES", 0)  # as if the extras were gigabytes
     result = load_cohort(path)
     assert result.ok
-    assert "notes" not in result.cohort.visits.columns
-    assert result.cohort.visits["chelator"].eq("deferasirox").all(), "contract columns are always read"
+    assert "notes" not in result.cohort.visits.columns and "notes" not in result.cohort.patients.columns
+    assert result.cohort.patients["chelator"].eq("deferasirox").all(), "contract columns are always read"
     skipped = result.problems[result.problems["column"] == "notes"]
     assert skipped["severity"].tolist() == ["warning"] and "not read" in skipped["problem"].iloc[0]
 
 
-def test_cheap_extra_columns_are_kept(tmp_path):
+def test_extra_columns_stay_out_of_the_cohort(tmp_path):
+    # No analysis reads a column outside the contract; the cohort keeps only what the contract defines.
     path = tmp_path / "extra.parquet"
     valid_frame().assign(notes="free text").to_parquet(path, index=False)
-    assert load_cohort(path).cohort.visits["notes"].eq("free text").all()
+    cohort = load_cohort(path).cohort
+    assert "notes" not in cohort.visits.columns and "notes" not in cohort.patients.columns
 
 
 def _plain(frame: pd.DataFrame) -> pd.DataFrame:
@@ -105,7 +107,9 @@ def _reference_cohort(frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     patients = visits.groupby("patient_id", sort=True, as_index=False).agg(
         **{c: (c, "first") for c in cols if c != "patient_id"}, n_visits=("month", "size"))
     patients = patients.sort_values(["withdrawn", "patient_id"], kind="stable").reset_index(drop=True)
-    return visits, patients
+    # The visits keep the visit-level columns only: a patient's facts are never repeated per visit.
+    visit_cols = ["patient_id", *(c for c in frame.columns if c not in PATIENT_LEVEL and c in visits)]
+    return visits[visit_cols], patients
 
 
 @pytest.mark.parametrize("order", ["sorted", "shuffled", "reversed"])

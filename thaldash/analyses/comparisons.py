@@ -322,7 +322,7 @@ def paired_view(cohort: Cohort, *, measure: str = "sf_ng_ml", pairs: Sequence[tu
     ``contradiction``, ``contradicted`` and ``published_status`` as in ``with_published`` (filled
     with ``published`` for serum ferritin, the only measure of Table 9).
     """
-    visits = cohort.visits[~cohort.visits["withdrawn"].to_numpy(dtype=bool)]
+    visits = cohort.analysed
     result = paired_change(visits, value=measure, subject="patient_id", time="month", pairs=list(pairs),
                            correction=correction).assign(measure=measure, subset="analysed")
     t = result[result["test"] == PAIRED_T].reset_index(drop=True)

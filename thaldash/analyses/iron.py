@@ -14,7 +14,7 @@ from collections.abc import Hashable, Sequence
 import numpy as np
 import pandas as pd
 
-from thaldash.data.cohort import positions
+from thaldash.data.cohort import Cohort, long_visits, positions
 from thaldash.data.schema import STUDY_MONTHS
 from thaldash.stats.inputs import numeric_values, require_columns
 from thaldash.analyses.trajectories import STATUSES, PatientRows, cap_patients, trajectory_means
@@ -27,21 +27,23 @@ PRE_MONTHS = 24  # pre_rbc_units_24m covers the 24 months before enrolment
 _PANEL_COLUMNS = ("patient_id", "month", "thal_type", "rbc_units", "pre_rbc_units_24m", "genotype")
 
 
-def _tdt(visits: pd.DataFrame) -> pd.DataFrame:
-    """The TDT patients' visit rows, with only the columns used here (a copy of 4, not 30, columns)."""
+def _tdt(source: Cohort | pd.DataFrame) -> pd.DataFrame:
+    """The TDT patients' visit rows (of a cohort's analysed patients), with only the columns used here."""
+    visits = long_visits(source, ("thal_type", "pre_rbc_units_24m", "genotype"))
     require_columns(visits, ["patient_id", "month", "thal_type", "rbc_units"])
     tdt = (visits["thal_type"] == "TDT").to_numpy(dtype=bool, na_value=False)
     return visits.loc[tdt, [c for c in _PANEL_COLUMNS if c in visits]]
 
 
-def units_before_after(visits: pd.DataFrame, *, window: int = 6, graded: pd.DataFrame | None = None,
+def units_before_after(visits: Cohort | pd.DataFrame, *, window: int = 6, graded: pd.DataFrame | None = None,
                        ) -> pd.DataFrame:
     """Red-cell units per month before enrolment and on treatment, one row per TDT patient.
 
     Parameters
     ----------
     visits
-        Long visits frame; only ``thal_type == "TDT"`` patients are used.
+        A cohort (its analysed patients) or a long visits frame carrying ``thal_type``,
+        ``pre_rbc_units_24m`` (and ``genotype``); only TDT patients are used.
     window
         W, the on-treatment window in months (the grading's window, 6 in the paper).
     graded
@@ -69,7 +71,7 @@ def units_before_after(visits: pd.DataFrame, *, window: int = 6, graded: pd.Data
     panel = visit_panel(_tdt(visits), measures=("rbc_units",))
     out = pd.DataFrame({"patient_id": panel.patients["patient_id"]})
     if not len(out):
-        return _empty_before_after(graded is not None, "genotype" in visits)
+        return _empty_before_after(graded is not None, "genotype" in panel.patients)
     # The same arrays transfusion_facts and the grading use, so the totals are the same numbers.
     a_w = transfusion_arrays(panel, window=window, free_months=min(3, window))
     a_24 = transfusion_arrays(panel, window=FOLLOW_UP_MONTHS, free_months=3)
@@ -113,7 +115,7 @@ def _empty_before_after(with_tier: bool, with_genotype: bool) -> pd.DataFrame:
                          for c in cols})
 
 
-def transfusion_timeline(visits: pd.DataFrame) -> pd.DataFrame:
+def transfusion_timeline(visits: Cohort | pd.DataFrame) -> pd.DataFrame:
     """Units transfused per visit interval for every TDT patient × visit month.
 
     Returns
@@ -152,7 +154,7 @@ def transfusion_timeline(visits: pd.DataFrame) -> pd.DataFrame:
     })
 
 
-def transfusion_timeline_sample(visits: pd.DataFrame, *, max_patients: int, seed: int = 0) -> PatientRows:
+def transfusion_timeline_sample(visits: Cohort | pd.DataFrame, *, max_patients: int, seed: int = 0) -> PatientRows:
     """``transfusion_timeline`` of at most ``max_patients`` TDT patients drawn at random (``cap_patients``).
 
     The patients are drawn first and the timeline built for them alone: a chart of 60 rows of a
@@ -177,7 +179,7 @@ CHELATION_COLUMNS: tuple[str, ...] = (
 )
 
 
-def chelation_stops(visits: pd.DataFrame) -> pd.DataFrame:
+def chelation_stops(visits: Cohort | pd.DataFrame) -> pd.DataFrame:
     """Patients whose iron chelation was stopped for low ferritin, in the layout of Table 8.
 
     Returns
@@ -193,6 +195,7 @@ def chelation_stops(visits: pd.DataFrame) -> pd.DataFrame:
 
     No ``chelation_stop_month`` column gives an empty frame with these columns.
     """
+    visits = long_visits(visits, ("sex", "age_years", "genotype", "thal_type", "chelation_stop_month"))
     require_columns(visits, ["patient_id", "month", "sf_ng_ml"])
     if "chelation_stop_month" not in visits:
         return _empty_stops()

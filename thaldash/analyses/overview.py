@@ -236,17 +236,16 @@ def provenance_summary(cohort: Cohort) -> pd.DataFrame:
     - ``published``, ``derived``, ``assumed``, ``not_recorded``: counts
     - ``total``: visit rows or patients counted
     """
-    columns = [c for c in cohort.visits.columns if str(c).endswith("_provenance")]
+    columns = [c for c in [*cohort.patients.columns, *cohort.visits.columns] if str(c).endswith("_provenance")]
     keys = ["published", "derived", "assumed", "not_recorded"]
     if not columns:
         return pd.DataFrame({"measure": pd.Series(dtype="str"), "counted": pd.Series(dtype="str"),
                              **{k: pd.Series(dtype="int64") for k in [*keys, "total"]}})
-    first_rows = cohort.visits.drop_duplicates("patient_id")
     rows = []
     for column in columns:
         measure = str(column).removesuffix("_provenance")
         per_patient = measure in COLUMNS and COLUMNS[measure].level == "patient"
-        values = (first_rows if per_patient else cohort.visits)[column]
+        values = (cohort.patients if per_patient else cohort.visits)[column]
         tally = values.value_counts()
         rows.append({"measure": measure, "counted": "patients" if per_patient else "visits",
                      **{k: int(tally.get(k, 0)) for k in PROVENANCE_VALUES},

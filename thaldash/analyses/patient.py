@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from thaldash.data.cohort import Cohort
 from thaldash.published.numbers import decimals, printed_interval, published_numbers
 from thaldash.data.schema import MEASURES, STUDY_MONTHS, provenance_column
 
@@ -68,7 +69,7 @@ def _text(value: object) -> str:
 
 
 def attributes(rows: pd.DataFrame) -> pd.DataFrame:
-    """The patient-level facts of one patient's visit rows.
+    """The patient-level facts of one patient (their row of ``Cohort.patients``).
 
     Returns one row per fact present: ``attribute`` (column name), ``label``, ``value`` (as text:
     "yes"/"no" for booleans, "" when missing) and ``provenance`` ("published", "derived",
@@ -113,14 +114,17 @@ def visit_table(rows: pd.DataFrame, *, expected_months: tuple[int, ...] = STUDY_
     return out.astype({"visit": "str", **{provenance_column(m): "str" for m in MEASURES}})
 
 
-def computed_facts(rows: pd.DataFrame, graded: pd.Series | None) -> dict[str, object]:
-    """This patient's values under the fact names of ``data/published.csv`` (after ``patient[ID].``)."""
+def computed_facts(patient: pd.DataFrame, rows: pd.DataFrame, graded: pd.Series | None) -> dict[str, object]:
+    """This patient's values under the fact names of ``data/published.csv`` (after ``patient[ID].``).
+
+    ``patient`` is the patient's row of ``Cohort.patients`` (a one-row frame), ``rows`` their visits.
+    """
     facts: dict[str, object] = {}
+    first = patient.iloc[0] if len(patient) else pd.Series(dtype=object)
+    for column in ("genotype", "beta_class", "sex", "age_years", "chelation_stop_month"):
+        if column in first:
+            facts[column] = first[column]
     if len(rows):
-        first = rows.iloc[0]
-        for column in ("genotype", "beta_class", "sex", "age_years", "chelation_stop_month"):
-            if column in rows:
-                facts[column] = first[column]
         by_month = rows.set_index("month")
         for month in by_month.index:
             facts[f"hb_g_l.m{month}"] = by_month.at[month, "hb_g_l"]
@@ -226,35 +230,36 @@ class PatientProfile:
     published: pd.DataFrame
 
 
-def patient_profile(rows: pd.DataFrame, graded: pd.DataFrame, groups: pd.DataFrame) -> PatientProfile:
-    """Assemble the profile of the patient whose visit rows are ``rows``.
+def patient_profile(cohort: Cohort, patient_id: str, graded: pd.DataFrame, groups: pd.DataFrame) -> PatientProfile:
+    """Assemble the profile of ``patient_id``.
 
     Parameters
     ----------
-    rows
-        ``patient_rows(cohort.visits, patient_id)`` (must be one patient).
+    cohort
+        The cohort the patient belongs to (their facts and visits are looked up in it).
     graded
-        ``grade(rows, rules)``: the patient's tier under the rules shown (a withdrawn patient has
-        no row, as in the paper's analysed population).
+        A grading that includes the patient under the rules shown (e.g. the whole cohort's; a
+        withdrawn patient has no row, as in the paper's analysed population).
     groups
-        ``grading_summary.genotype_groups`` of the whole cohort.
+        ``grading.summary.genotype_groups`` of the whole cohort.
 
     Raises
     ------
     ValueError
-        ``rows`` is empty or holds several patients.
+        ``patient_id`` is not in ``cohort``.
     """
-    ids = rows["patient_id"].unique()
-    if len(ids) != 1:
-        raise ValueError(f"patient_id: expected the visits of one patient, got {len(ids)} patients.")
-    pid = str(ids[0])
-    mine = graded[graded["patient_id"] == pid]
+    pid = str(patient_id)
+    patient = patient_rows(cohort.patients, pid)
+    if len(patient) != 1:
+        raise ValueError(f"patient_id: there is no patient {pid!r} in this cohort.")
+    rows = patient_rows(cohort.visits, pid)
+    mine = graded[(graded["patient_id"] == pid).to_numpy(dtype=bool)]
     grading = mine.iloc[0] if len(mine) else None
-    genotype = str(rows["genotype"].iloc[0]) if "genotype" in rows else ""
+    genotype = str(patient["genotype"].iloc[0]) if "genotype" in patient else ""
     group = groups.set_index("genotype")["group"].get(genotype, "")
-    return PatientProfile(patient_id=pid, rows=rows, attributes=attributes(rows), visits=visit_table(rows),
+    return PatientProfile(patient_id=pid, rows=rows, attributes=attributes(patient), visits=visit_table(rows),
                           grading=grading, genotype_group=str(group),
-                          published=published_beside(pid, computed_facts(rows, grading)))
+                          published=published_beside(pid, computed_facts(patient, rows, grading)))
 
 
 def lines_table(rows: pd.DataFrame, *, measure: str, by: str | None = None) -> pd.DataFrame:

@@ -189,7 +189,8 @@ def grouped_visits(visits: pd.DataFrame, patients: pd.DataFrame, *, genotype_gro
 
     Returns
     -------
-    ``visits``'s rows and columns plus ``tier`` and ``genotype_group``, in the same order.
+    ``visits``'s rows and columns plus, from ``patients``, ``tier``, ``genotype_group`` and the
+    groupings a trajectory can be drawn by (``GROUPINGS``) that ``patients`` has, in the same order.
     """
     where = pd.Index(patients["patient_id"]).get_indexer(visits["patient_id"])
     keep = where >= 0
@@ -200,4 +201,5 @@ def grouped_visits(visits: pd.DataFrame, patients: pd.DataFrame, *, genotype_gro
         keep &= visits["month"].to_numpy() <= max_month
     rows = rows_where(visits, keep)  # every visit kept (the usual view): the same frame, no copy
     at = where[keep]
-    return rows.assign(tier=patients["tier"].array.take(at), genotype_group=patients["genotype_group"].array.take(at))
+    attached = dict.fromkeys(["tier", "genotype_group", *GROUPINGS])
+    return rows.assign(**{c: patients[c].array.take(at) for c in attached if c in patients and c not in rows})

@@ -1,7 +1,8 @@
-"""A validated cohort: typed visits in long layout plus one row of facts per patient."""
+"""A validated cohort: one row of facts per patient, and the visits with visit-level columns only."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -9,27 +10,28 @@ import numpy as np
 import pandas as pd
 
 from thaldash.data.alleles import genotype_class, genotype_columns, genotype_label
-from thaldash.data.schema import PATIENT_LEVEL
+from thaldash.data.schema import COLUMNS
 from thaldash.data.checks import text_column
 
 
 @dataclass(frozen=True, eq=False)
 class Cohort:
-    """A cohort that passed validation.
+    """A cohort that passed validation, as two tables: patients and their visits.
 
     Attributes
     ----------
-    visits
-        One row per patient per visit: the analysed patients first, then the withdrawn ones,
-        each part sorted by patient_id then month (so ``analysed`` and the default filter are
-        slices that share memory, not copies). Contract columns with their contract types
-        (text as categoricals with sorted categories, months as int64, measures as float64
-        with NaN for missing, booleans as bool), plus ``genotype`` (unordered allele pair,
-        e.g. ``CD41-42/-28``) and ``beta_class`` (e.g. ``β0/β+``). ``withdrawn`` is always
-        present.
     patients
-        One row per patient, in the order of ``visits`` (index-free): every patient-level
-        column of ``visits`` plus ``genotype``, ``beta_class`` and ``n_visits``.
+        One row per patient: the analysed patients first, then the withdrawn ones, each part
+        sorted by patient_id (so the analysed patients and the default filter are slices that share
+        memory, not copies). Every patient-level contract column with its contract type (text as
+        categoricals with sorted categories, numbers as float64 with NaN for missing, booleans as
+        bool), plus ``genotype`` (unordered allele pair, e.g. ``CD41-42/-28``), ``beta_class``
+        (e.g. ``β0/β+``) and ``n_visits``. ``withdrawn`` is always present.
+    visits
+        One row per patient per visit, in the patients' order and then by month: ``patient_id``
+        (a categorical sharing the patients' categories) and the visit-level columns only
+        (``month``, the measures, their provenance). A patient-level fact is never repeated on
+        a patient's visit rows; ``visits_with`` joins the ones an analysis needs.
     source_name
         File name (or "bundled cohort") for captions and export footers.
     sha256
@@ -53,22 +55,61 @@ class Cohort:
         return isinstance(other, Cohort) and other.sha256 == self.sha256
 
     @cached_property
+    def visit_patient(self) -> np.ndarray:
+        """Row of ``patients`` of each visit (visits come in the patients' order)."""
+        return np.repeat(np.arange(len(self.patients)), self.patients["n_visits"].to_numpy())
+
+    @cached_property
+    def n_analysed(self) -> int:
+        """Patients who did not withdraw (the efficacy population); they come first."""
+        return int((~self.patients["withdrawn"].to_numpy(dtype=bool)).sum())
+
+    @cached_property
+    def analysed_patients(self) -> pd.DataFrame:
+        """The rows of ``patients`` who did not withdraw; a slice."""
+        return self.patients.iloc[: self.n_analysed]
+
+    @cached_property
     def analysed(self) -> pd.DataFrame:
-        """Visits of patients who did not withdraw (the efficacy population); a slice, once."""
-        return rows_where(self.visits, ~self.visits["withdrawn"].to_numpy(dtype=bool))
+        """Visits of the patients who did not withdraw; a slice, once."""
+        return self.visits.iloc[: int(self.patients["n_visits"].iloc[: self.n_analysed].sum())]
+
+    def visits_with(self, columns: Sequence[str], *, analysed: bool = False) -> pd.DataFrame:
+        """Visits (of the analysed patients only, with ``analysed``) with patient-level ``columns`` joined.
+
+        For analyses written over a long frame; the join is a positional take, no merge on text.
+        """
+        visits = self.analysed if analysed else self.visits
+        rows = self.visit_patient[: len(visits)]
+        wanted = [c for c in columns if c in self.patients.columns and c not in visits.columns]
+        joined = {c: pd.Series(self.patients[c].array.take(rows), index=visits.index, name=c) for c in wanted}
+        return visits.assign(**joined) if joined else visits
 
     def subset(self, patient_ids: pd.Index | list[str], tag: str) -> "Cohort":
         """The same cohort restricted to ``patient_ids``; ``tag`` keeps cache keys distinct."""
         keep = pd.Index(pd.unique(pd.Index(patient_ids)))
         # A hash lookup: Series.isin on a million Arrow strings runs in Python in pandas 3.
-        in_keep = lambda ids: keep.get_indexer(ids) >= 0  # noqa: E731
+        return self.take(keep.get_indexer(self.patients["patient_id"]) >= 0, tag)
+
+    def take(self, keep: np.ndarray, tag: str) -> "Cohort":
+        """The same cohort restricted to the patients where ``keep`` (one bool per patient) is true."""
+        keep = np.asarray(keep, dtype=bool)
         return Cohort(
-            visits=rows_where(self.visits, in_keep(self.visits["patient_id"])),
-            patients=rows_where(self.patients, in_keep(self.patients["patient_id"])),
+            visits=rows_where(self.visits, keep[self.visit_patient]),
+            patients=rows_where(self.patients, keep),
             source_name=self.source_name,
             sha256=f"{self.sha256}:{tag}",
             parent=self.parent or self,
         )
+
+
+def long_visits(source: Cohort | pd.DataFrame, columns: Sequence[str], *, analysed: bool = True) -> pd.DataFrame:
+    """A long visits frame carrying the patient-level ``columns`` an analysis reads.
+
+    ``source`` is a ``Cohort`` (its analysed patients' visits, or all with ``analysed=False``, with
+    ``columns`` joined by ``Cohort.visits_with``) or already such a frame (returned as it is).
+    """
+    return source.visits_with(columns, analysed=analysed) if isinstance(source, Cohort) else source
 
 
 def rows_where(frame: pd.DataFrame, keep: np.ndarray) -> pd.DataFrame:
@@ -107,33 +148,40 @@ def build_cohort(frame: pd.DataFrame, source_name: str, sha256: str) -> Cohort:
 
     Patient-level values are taken from each patient's first visit row: validation has checked
     that they are the same on every row (a missing value included), so this equals pandas'
-    first non-missing value per patient, without a group-by over a million patients.
+    first non-missing value per patient, without a group-by over a million patients. Columns
+    outside the contract are left out: no analysis reads them.
 
     ``frame`` is read, never changed. When the caller keeps no other reference to it
     (``loading.load_cohort`` hands it over), putting the rows in cohort order frees each column as
     soon as its reordered copy exists: a million patients cost one extra column, not a second cohort.
     """
-    columns = {name: frame[name] for name in frame.columns}
+    visit_cols = ["patient_id", *(c for c in frame.columns if c in COLUMNS and COLUMNS[c].level == "visit")]
+    patient_cols = [c for c in frame.columns if c in COLUMNS and COLUMNS[c].level == "patient" and c != "patient_id"]
+    columns = {name: frame[name] for name in dict.fromkeys([*visit_cols, *patient_cols])}
     columns["withdrawn"] = (frame["withdrawn"].fillna(False).astype(bool) if "withdrawn" in frame
                             else pd.Series(np.zeros(len(frame), dtype=bool), index=frame.index))
-    columns.update(_genotypes(frame).items())
+    if "withdrawn" not in patient_cols:
+        patient_cols.append("withdrawn")
     del frame  # from here on the columns are held only by ``columns`` (and by the caller, if it kept them)
     codes = _codes(columns["patient_id"])
     withdrawn = columns["withdrawn"].to_numpy(dtype=bool)
     month = columns["month"].to_numpy()
-    if not _in_cohort_order(withdrawn, codes, month):  # files are usually written in order: skip the sort
-        order = np.lexsort((month, codes, withdrawn))
+    order = None if _in_cohort_order(withdrawn, codes, month) else np.lexsort((month, codes, withdrawn))
+    if order is not None:  # files are usually written in order: then no sort and no copies
+        codes = codes[order]
+    starts = np.r_[True, codes[1:] != codes[:-1]] if len(codes) else np.zeros(0, dtype=bool)
+    first = np.flatnonzero(starts)
+    first_rows = first if order is None else order[first]
+    patients = {"patient_id": pd.Series(columns["patient_id"].array.take(first_rows), name="patient_id", copy=False)}
+    for name in patient_cols:  # a patient's first row: one value per patient, never one per visit
+        patients[name] = pd.Series(columns.pop(name).array.take(first_rows), name=name, copy=False)
+    patients = pd.DataFrame(patients, copy=False)
+    patients = pd.concat([patients, _genotypes(patients)], axis=1)
+    patients = patients.assign(n_visits=np.diff(np.r_[first, len(codes)]).astype(np.int64))
+    if order is not None:
         for name in list(columns):  # one column at a time, each old one let go as its copy is made
             columns[name] = pd.Series(columns[name].array.take(order), name=name, copy=False)  # no index copied
-        codes = codes[order]
-    visits = pd.DataFrame({name: column.reset_index(drop=True) for name, column in columns.items()}, copy=False)
-    del columns
-    starts = np.r_[True, codes[1:] != codes[:-1]] if len(visits) else np.zeros(0, dtype=bool)
-    first = np.flatnonzero(starts)
-    patient_cols = ["patient_id", *(c for c in visits.columns if c != "patient_id"
-                                    and (c in PATIENT_LEVEL or c in ("genotype", "beta_class")))]
-    patients = visits[patient_cols].take(first).reset_index(drop=True)
-    patients = patients.assign(n_visits=np.diff(np.r_[first, len(visits)]).astype(np.int64))
+    visits = pd.DataFrame({name: columns.pop(name).reset_index(drop=True) for name in visit_cols}, copy=False)
     return Cohort(visits=visits, patients=patients, source_name=source_name, sha256=sha256)
 
 
@@ -155,11 +203,11 @@ def _codes(labels: pd.Series) -> np.ndarray:
     return pd.factorize(labels, sort=True)[0].astype(np.int64)
 
 
-def _genotypes(visits: pd.DataFrame) -> pd.DataFrame:
+def _genotypes(patients: pd.DataFrame) -> pd.DataFrame:
     """``alleles.genotype_columns`` as categoricals: each distinct allele pair labelled once, expanded by codes."""
-    first, second = visits["allele_1"], visits["allele_2"]
+    first, second = patients["allele_1"], patients["allele_2"]
     if first.isna().any() or second.isna().any():
-        return genotype_columns(visits).astype("category")
+        return genotype_columns(patients).astype("category")
     codes_1, uniques_1 = pd.factorize(first)
     codes_2, uniques_2 = pd.factorize(second)
     uniques_1, uniques_2 = np.asarray(uniques_1, dtype=object), np.asarray(uniques_2, dtype=object)
@@ -167,7 +215,7 @@ def _genotypes(visits: pd.DataFrame) -> pd.DataFrame:
     left, right = uniques_1[pairs // len(uniques_2)], uniques_2[pairs % len(uniques_2)]
     genotype = text_column(inverse, pd.Series([genotype_label(a, b) for a, b in zip(left, right)], dtype="str"))
     beta = text_column(inverse, pd.Series([genotype_class(a, b) for a, b in zip(left, right)], dtype="str"))
-    return pd.DataFrame({"genotype": genotype, "beta_class": beta}).set_axis(visits.index)
+    return pd.DataFrame({"genotype": genotype, "beta_class": beta}).set_axis(patients.index)
 
 
 def _distinct(codes: np.ndarray, n_possible: int) -> tuple[np.ndarray, np.ndarray]:

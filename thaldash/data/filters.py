@@ -9,14 +9,14 @@ because a shared link must open even after the data changed.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Literal
 from urllib.parse import urlencode
 
 import numpy as np
 import pandas as pd
 
-from thaldash.data.cohort import Cohort, rows_where
+from thaldash.data.cohort import Cohort
 from thaldash.data.schema import THAL_TYPES
 
 Splenectomy = Literal["any", "yes", "no"]
@@ -118,19 +118,11 @@ class CohortFilter:
     def apply(self, cohort: Cohort) -> Cohort:
         """The cohort restricted to the patients this filter keeps (visits and patients alike).
 
-        The same result as ``cohort.subset(kept ids, self.tag())``, but the visits are selected
-        with the filter's own mask (patient-level columns repeat on every visit row) rather than by
-        matching a million patient ids, which ``Series.isin`` on Arrow strings does in Python.
-        The default filter keeps the analysed patients, who come first in a cohort: a slice that
-        shares the cohort's memory (``cohort.rows_where``).
+        The mask is computed on the patients table and carried to their visits by position
+        (``Cohort.take``), never by matching a million patient ids. The default filter keeps the
+        analysed patients, who come first in a cohort: a slice that shares the cohort's memory.
         """
-        return replace(
-            cohort,
-            visits=rows_where(cohort.visits, self.mask(cohort.visits)),
-            patients=rows_where(cohort.patients, self.mask(cohort.patients)),
-            sha256=f"{cohort.sha256}:{self.tag()}",
-            parent=cohort.parent or cohort,
-        )
+        return cohort.take(self.mask(cohort.patients), self.tag())
 
     def tag(self) -> str:
         """A short text that differs between filters (the cache key suffix of ``apply``)."""

@@ -86,6 +86,8 @@ def provenance_column(measure: str) -> str:
 
 
 _MEASURES = ("hb_g_l", "hbf_pct", "sf_ng_ml", "rbc_units")
+# Patient-level facts whose provenance a reconstruction records (the bundled cohort does).
+_PATIENT_FACTS_WITH_PROVENANCE = ("sex", "age_years", "splenectomy", "pre_rbc_units_24m")
 
 CONTRACT: tuple[Column, ...] = (
     Column("patient_id", "string", "patient", True, "Patient identifier, unique within the cohort."),
@@ -134,10 +136,11 @@ CONTRACT: tuple[Column, ...] = (
            unit="months", nullable=True, minimum=0, maximum=240),
     Column("published_tier", "string", "patient", False,
            "Response tier as recorded by the investigators.", allowed=TIERS, nullable=True),
-    *(Column(provenance_column(m), "string", "visit", False,
+    *(Column(provenance_column(m), "string", level, False,
              f"Where each `{m}` value comes from: printed in the paper for this patient (`published`), "
              "solved from published aggregates (`derived`) or not constrained by any published number (`assumed`).",
-             allowed=PROVENANCE_VALUES, nullable=True) for m in _MEASURES),
+             allowed=PROVENANCE_VALUES, nullable=True)
+      for m, level in (*((m, "visit") for m in _MEASURES), *((m, "patient") for m in _PATIENT_FACTS_WITH_PROVENANCE))),
 )
 
 COLUMNS: dict[str, Column] = {c.name: c for c in CONTRACT}

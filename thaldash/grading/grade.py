@@ -30,7 +30,7 @@ from thaldash.data.cohort import Cohort
 from thaldash.data.schema import TIER_ORDER
 from thaldash.grading.rules import GradingRules
 from thaldash.grading.trace import NE, Sentences, value_text
-from thaldash.grading.transfusion import EPS, VisitPanel, transfusion_arrays, tristate, visit_panel
+from thaldash.grading.transfusion import EPS, VisitPanel, cohort_panel, transfusion_arrays, tristate, visit_panel
 
 __all__ = ["grade", "grade_panel", "hb_arrays", "tier_codes", "TierCodes"]
 
@@ -233,5 +233,6 @@ def grade(visits: pd.DataFrame | Cohort, rules: GradingRules = GradingRules(), *
     - ``published_tier`` when the visits carry it
     """
     if isinstance(visits, Cohort):
-        visits = visits.visits if include_withdrawn else visits.analysed
+        return grade_panel(cohort_panel(visits, include_withdrawn=include_withdrawn), rules,
+                           include_withdrawn=include_withdrawn)
     return grade_panel(visit_panel(visits), rules, include_withdrawn=include_withdrawn)

@@ -17,7 +17,7 @@ import pandas as pd
 from thaldash.data.cohort import Cohort
 from thaldash.grading.grade import hb_arrays, tier_codes
 from thaldash.grading.rules import FIELDS_BY_NAME, GradingRules
-from thaldash.grading.transfusion import transfusion_arrays, visit_panel
+from thaldash.grading.transfusion import cohort_panel, transfusion_arrays, visit_panel
 
 SWEEPABLE: tuple[str, ...] = ("mir_reduction_pct", "slr_reduction_pct", "mar_hb_rise_g_l", "mir_hb_rise_g_l",
                               "window_months", "transfusion_free_months")
@@ -57,8 +57,7 @@ def sensitivity_grid(visits: pd.DataFrame | Cohort, rules: GradingRules, *, x: s
             raise ValueError(f"{name}: can be swept only over one of {', '.join(SWEEPABLE)}")
     if x == y:
         raise ValueError("choose two different rules to sweep")
-    frame = visits.visits if isinstance(visits, Cohort) else visits
-    panel = visit_panel(frame)
+    panel = (cohort_panel(visits, include_withdrawn=True) if isinstance(visits, Cohort) else visit_panel(visits))
     keep = np.ones(len(panel.patients), bool)
     if not include_withdrawn and "withdrawn" in panel.patients:
         keep = ~panel.patients["withdrawn"].fillna(False).astype(bool).to_numpy()

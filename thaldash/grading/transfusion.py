@@ -28,6 +28,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from thaldash.data.cohort import Cohort, positions
 from thaldash.data.coded_text import Coded, constant, render_groups, select
 from thaldash.data.schema import STUDY_MONTHS
 
@@ -78,8 +79,13 @@ class VisitPanel:
 _VISIT_MEASURES = ("month", "hb_g_l", "hbf_pct", "sf_ng_ml", "rbc_units")
 
 
-def visit_panel(visits: pd.DataFrame, measures: tuple[str, ...] = ("rbc_units", "hb_g_l")) -> VisitPanel:
+def visit_panel(visits: pd.DataFrame, measures: tuple[str, ...] = ("rbc_units", "hb_g_l"), *,
+                patients: pd.DataFrame | None = None) -> VisitPanel:
     """Pivot ``visits`` to patients × months once.
+
+    The panel's patient facts come from ``patients`` (a ``Cohort.patients`` table, matched by
+    ``patient_id``) when given, else from each patient's first visit row (a long frame that carries
+    them, as tests and small tools write it).
 
     Raises
     ------
@@ -120,10 +126,20 @@ def visit_panel(visits: pd.DataFrame, measures: tuple[str, ...] = ("rbc_units", 
         grid = np.full(n_pat * n_month, np.nan)
         grid[flat] = pd.to_numeric(visits[name]).to_numpy(dtype=float, na_value=np.nan)
         values[name] = grid.reshape(n_pat, n_month)
-    keep = [c for c in visits.columns if c not in _VISIT_MEASURES and not str(c).endswith("_provenance")]
-    patients = visits[keep].iloc[first].reset_index(drop=True)
-    patients = patients.assign(patient_id=pid.iloc[first].reset_index(drop=True))
-    return VisitPanel(patients=patients, months=months, present=present, values=values)
+    ids = pid.iloc[first].reset_index(drop=True)
+    if patients is not None:
+        facts = patients.iloc[positions(patients["patient_id"], ids)].reset_index(drop=True)
+    else:
+        keep = [c for c in visits.columns if c not in _VISIT_MEASURES and not str(c).endswith("_provenance")]
+        facts = visits[keep].iloc[first].reset_index(drop=True)
+    return VisitPanel(patients=facts.assign(patient_id=ids), months=months, present=present, values=values)
+
+
+def cohort_panel(cohort: Cohort, measures: tuple[str, ...] = ("rbc_units", "hb_g_l"), *,
+                 include_withdrawn: bool = False) -> VisitPanel:
+    """``visit_panel`` of a cohort's visits (the analysed patients' unless ``include_withdrawn``)."""
+    visits = cohort.visits if include_withdrawn else cohort.analysed
+    return visit_panel(visits, measures, patients=cohort.patients)
 
 
 def _patient_codes(pid: pd.Series) -> tuple[np.ndarray, np.ndarray]:
@@ -289,13 +305,14 @@ _EMPTY_FACTS = pd.DataFrame({
 })
 
 
-def transfusion_facts(visits: pd.DataFrame, *, window: int = 6, free_months: int = 3) -> pd.DataFrame:
-    """One row of transfusion facts per patient of ``visits`` (withdrawn patients included).
+def transfusion_facts(visits: Cohort | pd.DataFrame, *, window: int = 6, free_months: int = 3) -> pd.DataFrame:
+    """One row of transfusion facts per patient of ``visits``.
 
     Parameters
     ----------
     visits
-        Long visits frame (``Cohort.visits`` or a slice of it).
+        A cohort (its analysed patients) or a long visits frame carrying ``thal_type`` and
+        ``pre_rbc_units_24m`` (every patient of it, withdrawn included).
     window
         W, the observation window in months (the paper: 6).
     free_months
@@ -317,4 +334,5 @@ def transfusion_facts(visits: pd.DataFrame, *, window: int = 6, free_months: int
     - ``ti_status``: "independent", "still transfused at the last visit" or "not evaluable: …"
     - ``ever_transfused_after_baseline``: any ``rbc_units > 0`` after month 0 (``<NA>`` if unknown)
     """
-    return transfusion_facts_from_panel(visit_panel(visits), window=window, free_months=free_months)
+    panel = cohort_panel(visits) if isinstance(visits, Cohort) else visit_panel(visits)
+    return transfusion_facts_from_panel(panel, window=window, free_months=free_months)

@@ -21,7 +21,7 @@ from thaldash.analyses.patient import patient_rows
 from thaldash.published.numbers import contradictions, decimals, printed_interval, prints_as, published_numbers
 from thaldash.grading.rules import GradingRules
 from thaldash.stats import PAIRED_T, PEARSON, STUDENT_T
-from thaldash.grading.transfusion import transfusion_facts, visit_panel
+from thaldash.grading.transfusion import cohort_panel, transfusion_facts
 
 Facts = dict[str, object]
 STATUSES = ("match", "documented contradiction", "miss", "not in this cohort")
@@ -36,7 +36,7 @@ def cohort_facts(cohort: Cohort, rules: GradingRules = GradingRules(), *,
     facts: Facts = {}
     table = patient_table(cohort, rules) if patients is None else patients
     patients = cohort.patients
-    transfusions = transfusion_facts(cohort.analysed)
+    transfusions = transfusion_facts(cohort)
     _population(facts, patients)
     _tiers(facts, cohort, table, transfusions)
     _genotypes(facts, cohort, table, transfusions)
@@ -99,7 +99,7 @@ def _tiers(facts: Facts, cohort: Cohort, table: pd.DataFrame, transfusions: pd.D
 
 def _genotypes(facts: Facts, cohort: Cohort, table: pd.DataFrame, transfusions: pd.DataFrame) -> None:
     # One row per analysed patient: group, genotype, type, TI month and Hb at months 0–6 (no 7M-row merge).
-    panel = visit_panel(cohort.analysed, measures=("hb_g_l",))
+    panel = cohort_panel(cohort, measures=("hb_g_l",))
     at = pd.Index(panel.patients["patient_id"]).get_indexer(table["patient_id"])
     hb = {}
     for month in HB_MONTHS:
