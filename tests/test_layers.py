@@ -23,6 +23,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("reports",),
     ("charts",),
     ("export",),
+    ("views",),
     ("cli", "ui"),
     ("__main__",),
 )

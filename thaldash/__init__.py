@@ -3,7 +3,7 @@
 Layers, lowest first; a module imports only from its own layer or lower ones
 (tests/test_layers.py checks it): ``data`` (contract, reading, validation, the cohort) →
 ``stats`` → ``published`` (the paper's numbers) → ``grading`` → ``analyses`` → ``reports`` →
-``charts`` → ``export`` → ``cli`` and ``ui`` (Streamlit, the only layer that imports it).
+``charts`` → ``export`` → ``views`` (what each page shows, as data) → ``cli`` and ``ui`` (Streamlit, the only layer that imports it).
 """
 
 from __future__ import annotations

@@ -29,6 +29,7 @@ from thaldash.data.loading import LoadResult, load_cohort
 from thaldash.analyses.overview import table_1
 from thaldash.grading.rules import GradingRules
 from thaldash.grading.whatif import graded_rows
+from thaldash.views.context import ViewContext
 
 
 def _cohort_key(cohort: Cohort) -> str:
@@ -47,6 +48,7 @@ HASH_FUNCS: dict[type, Callable[[Any], Any]] = {
 """How cached functions hash the project's own types (pass to ``st.cache_*(hash_funcs=...)``)."""
 
 F = TypeVar("F", bound=Callable[..., Any])
+V = TypeVar("V")
 
 
 def cache_on_cohort(func: F | None = None, *, max_entries: int = 32) -> F:
@@ -143,3 +145,19 @@ def reproduction_counts(cohort: Cohort) -> pd.Series:
     from thaldash.reports.reproduction import report_counts
 
     return report_counts(reproduction(cohort)).set_index("status")["n"]
+
+
+@st.cache_resource(max_entries=64, show_spinner=False)
+def _view(name: str, context_key: tuple, params_key: tuple, _builder: Callable[..., Any], _context: Any,
+          _params: dict[str, Any]) -> Any:
+    return _builder(_context, **_params)
+
+
+def cached_view(builder: Callable[..., V], context: ViewContext, **params: Any) -> V:
+    """``builder(context, **params)`` (a page view of ``thaldash.views``), once per view of the data.
+
+    Keyed on the builder, the context's content (``ViewContext.key``) and the page's settings, which
+    must be hashable (text, numbers, tuples).
+    """
+    name = f"{builder.__module__}.{builder.__qualname__}"
+    return _view(name, context.key(), tuple(sorted(params.items())), builder, context, params)

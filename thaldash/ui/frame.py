@@ -28,6 +28,7 @@ from thaldash.data.loading import LoadResult
 from thaldash.data.memory import return_memory_as_freed
 from thaldash.grading.rules import DEFAULT_SCENARIO, FIELDS_BY_NAME, SCENARIO_DESCRIPTIONS, SCENARIOS, GradingRules
 from thaldash.ui import caching, state
+from thaldash.views.context import ViewContext
 from thaldash.ui.data_source import KIND_TEXT, Source, load_current, problems_table, result_summary, upload_panel
 from thaldash.ui.widgets import chart, plain, table
 
@@ -100,6 +101,12 @@ class Frame:
     def graded(self) -> pd.DataFrame:
         """``grade(filtered, rules)`` for the analysed patients of the filtered cohort (cached)."""
         return caching.graded(self.filtered, self.rules)
+
+    def context(self) -> ViewContext:
+        """This view for the page views of ``thaldash.views`` (gradings from the app's caches)."""
+        return ViewContext(cohort=self.cohort, filtered=self.filtered, filter=self.filter, rules=self.rules,
+                           scenario=self.scenario, bundled=self.source.kind == "bundled",
+                           presentation=self.presentation, grader=caching.graded, tabulator=caching.patient_table)
 
     def key(self, name: str) -> str:
         """The widget key a page gives to the widget of its param ``name``."""

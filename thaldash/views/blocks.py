@@ -1,0 +1,139 @@
+"""The pieces a page is made of: a figure, a table, a headline number — each with its words.
+
+Blocks are plain data: a page draws them, a deck turns them into slides. A table carries how each
+column is shown (``Col``: label, number format, width), written once for the screen, the slide
+and the handout.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import altair as alt
+import pandas as pd
+
+
+@dataclass(frozen=True)
+class Col:
+    """How one table column is shown.
+
+    Attributes
+    ----------
+    label
+        The header.
+    format
+        A printf-style number format ("%.1f", "%d", "%+.2f", "%.0f %%"); None shows the value as it is.
+    width
+        "small", "medium", "large" or pixels; None lets the table decide.
+    """
+
+    label: str
+    format: str | None = None
+    width: str | int | None = None
+
+
+@dataclass(frozen=True, eq=False)
+class Figure:
+    """A chart with its title, caption (n, test, method) and speaker notes (the numbers behind it).
+
+    ``key`` is the figure's stable id within its page (the download's file name, the deck item's id).
+    """
+
+    key: str
+    title: str
+    chart: alt.TopLevelMixin
+    caption: str = ""
+    notes: str = ""
+    stretch: bool = True
+
+
+@dataclass(frozen=True, eq=False)
+class Table:
+    """A table: the rows (raw values), which columns are shown and how, and its words.
+
+    ``frame`` keeps the raw numbers (the CSV download carries them); ``columns`` lists the shown
+    columns in order with their ``Col``. With ``patient_column``, a click on a row opens that
+    patient's page. ``what`` names the rows ("non-MaR patients") in notes such as "No non-MaR patients.".
+    """
+
+    key: str
+    title: str
+    frame: pd.DataFrame
+    columns: Mapping[str, Col]
+    caption: str = ""
+    notes: str = ""
+    patient_column: str | None = None
+    what: str = "rows"
+
+    def __post_init__(self) -> None:
+        missing = [c for c in self.columns if c not in self.frame.columns]
+        if missing:
+            raise ValueError(f"table {self.key!r}: the columns {missing} to show are not in its frame")
+
+    def displayed(self) -> pd.DataFrame:
+        """The shown columns, labelled, numbers formatted as text: what a slide or a handout prints."""
+        out = {}
+        for name, col in self.columns.items():
+            values = self.frame[name]
+            out[col.label] = [formatted(v, col.format) for v in values.tolist()] if col.format else values.tolist()
+        return pd.DataFrame(out, index=range(len(self.frame)))
+
+
+@dataclass(frozen=True)
+class Stat:
+    """A headline number: label, value (already formatted), its n and a detail line; or why not."""
+
+    key: str
+    label: str
+    value: str = ""
+    n: int | None = None
+    detail: str = ""
+    reason: str = ""
+    help: str | None = None
+
+    @property
+    def computed(self) -> bool:
+        return not self.reason
+
+    def text(self) -> str:
+        """One line for notes and decks: "ORR: 91.7 % (n = 48; 44 patients · 95% CI 80.0–97.7 %)"."""
+        if self.reason:
+            return f"{self.label}: not computed — {self.reason.removeprefix('not computed: ')}"
+        extra = "; ".join(t for t in (f"n = {self.n}" if self.n is not None else "", self.detail) if t)
+        return f"{self.label}: {self.value}" + (f" ({extra})" if extra else "")
+
+
+def formatted(value: Any, fmt: str) -> Any:
+    """``value`` through a printf format; missing values and text stay as they are."""
+    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
+        return None
+    if isinstance(value, str) or isinstance(value, bool):
+        return value
+    try:
+        return fmt % value
+    except (TypeError, ValueError):
+        return value
+
+
+Block = Figure | Table | Stat
+
+
+@dataclass(frozen=True, eq=False)
+class PageView:
+    """A page's blocks in the order the page shows them, for "Add this page" and the deck."""
+
+    page: str
+    blocks: tuple[Block, ...] = field(default=())
+
+    def items(self) -> tuple[Figure | Table, ...]:
+        """The figures and tables (a deck's slides), in page order."""
+        return tuple(b for b in self.blocks if isinstance(b, (Figure, Table)))
+
+    def stats(self) -> tuple[Stat, ...]:
+        return tuple(b for b in self.blocks if isinstance(b, Stat))
+
+    def find(self, key: str) -> Figure | Table | None:
+        return next((b for b in self.items() if b.key == key), None)
