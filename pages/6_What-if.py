@@ -13,8 +13,9 @@ import streamlit as st
 
 from thaldash import charts
 from thaldash.export.files import table_csv
-from thaldash.grading.rules import (DEFAULT_SCENARIO, RULE_FIELDS, SCENARIO_DESCRIPTIONS, SCENARIOS, GradingRules,
-                                differences, find_scenario, rules_from_text, rules_text, scenario_slug)
+from thaldash.grading.rules import RULE_FIELDS, GradingRules
+from thaldash.grading.scenarios import (DEFAULT_SCENARIO, SCENARIO_DESCRIPTIONS, SCENARIOS, differences, find_scenario,
+                                        rules_from_text, rules_text, scenario_slug)
 from thaldash.grading.sensitivity import SWEEPABLE, sensitivity_grid
 from thaldash.ui import cache_on_cohort, page_frame, plain, stat
 from thaldash.ui.caching import graded

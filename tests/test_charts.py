@@ -17,7 +17,7 @@ from thaldash.grading.whatif import transition_matrix
 from thaldash.grading.rules import GradingRules
 from thaldash.grading.summary import tier_table, with_genotype_group
 from thaldash.charts.palette import GENOTYPE_GROUP_COLOURS, NORMAL, PRESENTATION, TIER_COLOURS
-from thaldash.grading.rules import SCENARIOS
+from thaldash.grading.scenarios import SCENARIOS
 from thaldash.grading.sensitivity import sensitivity_grid
 from thaldash.stats import STUDENT_T, compare_groups, correlation, paired_change
 

@@ -29,7 +29,8 @@ from thaldash.analyses.comparisons import (
     with_published,
 )
 from thaldash.published.numbers import prints_as, published_numbers
-from thaldash.grading.rules import SCENARIOS, GradingRules
+from thaldash.grading.rules import GradingRules
+from thaldash.grading.scenarios import SCENARIOS
 from thaldash.stats import (
     MANN_WHITNEY,
     STUDENT_T,

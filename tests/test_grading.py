@@ -18,12 +18,13 @@ from thaldash.data.cohort import build_cohort
 from thaldash.data.schema import MAR_GROUP, NOT_EVALUABLE, OTHER_GROUP, TIER_ORDER
 from thaldash.grading.grade import grade
 from thaldash.grading.whatif import patient_moves, transition_matrix
-from thaldash.grading.rules import RULE_FIELDS, SCENARIO_DESCRIPTIONS, SCENARIOS, GradingRules, find_scenario
+from thaldash.grading.rules import RULE_FIELDS, GradingRules
+from thaldash.grading.scenarios import SCENARIO_DESCRIPTIONS, SCENARIOS, find_scenario
 from thaldash.grading.summary import (
     genotype_groups, genotype_tiers, tier_table, with_genotype_group,
 )
 from thaldash.grading.trace import value_text
-from thaldash.grading.rules import scenario_name, scenario_slug
+from thaldash.grading.scenarios import scenario_name, scenario_slug
 
 NaN = float("nan")
 QUIET = {12: (100.0, 0.0), 18: (100.0, 0.0), 24: (100.0, 0.0)}

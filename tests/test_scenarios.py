@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from thaldash.grading.rules import SCENARIOS, GradingRules, differences, rules_from_text, rules_text
+from thaldash.grading.rules import GradingRules
+from thaldash.grading.scenarios import SCENARIOS, differences, rules_from_text, rules_text
 
 
 @pytest.mark.parametrize("rules", [*SCENARIOS.values(), GradingRules(mir_reduction_pct=42.5, slr_reduction_pct=12.0,

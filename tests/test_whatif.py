@@ -16,7 +16,8 @@ from scipy import stats
 from thaldash.data.filters import CohortFilter
 from thaldash.data.schema import NOT_EVALUABLE, TIER_ORDER
 from thaldash.grading.grade import grade
-from thaldash.grading.rules import SCENARIOS, GradingRules
+from thaldash.grading.rules import GradingRules
+from thaldash.grading.scenarios import SCENARIOS
 from thaldash.grading.sensitivity import sensitivity_grid
 from thaldash.grading.whatif import (ENTERS, LEAVES, STAYS_IN, STAYS_OUT, genotype_moves,
                              graded_rows, patient_moves, patient_visits, published_tiers, sweep_key,

@@ -28,7 +28,7 @@ from thaldash.data.loading import bundled_cohort_path, load_cohort
 from thaldash.data.schema import TIER_ORDER
 from thaldash.grading.summary import tier_table
 from thaldash.analyses.response import grouped_visits, response_patients, ti_timing, tier_crosstab
-from thaldash.grading.rules import DEFAULT_SCENARIO, SCENARIOS
+from thaldash.grading.scenarios import DEFAULT_SCENARIO, SCENARIOS
 from thaldash.stats import PAIRED_T, STUDENT_T
 from thaldash.analyses.trajectories import individual_lines, trajectory_means
 from thaldash.grading.transfusion import transfusion_facts

@@ -14,7 +14,7 @@ from streamlit.testing.v1 import AppTest
 
 from tests.pages.conftest import REPO, TIMEOUT, main_text
 from thaldash.data.loading import DATA_ENV
-from thaldash.grading.rules import SCENARIOS, scenario_slug
+from thaldash.grading.scenarios import SCENARIOS, scenario_slug
 
 RESPONSE = REPO / "pages" / "2_Response.py"
 

@@ -23,9 +23,11 @@ from thaldash.data.schema import NOT_EVALUABLE
 from thaldash.grading.grade import grade
 from thaldash.grading.summary import genotype_groups
 from thaldash.data.loading import DATA_ENV, bundled_cohort_path, load_cohort
-from thaldash.grading.rules import SCENARIOS, GradingRules, rules_text
+from thaldash.grading.rules import GradingRules
+from thaldash.grading.scenarios import SCENARIOS, rules_text
 from thaldash.grading.sensitivity import sensitivity_grid
-from thaldash.ui.state import rule_widget_key, rules_from_params
+from thaldash.ui.state import rule_widget_key
+from thaldash.grading.scenarios import rules_from_params
 from thaldash.grading.whatif import sweep_values
 
 PAGE = REPO / "pages" / "6_What-if.py"
@@ -277,7 +279,7 @@ def test_the_rules_follow_the_user_to_another_page_and_back(cohort):
 
 RULES_PROBE = '''
 import streamlit as st
-from thaldash.grading.rules import SCENARIOS
+from thaldash.grading.scenarios import SCENARIOS
 from thaldash.ui import page_frame
 
 frame = page_frame("Probe")

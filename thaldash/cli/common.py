@@ -7,7 +7,8 @@ import argparse
 import sys
 
 from thaldash.data.cohort import Cohort
-from thaldash.grading.rules import DEFAULT_SCENARIO, SCENARIOS, GradingRules, find_scenario, scenario_slug
+from thaldash.grading.rules import GradingRules
+from thaldash.grading.scenarios import DEFAULT_SCENARIO, SCENARIOS, find_scenario, scenario_slug
 
 
 def add_rule_arguments(parser: argparse.ArgumentParser) -> None:

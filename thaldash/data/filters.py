@@ -18,6 +18,7 @@ import pandas as pd
 
 from thaldash.data.cohort import Cohort
 from thaldash.data.schema import THAL_TYPES
+from thaldash.text import list_items, number_text, parse_number
 
 Splenectomy = Literal["any", "yes", "no"]
 SPLENECTOMY_CHOICES: tuple[str, ...] = ("any", "yes", "no")
@@ -139,9 +140,9 @@ class CohortFilter:
         if self.splenectomy != "any":
             out["splenectomy"] = self.splenectomy
         if self.age_min is not None:
-            out["age_min"] = _number_text(self.age_min)
+            out["age_min"] = number_text(self.age_min)
         if self.age_max is not None:
-            out["age_max"] = _number_text(self.age_max)
+            out["age_max"] = number_text(self.age_max)
         if self.include_withdrawn:
             out["withdrawn"] = "include"
         return out
@@ -159,7 +160,7 @@ class CohortFilter:
         for name, param in _LIST_PARAMS.items():
             if param not in params:
                 continue
-            raw = [v for v in str(params[param]).split(SEPARATOR) if v.strip()]
+            raw = list_items(params[param], SEPARATOR)
             allowed = _allowed(name, options)
             kept = []
             for value in raw:
@@ -178,7 +179,7 @@ class CohortFilter:
                 warnings.append(f"Filter splenectomy: {params['splenectomy']!r} is not any, yes or no; ignored.")
         for name in ("age_min", "age_max"):
             if name in params:
-                number = _number(params[name])
+                number = parse_number(params[name])
                 if number is None:
                     warnings.append(f"Filter {name}: {params[name]!r} is not a number of years; ignored.")
                 else:
@@ -187,6 +188,12 @@ class CohortFilter:
             # A bound that every recorded age satisfies is no bound (as on the sidebar's slider);
             # dropping it says so instead of silently leaving out the patients without an age.
             low, high = options.age_range
+            for name in ("age_min", "age_max"):  # a link's 1e308 is the oldest recorded age, not an overflow
+                if name in values and not low <= values[name] <= high:
+                    clamped = min(max(values[name], low), high)
+                    warnings.append(f"Filter {name}: {values[name]:g} is outside the recorded ages ({low:g}–{high:g}); "
+                                    f"{clamped:g} used.")
+                    values[name] = clamped
             for name, unbounded in (("age_min", values.get("age_min", np.inf) <= low),
                                     ("age_max", values.get("age_max", -np.inf) >= high)):
                 if unbounded:
@@ -221,8 +228,8 @@ class CohortFilter:
         if self.sexes:
             parts.append("sex: " + " or ".join(self.sexes))
         if self.age_min is not None or self.age_max is not None:
-            low = "" if self.age_min is None else _number_text(self.age_min)
-            high = "" if self.age_max is None else _number_text(self.age_max)
+            low = "" if self.age_min is None else number_text(self.age_min)
+            high = "" if self.age_max is None else number_text(self.age_max)
             parts.append(f"age {low}–{high}" if low and high else (f"age ≥ {low}" if low else f"age ≤ {high}"))
         if self.include_withdrawn:
             parts.append("withdrawn patients included")
@@ -276,15 +283,3 @@ def _match(value: str, allowed: tuple[str, ...] | None, name: str) -> str | None
     if allowed is None:
         return candidates[0]
     return next((c for c in candidates if c in allowed), None)
-
-
-def _number(text: object) -> float | None:
-    try:
-        number = float(str(text).strip())
-    except ValueError:
-        return None
-    return number if math.isfinite(number) else None
-
-
-def _number_text(value: float) -> str:
-    return f"{value:g}" if float(value).is_integer() else repr(float(value))

@@ -31,16 +31,7 @@ import pandas as pd
 from thaldash.data.cohort import Cohort, positions
 from thaldash.data.coded_text import Coded, constant, render_groups, select
 from thaldash.data.schema import STUDY_MONTHS
-
-
-def tail_start(window_months: int, free_months: int) -> int:
-    """First month of the transfusion-free check: the last study visit at or before ``W − F``.
-
-    ``rbc_units`` counts units since the previous visit, so only whole visit intervals can be
-    checked: with the study schedule, 3 free months of a 12-month window means the month-12 visit,
-    which covers months 6–12.
-    """
-    return max((m for m in STUDY_MONTHS if m <= window_months - free_months), default=0)
+from thaldash.grading.rules import tail_start
 
 
 # Tolerance of threshold comparisons: in binary floating point 100.1 − 80.1 is 19.999999999999986,

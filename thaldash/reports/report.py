@@ -18,7 +18,8 @@ from thaldash.analyses.patients import PAPER_MONTHS, baseline_hbf_vs_rise, compa
 from thaldash.data.cohort import Cohort
 from thaldash.text import frame_records
 from thaldash.grading.summary import genotype_groups, tier_table
-from thaldash.grading.rules import GradingRules, scenario_name
+from thaldash.grading.rules import GradingRules
+from thaldash.grading.scenarios import scenario_name
 from thaldash.data.schema import CONTRACT_VERSION
 
 REPORT_VERSION = 1

@@ -26,7 +26,8 @@ from thaldash.export.files import footer_text
 from thaldash.data.filters import PARAM_NAMES, SPLENECTOMY_CHOICES, CohortFilter, FilterOptions
 from thaldash.data.loading import LoadResult
 from thaldash.data.memory import return_memory_as_freed
-from thaldash.grading.rules import DEFAULT_SCENARIO, FIELDS_BY_NAME, SCENARIO_DESCRIPTIONS, SCENARIOS, GradingRules
+from thaldash.grading.rules import FIELDS_BY_NAME, GradingRules
+from thaldash.grading.scenarios import DEFAULT_SCENARIO, SCENARIO_DESCRIPTIONS, SCENARIOS, rules_from_params, rules_to_params
 from thaldash.ui import caching, state
 from thaldash.views.context import ViewContext
 from thaldash.ui.data_source import KIND_TEXT, Source, load_current, problems_table, result_summary, upload_panel
@@ -272,7 +273,7 @@ def _grading_panel(name: str, rules: GradingRules, box: Any) -> tuple[str, Gradi
 def _grading_lines(source: Source, flt: CohortFilter, n: int, name: str, rules: GradingRules,
                    header: Any, note: Any) -> tuple[str, str]:
     """(scenario text, export footer); writes the title line and the sidebar note into their slots."""
-    changed = {k: v for k, v in state.rules_to_params(name, rules).items() if k != "scenario"}
+    changed = {k: v for k, v in rules_to_params(name, rules).items() if k != "scenario"}
     scenario = name if not changed else f"{name} (modified)"
     changes = ", ".join(f"{k} = {v}" for k, v in changed.items())
     footer = footer_text(source.name, source.sha256, f"{flt.describe()} (n = {n})",
@@ -341,7 +342,7 @@ def page_frame(title: str, icon: str | None = None, *, require_patients: bool = 
         state.reset_widgets(_FILTER_WIDGETS)
     st.session_state[_SOURCE_KEY] = cohort.sha256
     flt, warnings = CohortFilter.from_params(params, options)
-    name, rules, rule_warnings = state.rules_from_params(params)
+    name, rules, rule_warnings = rules_from_params(params)
 
     _navigation()
     box = st.sidebar.expander("Patients and grading") if presentation else st.sidebar.container()
@@ -355,7 +356,7 @@ def page_frame(title: str, icon: str | None = None, *, require_patients: bool = 
                                      help="Larger type and fewer controls, for a meeting-room screen.")
     st.sidebar.caption(f"Data: {plain(source.describe())}")
 
-    view = flt.to_params() | state.rules_to_params(name, rules) | ({PRESENT: "1"} if presentation else {})
+    view = flt.to_params() | rules_to_params(name, rules) | ({PRESENT: "1"} if presentation else {})
     state.set_view_params(view)
     state.mirror_to_url(view | state.page_params(slug))
 

@@ -36,8 +36,8 @@ from typing import Any
 
 import streamlit as st
 
-from thaldash.grading.rules import (DEFAULT_SCENARIO, FIELDS_BY_NAME, RULE_FIELDS, SCENARIOS, GradingRules, find_scenario,
-                                scenario_slug)
+from thaldash.grading.rules import FIELDS_BY_NAME, RULE_FIELDS, GradingRules
+from thaldash.grading.scenarios import rules_from_params, rules_to_params
 
 VIEW_KEY = "thaldash.view"
 LAST_PAGE_KEY = "thaldash.last_page"
@@ -121,34 +121,6 @@ def reset_widgets(names: Sequence[str]) -> None:
     """Forget global widgets' values (they are seeded again from the canonical state)."""
     for name in names:
         st.session_state.pop(widget_key(name), None)
-
-
-# Grading rules in the URL -------------------------------------------------------------------
-
-def rules_from_params(params: dict[str, str]) -> tuple[str, GradingRules, list[str]]:
-    """(scenario name, rules, warnings) from URL params: a scenario slug plus changed thresholds."""
-    warnings: list[str] = []
-    name, base = DEFAULT_SCENARIO, SCENARIOS[DEFAULT_SCENARIO]
-    if params.get("scenario"):
-        try:
-            name, base = find_scenario(params["scenario"])
-        except ValueError as exc:
-            warnings.append(f"{exc} Using {DEFAULT_SCENARIO}.")
-    changes = {k: v for k, v in params.items() if k in FIELDS_BY_NAME}
-    if not changes:
-        return name, base, warnings
-    try:
-        return name, GradingRules.from_params(base.to_params() | changes), warnings
-    except ValueError as exc:
-        warnings.append(f"{exc} The thresholds of {name} are used instead.")
-        return name, base, warnings
-
-
-def rules_to_params(name: str, rules: GradingRules) -> dict[str, str]:
-    """The scenario's slug (unless the default) and every threshold that differs from it."""
-    out = {} if name == DEFAULT_SCENARIO else {"scenario": scenario_slug(name)}
-    base = SCENARIOS[name].to_params()
-    return out | {k: v for k, v in rules.to_params().items() if base[k] != v}
 
 
 # Grading rules set by a page (the what-if page) ---------------------------------------------

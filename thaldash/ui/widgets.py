@@ -23,10 +23,19 @@ from thaldash.export import files as export
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:=^&\"'])")
 
 
+# GitHub-flavoured Markdown turns bare URLs, "www." names and e-mail addresses into links even when
+# every punctuation character is escaped (checked in chromium: "http\\://host" still renders as a
+# link). An invisible WORD JOINER inside each of them ("http:⁠//", "www⁠.", "a@⁠b") stops the
+# autolink and leaves the text as it reads.
+_AUTOLINK = re.compile(r"(?i)(://|\bwww\.|@)")
+_WORD_JOINER = "\u2060"
+
+
 def plain(text: object) -> str:
-    """``text`` escaped so that Markdown shows it literally, on one line."""
+    """``text`` escaped so that Markdown shows it literally, on one line, with no link, image or HTML."""
     one_line = " ".join(str(text).split())
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", one_line)
+    unlinked = _AUTOLINK.sub(lambda m: m.group(1)[:-1] + _WORD_JOINER + m.group(1)[-1], one_line)
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", unlinked)
 
 
 def stat(label: str, value: str, *, n: int | None, detail: str = "", help: str | None = None) -> None:
