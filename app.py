@@ -7,7 +7,7 @@ import streamlit as st
 from thaldash.grading.summary import tier_table
 from thaldash.ui import not_computed, page_frame, stat
 from thaldash.ui.caching import reproduction_counts
-from thaldash.ui.widgets import page_link
+from thaldash.ui.navigation import guide
 
 frame = page_frame("Thalidomide in β-thalassaemia", icon="🩸")
 
@@ -55,18 +55,5 @@ with cols[3]:
                     "beside the published study")
 
 st.subheader("Where to look")
-GUIDE = {
-    "Overview": "study flow 52 → 48, demographics, Table 1 by genotype",
-    "Response": "tiers and ORR with exact CIs, transfusion independence, by genotype, type and splenectomy",
-    "Trajectories": "Hb, HbF and ferritin over 24 months by group, patient lines, missing visits; Fig. 2",
-    "Comparisons": "two groups by month in the layout of Tables 4–7 and 10, the test named beside every P",
-    "Change and correlation": "within-patient change (Table 9) and baseline HbF vs Hb rise (Fig. 3)",
-    "What-if": "change the grading rules and see who moves, and where the conclusions tip",
-    "Transfusion and iron": "units before and after, reductions, the transfusion timeline, chelation stops",
-    "Patient": "one patient's course, tier and the rule that decided it",
-    "Reproduction": "every number the paper prints beside the same number from this cohort",
-    "Data": "the data contract, this file's checks and provenance, upload your own cohort",
-}
-for title, what in GUIDE.items():
-    page_link(title.replace(" ", "_"), f"**{title}** — {what}")
+guide()
 frame.footer_caption()

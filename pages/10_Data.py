@@ -6,11 +6,11 @@ import streamlit as st
 
 from thaldash.analyses.overview import provenance_summary
 from thaldash.ui import page_frame, plain
-from thaldash.ui.data_source import (contract_markdown, load_current, problems_table, result_summary,
-                                     return_to_default_button, upload_panel)
+from thaldash.ui.data_source import (contract_markdown, problems_table, result_summary, return_to_default_button,
+                                     upload_panel)
 
 frame = page_frame("Data", icon="🗂️", require_patients=False)
-source, result = load_current()
+source, result = frame.source, frame.load
 
 st.subheader("The loaded file")
 st.markdown(plain(source.describe()))

@@ -259,3 +259,46 @@ def test_the_frame_starts_without_scipy_stats():
                           cwd=REPO, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "False"
+
+
+@pytest.mark.parametrize("query", [{"age_min": "1e308"}, {"age_max": "-1e308"}, {"age_min": "1e308", "age_max": "2e308"}])
+def test_an_absurd_age_in_a_link_is_clamped_not_an_overflow(run_page, query):
+    # Issue 17: ?age_min=1e308 on a cohort whose ages are not whole numbers raised OverflowError on every page.
+    frame = tiny_cohort_frame()
+    frame = frame.assign(age_years=frame["patient_id"].map({"T1": 12.5, "T2": 22.25, "N1": None, "W1": 30.0}))
+    data = parquet_bytes(frame)
+    upload = {"name": "ages.parquet", "data": data, "sha256": hashlib.sha256(data).hexdigest()}
+    at = run_page(HOME, query=query, session={UPLOAD_KEY: upload})
+    assert not at.exception
+    assert "outside the recorded ages" in " ".join(w.value for w in at.warning)
+    at.switch_page("pages/2_Response.py").run()  # the session is not left broken
+    assert not at.exception
+
+
+def test_a_link_that_breaks_the_page_falls_back_to_the_default_view(run_page, monkeypatch):
+    # Whatever a link's settings break in the frame, the page shows the default view and says why,
+    # and the next runs of the session do not inherit the broken state.
+    import thaldash.ui.frame as frame_module
+
+    real, calls = frame_module.filter_panel, []
+
+    def fragile(flt, *args, **kwargs):
+        calls.append(flt)
+        if flt.thal_types:  # the link asked for a type: pretend that breaks the sidebar
+            raise OverflowError("cannot convert float infinity to integer")
+        return real(flt, *args, **kwargs)
+
+    monkeypatch.setattr(frame_module, "filter_panel", fragile)
+    at = run_page(HOME, query={"thal_type": "TDT"})
+    assert not at.exception
+    warnings = " ".join(w.value for w in at.warning)
+    assert "could not be shown" in warnings and "OverflowError" in warnings
+    assert "n = 48 of 48 analysed patients" in sidebar_text(at)
+    at.run()
+    assert not at.exception and not calls[-1].thal_types
+
+
+def test_repeated_values_in_a_list_setting_count_once(run_page):
+    at = run_page(HOME, query={"thal_type": ",".join(["TDT"] * 5000)})
+    assert not at.exception
+    assert at.sidebar.multiselect(key="thaldash.w.thal_types").value == ["TDT"]

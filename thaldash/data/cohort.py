@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Literal
 from functools import cached_property
 
 import numpy as np
@@ -40,6 +41,9 @@ class Cohort:
         The whole cohort this one was selected from (a filter, ``subset``), or None. Per-patient
         results of the parent (a patient's tier depends on their own visits only) can then be
         restricted instead of computed again.
+    scope
+        "shared" for data every user of the app sees (the configured file), "session" for one
+        browser session's upload: what is computed from it is kept for that session only.
     """
 
     visits: pd.DataFrame
@@ -47,6 +51,7 @@ class Cohort:
     source_name: str
     sha256: str
     parent: Cohort | None = field(default=None, repr=False)
+    scope: Literal["shared", "session"] = "shared"
 
     def __hash__(self) -> int:  # hashed by content, so Streamlit and functools can cache on it
         return hash(self.sha256)
@@ -100,6 +105,7 @@ class Cohort:
             source_name=self.source_name,
             sha256=f"{self.sha256}:{tag}",
             parent=self.parent or self,
+            scope=self.scope,
         )
 
 

@@ -1,21 +1,18 @@
-"""What the app computes once and reuses: loaded cohorts, filtered cohorts, gradings.
+"""What the app computes once and reuses: loaded cohorts, filtered cohorts, gradings, page views.
 
-Everything here is keyed on content, never on Streamlit's default hashing of DataFrames (which
-samples rows): a file by its SHA-256, a ``Cohort`` by its ``sha256`` (a filtered cohort's carries
-the filter's tag), a ``GradingRules`` or ``CohortFilter`` by its URL parameters. Results live in
-``st.cache_resource``: the same immutable object is handed to every rerun and every session,
-so nothing is pickled per rerun. Callers must not mutate what they get (the house rule anyway).
-
-Other pages cache their own analyses with ``cache_on_cohort``::
-
-    @cache_on_cohort
-    def trajectories(cohort: Cohort, rules: GradingRules, measure: str) -> pd.DataFrame: ...
+Everything here is keyed on content (``thaldash.ui.memo``): a file by its SHA-256, a ``Cohort`` by
+its ``sha256`` (a filtered cohort's carries the filter's tag), a ``GradingRules`` or
+``CohortFilter`` by its URL parameters, a page view by its ``ViewContext``. The same immutable
+object is handed to every rerun, so nothing is pickled per rerun. Results from the configured file
+are shared by every session; results from a session's upload stay in that session. Both stores
+are bounded by bytes and by entries (``thaldash.ui.memo``). Callers must not mutate what they get.
 """
 
 from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -29,35 +26,13 @@ from thaldash.data.loading import LoadResult, load_cohort
 from thaldash.analyses.overview import table_1
 from thaldash.grading.rules import GradingRules
 from thaldash.grading.whatif import graded_rows
+from thaldash.ui.memo import memo, session_store
 from thaldash.views.context import ViewContext
 
 
-def _cohort_key(cohort: Cohort) -> str:
-    return cohort.sha256
-
-
-def _params_key(settings: GradingRules | CohortFilter) -> str:
-    return type(settings).__name__ + repr(sorted(settings.to_params().items()))
-
-
-HASH_FUNCS: dict[type, Callable[[Any], Any]] = {
-    Cohort: _cohort_key,
-    GradingRules: _params_key,
-    CohortFilter: _params_key,
-}
-"""How cached functions hash the project's own types (pass to ``st.cache_*(hash_funcs=...)``)."""
-
-F = TypeVar("F", bound=Callable[..., Any])
 V = TypeVar("V")
-
-
-def cache_on_cohort(func: F | None = None, *, max_entries: int = 32) -> F:
-    """``st.cache_resource`` that hashes ``Cohort``/``GradingRules``/``CohortFilter`` by content.
-
-    Use it for analyses of a cohort whose result is small and never mutated by the caller.
-    """
-    decorator = st.cache_resource(hash_funcs=HASH_FUNCS, max_entries=max_entries, show_spinner=False)
-    return decorator(func) if func is not None else decorator  # type: ignore[return-value]
+cache_on_cohort = memo
+"""Cache an analysis of a cohort by the content of its arguments (``thaldash.ui.memo.memo``)."""
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
@@ -79,27 +54,47 @@ def path_sha256(path: Path) -> str:
         return ""
 
 
-# Up to 4 sources (the configured file plus a few uploads) are kept; an upload reaches this cache
-# only under the hash of its own bytes, so another session cannot obtain it without the file.
-@st.cache_resource(max_entries=4, show_spinner="Loading and checking the data…")
-def load(sha256: str, name: str, _source: str | Path | bytes) -> LoadResult:
-    """``load_cohort`` once per content hash (``_source`` is not hashed: the hash stands for it)."""
+@memo(max_entries=2)
+def _load_shared(sha256: str, name: str, _source: str | Path) -> LoadResult:
     return load_cohort(_source, name=name)
 
 
-@cache_on_cohort(max_entries=16)
+def load(sha256: str, name: str, source: str | Path) -> LoadResult:
+    """``load_cohort`` of the configured file, once per content hash, shared by every session."""
+    with st.spinner("Loading and checking the data…"):
+        return _load_shared(sha256, name, source)
+
+
+def load_upload(sha256: str, name: str, data: bytes) -> LoadResult:
+    """``load_cohort`` of a session's upload, kept in that session only (``memo.session_store``).
+
+    Its cohort is marked ``scope="session"``, so everything computed from it stays in the session too.
+    """
+    store = session_store()
+    key = ("upload", sha256)
+    found, result = store.get(key)
+    if not found:
+        with st.spinner("Loading and checking the data…"):
+            result = load_cohort(data, name=name)
+        if result.cohort is not None:
+            result = replace(result, cohort=replace(result.cohort, scope="session"))
+        store.put(key, result, max_entries=4)
+    return result
+
+
+@memo(max_entries=16)
 def filter_options(cohort: Cohort) -> FilterOptions:
     """The choices of each sidebar filter for ``cohort``."""
     return options(cohort)
 
 
-@cache_on_cohort(max_entries=8)
+@memo(max_entries=8)
 def filtered(cohort: Cohort, flt: CohortFilter) -> Cohort:
     """``flt.apply(cohort)``, once per cohort and filter."""
     return flt.apply(cohort)
 
 
-@cache_on_cohort(max_entries=16)
+@memo(max_entries=16)
 def graded(cohort: Cohort, rules: GradingRules) -> pd.DataFrame:
     """``thaldash.grading.grade.grade(cohort, rules)`` (analysed patients), once per cohort and rules.
 
@@ -112,7 +107,7 @@ def graded(cohort: Cohort, rules: GradingRules) -> pd.DataFrame:
     return grade(cohort, rules)
 
 
-@cache_on_cohort(max_entries=8)
+@memo(max_entries=8)
 def patient_table(cohort: Cohort, rules: GradingRules) -> pd.DataFrame:
     """``analysis.patient_table(cohort, rules)``: one per rule set, shared by the Comparisons, Change and
     Reproduction pages. Imported here: the analyses need ``scipy.stats``, which a cold start should not wait for."""
@@ -121,13 +116,13 @@ def patient_table(cohort: Cohort, rules: GradingRules) -> pd.DataFrame:
     return table(cohort, rules)
 
 
-@cache_on_cohort(max_entries=16)
+@memo(max_entries=16)
 def genotype_table(filtered: Cohort, cohort: Cohort, rules: GradingRules) -> pd.DataFrame:
     """``overview.table_1`` of ``filtered``, genotype groups decided on ``cohort`` under ``rules``."""
     return table_1(filtered, graded(cohort, rules))
 
 
-@cache_on_cohort(max_entries=4)
+@memo(max_entries=4)
 def reproduction(cohort: Cohort) -> pd.DataFrame:
     """``reproduction.reproduction_report(cohort)`` under the paper's rules, once per cohort.
 
@@ -147,10 +142,10 @@ def reproduction_counts(cohort: Cohort) -> pd.Series:
     return report_counts(reproduction(cohort)).set_index("status")["n"]
 
 
-@st.cache_resource(max_entries=64, show_spinner=False)
-def _view(name: str, context_key: tuple, params_key: tuple, _builder: Callable[..., Any], _context: Any,
+@memo(max_entries=64)
+def _view(name: str, context: ViewContext, params_key: tuple, _builder: Callable[..., Any],
           _params: dict[str, Any]) -> Any:
-    return _builder(_context, **_params)
+    return _builder(context, **_params)
 
 
 def cached_view(builder: Callable[..., V], context: ViewContext, **params: Any) -> V:
@@ -160,4 +155,4 @@ def cached_view(builder: Callable[..., V], context: ViewContext, **params: Any) 
     must be hashable (text, numbers, tuples).
     """
     name = f"{builder.__module__}.{builder.__qualname__}"
-    return _view(name, context.key(), tuple(sorted(params.items())), builder, context, params)
+    return _view(name, context, tuple(sorted(params.items())), builder, params)

@@ -87,7 +87,7 @@ def load_current() -> tuple[Source, LoadResult]:
     """Resolve this run's source and load it (cached by content hash)."""
     upload = st.session_state.get(UPLOAD_KEY)
     if upload is not None:
-        result = caching.load(upload["sha256"], upload["name"], upload["data"])
+        result = caching.load_upload(upload["sha256"], upload["name"], upload["data"])
         return Source(upload["name"], upload["sha256"], "upload"), result
     path, kind = configured_path()
     sha = caching.path_sha256(path)
@@ -129,7 +129,7 @@ def upload_panel(*, key: str = "data") -> None:
     if current is not None and current["sha256"] == sha:
         st.success(f"In use for this session: {plain(uploaded.name)}.")
         return
-    result = caching.load(sha, uploaded.name, data)
+    result = caching.load_upload(sha, uploaded.name, data)
     if not result.ok:
         st.error(f"{plain(uploaded.name)} cannot be used ({result_summary(result)}); the current data "
                  "stay in place. Every problem found:")

@@ -8,30 +8,26 @@ switches and shared links.
 
 from __future__ import annotations
 
-import math
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from datetime import date
 from typing import Any
 
 import altair as alt
 import pandas as pd
 import streamlit as st
-from streamlit.errors import StreamlitAPIException
 
-from thaldash import REPO_DIR
 from thaldash.data.cohort import Cohort
-from thaldash.export.files import footer_text
-from thaldash.data.filters import PARAM_NAMES, SPLENECTOMY_CHOICES, CohortFilter, FilterOptions
+from thaldash.data.filters import PARAM_NAMES, CohortFilter
 from thaldash.data.loading import LoadResult
 from thaldash.data.memory import return_memory_as_freed
 from thaldash.grading.rules import FIELDS_BY_NAME, GradingRules
-from thaldash.grading.scenarios import DEFAULT_SCENARIO, SCENARIO_DESCRIPTIONS, SCENARIOS, rules_from_params, rules_to_params
+from thaldash.grading.scenarios import rules_from_params, rules_to_params
 from thaldash.ui import caching, state
-from thaldash.views.context import ViewContext
 from thaldash.ui.data_source import KIND_TEXT, Source, load_current, problems_table, result_summary, upload_panel
+from thaldash.ui.navigation import page_slug, sidebar_links
+from thaldash.ui.sidebar import FILTER_WIDGETS, filter_panel, grading_lines, grading_panel
 from thaldash.ui.widgets import chart, plain, table
+from thaldash.views.context import ViewContext
 
 PRESENT = "present"
 _SOURCE_KEY = "thaldash.source_sha256"
@@ -70,6 +66,8 @@ class Frame:
     footer
         The provenance footer for exports (``thaldash.export.files.footer_text``): one "key: value" line
         each for the data file and its short hash, the patients (filter and n), the grading, the date.
+    load
+        The load of the data (``LoadResult``: the file's problems and counts), for the Data page.
     rules_problem
         Set by ``refresh_rules`` only: why the rule controls' values are not applied, or None.
 
@@ -88,6 +86,7 @@ class Frame:
     source: Source
     presentation: bool
     footer: str
+    load: LoadResult | None = field(default=None, repr=False)
     rules_problem: str | None = None
     # Where page_frame wrote its grading lines (under the title, in the sidebar), for refresh_rules.
     _slots: tuple[Any, Any] = field(default=(None, None), repr=False)
@@ -153,7 +152,7 @@ class Frame:
         """
         problem = state.rules_problem()
         name, rules = state.shared_rules()
-        scenario, footer = _grading_lines(self.source, self.filter, len(self.filtered.patients), name, rules,
+        scenario, footer = grading_lines(self.source, self.filter, len(self.filtered.patients), name, rules,
                                           *self._slots)
         state.mirror_to_url(st.session_state[state.VIEW_KEY] | state.page_params(self.page))
         return replace(self, rules=rules, scenario=scenario, footer=footer, rules_problem=problem)
@@ -161,131 +160,6 @@ class Frame:
     def footer_caption(self) -> None:
         """The footer as one grey line under the page's content (escaped: it holds data labels)."""
         st.caption(plain(" · ".join(self.footer.splitlines())))
-
-
-_REPO = REPO_DIR
-
-
-def page_files() -> list[tuple[str, str]]:
-    """(script path relative to the app, label) for Home and every page, in the sidebar's order.
-
-    ``pages/3_Transfusion_and_iron.py`` is labelled "Transfusion and iron"; pages sort by their
-    number, as Streamlit does.
-    """
-    found = []
-    for path in (_REPO / "pages").glob("*.py"):
-        number, _, name = path.stem.partition("_")
-        if number.isdigit():
-            found.append((int(number), f"pages/{path.name}", name.replace("_", " ")))
-    return [("app.py", "Home"), *((p, label) for _, p, label in sorted(found))]
-
-
-def _navigation() -> None:
-    """The page list at the top of the sidebar (Streamlit's own is off: it would name Home "app")."""
-    for path, label in page_files():
-        try:
-            st.sidebar.page_link(path, label=label)
-        except StreamlitAPIException:
-            # A page run on its own (AppTest.from_file on one page) has no app around it to link to.
-            return
-    st.sidebar.divider()
-
-
-def page_slug(title: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-") or "home"
-
-
-_FILTER_WIDGETS = ("thal_types", "genotypes", "alleles", "beta_classes", "splenectomy", "sexes", "age",
-                   "include_withdrawn")
-
-
-def _reset_filters() -> None:
-    view = st.session_state.get(state.VIEW_KEY, {})
-    st.session_state[state.VIEW_KEY] = {k: v for k, v in view.items() if k not in PARAM_NAMES}
-    state.reset_widgets(_FILTER_WIDGETS)
-
-
-def _filter_panel(flt: CohortFilter, options: FilterOptions, cohort: Cohort, box: Any) -> tuple[CohortFilter, Cohort]:
-    """The patient filters, seeded from ``flt``; returns the filter the widgets now show and its cohort."""
-    def multi(field: str, label: str, choices: tuple[str, ...], help: str) -> tuple[str, ...]:
-        if not choices:
-            return ()
-        key = state.widget_key(field)
-        state.seed(key, list(getattr(flt, field)), clean=lambda v: [x for x in v if x in choices])
-        return tuple(box.multiselect(label, choices, key=key, placeholder="All", help=help))
-
-    thal = multi("thal_types", "TDT / NTDT", options.thal_types, "Transfusion-dependent or not, at enrolment.")
-    genotypes = multi("genotypes", "Genotype combination", options.genotypes, "The unordered pair of β-globin variants.")
-    alleles = multi("alleles", "Carries allele", options.alleles,
-                    "Patients carrying any of these variants, on either chromosome.")
-    classes = multi("beta_classes", "β0/β+ class", options.beta_classes,
-                    "β0: no β-globin from the allele; β+: reduced output (HbE counted as β+).")
-    key = state.widget_key("splenectomy")
-    state.seed(key, flt.splenectomy, clean=lambda v: v if v in SPLENECTOMY_CHOICES else "any")
-    spleen = box.radio("Splenectomy", SPLENECTOMY_CHOICES, key=key, horizontal=True, format_func=str.capitalize)
-    sexes = multi("sexes", "Sex", options.sexes, "As recorded (F, M).")
-    age_min, age_max = _age_slider(flt, options, box)
-    key = state.widget_key("include_withdrawn")
-    state.seed(key, flt.include_withdrawn)
-    withdrawn = box.checkbox("Include withdrawn patients", key=key,
-                             help="Off: the analysed patients (the paper's 48). On: everyone enrolled.")
-    new = CohortFilter(genotypes=genotypes, alleles=alleles, beta_classes=classes, thal_types=thal,
-                       splenectomy=spleen, sexes=sexes, age_min=age_min, age_max=age_max,
-                       include_withdrawn=withdrawn)
-    chosen = caching.filtered(cohort, new)
-    everyone = int(CohortFilter(include_withdrawn=withdrawn).mask(cohort.patients).sum())
-    population = "enrolled patients (withdrawn included)" if withdrawn else "analysed patients"
-    box.markdown(f"**n = {len(chosen.patients)} of {everyone} {population}**")
-    if not new.is_default:
-        box.button("Reset filters", on_click=_reset_filters, key="thaldash.reset_filters")
-    return new, chosen
-
-
-def _age_slider(flt: CohortFilter, options: FilterOptions, box: Any) -> tuple[float | None, float | None]:
-    """The age range; at its full extent it is no restriction (patients without an age stay in)."""
-    if options.age_range is None:
-        return None, None
-    step = 1.0 if options.ages_whole else 0.1
-    # Bounds move inwards to the slider's step: exact for whole-year ages (age ≥ 12.5 is age ≥ 13).
-    on_step = lambda k: round(k * step, 6)  # 123 × 0.1 is 12.300000000000001 in binary
-    inward = lambda low, high: (on_step(math.ceil(low / step - 1e-9)), on_step(math.floor(high / step + 1e-9)))
-    lo, hi = on_step(math.floor(options.age_range[0] / step)), on_step(math.ceil(options.age_range[1] / step))
-    if lo >= hi:
-        return flt.age_min, flt.age_max
-    clip = lambda v: (min(max(v[0], lo), hi), max(min(v[1], hi), lo))
-    wanted = inward(lo if flt.age_min is None else flt.age_min, hi if flt.age_max is None else flt.age_max)
-    key = state.widget_key("age")
-    state.seed(key, clip(wanted), clean=lambda v: clip(v) if v[0] <= v[1] else (lo, hi))
-    low, high = box.slider("Age at enrolment (years)", lo, hi, key=key, step=step,
-                           format="%.0f" if step == 1.0 else "%.1f",
-                           help="Patients without a recorded age are left out once the range is narrowed.")
-    return (low if low > lo else None), (high if high < hi else None)
-
-
-def _grading_panel(name: str, rules: GradingRules, box: Any) -> tuple[str, GradingRules]:
-    """The grading scenario; thresholds changed by a link stay until another scenario is chosen."""
-    key = state.widget_key("scenario")
-    state.seed(key, name, clean=lambda v: v if v in SCENARIOS else DEFAULT_SCENARIO)
-    chosen = box.selectbox("Response grading", list(SCENARIOS), key=key, help=SCENARIO_DESCRIPTIONS[name])
-    return (chosen, SCENARIOS[chosen]) if chosen != name else (name, rules)
-
-
-def _grading_lines(source: Source, flt: CohortFilter, n: int, name: str, rules: GradingRules,
-                   header: Any, note: Any) -> tuple[str, str]:
-    """(scenario text, export footer); writes the title line and the sidebar note into their slots."""
-    changed = {k: v for k, v in rules_to_params(name, rules).items() if k != "scenario"}
-    scenario = name if not changed else f"{name} (modified)"
-    changes = ", ".join(f"{k} = {v}" for k, v in changed.items())
-    footer = footer_text(source.name, source.sha256, f"{flt.describe()} (n = {n})",
-                         scenario + (f": {changes}" if changes else ""), date.today())
-    if header is not None:
-        header.caption(plain(f"Patients: {flt.describe()} (n = {n}) · Grading: {scenario}"))
-    if note is not None:
-        if changed:
-            note.caption("Thresholds changed from this scenario: " + plain(changes))
-        else:
-            note.empty()
-    return scenario, footer
 
 
 def _presentation(params: dict[str, str]) -> bool:
@@ -304,12 +178,17 @@ def _invalid_source(source: Source, result: LoadResult) -> None:
     st.stop()
 
 
+_BAD_LINK_KEY = "thaldash.bad_link"
+
+
 def page_frame(title: str, icon: str | None = None, *, require_patients: bool = True) -> Frame:
     """Set up the page and return its ``Frame``; call it first, once, on every page.
 
     Draws the page title and, under it, one line naming the patients shown and the grading.
     Stops the page (``st.stop``) with a message, never an exception, when the data cannot be used
-    or, with ``require_patients``, when the filter leaves no patients.
+    or, with ``require_patients``, when the filter leaves no patients. A link whose settings break
+    the page falls back to the default view, with a warning saying so, instead of an error that
+    would follow the session to every page.
 
     Parameters
     ----------
@@ -321,8 +200,20 @@ def page_frame(title: str, icon: str | None = None, *, require_patients: bool = 
     require_patients
         False for pages that work without patients (the Data page).
     """
-    return_memory_as_freed()  # once per server process: a large cohort's temporaries go back to the system
     slug = page_slug(title)
+    try:
+        return _page_frame(title, slug, icon, require_patients)
+    except (ValueError, TypeError, OverflowError, KeyError, IndexError) as exc:
+        # Streamlit's own stop and rerun are BaseExceptions and pass through. Forget the view the link
+        # asked for (it would break every later run of this session) and start again from the defaults.
+        state.forget_view(slug, FILTER_WIDGETS)
+        st.session_state[_BAD_LINK_KEY] = f"{type(exc).__name__}: {exc}"
+        st.query_params.clear()
+        st.rerun()
+
+
+def _page_frame(title: str, slug: str, icon: str | None, require_patients: bool) -> Frame:
+    return_memory_as_freed()  # once per server process: a large cohort's temporaries go back to the system
     params = state.start(slug, GLOBAL_PARAMS)
     presentation = _presentation(params)
     if icon is not None and icon.startswith(":material"):
@@ -339,17 +230,20 @@ def page_frame(title: str, icon: str | None = None, *, require_patients: bool = 
     if st.session_state.get(_SOURCE_KEY, cohort.sha256) != cohort.sha256:
         # Other data: widget values (an age range, a genotype) meant something else; reseed them
         # from the canonical state, which is checked against the new data's choices just below.
-        state.reset_widgets(_FILTER_WIDGETS)
+        state.reset_widgets(FILTER_WIDGETS)
     st.session_state[_SOURCE_KEY] = cohort.sha256
     flt, warnings = CohortFilter.from_params(params, options)
     name, rules, rule_warnings = rules_from_params(params)
+    bad_link = st.session_state.pop(_BAD_LINK_KEY, None)
+    if bad_link:
+        warnings = [f"The link's settings could not be shown ({bad_link}); this is the default view.", *warnings]
 
-    _navigation()
+    sidebar_links()
     box = st.sidebar.expander("Patients and grading") if presentation else st.sidebar.container()
     box.subheader("Patients")
-    flt, filtered = _filter_panel(flt, options, cohort, box)
+    flt, filtered = filter_panel(flt, options, cohort, box)
     box.subheader("Grading")
-    name, rules = _grading_panel(name, rules, box)
+    name, rules = grading_panel(name, rules, box)
     note = box.empty()
     state.seed(state.widget_key(PRESENT), presentation)
     presentation = st.sidebar.toggle("Presentation mode", key=state.widget_key(PRESENT),
@@ -363,7 +257,7 @@ def page_frame(title: str, icon: str | None = None, *, require_patients: bool = 
     n = len(filtered.patients)
     st.title(title)
     header = st.empty()
-    scenario, footer = _grading_lines(source, flt, n, name, rules, header, note)
+    scenario, footer = grading_lines(source, flt, n, name, rules, header, note)
     if warnings or rule_warnings:
         st.warning("Not applied (the link or the previous data asked for it):\n"
                    + "\n".join(f"- {plain(w)}" for w in warnings + rule_warnings))
@@ -371,7 +265,7 @@ def page_frame(title: str, icon: str | None = None, *, require_patients: bool = 
         st.info("No patient matches the filters in the sidebar. Widen or reset them to see this page.")
         st.stop()
     return Frame(page=slug, cohort=cohort, filtered=filtered, filter=flt, rules=rules, scenario=scenario,
-                 source=source, presentation=presentation, footer=footer, _slots=(header, note))
+                 source=source, presentation=presentation, footer=footer, load=result, _slots=(header, note))
 
 
 __all__ = ["Frame", "page_frame"]

@@ -38,6 +38,7 @@ import streamlit as st
 
 from thaldash.grading.rules import FIELDS_BY_NAME, RULE_FIELDS, GradingRules
 from thaldash.grading.scenarios import rules_from_params, rules_to_params
+from thaldash.text import decode, encode
 
 VIEW_KEY = "thaldash.view"
 LAST_PAGE_KEY = "thaldash.last_page"
@@ -115,6 +116,15 @@ def seed(key: str, canonical: Any, clean: Callable[[Any], Any] | None = None) ->
 def widget_key(name: str, page: str | None = None) -> str:
     """Session key of a frame widget (global) or of a page's own widget."""
     return WIDGET_PREFIX + (f"{page}." if page else "") + name
+
+
+def forget_view(page: str, widgets: Sequence[str]) -> None:
+    """Drop the whole view (filters, grading, the page's own settings) and the widgets seeded from it."""
+    st.session_state[VIEW_KEY] = {}
+    st.session_state[PAGE_KEY + page] = {}
+    for key in [k for k in st.session_state if str(k).startswith(WIDGET_PREFIX + f"{page}.")]:
+        del st.session_state[key]
+    reset_widgets(widgets)
 
 
 def reset_widgets(names: Sequence[str]) -> None:
@@ -232,40 +242,3 @@ def page_param(page: str, name: str, default: Any, choices: Sequence[Any] | None
         url[name] = text
     mirror_to_url(url)
     return value
-
-
-# Text forms of page params ------------------------------------------------------------------
-
-def encode(value: Any) -> str:
-    """A page param's value as URL text."""
-    if isinstance(value, bool):
-        return "1" if value else "0"
-    if isinstance(value, float):
-        return f"{value:g}" if value.is_integer() else repr(value)
-    if isinstance(value, (tuple, list)):
-        return ",".join(str(v) for v in value)
-    return str(value)
-
-
-def decode(text: str, default: Any) -> Any:
-    """URL text back to the type of ``default``; raises ValueError when it does not parse."""
-    if isinstance(default, bool):
-        lowered = text.strip().lower()
-        if lowered in ("1", "true", "yes", "on"):
-            return True
-        if lowered in ("0", "false", "no", "off"):
-            return False
-        raise ValueError(text)
-    if isinstance(default, int):
-        number = float(text)
-        if not number.is_integer():
-            raise ValueError(text)
-        return int(number)
-    if isinstance(default, float):
-        number = float(text)
-        if number != number or number in (float("inf"), float("-inf")):
-            raise ValueError(text)
-        return number
-    if isinstance(default, tuple):
-        return tuple(v for v in text.split(",") if v)
-    return text

@@ -15,7 +15,6 @@ import pandas as pd
 import streamlit as st
 from streamlit.dataframe_util import convert_anything_to_arrow_bytes  # what st.vega_lite_chart uses
 
-from thaldash import REPO_DIR
 from thaldash.export import files as export
 
 # Every ASCII punctuation character that Markdown, Streamlit's directives (":red[…]",
@@ -145,15 +144,3 @@ def chart(figure: alt.TopLevelMixin, *, name: str, footer: str, presentation: bo
                         mime="image/png", key=f"thaldash.png.{name}", on_click="ignore")
     row.download_button("Download SVG", lambda: export.chart_svg(figure, footer), file_name=f"{name}.svg",
                         mime="image/svg+xml", key=f"thaldash.svg.{name}", on_click="ignore")
-
-
-def page_link(title: str, label: str | None = None) -> None:
-    """A link to the page whose file in ``pages/`` is named ``<n>_<title>.py``; nothing if there is none.
-
-    Pages are written by different people at different times; a home page linking to one that
-    does not exist yet would stop with an error.
-    """
-    pages = REPO_DIR / "pages"
-    found = sorted(pages.glob(f"*_{title}.py"))
-    if found:
-        st.page_link(f"pages/{found[0].name}", label=label or title)

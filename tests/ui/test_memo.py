@@ -1,0 +1,57 @@
+"""The app's cache: bounded by bytes and entries, and a session's upload never reaches the shared store."""
+
+from __future__ import annotations
+
+import hashlib
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from tests.pages.conftest import REPO, TIMEOUT, parquet_bytes, tiny_cohort_frame
+from thaldash.ui import memo
+from thaldash.ui.data_source import UPLOAD_KEY
+
+
+def test_footprint_counts_frames_arrays_and_containers():
+    frame = pd.DataFrame({"a": np.zeros(1000), "b": np.zeros(1000, dtype=np.int32)})
+    # pandas' own memory_usage is the reference for a frame
+    assert memo.footprint(frame) == int(frame.memory_usage(index=True, deep=False).sum())
+    assert memo.footprint((frame, np.zeros(500))) >= memo.footprint(frame) + 4000
+
+
+def test_the_store_evicts_the_least_recently_used_beyond_its_bytes():
+    store = memo.Store(max_bytes=25_000)
+    for i in range(4):
+        store.put(("f", i), np.zeros(1000), max_entries=100)  # 8,000 bytes each
+        store.get(("f", 0))  # keep the first one in use
+    assert store.nbytes <= 25_000 and len(store) == 3
+    assert store.get(("f", 0))[0] and not store.get(("f", 1))[0]
+
+
+def test_the_store_keeps_each_function_to_its_entries():
+    store = memo.Store(max_bytes=10**9)
+    for i in range(5):
+        store.put(("f", i), i, max_entries=2)
+        store.put(("g", i), i, max_entries=10)
+    assert [store.get(("f", i))[0] for i in range(5)] == [False, False, False, True, True]
+    assert all(store.get(("g", i))[0] for i in range(5))
+
+
+def test_an_upload_and_all_that_is_computed_from_it_stay_in_its_session(tmp_path):
+    from streamlit.testing.v1 import AppTest
+
+    data = parquet_bytes(tiny_cohort_frame().assign(patient_id=lambda f: "U-" + f["patient_id"]))
+    sha = hashlib.sha256(data).hexdigest()
+    at = AppTest.from_file(str(REPO / "pages" / "2_Response.py"), default_timeout=TIMEOUT)
+    at.session_state[UPLOAD_KEY] = {"name": "mine.parquet", "data": data, "sha256": sha}
+    at.run()
+    assert not at.exception
+    shared_keys = repr(list(memo.SHARED._items))
+    assert sha not in shared_keys, "a session's upload reached the shared cache"
+    store = at.session_state[memo._SESSION_KEY]
+    assert any(sha in repr(k) for k in store._items), "the upload's results are kept in its session"
+    result = store.get(("upload", sha))[1]
+    assert result.cohort.scope == "session"
+    # Held only by the session's state: Streamlit drops it when the session closes. (AppTest keeps the
+    # page script's globals after a run, so a weak reference cannot show the release here.)

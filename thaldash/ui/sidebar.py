@@ -1,0 +1,114 @@
+"""The shared sidebar: patient filters, the grading scenario, and the lines that say what is shown.
+
+Each widget is seeded from the canonical view state (``thaldash.ui.state``) before it is drawn, so
+a copied link or a page switch shows the same view.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import date
+from typing import Any
+
+import streamlit as st
+
+from thaldash.data.cohort import Cohort
+from thaldash.data.filters import PARAM_NAMES, SPLENECTOMY_CHOICES, CohortFilter, FilterOptions
+from thaldash.export.files import footer_text
+from thaldash.grading.rules import GradingRules
+from thaldash.grading.scenarios import DEFAULT_SCENARIO, SCENARIO_DESCRIPTIONS, SCENARIOS, rules_to_params
+from thaldash.ui import caching, state
+from thaldash.ui.data_source import Source
+from thaldash.ui.widgets import plain
+
+FILTER_WIDGETS = ("thal_types", "genotypes", "alleles", "beta_classes", "splenectomy", "sexes", "age",
+                   "include_withdrawn")
+
+
+def reset_filters() -> None:
+    view = st.session_state.get(state.VIEW_KEY, {})
+    st.session_state[state.VIEW_KEY] = {k: v for k, v in view.items() if k not in PARAM_NAMES}
+    state.reset_widgets(FILTER_WIDGETS)
+
+
+def filter_panel(flt: CohortFilter, options: FilterOptions, cohort: Cohort, box: Any) -> tuple[CohortFilter, Cohort]:
+    """The patient filters, seeded from ``flt``; returns the filter the widgets now show and its cohort."""
+    def multi(field: str, label: str, choices: tuple[str, ...], help: str) -> tuple[str, ...]:
+        if not choices:
+            return ()
+        key = state.widget_key(field)
+        state.seed(key, list(getattr(flt, field)), clean=lambda v: [x for x in v if x in choices])
+        return tuple(box.multiselect(label, choices, key=key, placeholder="All", help=help))
+
+    thal = multi("thal_types", "TDT / NTDT", options.thal_types, "Transfusion-dependent or not, at enrolment.")
+    genotypes = multi("genotypes", "Genotype combination", options.genotypes, "The unordered pair of β-globin variants.")
+    alleles = multi("alleles", "Carries allele", options.alleles,
+                    "Patients carrying any of these variants, on either chromosome.")
+    classes = multi("beta_classes", "β0/β+ class", options.beta_classes,
+                    "β0: no β-globin from the allele; β+: reduced output (HbE counted as β+).")
+    key = state.widget_key("splenectomy")
+    state.seed(key, flt.splenectomy, clean=lambda v: v if v in SPLENECTOMY_CHOICES else "any")
+    spleen = box.radio("Splenectomy", SPLENECTOMY_CHOICES, key=key, horizontal=True, format_func=str.capitalize)
+    sexes = multi("sexes", "Sex", options.sexes, "As recorded (F, M).")
+    age_min, age_max = age_slider(flt, options, box)
+    key = state.widget_key("include_withdrawn")
+    state.seed(key, flt.include_withdrawn)
+    withdrawn = box.checkbox("Include withdrawn patients", key=key,
+                             help="Off: the analysed patients (the paper's 48). On: everyone enrolled.")
+    new = CohortFilter(genotypes=genotypes, alleles=alleles, beta_classes=classes, thal_types=thal,
+                       splenectomy=spleen, sexes=sexes, age_min=age_min, age_max=age_max,
+                       include_withdrawn=withdrawn)
+    chosen = caching.filtered(cohort, new)
+    everyone = int(CohortFilter(include_withdrawn=withdrawn).mask(cohort.patients).sum())
+    population = "enrolled patients (withdrawn included)" if withdrawn else "analysed patients"
+    box.markdown(f"**n = {len(chosen.patients)} of {everyone} {population}**")
+    if not new.is_default:
+        box.button("Reset filters", on_click=reset_filters, key="thaldash.reset_filters")
+    return new, chosen
+
+
+def age_slider(flt: CohortFilter, options: FilterOptions, box: Any) -> tuple[float | None, float | None]:
+    """The age range; at its full extent it is no restriction (patients without an age stay in)."""
+    if options.age_range is None:
+        return None, None
+    step = 1.0 if options.ages_whole else 0.1
+    # Bounds move inwards to the slider's step: exact for whole-year ages (age ≥ 12.5 is age ≥ 13).
+    on_step = lambda k: round(k * step, 6)  # 123 × 0.1 is 12.300000000000001 in binary
+    inward = lambda low, high: (on_step(math.ceil(low / step - 1e-9)), on_step(math.floor(high / step + 1e-9)))
+    lo, hi = on_step(math.floor(options.age_range[0] / step)), on_step(math.ceil(options.age_range[1] / step))
+    if lo >= hi:
+        return flt.age_min, flt.age_max
+    clip = lambda v: (min(max(v[0], lo), hi), max(min(v[1], hi), lo))
+    wanted = inward(lo if flt.age_min is None else flt.age_min, hi if flt.age_max is None else flt.age_max)
+    key = state.widget_key("age")
+    state.seed(key, clip(wanted), clean=lambda v: clip(v) if v[0] <= v[1] else (lo, hi))
+    low, high = box.slider("Age at enrolment (years)", lo, hi, key=key, step=step,
+                           format="%.0f" if step == 1.0 else "%.1f",
+                           help="Patients without a recorded age are left out once the range is narrowed.")
+    return (low if low > lo else None), (high if high < hi else None)
+
+
+def grading_panel(name: str, rules: GradingRules, box: Any) -> tuple[str, GradingRules]:
+    """The grading scenario; thresholds changed by a link stay until another scenario is chosen."""
+    key = state.widget_key("scenario")
+    state.seed(key, name, clean=lambda v: v if v in SCENARIOS else DEFAULT_SCENARIO)
+    chosen = box.selectbox("Response grading", list(SCENARIOS), key=key, help=SCENARIO_DESCRIPTIONS[name])
+    return (chosen, SCENARIOS[chosen]) if chosen != name else (name, rules)
+
+
+def grading_lines(source: Source, flt: CohortFilter, n: int, name: str, rules: GradingRules,
+                   header: Any, note: Any) -> tuple[str, str]:
+    """(scenario text, export footer); writes the title line and the sidebar note into their slots."""
+    changed = {k: v for k, v in rules_to_params(name, rules).items() if k != "scenario"}
+    scenario = name if not changed else f"{name} (modified)"
+    changes = ", ".join(f"{k} = {v}" for k, v in changed.items())
+    footer = footer_text(source.name, source.sha256, f"{flt.describe()} (n = {n})",
+                         scenario + (f": {changes}" if changes else ""), date.today())
+    if header is not None:
+        header.caption(plain(f"Patients: {flt.describe()} (n = {n}) · Grading: {scenario}"))
+    if note is not None:
+        if changed:
+            note.caption("Thresholds changed from this scenario: " + plain(changes))
+        else:
+            note.empty()
+    return scenario, footer
