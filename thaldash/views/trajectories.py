@@ -85,7 +85,7 @@ def trajectories_view(ctx: ViewContext, *, measure: str = "hb_g_l", grouping: st
               "back-transformed)." if log else "Line: the mean; band: its 95% CI (t distribution).")
     span = "24 months" if months == 24 else f"months 0–{months}"
     title = f"{MEASURES[measure]} over {span}" + (f" by {GROUPINGS[grouping].lower()}" if by else "")
-    notes = _means_notes(means, by)
+    notes = means_notes(means, by)
     chart = Figure(key, title, figure, caption=f"{who}, {span}; {method} n per point in the tooltip and, for up to "
                    "4 groups, along the foot.", notes=notes)
     drawn = None
@@ -121,7 +121,7 @@ def trajectories_view(ctx: ViewContext, *, measure: str = "hb_g_l", grouping: st
     return TrajectoriesView(chart, drawn, means_table, grid_figure, table, complete)
 
 
-def _means_notes(means: pd.DataFrame, by: str | None) -> str:
+def means_notes(means: pd.DataFrame, by: str | None) -> str:
     """Per group, the first and the last month: estimate, 95% CI (or why none) and n."""
     lines = []
     for group, rows in (means.groupby(by, sort=False, observed=True) if by else [("All", means)]):
