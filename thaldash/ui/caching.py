@@ -128,6 +128,14 @@ def genotype_table(filtered: Cohort, cohort: Cohort, rules: GradingRules) -> pd.
 
 
 @cache_on_cohort(max_entries=4)
+def patient_labels(cohort: Cohort) -> pd.Series:
+    """``analyses.patient.patient_labels`` of every patient of ``cohort``, for the Patient page's picker."""
+    from thaldash.analyses.patient import patient_labels as labels
+
+    return labels(cohort.patients)
+
+
+@cache_on_cohort(max_entries=4)
 def reproduction(cohort: Cohort) -> pd.DataFrame:
     """``reproduction.reproduction_report(cohort)`` under the paper's rules, once per cohort.
 
