@@ -169,3 +169,16 @@ def cached_view(builder: Callable[..., V], context: ViewContext, **params: Any) 
     """
     name = f"{builder.__module__}.{builder.__qualname__}"
     return _view(name, context.key(), tuple(sorted(params.items())), builder, context, params)
+
+
+def cached_file_view(builder: Callable[..., V], context: ViewContext, **params: Any) -> V:
+    """``cached_view`` of a view of the whole file that never reads the sidebar (the Reproduction and Data pages).
+
+    The filter, the grading and the scenario are reset to their defaults before the view is built,
+    so it is computed once per file (and type size) however the sidebar changes, and cannot depend
+    on what it was not meant to read.
+    """
+    whole = ViewContext(cohort=context.cohort, filtered=filtered(context.cohort, CohortFilter()),
+                        bundled=context.bundled, presentation=context.presentation, grader=context.grader,
+                        tabulator=context.tabulator)
+    return cached_view(builder, whole, **params)
