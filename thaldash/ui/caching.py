@@ -6,10 +6,9 @@ the filter's tag), a ``GradingRules`` or ``CohortFilter`` by its URL parameters.
 ``st.cache_resource``: the same immutable object is handed to every rerun and every session,
 so nothing is pickled per rerun. Callers must not mutate what they get (the house rule anyway).
 
-Other pages cache their own analyses with ``cache_on_cohort``::
-
-    @cache_on_cohort
-    def trajectories(cohort: Cohort, rules: GradingRules, measure: str) -> pd.DataFrame: ...
+A page caches what it shows as one page view, ``cached_view(view_function, frame.context(), **params)``
+(``cached_file_view`` for a view of the whole file that ignores the sidebar); ``cache_on_cohort``
+keeps the shared pieces here (gradings, filtered cohorts, the patient table).
 """
 
 from __future__ import annotations
@@ -26,7 +25,6 @@ from thaldash.data.cohort import Cohort
 from thaldash.data.filters import CohortFilter, FilterOptions, options
 from thaldash.grading.grade import grade
 from thaldash.data.loading import LoadResult, load_cohort
-from thaldash.analyses.overview import table_1
 from thaldash.grading.rules import GradingRules
 from thaldash.grading.whatif import graded_rows
 from thaldash.views.context import ViewContext
@@ -114,17 +112,11 @@ def graded(cohort: Cohort, rules: GradingRules) -> pd.DataFrame:
 
 @cache_on_cohort(max_entries=8)
 def patient_table(cohort: Cohort, rules: GradingRules) -> pd.DataFrame:
-    """``analysis.patient_table(cohort, rules)``: one per rule set, shared by the Comparisons, Change and
-    Reproduction pages. Imported here: the analyses need ``scipy.stats``, which a cold start should not wait for."""
+    """``analysis.patient_table(cohort, rules)``: one per rule set, shared by the Comparisons, Change,
+    Reproduction and home pages. Imported here: the analyses need ``scipy.stats``, which a cold start should not wait for."""
     from thaldash.analyses.patients import patient_table as table
 
     return table(cohort, rules)
-
-
-@cache_on_cohort(max_entries=16)
-def genotype_table(filtered: Cohort, cohort: Cohort, rules: GradingRules) -> pd.DataFrame:
-    """``overview.table_1`` of ``filtered``, genotype groups decided on ``cohort`` under ``rules``."""
-    return table_1(filtered, graded(cohort, rules))
 
 
 @cache_on_cohort(max_entries=4)
@@ -133,26 +125,6 @@ def patient_labels(cohort: Cohort) -> pd.Series:
     from thaldash.analyses.patient import patient_labels as labels
 
     return labels(cohort.patients)
-
-
-@cache_on_cohort(max_entries=4)
-def reproduction(cohort: Cohort) -> pd.DataFrame:
-    """``reproduction.reproduction_report(cohort)`` under the paper's rules, once per cohort.
-
-    Shared by the home page and the Reproduction page. Imported here, not at the top: the
-    report needs ``scipy.stats`` (a second to import), which a cold start should not wait for.
-    """
-    from thaldash.reports.reproduction import reproduction_report
-
-    paper = GradingRules()  # the published numbers were graded under the paper's rules
-    return reproduction_report(cohort, paper, patients=patient_table(cohort, paper))
-
-
-def reproduction_counts(cohort: Cohort) -> pd.Series:
-    """Published numbers by status ("match", …, "total") of ``reproduction(cohort)``."""
-    from thaldash.reports.reproduction import report_counts
-
-    return report_counts(reproduction(cohort)).set_index("status")["n"]
 
 
 @st.cache_resource(max_entries=64, show_spinner=False)
