@@ -43,7 +43,7 @@ if view.means is None:
 show(frame, view.chart)
 if view.lines is not None:
     show(frame, view.lines)
-show(frame, view.means)
+show(frame, view.means, height="auto")  # a scrolling box: up to 70 rows (10 genotypes × 7 months)
 
 st.subheader("Which values exist")
 with st.expander("Patients × visits map", expanded=not view.complete):

@@ -16,10 +16,10 @@ ferritin = frame.param("ferritin", "mean", tuple(FERRITIN))
 log = frame.param("log", False)
 view = cached_view(iron_view, frame.context(), period=period, ferritin=ferritin, log=log)
 
-st.radio("On-treatment period", tuple(PERIODS), key=frame.key("period"), format_func=PERIODS.get, horizontal=True)
 if view.units is None:
     st.info(view.slope.reason)
 else:
+    st.radio("On-treatment period", tuple(PERIODS), key=frame.key("period"), format_func=PERIODS.get, horizontal=True)
     show(frame, view.slope)
     show(frame, view.histogram)
     show(frame, view.units)

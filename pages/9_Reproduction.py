@@ -20,7 +20,8 @@ show_stats(view.headlines)
 left, right = st.columns([1, 2])
 left.radio("Show", tuple(SHOW), key=frame.key("show"), format_func=SHOW.get)
 right.multiselect("Where printed", sources, key=frame.key("sources"), placeholder="Anywhere in the paper")
-show(frame, view.rows)
+st.caption(plain(view.rows.caption))  # above the long table: it says what the rows are
+show(frame, view.rows, caption=False, height=560)
 
 st.subheader(view.contradictions.title)
 st.caption(plain(view.contradictions.caption))

@@ -20,7 +20,7 @@ PAGE = "Transfusion and iron"
 FERRITIN: dict[str, str] = {"mean": "Mean of all patients", "stops": "Patients whose chelation was stopped"}
 SLOPE_PATIENTS, GRID_PATIENTS = 400, 60  # per-patient marks beyond these are unreadable: a random sample is drawn
 NO_TDT = "No TDT patient matches the filter, so there are no transfusions to show."
-NO_STOPS = "No patient of the filter had chelation stopped (the file's chelation_stop_month is empty)."
+NO_STOPS = "No patient of the filter had chelation stopped (none has a chelation_stop_month in the file)."
 _TABLE_8 = {"patient_id": Col("Patient"), "genotype": Col("Genotype"), "sex": Col("Sex"), "age_years": Col("Age", "%.0f"),
             "chelation_stop_month": Col("Stopped at month", "%.0f"), "sf_at_stop": Col("SF before stopping", "%.0f"),
             "sf_24m": Col("SF at 24 M", "%.0f")}

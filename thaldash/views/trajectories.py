@@ -86,8 +86,8 @@ def trajectories_view(ctx: ViewContext, *, measure: str = "hb_g_l", grouping: st
     span = "24 months" if months == 24 else f"months 0–{months}"
     title = f"{MEASURES[measure]} over {span}" + (f" by {GROUPINGS[grouping].lower()}" if by else "")
     notes = means_notes(means, by)
-    chart = Figure(key, title, figure, caption=f"{who}, {span}; {method} n per point in the tooltip and, for up to "
-                   "4 groups, along the foot.", notes=notes)
+    chart = Figure(key, title, figure, caption=f"{who}, months 0–{months}. {method} n per point in the tooltip and, "
+                   "for up to 4 groups, along the foot.", notes=notes)
     drawn = None
     if individual is not None:
         rows = lines_table(individual.rows, measure=measure, by=by)
