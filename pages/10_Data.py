@@ -4,33 +4,31 @@ from __future__ import annotations
 
 import streamlit as st
 
-from thaldash.analyses.overview import provenance_summary
 from thaldash.ui import page_frame, plain
+from thaldash.ui.caching import cached_file_view
 from thaldash.ui.data_source import (contract_markdown, problems_table, result_summary, return_to_default_button,
                                      upload_panel)
+from thaldash.ui.render import show
+from thaldash.views.blocks import Stat
+from thaldash.views.data import data_view
 
 frame = page_frame("Data", icon="🗂️", require_patients=False)
 source, result = frame.source, frame.load
+view = cached_file_view(data_view, frame.context())
 
 st.subheader("The loaded file")
 st.markdown(plain(source.describe()))
-st.caption(f"{len(frame.cohort.patients)} patients, {len(frame.cohort.visits)} visit rows · "
-           f"checks: {result_summary(result)}")
+st.caption(f"{view.size} · checks: {result_summary(result)}")
 if len(result.problems):
     problems_table(result)
 else:
     st.success("Every check of the contract passed.")
 
 st.subheader("Where the values come from")
-provenance = provenance_summary(frame.cohort)
-if len(provenance):
-    st.caption("published: printed in the paper for this patient; derived: solved from published aggregates; "
-               "assumed: not constrained by any published number.")
-    frame.table(provenance, "provenance", column_config={
-        "measure": "Measure", "counted": "Counted per", "published": "Published", "derived": "Derived",
-        "assumed": "Assumed", "not_recorded": "Not recorded", "total": "Total"})
+if isinstance(view.provenance, Stat):
+    st.info(view.provenance.reason)
 else:
-    st.info("This file has no `*_provenance` columns, so the origin of its values is not recorded.")
+    show(frame, view.provenance)
 
 st.subheader("Use another file in this session")
 st.caption("The file is checked against the contract first; a file with errors never replaces the current "

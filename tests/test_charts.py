@@ -62,6 +62,8 @@ BUILDERS: dict[str, Callable[[dict, bool], alt.TopLevelMixin]] = {
                                                            log_scale=True, presentation=p),
     "trajectory single": lambda d, p: charts.trajectory_chart(
         tr.trajectory_means(d["visits"], measure="hbf_pct"), measure="hbf_pct", presentation=p),
+    "trajectory months 0-6": lambda d, p: charts.trajectory_chart(d["means"], measure="hb_g_l", grouping="genotype_group",
+                                                                  individual=d["lines"], months=6, presentation=p),
     "completeness": lambda d, p: charts.completeness_map(d["detail"], status="sf_ng_ml", presentation=p),
     "completeness by group": lambda d, p: charts.completeness_map(d["detail"], status="hb_g_l", group="thal_type",
                                                                   presentation=p),
@@ -80,6 +82,7 @@ BUILDERS: dict[str, Callable[[dict, bool], alt.TopLevelMixin]] = {
     "reduction_histogram": lambda d, p: charts.reduction_histogram(
         iron.reduction_bins(d["before_after"], column="reduction_pct_window"), presentation=p),
     "transfusion_timeline": lambda d, p: charts.transfusion_timeline(d["timeline"], presentation=p),
+    "transfusion_timeline rows": lambda d, p: charts.transfusion_timeline(d["timeline"], row_height=22, presentation=p),
     "ferritin means": lambda d, p: charts.ferritin_with_stops(iron.ferritin_course(d["visits"]), d["stops"],
                                                               presentation=p),
     "ferritin patients": lambda d, p: charts.ferritin_with_stops(
@@ -217,3 +220,24 @@ def test_a_builder_refuses_a_frame_that_was_not_aggregated() -> None:
     visits = _synthetic(2_000)
     with pytest.raises(ValueError, match="aggregate first"):
         charts.completeness_map(tr.completeness(visits).detail, status="hb_g_l")
+
+
+def test_a_trajectory_over_the_first_months_ends_its_axis_there(inputs) -> None:
+    chart = charts.trajectory_chart(inputs["means"], measure="hb_g_l", grouping="genotype_group",
+                                    individual=inputs["lines"], months=6)
+    spec = chart.to_dict()
+    assert _title_text(spec) == "Hb over months 0–6 by genotype group"
+    months = [n["x"] for n in _walk(spec) if isinstance(n.get("x"), dict) and n["x"].get("field") == "month"]
+    assert months and all(x["scale"]["domain"] == [0, 6] and max(x["axis"]["values"]) == 6 for x in months)
+    embedded = [row for rows in spec["datasets"].values() for row in rows if "month" in row]
+    assert embedded and max(row["month"] for row in embedded) == 6  # later months are not drawn
+    whole = charts.trajectory_chart(inputs["means"], measure="hb_g_l", grouping="genotype_group").to_dict()
+    assert _title_text(whole) == "Hb over 24 months by genotype group"
+    with pytest.raises(ValueError, match="months must be 1 to 24"):
+        charts.trajectory_chart(inputs["means"], measure="hb_g_l", months=30)
+
+
+@pytest.mark.parametrize("row_height, presentation, step", [(None, False, 12), (None, True, 16), (22, False, 22)])
+def test_the_transfusion_grid_takes_its_row_height(inputs, row_height, presentation, step) -> None:
+    spec = charts.transfusion_timeline(inputs["timeline"], row_height=row_height, presentation=presentation).to_dict()
+    assert spec["height"] == {"step": step}

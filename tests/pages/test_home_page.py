@@ -20,12 +20,12 @@ def test_the_bundled_cohort_shows_the_reproduction_count(run_page):
 
 
 def test_another_cohort_is_not_measured_against_the_paper_on_the_home_page(run_page, monkeypatch):
-    import thaldash.ui.caching as caching
+    import thaldash.views.home as home
 
-    def refuse(cohort):
+    def refuse(ctx):
         raise AssertionError("the reproduction report was computed for a cohort that is not the paper's")
 
-    monkeypatch.setattr(caching, "reproduction_counts", refuse)
+    monkeypatch.setattr(home, "paper_report", refuse)
     at = run_page(HOME, "tiny")
     assert not at.exception
     frame = tiny_cohort_frame().drop_duplicates("patient_id")

@@ -6,7 +6,6 @@ import hashlib
 
 import numpy as np
 import pandas as pd
-import pytest
 
 from tests.pages.conftest import REPO, TIMEOUT, parquet_bytes, tiny_cohort_frame
 from thaldash.ui import memo

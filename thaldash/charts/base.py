@@ -29,17 +29,18 @@ MONTH_TITLE = "Month of treatment"
 MONTH_DOMAIN = [0, 24]
 
 
-def month_axis(title: str = MONTH_TITLE) -> alt.Axis:
-    """Quantitative month axis with a tick at every study visit."""
+def month_axis(title: str = MONTH_TITLE, *, last: int = MONTH_DOMAIN[1]) -> alt.Axis:
+    """Quantitative month axis with a tick at every study visit up to month ``last``."""
     # Every study month is labelled: the schedule is part of the message.
-    return alt.Axis(values=list(STUDY_MONTHS), tickCount=len(STUDY_MONTHS), title=title, grid=False,
-                    labelOverlap=False)
+    values = [m for m in STUDY_MONTHS if m <= last]
+    return alt.Axis(values=values, tickCount=len(values), title=title, grid=False, labelOverlap=False)
 
 
-def month_x(field: str = "month", *, title: str = MONTH_TITLE) -> alt.X:
-    """The month encoding shared by every chart over follow-up time."""
+def month_x(field: str = "month", *, title: str = MONTH_TITLE, last: int = MONTH_DOMAIN[1]) -> alt.X:
+    """The month encoding shared by every chart over follow-up time: months 0 to ``last`` (24)."""
     # A few pixels of padding keep the points (and their n labels) at months 0 and 24 off the axes.
-    return alt.X(f"{field}:Q", axis=month_axis(title), scale=alt.Scale(domain=MONTH_DOMAIN, nice=False, padding=14))
+    return alt.X(f"{field}:Q", axis=month_axis(title, last=last),
+                 scale=alt.Scale(domain=[MONTH_DOMAIN[0], last], nice=False, padding=14))
 
 
 def measure_title(measure: str) -> str:
@@ -161,10 +162,11 @@ def colour(grouping: str, domain: list, *, legend: bool = True, title: str | Non
 
 
 def n_foot(data: pd.DataFrame, *, grouping: str | None, domain: list, colour_enc: alt.Color | alt.ValueChannelMixin,
-           presentation: bool = False) -> list[alt.Chart]:
+           presentation: bool = False, last: int = MONTH_DOMAIN[1]) -> list[alt.Chart]:
     """Text layers printing each point's ``n`` along the foot of a month chart, one row per group.
 
-    An exported PNG has no tooltips, so the n behind every mean must be on the picture.
+    An exported PNG has no tooltips, so the n behind every mean must be on the picture. ``last``
+    is the chart's last month (``month_x``).
     """
     groups = domain if grouping else [None]
     step = 13 if not presentation else 18
@@ -173,6 +175,6 @@ def n_foot(data: pd.DataFrame, *, grouping: str | None, domain: list, colour_enc
         rows = data if grouping is None else data[data[grouping] == group]
         layers.append(alt.Chart(rows.assign(n_text=rows["n"].astype("str"))).mark_text(
             baseline="bottom", fontSize=10 if not presentation else 14, fontWeight="bold").encode(
-            x=month_x(), y=alt.value(HEIGHT - 3 - (len(groups) - 1 - k) * step), text="n_text:N",
+            x=month_x(last=last), y=alt.value(HEIGHT - 3 - (len(groups) - 1 - k) * step), text="n_text:N",
             color=colour_enc))
     return layers

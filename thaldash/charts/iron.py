@@ -95,7 +95,7 @@ def reduction_histogram(bins: pd.DataFrame, *, mir_pct: float = 50.0, slr_pct: f
     return finish(chart, presentation=presentation)
 
 
-def transfusion_timeline(frame: pd.DataFrame, *, order: list[str] | None = None,
+def transfusion_timeline(frame: pd.DataFrame, *, order: list[str] | None = None, row_height: int | None = None,
                          presentation: bool = False) -> alt.LayerChart:
     """Patients × visits grid of red-cell transfusions.
 
@@ -104,6 +104,8 @@ def transfusion_timeline(frame: pd.DataFrame, *, order: list[str] | None = None,
     cohorts. Colour is units per month over the interval since the previous visit (intervals run
     from 1 to 6 months, so raw totals would not compare); the numbers are the units given.
     ``order`` fixes the patients' order (default: by id). White: none; grey: no visit or value.
+    ``row_height`` is each patient's row in pixels (default 12, 16 in presentation mode; at 12 Vega
+    drops every other patient's label, so a page that lists the patients asks for more).
     """
     require(frame, ["patient_id", "month", "status", "rbc_units", "units_per_month"], chart="transfusion_timeline")
     guard(frame, chart="transfusion_timeline")
@@ -134,7 +136,7 @@ def transfusion_timeline(frame: pd.DataFrame, *, order: list[str] | None = None,
             text=alt.Text("rbc_units:Q", format=".4~g"),
             color=alt.condition(f"datum.units_per_month > {top * 0.55}", alt.value("white"), alt.value("black"))))
     chart = alt.layer(*layers).properties(
-        width="container", height=alt.Step(12 if not presentation else 16),
+        width="container", height=alt.Step(row_height or (12 if not presentation else 16)),
         title=title("Red-cell transfusions per visit (TDT)",
                     f"{n_pat} patients; numbers: units since the previous visit; colour: units per month over "
                     "that interval; white: none; grey: no visit or no value"))

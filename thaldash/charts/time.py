@@ -19,9 +19,9 @@ from thaldash.analyses.trajectories import GEOMETRIC_MEAN, STATUSES, PatientRows
 
 def trajectory_chart(means: pd.DataFrame, *, measure: str, grouping: str | None = None, log_scale: bool = False,
                      individual: pd.DataFrame | PatientRows | None = None, individual_colour: Literal["grey", "group"] = "grey",
-                     domain: Sequence[Hashable] | None = None, show_n: bool = True,
+                     domain: Sequence[Hashable] | None = None, show_n: bool = True, months: int = 24,
                      presentation: bool = False) -> alt.LayerChart:
-    """Mean line with a 95% CI band per group over months 0–24, optionally over patient lines.
+    """Mean line with a 95% CI band per group over months 0–``months`` (24), optionally over patient lines.
 
     Parameters
     ----------
@@ -42,11 +42,16 @@ def trajectory_chart(means: pd.DataFrame, *, measure: str, grouping: str | None 
         ``palette.scale_for``).
     show_n
         Print each point's n along the foot of the plot (one row per group, in its colour).
+    months
+        The last month shown (e.g. 6 for the paper's Fig. 2); the axis and the title end there and
+        later rows are not drawn.
     """
     cols = ["month", "n", "mean", "ci_low", "ci_high", *([grouping] if grouping else [])]
     require(means, cols, chart="trajectory_chart")
     guard(means, chart="trajectory_chart")
-    data = labelled(means, grouping)
+    if not 1 <= months <= 24:
+        raise ValueError(f"trajectory_chart: months must be 1 to 24; got {months}.")
+    data = labelled(means[means["month"] <= months], grouping)
     if log_scale:  # a log axis cannot show an arithmetic interval that reaches 0 or below
         data = data.assign(ci_low=data["ci_low"].where(data["ci_low"] > 0),
                            mean=data["mean"].where(data["mean"] > 0))
@@ -67,12 +72,12 @@ def trajectory_chart(means: pd.DataFrame, *, measure: str, grouping: str | None 
         rows = individual.rows if isinstance(individual, PatientRows) else individual
         require(rows, ["patient_id", "month", measure], chart="trajectory_chart")
         guard(rows, chart="trajectory_chart (individual lines)")
-        rows = labelled(rows, grouping)
+        rows = labelled(rows[rows["month"] <= months], grouping)
         if log_scale:
             rows = rows[rows[measure] > 0]
         by_group = individual_colour == "group" and grouping and grouping in rows
         layers.append(alt.Chart(rows).mark_line(strokeWidth=0.8, strokeOpacity=0.45 if by_group else 0.7).encode(
-            x=month_x(), y=alt.Y(f"{measure}:Q", scale=y_scale, title=ytitle), detail="patient_id:N",
+            x=month_x(last=months), y=alt.Y(f"{measure}:Q", scale=y_scale, title=ytitle), detail="patient_id:N",
             color=colour_enc if by_group else alt.value(INDIVIDUAL_LINE),
             tooltip=[alt.Tooltip("patient_id:N", title="Patient"), alt.Tooltip("month:Q", title="Month"),
                      alt.Tooltip(f"{measure}:Q", format=".1f", title=measure_title(measure))]))
@@ -80,18 +85,20 @@ def trajectory_chart(means: pd.DataFrame, *, measure: str, grouping: str | None 
                 else "; thin lines: individual patients")
         if not by_group:
             note = note.replace("thin lines", "thin grey lines")
-    base = alt.Chart(data).encode(x=month_x(), tooltip=tooltip)
+    base = alt.Chart(data).encode(x=month_x(last=months), tooltip=tooltip)
     layers.append(base.mark_area(fillOpacity=0.18).encode(
         y=alt.Y("ci_low:Q", scale=y_scale, title=ytitle), y2="ci_high:Q",
         color=colour_enc))
     layers.append(base.mark_line(strokeWidth=2.5, point=alt.OverlayMarkDef(filled=True, size=50)).encode(
         y=alt.Y("mean:Q", scale=y_scale, title=ytitle), color=colour_enc))
     if show_n:  # an exported PNG has no tooltips, so the n of every point is printed at the foot
-        layers += n_foot(data, grouping=grouping, domain=dom, colour_enc=colour_enc, presentation=presentation)
+        layers += n_foot(data, grouping=grouping, domain=dom, colour_enc=colour_enc, presentation=presentation,
+                         last=months)
     how = ("geometric mean; band: its 95% CI (t on log values, back-transformed)" if estimate == GEOMETRIC_MEAN
            else "mean; band: 95% CI (t distribution)")
     label = MEASURE_LABELS.get(measure, measure).split(" (")[0]
-    head = f"{label} over 24 months" + (f" by {grouping_title(grouping).lower()}" if grouping else "")
+    span = "over 24 months" if months == 24 else f"over months 0–{months}"
+    head = f"{label} {span}" + (f" by {grouping_title(grouping).lower()}" if grouping else "")
     chart = alt.layer(*layers).properties(
         width="container", height=HEIGHT,
         title=title(head, f"Line: {how}; {'numbers along the foot' if show_n else 'tooltip'}: n per point{note}"))

@@ -6,6 +6,10 @@ its ``sha256`` (a filtered cohort's carries the filter's tag), a ``GradingRules`
 object is handed to every rerun, so nothing is pickled per rerun. Results from the configured file
 are shared by every session; results from a session's upload stay in that session. Both stores
 are bounded by bytes and by entries (``thaldash.ui.memo``). Callers must not mutate what they get.
+
+A page caches what it shows as one page view, ``cached_view(view_function, frame.context(), **params)``
+(``cached_file_view`` for a view of the whole file that ignores the sidebar); the shared pieces live
+here too (gradings, filtered cohorts, the patient table).
 """
 
 from __future__ import annotations
@@ -23,7 +27,6 @@ from thaldash.data.cohort import Cohort
 from thaldash.data.filters import CohortFilter, FilterOptions, options
 from thaldash.grading.grade import grade
 from thaldash.data.loading import LoadResult, load_cohort
-from thaldash.analyses.overview import table_1
 from thaldash.grading.rules import GradingRules
 from thaldash.grading.whatif import graded_rows
 from thaldash.ui.memo import memo, session_store
@@ -109,37 +112,19 @@ def graded(cohort: Cohort, rules: GradingRules) -> pd.DataFrame:
 
 @memo(max_entries=8)
 def patient_table(cohort: Cohort, rules: GradingRules) -> pd.DataFrame:
-    """``analysis.patient_table(cohort, rules)``: one per rule set, shared by the Comparisons, Change and
-    Reproduction pages. Imported here: the analyses need ``scipy.stats``, which a cold start should not wait for."""
+    """``analysis.patient_table(cohort, rules)``: one per rule set, shared by the Comparisons, Change,
+    Reproduction and home pages. Imported here: the analyses need ``scipy.stats``, which a cold start should not wait for."""
     from thaldash.analyses.patients import patient_table as table
 
     return table(cohort, rules)
 
 
-@memo(max_entries=16)
-def genotype_table(filtered: Cohort, cohort: Cohort, rules: GradingRules) -> pd.DataFrame:
-    """``overview.table_1`` of ``filtered``, genotype groups decided on ``cohort`` under ``rules``."""
-    return table_1(filtered, graded(cohort, rules))
-
-
 @memo(max_entries=4)
-def reproduction(cohort: Cohort) -> pd.DataFrame:
-    """``reproduction.reproduction_report(cohort)`` under the paper's rules, once per cohort.
+def patient_labels(cohort: Cohort) -> pd.Series:
+    """``analyses.patient.patient_labels`` of every patient of ``cohort``, for the Patient page's picker."""
+    from thaldash.analyses.patient import patient_labels as labels
 
-    Shared by the home page and the Reproduction page. Imported here, not at the top: the
-    report needs ``scipy.stats`` (a second to import), which a cold start should not wait for.
-    """
-    from thaldash.reports.reproduction import reproduction_report
-
-    paper = GradingRules()  # the published numbers were graded under the paper's rules
-    return reproduction_report(cohort, paper, patients=patient_table(cohort, paper))
-
-
-def reproduction_counts(cohort: Cohort) -> pd.Series:
-    """Published numbers by status ("match", …, "total") of ``reproduction(cohort)``."""
-    from thaldash.reports.reproduction import report_counts
-
-    return report_counts(reproduction(cohort)).set_index("status")["n"]
+    return labels(cohort.patients)
 
 
 @memo(max_entries=64)
@@ -156,3 +141,16 @@ def cached_view(builder: Callable[..., V], context: ViewContext, **params: Any) 
     """
     name = f"{builder.__module__}.{builder.__qualname__}"
     return _view(name, context, tuple(sorted(params.items())), builder, params)
+
+
+def cached_file_view(builder: Callable[..., V], context: ViewContext, **params: Any) -> V:
+    """``cached_view`` of a view of the whole file that never reads the sidebar (the Reproduction and Data pages).
+
+    The filter, the grading and the scenario are reset to their defaults before the view is built,
+    so it is computed once per file (and type size) however the sidebar changes, and cannot depend
+    on what it was not meant to read.
+    """
+    whole = ViewContext(cohort=context.cohort, filtered=filtered(context.cohort, CohortFilter()),
+                        bundled=context.bundled, presentation=context.presentation, grader=context.grader,
+                        tabulator=context.tabulator)
+    return cached_view(builder, whole, **params)
