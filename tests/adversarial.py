@@ -132,6 +132,75 @@ def write_ten_million_rows(directory: Path) -> Path:
     return path
 
 
+# ---------------------------------------------------------------- hostile files (issue 17)
+# Each is small on disk and decodes to gigabytes (or costs minutes) if read naively. Built in a
+# second or a few; load them only in a subprocess with a memory limit (tests/test_robustness.py).
+BOMB_ROWS = 8_000_000
+
+
+def _one_value_per_row(value: str | bytes, n_rows: int) -> pa.DictionaryArray:
+    """``value`` on every row, stored once: a dictionary of one entry and a zero index per row."""
+    return pa.DictionaryArray.from_arrays(pa.array(np.zeros(n_rows, dtype=np.int32)), pa.array([value]))
+
+
+def _bomb(directory: Path, name: str, column: str, values: pa.Array) -> Path:
+    path = Path(directory) / name
+    table = pa.table({"month": pa.array(np.zeros(len(values), dtype=np.int8)), column: values})
+    # Without the stored Arrow schema the column reads back as plain (not dictionary) text: 8 GB.
+    pq.write_table(table, path, store_schema=False)
+    return path
+
+
+def write_long_string_extra(directory: Path) -> Path:
+    """An extra column of one 1,000-character string on 8,000,000 rows (dictionary-encoded, <1 MB)."""
+    return _bomb(directory, "long_string_extra.parquet", "notes", _one_value_per_row("x" * 1000, BOMB_ROWS))
+
+
+def write_binary_text_column(directory: Path) -> Path:
+    """``withdrawal_reason`` (a contract text column) stored as binary: 1,000 bytes on 8,000,000 rows."""
+    return _bomb(directory, "binary_text.parquet", "withdrawal_reason", _one_value_per_row(b"x" * 1000, BOMB_ROWS))
+
+
+def write_list_extra(directory: Path, n_rows: int = 2_000_000, width: int = 125) -> Path:
+    """An extra ``list<int64>`` column of ``width`` zeros per row: 2 GB decoded from a 16 kB file.
+
+    (The red-team file held 1,000 int8 zeros per row; the same bytes in 8-byte values are 8 times
+    fewer values for the writer to encode, a few seconds instead of a minute and a half.)
+    """
+    path = Path(directory) / "list_extra.parquet"
+    per = 100_000
+    block = pa.ListArray.from_arrays(pa.array(np.arange(0, (per + 1) * width, width, dtype=np.int32)),
+                                     pa.array(np.zeros(per * width, dtype=np.int64)))
+    schema = pa.schema([("month", pa.int8()), ("samples", pa.list_(pa.int64()))])
+    part = pa.Table.from_arrays([pa.array(np.zeros(per, dtype=np.int8)), block], schema=schema)
+    with pq.ParquetWriter(path, schema, compression="zstd", write_statistics=False) as writer:
+        for _ in range(n_rows // per):
+            writer.write_table(part, row_group_size=1_000_000)
+    return path
+
+
+def write_wide_parquet(directory: Path, n_columns: int = 10_000) -> Path:
+    """A 5 MB Parquet file of 10,000 columns written by pandas (so with pandas metadata)."""
+    path = Path(directory) / "wide.parquet"
+    pd.DataFrame(np.zeros((50, n_columns)), columns=[f"c{i}" for i in range(n_columns)]).to_parquet(path)
+    return path
+
+
+def write_wide_csv_header(directory: Path, n_columns: int = 5_500_000) -> Path:
+    """A CSV whose header has 5,500,000 cells (11 MB) and no rows."""
+    path = Path(directory) / "wide_header.csv"
+    path.write_bytes(b"x," * (n_columns - 1) + b"x\n")
+    return path
+
+
+def write_long_csv(directory: Path, n_rows: int = BOMB_ROWS + 1) -> Path:
+    """A 256 MB CSV of 8,000,001 rows (one more than the limit) of six contract columns."""
+    path = Path(directory) / "long.csv"
+    path.write_bytes(b"patient_id,allele_1,allele_2,thal_type,month,hb_g_l\n"
+                     + b"S0000001,CD41-42,-28,TDT,0,70.0\n" * n_rows)
+    return path
+
+
 # ---------------------------------------------------------------- contract violations (errors)
 def write_missing_column(directory: Path, column: str = "hb_g_l") -> Path:
     return _csv(valid_frame().drop(columns=column), directory, f"missing_{column}.csv")

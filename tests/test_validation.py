@@ -258,13 +258,17 @@ def test_no_rows_is_an_error():
     assert not v.ok and "no data rows" in v.errors["problem"].iloc[0]
 
 
-def test_extra_columns_are_kept_untouched_and_only_warned_about():
+def test_extra_columns_are_left_out_and_named_in_one_warning_each():
     frame = valid_frame().assign(site=7, note="ok")
-    frame.loc[0, "note"] = "tab\there"
+    frame.loc[0, "note"] = "tab\there"  # never checked: no analysis reads the column
     v = validate(frame)
     assert v.ok
-    assert_frame_equal(v.frame[["site", "note"]], frame[["site", "note"]])
-    assert list(_rows(v, "note")["severity"]) == ["warning"]
+    assert list(v.frame.columns) == list(valid_frame().columns)
+    for column, stored in (("site", "int64"), ("note", "str")):
+        rows = _rows(v, column)
+        assert list(rows["severity"]) == ["warning"]
+        assert rows["problem"].iloc[0] == (f"not read: a column outside the contract (stored as {stored}); "
+                                           "no analysis uses it")
 
 
 def test_unsafe_column_name_is_an_error():

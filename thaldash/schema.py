@@ -78,6 +78,7 @@ def provenance_column(measure: str) -> str:
 
 
 _MEASURES = ("hb_g_l", "hbf_pct", "sf_ng_ml", "rbc_units")
+_PATIENT_FACTS = ("sex", "age_years", "splenectomy", "pre_rbc_units_24m")
 
 CONTRACT: tuple[Column, ...] = (
     Column("patient_id", "string", "patient", True, "Patient identifier, unique within the cohort."),
@@ -130,6 +131,11 @@ CONTRACT: tuple[Column, ...] = (
              f"Where each `{m}` value comes from: printed in the paper for this patient (`published`), "
              "solved from published aggregates (`derived`) or not constrained by any published number (`assumed`).",
              allowed=PROVENANCE_VALUES, nullable=True) for m in _MEASURES),
+    # Only contract columns are read from a file, so the provenance the Patient page shows for
+    # these patient-level facts is part of the contract too.
+    *(Column(provenance_column(m), "string", "patient", False,
+             f"Where the patient's `{m}` comes from (`published`, `derived` or `assumed`, as above).",
+             allowed=PROVENANCE_VALUES, nullable=True) for m in _PATIENT_FACTS),
 )
 
 COLUMNS: dict[str, Column] = {c.name: c for c in CONTRACT}
@@ -184,7 +190,7 @@ def data_dictionary_markdown() -> str:
         "",
         "One Parquet file (CSV accepted too) in long layout: one row per patient per visit. "
         "Patient-level columns repeat on every row of that patient and must be constant within it. "
-        "Extra columns are kept and ignored. Check a file with `python -m thaldash validate PATH`.",
+        "Columns outside the contract are not read (each is named in a warning). Check a file with `python -m thaldash validate PATH`.",
         "",
         "| column | required | level | type | unit | accepted values | meaning |",
         "|---|---|---|---|---|---|---|",
@@ -200,7 +206,9 @@ def data_dictionary_markdown() -> str:
         "",
         "## Checks",
         "",
-        "Errors (the file is refused): unreadable or non-Parquet/CSV files; missing or duplicated columns; "
+        "Errors (the file is refused): unreadable or non-Parquet/CSV files; files beyond the size limits "
+        "(rows, columns, memory once decoded; the refusal states them); missing or duplicated columns; a column "
+        "stored as a type the contract does not accept (e.g. binary data in a text column); "
         "non-numeric values in numeric columns (`9,5`, `<5`, `n/a`, `inf`); values outside the impossible "
         "bounds above; a whole column in the wrong unit (Hb in g/dL, HbF as a fraction, ferritin in µg/mL); "
         "duplicate (patient_id, month); a patient-level value that varies within a patient; values outside "
@@ -209,8 +217,8 @@ def data_dictionary_markdown() -> str:
         "Warnings (the file loads): unknown β-globin variants; values outside the plausible range; visit months "
         "off the study schedule; no month-0 visit; transfusion recorded at month 0; NTDT with pre-enrolment "
         "transfusions; spellings normalised (e.g. `βCD41-42` → `CD41-42`, `male` → `M`) and spaces trimmed; "
-        "spreadsheet-formula prefixes, HTML or Markdown in labels (always shown as plain text); unsafe "
-        "characters in extra columns.",
+        "spreadsheet-formula prefixes, HTML or Markdown in labels (always shown as plain text); columns "
+        "outside the contract (named, never read).",
         "",
     ]
     return "\n".join(lines)

@@ -38,7 +38,8 @@ class Validation:
         The typed, normalised frame (``None`` when there is any error): contract columns with
         their contract types (strings ``str`` with NaN for missing, alleles in canonical
         spelling, ``month`` int64, measures float64, booleans bool), ``withdrawn`` always
-        present (missing means False), extra columns untouched; index 0..n-1.
+        present (missing means False); columns outside the contract are left out (each is
+        named in a warning); index 0..n-1.
     problems
         One row per problem, errors first: ``severity`` ("error"/"warning"), ``column``
         ("" for file-level problems), ``patient_id`` ("" when not tied to a patient),
@@ -74,23 +75,26 @@ def validate(raw: RawTable | pd.DataFrame) -> Validation:
     not modified.
     """
     if isinstance(raw, RawTable):
-        frame, dups, skipped = raw.frame, tuple(raw.duplicated_columns), tuple(raw.skipped_columns)
+        frame, dups = raw.frame, tuple(raw.duplicated_columns)
+        extras, refused = tuple(raw.extra_columns), tuple(raw.refused_columns)
     else:
         names = [str(c) for c in raw.columns]
         dups = tuple(dict.fromkeys(n for i, n in enumerate(names) if n in names[:i]))
-        skipped = ()
         frame = raw.set_axis(names, axis=1).loc[:, ~pd.Index(names).duplicated()]
+        extras = tuple((n, str(frame[n].dtype)) for n in frame.columns if n not in COLUMNS)
+        frame, refused = frame[[n for n in frame.columns if n in COLUMNS]], ()
     frame = frame.reset_index(drop=True)
-    texts = {name: factorize_text(frame[name]) for name in frame.columns if _is_text(frame, name)}
+    texts = {name: factorize_text(frame[name]) for name in frame.columns if COLUMNS[name].kind == "string"}
     # Problem rows name the patient; a categorical keeps that to one code per row at any size.
     pids = (text_column(texts["patient_id"][0], texts["patient_id"][1].str.strip())
-            if "patient_id" in texts else as_text(frame["patient_id"]).str.strip() if "patient_id" in frame
-            else pd.Series("", index=frame.index, dtype="str"))
+            if "patient_id" in texts else pd.Series("", index=frame.index, dtype="str"))
     out = Collector(pids)
-    _check_header([*frame.columns, *skipped], dups, out)
-    for name in skipped:
-        out.one("warning", name, "not read: a column outside the contract in a large file (no analysis uses it; "
-                "leave it out of the file, or keep the file small, to have it checked)")
+    _check_header([*frame.columns, *(n for n, _ in refused), *(n for n, _ in extras)], dups, out)
+    for name, problem in refused:
+        out.one("error", name, problem)
+    for name, stored in extras:
+        out.one("warning", name, f"not read: a column outside the contract (stored as {stored}); "
+                "no analysis uses it")
     if len(frame) == 0:
         out.one("error", "", "the file has no data rows")
     typed: dict[str, object] = {}
@@ -117,13 +121,6 @@ def validate(raw: RawTable | pd.DataFrame) -> Validation:
     return Validation(_typed_frame(frame, typed), problems, out.n_errors, out.n_warnings)
 
 
-def _is_text(frame: pd.DataFrame, name: str) -> bool:
-    col = COLUMNS.get(name)
-    if col is not None:
-        return col.kind == "string"
-    return not (pd.api.types.is_numeric_dtype(frame[name]) or pd.api.types.is_datetime64_any_dtype(frame[name]))
-
-
 def _check_header(names: list[str], dups: tuple[str, ...], out: Collector) -> None:
     present = set(names)
     loose = {n.strip().lower(): n for n in names}
@@ -142,11 +139,8 @@ def _check_header(names: list[str], dups: tuple[str, ...], out: Collector) -> No
 def _check_labels(frame: pd.DataFrame, texts: dict[str, tuple[np.ndarray, pd.Series]],
                   out: Collector) -> None:
     for name, (codes, uniq) in texts.items():
-        if name in COLUMNS:
-            _check_text(name, frame[name], codes, uniq, out, formulas=name in LABEL_COLUMNS and
-                        name not in ALLELE_COLUMNS, markup=name in LABEL_COLUMNS)
-        else:  # extra columns are ignored by every analysis, so unsafe text there only warns
-            _check_text(name, frame[name], codes, uniq, out, severity="warning")
+        _check_text(name, frame[name], codes, uniq, out, formulas=name in LABEL_COLUMNS and
+                    name not in ALLELE_COLUMNS, markup=name in LABEL_COLUMNS)
 
 
 def _check_rows(frame: pd.DataFrame, typed: dict[str, object], bad: dict[str, np.ndarray],
