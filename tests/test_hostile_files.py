@@ -20,7 +20,7 @@ import pyarrow.parquet as pq
 import pytest
 
 import thaldash.io as io_module
-from tests.adversarial import (valid_frame, write_binary_text_column, write_list_extra, write_long_csv,
+from tests.adversarial import (TARGET_PATIENT, valid_frame, with_cell, write_binary_text_column, write_list_extra, write_long_csv,
                                write_long_string_extra, write_wide_csv_header, write_wide_parquet)
 from thaldash.loading import load_cohort
 
@@ -121,3 +121,25 @@ def test_a_wide_file_within_the_limit_reads_only_the_contract_columns(tmp_path):
     result = load_cohort(path)
     assert result.ok and result.n_warnings == 980
     assert "x0" not in result.cohort.visits.columns
+
+
+def test_a_huge_cell_is_an_error_quoted_by_its_start_and_length(tmp_path):
+    path = tmp_path / "huge_cell.csv"
+    with_cell("chelator", "a" * 5_000_000).to_csv(path, index=False)
+    result = load_cohort(path)
+    row = result.problems[result.problems["column"] == "chelator"].iloc[0]
+    assert (row["severity"], row["patient_id"]) == ("error", TARGET_PATIENT)
+    assert row["value"] == "'" + "a" * 100 + "…' (5,000,000 characters)"
+    assert row["problem"].startswith("more than 1,000 characters, too long for a chelator")
+    # Every cell of the problem table is bounded, whatever the file holds.
+    assert result.problems.map(len).to_numpy().max() < 500
+
+
+def test_a_long_number_cell_is_quoted_by_its_start_and_length_on_the_command_line(tmp_path):
+    path = tmp_path / "digits.csv"
+    with_cell("hb_g_l", "1" * 20_000 + "\nx").to_csv(path, index=False)
+    code, output, _ = _validate_capped(path)
+    assert code == 1, output[-2000:]
+    assert output.startswith(f"error: hb_g_l: patient {TARGET_PATIENT}: not a number (a number followed by text, "
+                             "perhaps a unit); write the number only (value: '" + "1" * 100 + "…' (20,002 characters))")
+    assert len(output) < 1_000

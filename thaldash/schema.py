@@ -19,6 +19,9 @@ STUDY_MONTHS: tuple[int, ...] = (0, 1, 3, 6, 12, 18, 24)
 THAL_TYPES: tuple[str, ...] = ("TDT", "NTDT")
 TIERS: tuple[str, ...] = ("MaR", "MiR", "SLR", "NR")
 PROVENANCE_VALUES: tuple[str, ...] = ("published", "derived", "assumed")
+# A label (an identifier, an allele, a reason for withdrawal) is short: a longer cell in a text
+# column is an error, and is not processed further (trimmed, normalised, compared).
+MAX_TEXT_CHARS = 1_000
 
 
 @dataclass(frozen=True)
@@ -212,7 +215,8 @@ def data_dictionary_markdown() -> str:
         "non-numeric values in numeric columns (`9,5`, `<5`, `n/a`, `inf`); values outside the impossible "
         "bounds above; a whole column in the wrong unit (Hb in g/dL, HbF as a fraction, ferritin in µg/mL); "
         "duplicate (patient_id, month); a patient-level value that varies within a patient; values outside "
-        "the accepted sets; control or bidirectional-override characters in labels.",
+        "the accepted sets; control or bidirectional-override characters in labels; text of more than "
+        f"{MAX_TEXT_CHARS:,} characters in a text column.",
         "",
         "Warnings (the file loads): unknown β-globin variants; values outside the plausible range; visit months "
         "off the study schedule; no month-0 visit; transfusion recorded at month 0; NTDT with pre-enrolment "

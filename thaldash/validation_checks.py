@@ -14,9 +14,10 @@ from typing import Callable, NamedTuple
 import numpy as np
 import pandas as pd
 
-from thaldash.schema import COLUMNS, Column
+from thaldash.schema import COLUMNS, MAX_TEXT_CHARS, Column
 
 CAP = 1_000  # problem rows kept per (column, problem kind); the rest become one summary row
+MAX_SHOWN_CHARS = 100  # characters of a cell (or column name) quoted in a problem row
 PROBLEM_COLUMNS: tuple[str, ...] = ("severity", "column", "patient_id", "value", "problem")
 
 # C0, DEL and C1 controls (tab and newline included: a label has no use for them), bidi
@@ -58,12 +59,23 @@ def escape_unsafe(text: str) -> str:
 
 
 def display(value: object) -> str:
-    """The text of a cell as shown in a problem row ("" for missing)."""
+    """The text of a cell as shown in a problem row ("" for missing; long text cut, see ``shorten``)."""
     if value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)):
         return ""
     if isinstance(value, (float, np.floating)):
         return repr(float(value))
-    return str(value)
+    return shorten(str(value))
+
+
+def shorten(text: str) -> str:
+    """``text``, or its start and its length when longer than ``MAX_SHOWN_CHARS``.
+
+    A problem row quotes its cell in the value and often in the sentence too, and the table goes
+    to the terminal and the browser: a 50 MB cell must not become 100 MB of output.
+    """
+    if len(text) <= MAX_SHOWN_CHARS:
+        return text
+    return f"'{text[:MAX_SHOWN_CHARS]}…' ({len(text):,} characters)"
 
 
 class Collector:
@@ -93,7 +105,8 @@ class Collector:
         pids = [display(p) for p in self._pid.iloc[take]]
         # Without a patient to name, the position is the only way to find the row (1 = first data row).
         texts = [t if p else f"{t} (data row {r + 1:,})" for t, p, r in zip(texts, pids, take)]
-        part = {"severity": severity, "column": column, "patient_id": pids, "value": values, "problem": texts}
+        part = {"severity": severity, "column": shorten(column), "patient_id": pids, "value": values,
+                "problem": texts}
         self._parts.append(pd.DataFrame(part))
         if len(rows) > CAP:
             what = label or (problem if isinstance(problem, str) else texts[0])
@@ -109,7 +122,8 @@ class Collector:
     def one(self, severity: str, column: str, problem: str, patient_id: str = "", value: str = "",
             *, count: int = 1) -> None:
         """Record a single problem that is not tied to a set of cells."""
-        self._parts.append(pd.DataFrame({"severity": [severity], "column": [column], "patient_id": [patient_id],
+        self._parts.append(pd.DataFrame({"severity": [severity], "column": [shorten(column)],
+                                         "patient_id": [patient_id],
                                          "value": [value], "problem": [problem]}))
         self._count(severity, count)
 
@@ -296,22 +310,28 @@ def coerce_string(col: Column, raw: pd.Series, out: Collector, *,
     categorical column with sorted categories (``text_column``).
     """
     codes, uniq = factorized if factorized is not None else factorize_text(raw)
+    u_long = (uniq.str.len() > MAX_TEXT_CHARS).to_numpy(dtype=bool)
+    if u_long.any():
+        out.cells("error", col.name, expand(u_long, codes, False), raw,
+                  f"more than {MAX_TEXT_CHARS:,} characters, too long for a {col.name}; "
+                  "check that the column holds what its name says", label="text too long")
+        uniq = uniq.where(~u_long, "")
     stripped = uniq.str.strip()
     trimmed = (stripped != uniq).to_numpy() & (stripped != "").to_numpy()
     if trimmed.any():
         out.cells("warning", col.name, expand(trimmed, codes, False), raw,
                   "leading or trailing spaces removed")
-    u_missing = (stripped == "").to_numpy()
+    u_missing = (stripped == "").to_numpy() & ~u_long
     u_bad = np.zeros(len(uniq), dtype=bool)
     if col.allowed:
-        stripped, u_bad = _normalise_allowed(col, stripped, u_missing, codes, raw, out)
+        stripped, u_bad = _normalise_allowed(col, stripped, u_missing | u_long, codes, raw, out)
     if normalise is not None:
         stripped = pd.Series([normalise(v) for v in stripped], dtype="str")
-    typed = stripped.where(~u_missing)
+    typed = stripped.where(~u_missing & ~u_long)
     _check_empty(col, expand(u_missing, codes, True), raw, out)
     # Trimming and respelling can make distinct raw texts equal; equal typed values share one code.
     text = text_column(codes, typed)
-    return Labels(text, cells_where(u_bad, codes), text.cat.codes.to_numpy(),
+    return Labels(text, cells_where(u_bad | u_long, codes), text.cat.codes.to_numpy(),
                   pd.Series(text.cat.categories, dtype="str"))
 
 
