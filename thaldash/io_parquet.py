@@ -83,6 +83,8 @@ def read_parquet(data: bytes, limits: Limits, refuse: Refuse) -> ParquetColumns:
     try:
         meta = pq.ParquetFile(pa.BufferReader(data)).metadata
         n_rows = max(meta.num_rows, sum(meta.row_group(g).num_rows for g in range(meta.num_row_groups)))
+    except MemoryError:
+        raise  # not a damaged file: the caller says how much memory it needed
     except (pa.ArrowException, OSError, ValueError) as exc:
         raise refuse(f"the Parquet file is damaged and cannot be read ({first_line(exc)})") from None
     if n_rows > limits.rows:
@@ -92,6 +94,8 @@ def read_parquet(data: bytes, limits: Limits, refuse: Refuse) -> ParquetColumns:
                      f"the contract has {len(COLUMNS)}: write those (and few others) to the file")
     try:
         plan = _plan(pq.ParquetFile(pa.BufferReader(data)), n_rows)
+    except MemoryError:
+        raise  # not a damaged file: the caller says how much memory it needed
     except (pa.ArrowException, OSError, ValueError, KeyError) as exc:
         raise refuse(f"the Parquet file is damaged and cannot be read ({first_line(exc)})") from None
     if plan.decoded > limits.decoded_bytes:
@@ -100,6 +104,8 @@ def read_parquet(data: bytes, limits: Limits, refuse: Refuse) -> ParquetColumns:
                      f"{size_text(size)}), above the {size_text(limits.decoded_bytes)} limit for a cohort file")
     try:
         frame = _read(data, plan)
+    except MemoryError:
+        raise
     except Exception as exc:  # noqa: BLE001 - any failure here means a damaged file (e.g. invalid UTF-8)
         raise refuse(f"the Parquet file is damaged and cannot be read ({first_line(exc)})") from None
     finally:

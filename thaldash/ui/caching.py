@@ -25,7 +25,7 @@ import streamlit as st
 from thaldash.cohort import Cohort
 from thaldash.filters import CohortFilter, FilterOptions, options
 from thaldash.grading import grade
-from thaldash.loading import LoadResult, load_cohort
+from thaldash.loading import LoadResult, load_cohort, load_cohort_isolated
 from thaldash.overview import table_1
 from thaldash.scenarios import GradingRules
 from thaldash.whatif import graded_rows
@@ -81,7 +81,13 @@ def path_sha256(path: Path) -> str:
 # only under the hash of its own bytes, so another session cannot obtain it without the file.
 @st.cache_resource(max_entries=4, show_spinner="Loading and checking the data…")
 def load(sha256: str, name: str, _source: str | Path | bytes) -> LoadResult:
-    """``load_cohort`` once per content hash (``_source`` is not hashed: the hash stands for it)."""
+    """``load_cohort`` once per content hash (``_source`` is not hashed: the hash stands for it).
+
+    An upload (bytes) is loaded in a worker process with a memory limit, so that a hostile file
+    can only fail its own load; the configured file is the operator's and is loaded here.
+    """
+    if isinstance(_source, bytes):
+        return load_cohort_isolated(_source, name)
     return load_cohort(_source, name=name)
 
 
