@@ -346,3 +346,48 @@ CASES: tuple[Case, ...] = (
     Case("transfusion at baseline", lambda d: _csv(with_patient_value("rbc_units", 2.0), d, "rbc0.csv"),
          "warning", "rbc_units", P, "month 0"),
 )
+
+
+# ---------------------------------------------------------------- problems spread through a large file
+def messy_frame(n_patients: int = 3_000, seed: int = 7, *, straddle_at: int | None = None) -> pd.DataFrame:
+    """A synthetic cohort as CSV text, with every kind of problem scattered through it.
+
+    Cells are text (as read from a CSV), so number problems ("9,5", "<5", "n/a") can be placed.
+    Kinds with more than ``CAP`` rows are included (hb_g_l decimal commas on a third of the rows),
+    patients with values that vary between their rows, duplicate and missing visits, and a patient
+    of 7 rows starting 3 rows before row ``straddle_at`` (a chunk boundary) whose ``age_years``
+    changes across that row.
+    """
+    from tools.synthetic import synthetic_cohort
+
+    frame = synthetic_cohort(n_patients, seed=seed).astype(str)
+    rng = np.random.default_rng(seed)
+    n = len(frame)
+
+    def some(share: float) -> np.ndarray:
+        return rng.random(n) < share
+
+    frame.loc[some(0.33), "hb_g_l"] = "9,5"
+    frame.loc[some(0.002), "sf_ng_ml"] = "<5"
+    frame.loc[some(0.002), "hbf_pct"] = "n/a"
+    frame.loc[some(0.001), "rbc_units"] = "-1"
+    frame.loc[some(0.003), "hb_g_l"] = "25"  # implausible (a warning)
+    frame.loc[some(0.002), "month"] = "5"  # off schedule
+    frame.loc[some(0.001), "month"] = "3.5"
+    frame.loc[some(0.002), "splenectomy"] = "maybe"
+    frame.loc[some(0.003), "thal_type"] = "tdt"  # a case variant (warning), also varies within a patient
+    frame.loc[some(0.001), "sex"] = "X"
+    frame.loc[some(0.002), "allele_2"] = "CD999"
+    frame.loc[some(0.001), "patient_id"] = " " + frame["patient_id"]  # trimmed: the same patient
+    frame.loc[some(0.002), "pre_rbc_units_24m"] = "99.5"  # varies within a patient
+    frame.loc[some(0.0005), "chelator"] = "=cmd"
+    duplicate = np.flatnonzero(some(0.001) & (frame["month"] == "12").to_numpy())
+    frame.loc[duplicate, "month"] = "6"
+    no_baseline = np.flatnonzero(some(0.003) & (frame["month"] == "0").to_numpy())
+    frame = frame.drop(index=no_baseline).reset_index(drop=True)
+    if straddle_at is not None:
+        rows = np.arange(straddle_at - 3, straddle_at + 4)
+        frame.loc[rows, "patient_id"] = "S-STRADDLE"
+        frame.loc[rows, "month"] = [str(m) for m in STUDY_MONTHS]
+        frame.loc[rows, "age_years"] = ["30.0"] * 3 + ["31.0"] * 4
+    return frame.fillna("")

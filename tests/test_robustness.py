@@ -19,7 +19,7 @@ from tests.adversarial import CASES, TARGET_PATIENT, valid_frame, write_ten_mill
 from thaldash.cohort import build_cohort
 from thaldash.loading import load_cohort
 from thaldash.validation import validate
-from thaldash.validation_checks import UNSAFE_CHARACTERS
+from thaldash.validation_problems import UNSAFE_CHARACTERS
 from tools.synthetic import synthetic_cohort
 
 

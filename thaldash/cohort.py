@@ -10,7 +10,7 @@ import pandas as pd
 
 from thaldash.alleles import genotype_class, genotype_columns, genotype_label
 from thaldash.schema import COLUMNS, PATIENT_LEVEL
-from thaldash.validation_checks import text_column
+from thaldash.validation_text import text_column
 
 
 @dataclass(frozen=True, eq=False)

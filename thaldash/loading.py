@@ -20,7 +20,7 @@ from thaldash.cohort import Cohort, build_cohort
 from thaldash.io import UnreadableFile, read_table
 from thaldash.memory import release_memory
 from thaldash.validation import validate
-from thaldash.validation_checks import PROBLEM_COLUMNS, empty_problems
+from thaldash.validation_problems import PROBLEM_COLUMNS, empty_problems
 
 DATA_ENV = "THALDASH_DATA"
 # What checking one upload may take in its worker process (address space, so a little above the
