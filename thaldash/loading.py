@@ -18,7 +18,7 @@ import pandas as pd
 
 from thaldash.cohort import Cohort, build_cohort
 from thaldash.io import UnreadableFile, read_table
-from thaldash.memory import release_memory
+from thaldash.memory import release_memory, return_memory_as_freed
 from thaldash.validation import validate
 from thaldash.validation_problems import PROBLEM_COLUMNS, empty_problems
 
@@ -98,6 +98,7 @@ def _load(source: str | Path | bytes, name: str | None) -> LoadResult:
         # of the file as soon as it has its place in the cohort (a million patients need that memory).
         handed = [checked.frame]
         del raw, checked
+        release_memory()  # validation's freed temporaries back to the system before the cohort is built
         cohort = None if handed[0] is None else build_cohort(handed.pop(), source_name=shown, sha256=digest)
     except MemoryError:
         return LoadResult(None, _one_error(_needs_memory()), shown, digest, n_errors=1)
@@ -160,6 +161,7 @@ def _worker(send: Connection, data: bytes, name: str, memory_limit: int) -> None
         resource.setrlimit(resource.RLIMIT_AS, (memory_limit, memory_limit))
     except (ImportError, ValueError, OSError):  # not Linux/macOS, or a lower limit already set
         pass
+    return_memory_as_freed()  # as in the server: freed temporaries leave the worker's limit at once
     result = load_cohort(data, name)
     if result.problems["problem"].eq(_needs_memory()).any():
         result = _needs_memory(memory_limit)
