@@ -358,3 +358,12 @@ def test_a_file_not_in_patient_order_is_checked_in_one_slice_with_the_same_resul
 def test_every_adversarial_case_gives_the_same_problems_in_slices(tmp_path, case):
     raw = read_table(case.build(tmp_path))
     _same_validation(validate(raw, chunk_rows=7), validate(raw, chunk_rows=ONE_SLICE))
+
+
+def test_a_patient_level_value_with_many_spellings_lists_five_and_counts_the_rest():
+    frame = valid_frame()
+    rows = frame.index[frame["patient_id"] == P]
+    frame = frame.assign(age_years=frame["age_years"].astype(float))
+    frame.loc[rows, "age_years"] = [8.0, 9.0, 10.0, 11.0, 12.0, 13.0, 14.0]
+    row = _rows(validate(frame), "age_years", "error").iloc[0]
+    assert row["value"] == "8.0 | 9.0 | 10.0 | 11.0 | 12.0 | … and 2 more"

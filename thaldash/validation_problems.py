@@ -94,11 +94,13 @@ class Collector:
         self.n_warnings = 0
 
     def cells(self, severity: str, column: str, mask: np.ndarray, shown: pd.Series | None,
-              problem: str | Callable[[str], str], *, label: str = "", kind: str = "", start: int = 0) -> int:
+              problem: str | Callable[[str], str], *, label: str = "", kind: str = "", start: int = 0,
+              formatted: bool = False) -> int:
         """Record one problem per row where ``mask`` (rows ``start`` onwards) is true.
 
-        ``shown`` gives the text of those rows (aligned with ``mask``); ``kind`` tells apart checks
-        of one column whose ``problem`` is a function (default: ``label``, or ``problem`` itself).
+        ``shown`` gives the text of those rows (aligned with ``mask``; ``formatted``: already made of
+        ``display`` texts, bounded, not to be cut again); ``kind`` tells apart checks of one column
+        whose ``problem`` is a function (default: ``label``, or ``problem`` itself).
         """
         key = (severity, column, kind or label or (problem if isinstance(problem, str) else ""))
         if not key[2]:
@@ -118,7 +120,8 @@ class Collector:
             keys = pd.DataFrame({"p": pid, "v": [_cell_key(v) for v in shown.iloc[local]] if shown is not None else 0})
             local = local[~keys.duplicated().to_numpy() | (pid == "")]
         take = local[:max(CAP - len(entry.rows), 0)]
-        values = [display(v) for v in shown.iloc[take]] if shown is not None else [""] * len(take)
+        show = str if formatted else display
+        values = [show(v) for v in shown.iloc[take]] if shown is not None else [""] * len(take)
         for r, value in zip(take + start, values):
             text = problem(value) if callable(problem) else problem
             pid = self.patient_at(int(r))

@@ -131,8 +131,15 @@ def _check_constant(name: str, raw: pd.Series, values: np.ndarray, bad: np.ndarr
     if len(shown_rows):  # the distinct values of the patients whose rows will be shown
         rows = np.flatnonzero(np.isin(codes, codes[shown_rows]))
         distinct = (pd.DataFrame({"p": codes[rows], "v": [display(x) or "(empty)" for x in raw.iloc[rows]]})
-                    .groupby("p", sort=False)["v"].agg(lambda s: " | ".join(dict.fromkeys(s))))
+                    .groupby("p", sort=False)["v"].agg(_listed))
         shown.iloc[shown_rows] = distinct.reindex(codes[shown_rows]).to_numpy()
     out.cells("error", name, flagged, shown,
               lambda v: f"a patient-level value differs between rows of the same patient ({v}); "
-                        "it must be the same on every row", label=_VARIES, start=start)
+                        "it must be the same on every row", label=_VARIES, start=start, formatted=True)
+
+
+def _listed(values: pd.Series, most: int = 5) -> str:
+    """A patient's distinct values in file order ("72.0 | 80.0"), at most ``most`` of them (each cut short)."""
+    distinct = list(dict.fromkeys(values))
+    more = f" | … and {len(distinct) - most:,} more" if len(distinct) > most else ""
+    return " | ".join(distinct[:most]) + more
