@@ -132,6 +132,75 @@ def write_ten_million_rows(directory: Path) -> Path:
     return path
 
 
+# ---------------------------------------------------------------- hostile files (issue 17)
+# Each is small on disk and decodes to gigabytes (or costs minutes) if read naively. Built in a
+# second or a few; load them only in a subprocess with a memory limit (tests/test_robustness.py).
+BOMB_ROWS = 8_000_000
+
+
+def _one_value_per_row(value: str | bytes, n_rows: int) -> pa.DictionaryArray:
+    """``value`` on every row, stored once: a dictionary of one entry and a zero index per row."""
+    return pa.DictionaryArray.from_arrays(pa.array(np.zeros(n_rows, dtype=np.int32)), pa.array([value]))
+
+
+def _bomb(directory: Path, name: str, column: str, values: pa.Array) -> Path:
+    path = Path(directory) / name
+    table = pa.table({"month": pa.array(np.zeros(len(values), dtype=np.int8)), column: values})
+    # Without the stored Arrow schema the column reads back as plain (not dictionary) text: 8 GB.
+    pq.write_table(table, path, store_schema=False)
+    return path
+
+
+def write_long_string_extra(directory: Path) -> Path:
+    """An extra column of one 1,000-character string on 8,000,000 rows (dictionary-encoded, <1 MB)."""
+    return _bomb(directory, "long_string_extra.parquet", "notes", _one_value_per_row("x" * 1000, BOMB_ROWS))
+
+
+def write_binary_text_column(directory: Path) -> Path:
+    """``withdrawal_reason`` (a contract text column) stored as binary: 1,000 bytes on 8,000,000 rows."""
+    return _bomb(directory, "binary_text.parquet", "withdrawal_reason", _one_value_per_row(b"x" * 1000, BOMB_ROWS))
+
+
+def write_list_extra(directory: Path, n_rows: int = 2_000_000, width: int = 125) -> Path:
+    """An extra ``list<int64>`` column of ``width`` zeros per row: 2 GB decoded from a 16 kB file.
+
+    (The red-team file held 1,000 int8 zeros per row; the same bytes in 8-byte values are 8 times
+    fewer values for the writer to encode, a few seconds instead of a minute and a half.)
+    """
+    path = Path(directory) / "list_extra.parquet"
+    per = 100_000
+    block = pa.ListArray.from_arrays(pa.array(np.arange(0, (per + 1) * width, width, dtype=np.int32)),
+                                     pa.array(np.zeros(per * width, dtype=np.int64)))
+    schema = pa.schema([("month", pa.int8()), ("samples", pa.list_(pa.int64()))])
+    part = pa.Table.from_arrays([pa.array(np.zeros(per, dtype=np.int8)), block], schema=schema)
+    with pq.ParquetWriter(path, schema, compression="zstd", write_statistics=False) as writer:
+        for _ in range(n_rows // per):
+            writer.write_table(part, row_group_size=1_000_000)
+    return path
+
+
+def write_wide_parquet(directory: Path, n_columns: int = 10_000) -> Path:
+    """A 5 MB Parquet file of 10,000 columns written by pandas (so with pandas metadata)."""
+    path = Path(directory) / "wide.parquet"
+    pd.DataFrame(np.zeros((50, n_columns)), columns=[f"c{i}" for i in range(n_columns)]).to_parquet(path)
+    return path
+
+
+def write_wide_csv_header(directory: Path, n_columns: int = 5_500_000) -> Path:
+    """A CSV whose header has 5,500,000 cells (11 MB) and no rows."""
+    path = Path(directory) / "wide_header.csv"
+    path.write_bytes(b"x," * (n_columns - 1) + b"x\n")
+    return path
+
+
+def write_long_csv(directory: Path, n_rows: int = BOMB_ROWS + 1) -> Path:
+    """A 256 MB CSV of 8,000,001 rows (one more than the limit) of six contract columns."""
+    path = Path(directory) / "long.csv"
+    path.write_bytes(b"patient_id,allele_1,allele_2,thal_type,month,hb_g_l\n"
+                     + b"S0000001,CD41-42,-28,TDT,0,70.0\n" * n_rows)
+    return path
+
+
 # ---------------------------------------------------------------- contract violations (errors)
 def write_missing_column(directory: Path, column: str = "hb_g_l") -> Path:
     return _csv(valid_frame().drop(columns=column), directory, f"missing_{column}.csv")
@@ -277,3 +346,48 @@ CASES: tuple[Case, ...] = (
     Case("transfusion at baseline", lambda d: _csv(with_patient_value("rbc_units", 2.0), d, "rbc0.csv"),
          "warning", "rbc_units", P, "month 0"),
 )
+
+
+# ---------------------------------------------------------------- problems spread through a large file
+def messy_frame(n_patients: int = 3_000, seed: int = 7, *, straddle_at: int | None = None) -> pd.DataFrame:
+    """A synthetic cohort as CSV text, with every kind of problem scattered through it.
+
+    Cells are text (as read from a CSV), so number problems ("9,5", "<5", "n/a") can be placed.
+    Kinds with more than ``CAP`` rows are included (hb_g_l decimal commas on a third of the rows),
+    patients with values that vary between their rows, duplicate and missing visits, and a patient
+    of 7 rows starting 3 rows before row ``straddle_at`` (a chunk boundary) whose ``age_years``
+    changes across that row.
+    """
+    from tools.synthetic import synthetic_cohort
+
+    frame = synthetic_cohort(n_patients, seed=seed).astype(str)
+    rng = np.random.default_rng(seed)
+    n = len(frame)
+
+    def some(share: float) -> np.ndarray:
+        return rng.random(n) < share
+
+    frame.loc[some(0.33), "hb_g_l"] = "9,5"
+    frame.loc[some(0.002), "sf_ng_ml"] = "<5"
+    frame.loc[some(0.002), "hbf_pct"] = "n/a"
+    frame.loc[some(0.001), "rbc_units"] = "-1"
+    frame.loc[some(0.003), "hb_g_l"] = "25"  # implausible (a warning)
+    frame.loc[some(0.002), "month"] = "5"  # off schedule
+    frame.loc[some(0.001), "month"] = "3.5"
+    frame.loc[some(0.002), "splenectomy"] = "maybe"
+    frame.loc[some(0.003), "thal_type"] = "tdt"  # a case variant (warning), also varies within a patient
+    frame.loc[some(0.001), "sex"] = "X"
+    frame.loc[some(0.002), "allele_2"] = "CD999"
+    frame.loc[some(0.001), "patient_id"] = " " + frame["patient_id"]  # trimmed: the same patient
+    frame.loc[some(0.002), "pre_rbc_units_24m"] = "99.5"  # varies within a patient
+    frame.loc[some(0.0005), "chelator"] = "=cmd"
+    duplicate = np.flatnonzero(some(0.001) & (frame["month"] == "12").to_numpy())
+    frame.loc[duplicate, "month"] = "6"
+    no_baseline = np.flatnonzero(some(0.003) & (frame["month"] == "0").to_numpy())
+    frame = frame.drop(index=no_baseline).reset_index(drop=True)
+    if straddle_at is not None:
+        rows = np.arange(straddle_at - 3, straddle_at + 4)
+        frame.loc[rows, "patient_id"] = "S-STRADDLE"
+        frame.loc[rows, "month"] = [str(m) for m in STUDY_MONTHS]
+        frame.loc[rows, "age_years"] = ["30.0"] * 3 + ["31.0"] * 4
+    return frame.fillna("")

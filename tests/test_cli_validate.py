@@ -17,7 +17,7 @@ from tests.adversarial import (CASES, TARGET_PATIENT, write_bad_cell, write_labe
                                write_unknown_allele, write_valid_csv, write_valid_parquet)
 from thaldash.data.schema import CONTRACT, data_dictionary_markdown
 from thaldash.data.validation import escape_unsafe
-from thaldash.data.checks import UNSAFE_CHARACTERS
+from thaldash.data.validation_problems import UNSAFE_CHARACTERS
 
 REPO = Path(__file__).resolve().parent.parent
 EXIT = {"unreadable": 2, "error": 1, "warning": 0}

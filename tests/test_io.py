@@ -61,12 +61,16 @@ def test_sha256_is_of_the_bytes_and_the_file_is_unchanged(tmp_path):
     assert (_sha(path), path.stat().st_mtime_ns) == (before, mtime)
 
 
-def test_contract_columns_come_first_and_extras_are_kept(tmp_path):
+@pytest.mark.parametrize("fmt", ["csv", "parquet"])
+def test_only_contract_columns_are_read_in_contract_order_and_extras_are_named(tmp_path, fmt):
     frame = valid_frame()
-    shuffled = frame.assign(note="x")[["note", *reversed(frame.columns)]]
-    raw = read_table(shuffled.to_csv(index=False).encode())
-    contract_order = [c.name for c in CONTRACT if c.name in frame.columns]
-    assert list(raw.frame.columns) == [*contract_order, "note"]
+    shuffled = frame.assign(note="x", site=7)[["note", *reversed(frame.columns), "site"]]
+    path = tmp_path / f"shuffled.{fmt}"
+    shuffled.to_csv(path, index=False) if fmt == "csv" else shuffled.to_parquet(path, index=False)
+    raw = read_table(path)
+    assert list(raw.frame.columns) == [c.name for c in CONTRACT if c.name in frame.columns]
+    stored = {"csv": ("text", "text"), "parquet": ("large_string", "int64")}[fmt]
+    assert raw.extra_columns == (("note", stored[0]), ("site", stored[1]))
 
 
 @pytest.mark.parametrize("builder", [write_duplicated_column_csv, write_duplicated_column_parquet])
@@ -174,5 +178,6 @@ def test_parquet_text_columns_are_read_dictionary_encoded(tmp_path):
 
 def test_nameless_csv_columns_are_named_by_position():
     raw = read_table(b"patient_id,month,,\nP1,0,,\n")
-    assert list(raw.frame.columns) == ["patient_id", "month", "unnamed_3", "unnamed_4"]
+    assert list(raw.frame.columns) == ["patient_id", "month"]
+    assert raw.extra_columns == (("unnamed_3", "text"), ("unnamed_4", "text"))
     assert raw.duplicated_columns == ()

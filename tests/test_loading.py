@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 import thaldash
@@ -12,7 +13,8 @@ import thaldash.data.loading as loading
 from tests.adversarial import (TARGET_PATIENT, write_bad_cell, write_empty, write_truncated_parquet,
                                write_unknown_allele, write_valid_parquet)
 from thaldash.data.cohort import Cohort
-from thaldash.data.loading import LoadResult, bundled_cohort_path, default_data_path, load_cohort
+from thaldash.data.loading import (LoadResult, bundled_cohort_path, default_data_path, load_cohort,
+                              load_cohort_isolated)
 from thaldash.data.validation import PROBLEM_COLUMNS
 
 
@@ -95,3 +97,30 @@ def test_default_data_path_honours_the_environment(monkeypatch, tmp_path):
     assert default_data_path() == bundled_cohort_path()
     monkeypatch.setenv("THALDASH_DATA", "~/x.parquet")
     assert default_data_path() == Path.home() / "x.parquet"
+
+
+def test_an_isolated_load_gives_the_same_result_as_a_direct_one(tmp_path):
+    for data in (write_valid_parquet(tmp_path).read_bytes(), write_bad_cell(tmp_path, "hb_g_l", "9,5").read_bytes(),
+                 b"PAR1 not really"):
+        direct, isolated = load_cohort(data, name="upload"), load_cohort_isolated(data, "upload")
+        pd.testing.assert_frame_equal(isolated.problems, direct.problems)
+        assert (isolated.ok, isolated.unreadable, isolated.sha256, isolated.source_name, isolated.n_errors,
+                isolated.n_warnings) == (direct.ok, direct.unreadable, direct.sha256, direct.source_name,
+                                         direct.n_errors, direct.n_warnings)
+        if direct.ok:
+            pd.testing.assert_frame_equal(isolated.cohort.visits, direct.cohort.visits)
+            pd.testing.assert_frame_equal(isolated.cohort.patients, direct.cohort.patients)
+
+
+def test_an_upload_that_needs_more_memory_than_allowed_fails_alone(tmp_path):
+    data = write_valid_parquet(tmp_path).read_bytes()
+    result = load_cohort_isolated(data, "upload", memory_limit_bytes=256 * 1024**2)
+    assert result.cohort is None and result.n_errors == 1
+    assert result.problems["problem"].tolist() == ["the file needs more memory than an upload may use (limit 0.25 GiB)"]
+    assert load_cohort_isolated(data, "upload").ok, "the next upload is checked as usual"
+
+
+def test_an_upload_that_takes_too_long_is_stopped(tmp_path):
+    result = load_cohort_isolated(write_valid_parquet(tmp_path).read_bytes(), "upload", time_limit_s=1e-4)
+    assert result.cohort is None
+    assert result.problems["problem"].iloc[0].startswith("checking the file took longer than an upload may take")

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 from pandas.testing import assert_frame_equal
 
-from tests.adversarial import (CASES, TARGET_MONTH, TARGET_PATIENT, valid_frame, with_cell,
+from tests.adversarial import (CASES, TARGET_MONTH, TARGET_PATIENT, messy_frame, valid_frame, with_cell,
                                with_patient_value)
 from thaldash.data.io import read_table
 from thaldash.data.validation import CAP, PROBLEM_COLUMNS, Validation, validate
@@ -258,13 +258,17 @@ def test_no_rows_is_an_error():
     assert not v.ok and "no data rows" in v.errors["problem"].iloc[0]
 
 
-def test_extra_columns_are_kept_untouched_and_only_warned_about():
+def test_extra_columns_are_left_out_and_named_in_one_warning_each():
     frame = valid_frame().assign(site=7, note="ok")
-    frame.loc[0, "note"] = "tab\there"
+    frame.loc[0, "note"] = "tab\there"  # never checked: no analysis reads the column
     v = validate(frame)
     assert v.ok
-    assert_frame_equal(v.frame[["site", "note"]], frame[["site", "note"]])
-    assert list(_rows(v, "note")["severity"]) == ["warning"]
+    assert list(v.frame.columns) == list(valid_frame().columns)
+    for column, stored in (("site", "int64"), ("note", "str")):
+        rows = _rows(v, column)
+        assert list(rows["severity"]) == ["warning"]
+        assert rows["problem"].iloc[0] == (f"not read: a column outside the contract (stored as {stored}); "
+                                           "no analysis uses it")
 
 
 def test_unsafe_column_name_is_an_error():
@@ -313,3 +317,53 @@ def test_problems_are_capped_per_column_and_kind():
         rows = _rows(v, column)
         assert len(rows) == CAP + 1
         assert rows["problem"].iloc[-1].startswith(f"… and {n - CAP:,} more rows")
+
+
+def _same_validation(a: Validation, b: Validation) -> None:
+    assert_frame_equal(a.problems, b.problems)
+    assert (a.n_errors, a.n_warnings) == (b.n_errors, b.n_warnings)
+    assert (a.frame is None) == (b.frame is None)
+    if a.frame is not None:
+        assert_frame_equal(a.frame, b.frame)
+
+
+ONE_SLICE = 10**9
+
+
+@pytest.mark.parametrize("source", ["frame", "csv"])
+@pytest.mark.parametrize("chunk_rows", [700, 5_000])
+def test_validation_in_slices_gives_the_problems_of_one_pass(tmp_path, source, chunk_rows):
+    frame = messy_frame(3_000, straddle_at=5_000)
+    if source == "csv":
+        frame.to_csv(tmp_path / "messy.csv", index=False)
+        frame = read_table(tmp_path / "messy.csv")
+    sliced, whole = validate(frame, chunk_rows=chunk_rows), validate(frame, chunk_rows=ONE_SLICE)
+    _same_validation(sliced, whole)
+    # The kinds this file must produce: capped across slices, and a patient across a slice boundary.
+    hb = _rows(sliced, "hb_g_l", "error")
+    assert len(hb[hb["problem"].str.startswith("not a number (decimal comma")]) == CAP
+    assert hb["problem"].str.match(r"… and [\d,]+ more rows with this problem \(decimal comma\)").any()
+    straddling = _rows(sliced, "age_years", "error")
+    assert "30.0 | 31.0" in straddling.loc[straddling["patient_id"] == "S-STRADDLE", "problem"].iloc[0]
+    for kind in ("duplicate visit", "no month-0", "read as 'TDT'", "CD999", "differs", "censored", "formula"):
+        assert sliced.problems["problem"].str.contains(kind, regex=False).any(), kind
+
+
+def test_a_file_not_in_patient_order_is_checked_in_one_slice_with_the_same_result():
+    frame = messy_frame(1_000, seed=8).sample(frac=1, random_state=8).reset_index(drop=True)
+    _same_validation(validate(frame, chunk_rows=700), validate(frame, chunk_rows=ONE_SLICE))
+
+
+@pytest.mark.parametrize("case", [c for c in CASES if c.outcome != "unreadable"], ids=lambda c: c.name)
+def test_every_adversarial_case_gives_the_same_problems_in_slices(tmp_path, case):
+    raw = read_table(case.build(tmp_path))
+    _same_validation(validate(raw, chunk_rows=7), validate(raw, chunk_rows=ONE_SLICE))
+
+
+def test_a_patient_level_value_with_many_spellings_lists_five_and_counts_the_rest():
+    frame = valid_frame()
+    rows = frame.index[frame["patient_id"] == P]
+    frame = frame.assign(age_years=frame["age_years"].astype(float))
+    frame.loc[rows, "age_years"] = [8.0, 9.0, 10.0, 11.0, 12.0, 13.0, 14.0]
+    row = _rows(validate(frame), "age_years", "error").iloc[0]
+    assert row["value"] == "8.0 | 9.0 | 10.0 | 11.0 | 12.0 | … and 2 more"

@@ -13,7 +13,7 @@ import hashlib
 import pandas as pd
 import pytest
 
-from tests.adversarial import CASES, Case, write_csv_named_parquet, write_valid_csv
+from tests.adversarial import CASES, Case, write_binary_text_column, write_csv_named_parquet, write_valid_csv
 from tests.pages.conftest import REPO, sidebar_text
 
 DATA = REPO / "pages" / "10_Data.py"
@@ -78,3 +78,14 @@ def test_a_bad_upload_after_a_good_one_keeps_the_good_one(tmp_path, run_page):
     assert not at.exception
     assert any("cannot be used" in e.value for e in at.error)
     assert VALID_N in sidebar_text(at)
+
+
+def test_a_hostile_upload_is_explained_and_the_current_data_stay(tmp_path, run_page):
+    # 1 MB on disk, 8 GB as plain text: refused from the footer, in the upload's own worker process.
+    path = write_binary_text_column(tmp_path)
+    at = _upload(run_page, path)
+    assert not at.exception
+    problems = pd.concat(_problems_tables(at), ignore_index=True)
+    rows = problems[problems["column"] == "withdrawal_reason"]
+    assert rows["problem"].str.startswith("stored as binary; the contract expects text").any()
+    assert BUNDLED_N in sidebar_text(at)

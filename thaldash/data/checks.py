@@ -1,27 +1,29 @@
-"""Cell-level checks generated from the contract's ``Column`` data, and the problem collector.
+"""Cell-level checks generated from the contract's ``Column`` data.
 
 Everything here is driven by a ``Column`` (kind, nullable, allowed, minimum/maximum,
 plausible, unit_check); nothing names a particular column except the two documented
 normalisation tables below. Text is processed once per distinct value (``pd.factorize``)
-and expanded back with integer codes, so a million-row column costs one hash pass.
+and expanded back with integer codes, so a million-row column costs one hash pass. Rows are
+checked a slice at a time (``Collector.chunks``): the temporaries of a check are a slice's,
+and only the typed column is as long as the file.
 """
 
 from __future__ import annotations
 
-import re
 from typing import Callable, NamedTuple
 
 import numpy as np
 import pandas as pd
 
-from thaldash.data.schema import COLUMNS, Column
+from thaldash.data.schema import MAX_TEXT_CHARS, Column
+from thaldash.data.validation_chunks import median_within
+from thaldash.data.validation_problems import (CAP, PROBLEM_COLUMNS, UNSAFE_CHARACTERS, Collector, display,
+                                          empty_problems, escape_unsafe)
+from thaldash.data.validation_text import as_text, cells_where, expand, factorize_text, no_cells, text_column
 
-CAP = 1_000  # problem rows kept per (column, problem kind); the rest become one summary row
-PROBLEM_COLUMNS: tuple[str, ...] = ("severity", "column", "patient_id", "value", "problem")
-
-# C0, DEL and C1 controls (tab and newline included: a label has no use for them), bidi
-# embeddings/overrides/isolates/marks, and invisible characters that make two labels look equal.
-UNSAFE_CHARACTERS = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200b\u200e\u200f\u202a-\u202e\u2060\u2066-\u2069\ufeff]")
+__all__ = ["CAP", "PROBLEM_COLUMNS", "UNSAFE_CHARACTERS", "Collector", "Labels", "as_text", "cells_per_value",
+           "coerce_bool", "coerce_number", "coerce_string", "display", "empty_problems", "escape_unsafe",
+           "expand", "factorize_text", "no_cells", "text_column"]
 
 # Spellings accepted for an ``allowed`` value beyond a case difference; each use is a warning.
 ALLOWED_ALIASES: dict[str, dict[str, str]] = {
@@ -51,163 +53,44 @@ _NOT_NUMBER: tuple[tuple[str, str, Callable[[str], str]], ...] = (
 )
 
 
-def escape_unsafe(text: str) -> str:
-    """``text`` with control, bidi and invisible characters written as ``\\xNN``/``\\uNNNN``."""
-    return UNSAFE_CHARACTERS.sub(lambda m: (f"\\x{ord(m.group()):02x}" if ord(m.group()) < 0x100
-                                            else f"\\u{ord(m.group()):04x}"), text)
 
-
-def display(value: object) -> str:
-    """The text of a cell as shown in a problem row ("" for missing)."""
-    if value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)):
-        return ""
-    if isinstance(value, (float, np.floating)):
-        return repr(float(value))
-    return str(value)
-
-
-class Collector:
-    """Collects problems, keeping at most ``CAP`` rows per (column, kind) plus a summary row."""
-
-    def __init__(self, patient_ids: pd.Series) -> None:
-        self._pid = patient_ids
-        self._parts: list[pd.DataFrame] = []
-        self.n_errors = 0
-        self.n_warnings = 0
-
-    def cells(self, severity: str, column: str, mask: np.ndarray, shown: pd.Series | None,
-              problem: str | Callable[[str], str], *, label: str = "") -> int:
-        """Record one problem per row where ``mask`` is true; ``shown`` gives the cell text."""
-        rows = np.flatnonzero(mask)
-        if not len(rows):
-            return 0
-        column_def = COLUMNS.get(column)
-        if column_def is not None and column_def.level == "patient" and len(rows) > 1:
-            # A patient-level value repeats on every visit row: report it once per patient.
-            pid = self._pid.iloc[rows].astype("str").fillna("").to_numpy()
-            keys = pd.DataFrame({"p": pid, "v": as_text(shown.iloc[rows]).to_numpy() if shown is not None else 0})
-            rows = rows[~keys.duplicated().to_numpy() | (pid == "")]
-        take = rows[:CAP]
-        values = [display(v) for v in shown.iloc[take]] if shown is not None else [""] * len(take)
-        texts = [problem(v) for v in values] if callable(problem) else [problem] * len(take)
-        pids = [display(p) for p in self._pid.iloc[take]]
-        # Without a patient to name, the position is the only way to find the row (1 = first data row).
-        texts = [t if p else f"{t} (data row {r + 1:,})" for t, p, r in zip(texts, pids, take)]
-        part = {"severity": severity, "column": column, "patient_id": pids, "value": values, "problem": texts}
-        self._parts.append(pd.DataFrame(part))
-        if len(rows) > CAP:
-            what = label or (problem if isinstance(problem, str) else texts[0])
-            self.one(severity, column, f"… and {len(rows) - CAP:,} more rows with this problem ({what})",
-                     count=0)
-        self._count(severity, len(rows))
-        return len(rows)
-
-    def patient_at(self, row: int) -> str:
-        """The patient_id text of row ``row`` ("" when unknown)."""
-        return display(self._pid.iloc[row])
-
-    def one(self, severity: str, column: str, problem: str, patient_id: str = "", value: str = "",
-            *, count: int = 1) -> None:
-        """Record a single problem that is not tied to a set of cells."""
-        self._parts.append(pd.DataFrame({"severity": [severity], "column": [column], "patient_id": [patient_id],
-                                         "value": [value], "problem": [problem]}))
-        self._count(severity, count)
-
-    def _count(self, severity: str, n: int) -> None:
-        if severity == "error":
-            self.n_errors += n
-        else:
-            self.n_warnings += n
-
-    def frame(self) -> pd.DataFrame:
-        """All problems, errors first, in the order they were found."""
-        if not self._parts:
-            return empty_problems()
-        out = pd.concat(self._parts, ignore_index=True).astype("str")
-        order = np.argsort((out["severity"] != "error").to_numpy(), kind="stable")
-        return out.iloc[order].reset_index(drop=True)
-
-
-def empty_problems() -> pd.DataFrame:
-    """A problems frame with no rows and the standard columns."""
-    return pd.DataFrame({c: pd.Series(dtype="str") for c in PROBLEM_COLUMNS})
-
-
-def as_text(raw: pd.Series) -> pd.Series:
-    """The column as ``str`` with missing cells as NaN (Python objects become their ``str``)."""
-    if isinstance(raw.dtype, pd.StringDtype):
-        return raw
-    if isinstance(raw.dtype, pd.CategoricalDtype):  # per category, then expanded by the codes
-        codes, uniques = factorize_text(raw)
-        return pd.Series(pd.Index(uniques, dtype="str").take(codes, allow_fill=True, fill_value=np.nan),
-                         index=raw.index, dtype="str")
-    try:
-        return raw.astype(object).astype("str")
-    except (UnicodeError, TypeError, ValueError):  # e.g. undecodable bytes objects in a frame
-        return raw.astype(object).map(lambda v: None if pd.isna(v) is True else repr(v) if isinstance(v, bytes)
-                                      else str(v)).astype("str")
+def cells_per_value(out: Collector, severity: str, column: str, per_value: np.ndarray, codes: np.ndarray,
+                    raw: pd.Series, problem: str | Callable[[str], str], *, fill: bool = False,
+                    label: str = "") -> None:
+    """One problem per row whose distinct value is flagged in ``per_value`` (``fill`` for a missing cell)."""
+    if not per_value.any() and not fill:
+        return
+    for c in out.chunks:
+        out.cells(severity, column, expand(per_value, codes[c], fill), raw.iloc[c], problem, label=label,
+                  start=c.start)
 
 
 def _is_numeric(raw: pd.Series) -> bool:
     return pd.api.types.is_float_dtype(raw) or pd.api.types.is_integer_dtype(raw)
 
 
-def factorize_text(raw: pd.Series) -> tuple[np.ndarray, pd.Series]:
-    """Codes per row (-1 missing) and the text of each code, for any column read as text.
-
-    A categorical column (Parquet labels are read dictionary-encoded) already is this: its
-    codes are reused and only its categories are turned into text, never its rows.
-    """
-    if isinstance(raw.dtype, pd.CategoricalDtype):
-        return raw.cat.codes.to_numpy(), as_text(pd.Series(raw.cat.categories)).reset_index(drop=True)
-    codes, uniques = pd.factorize(as_text(raw))
-    return small_codes(codes, len(uniques)), pd.Series(uniques, dtype="str")
+def _numbers(raw: pd.Series) -> np.ndarray:
+    """The file's own array when it is plain float64 or integers (no copy), else a float64 copy."""
+    if isinstance(raw.dtype, np.dtype) and raw.dtype.kind in "iuf" and raw.dtype.itemsize == 8:
+        return raw.to_numpy()
+    return raw.to_numpy(dtype="float64", na_value=np.nan)
 
 
-def small_codes(codes: np.ndarray, n_values: int) -> np.ndarray:
-    """``codes`` (-1 for missing) in the smallest signed integer type that holds ``n_values`` codes.
-
-    Seven million rows of int64 codes are 56 MB per column; of a handful of labels, 7 MB.
-    """
-    for dtype in (np.int8, np.int16, np.int32):
-        if n_values < np.iinfo(dtype).max:
-            return codes.astype(dtype, copy=False)
-    return codes.astype(np.int64, copy=False)
-
-
-def text_column(codes: np.ndarray, uniques: pd.Series) -> pd.Series:
-    """A categorical ``str`` column from row codes (-1 missing) into ``uniques`` (NaN allowed).
-
-    Equal texts share one code and the categories are sorted (code-point order, as Python and
-    pandas compare text), so the column sorts, compares and groups exactly like plain text, at one
-    small integer per row.
-    """
-    per_unique, categories = pd.factorize(pd.Series(uniques, dtype="str"), sort=True)  # NaN → -1
-    row_codes = expand(small_codes(per_unique, len(categories)), codes, -1)
-    return pd.Series(pd.Categorical.from_codes(row_codes, dtype=pd.CategoricalDtype(pd.Index(categories, dtype="str"))))
-
-
-def no_cells(n: int) -> np.ndarray:
-    """A read-only mask of ``n`` cells with none set, at no memory (most columns have no bad cell)."""
-    return np.broadcast_to(np.False_, (n,))
-
-
-def cells_where(per_unique: np.ndarray, codes: np.ndarray) -> np.ndarray:
-    """``expand(per_unique, codes, False)``, or ``no_cells`` when no distinct value is flagged."""
-    return expand(per_unique, codes, False) if per_unique.any() else no_cells(len(codes))
-
-
-def expand(per_unique: np.ndarray, codes: np.ndarray, fill: object) -> np.ndarray:
-    # codes == -1 (a missing cell) picks the appended fill value.
-    return np.append(per_unique, np.array([fill], dtype=per_unique.dtype))[codes]
+def as_float(values: np.ndarray) -> np.ndarray:
+    """``values`` (a slice of a typed number column) as float64: a view, or a copy of integers."""
+    return np.asarray(values, dtype=np.float64)
 
 
 def coerce_number(col: Column, raw: pd.Series, out: Collector) -> tuple[np.ndarray, np.ndarray]:
-    """Float values (NaN where missing or bad) and the mask of bad cells, for a float/int column."""
+    """Values (NaN where missing or bad) and the mask of bad cells, for a float/int column.
+
+    The values are the file's own array when typing changes nothing (float64, or integers:
+    ``as_float`` gives a slice as floats), else a new float64 array.
+    """
+    codes = None
+    bad: np.ndarray | None = None
     if _is_numeric(raw):
-        values = raw.to_numpy(dtype="float64", na_value=np.nan)
-        missing = np.isnan(values)
-        bad = no_cells(len(values))
+        values = _numbers(raw)
     else:
         codes, uniq = factorize_text(raw)
         stripped = uniq.str.strip()
@@ -216,24 +99,29 @@ def coerce_number(col: Column, raw: pd.Series, out: Collector) -> tuple[np.ndarr
         u_values = stripped.where(u_ok).astype("float64").to_numpy()
         u_bad = ~u_ok & ~u_missing
         values = expand(u_values, codes, np.nan)
-        missing = expand(u_missing, codes, True)
-        bad = cells_where(u_bad, codes)
         if u_bad.any():
+            bad = expand(u_bad, codes, False)
             _explain_not_numbers(col, raw, stripped, u_bad, codes, out)
-    # Stored infinities, and text such as "1e400" that overflows a float.
-    infinite = np.isinf(values)
-    if infinite.any():
-        out.cells("error", col.name, infinite, raw, "infinite value; write a finite number")
-        bad = bad | infinite
-        values = np.where(infinite, np.nan, values)
-    if col.kind == "int":
-        fractional = np.isfinite(values) & (values != np.floor(values))
-        out.cells("error", col.name, fractional, raw, "not a whole number")
-        bad = bad | fractional
-        values = np.where(fractional, np.nan, values)
-    _check_empty(col, missing, raw, out)
+    owned = codes is not None
+    for c in out.chunks:
+        v, shown = as_float(values[c]), raw.iloc[c]
+        missing = np.isnan(v) if codes is None else expand(u_missing, codes[c], True)
+        # Stored infinities, and text such as "1e400" that overflows a float.
+        flagged = np.isinf(v)
+        out.cells("error", col.name, flagged, shown, "infinite value; write a finite number", start=c.start)
+        if col.kind == "int":
+            fractional = np.isfinite(v) & (v != np.floor(v))
+            out.cells("error", col.name, fractional, shown, "not a whole number", start=c.start)
+            flagged |= fractional
+        _check_empty(col, missing, shown, out, c.start)
+        if flagged.any():
+            if not owned:  # the file's array is never written: copy it once, the first time it must change
+                values, owned = np.array(values, dtype=np.float64), True
+            values[c][flagged] = np.nan
+            bad = np.zeros(len(values), dtype=bool) if bad is None else bad
+            bad[c] |= flagged
     _check_range(col, values, raw, out)
-    return values, bad
+    return values, (no_cells(len(values)) if bad is None else bad)
 
 
 def _explain_not_numbers(col: Column, raw: pd.Series, stripped: pd.Series, u_bad: np.ndarray,
@@ -250,32 +138,39 @@ def _explain_not_numbers(col: Column, raw: pd.Series, stripped: pd.Series, u_bad
     kinds.append(("not_a_number", left, lambda v: "not a number"))
     for kind, hit, problem in kinds:
         if hit.any():
-            out.cells("error", col.name, expand(hit, codes, False), raw, problem, label=kind.replace("_", " "))
+            cells_per_value(out, "error", col.name, hit, codes, raw, problem, label=kind.replace("_", " "))
 
 
 def coerce_bool(col: Column, raw: pd.Series, out: Collector) -> tuple[np.ndarray, np.ndarray]:
     """1.0/0.0 values as float32 (NaN where missing or bad) and the mask of bad cells, for a bool column."""
-    if pd.api.types.is_bool_dtype(raw):
-        values = raw.to_numpy(dtype="float64", na_value=np.nan)
-        bad = no_cells(len(raw))
-    elif _is_numeric(raw):
-        values = raw.to_numpy(dtype="float64", na_value=np.nan)
-        bad = ~np.isnan(values) & ~np.isin(values, (0.0, 1.0))
-        values = np.where(bad, np.nan, values)
-    else:
+    typed = np.empty(len(raw), dtype=np.float32)  # 1, 0 or NaN: half the memory of float64, exactly
+    bad: np.ndarray | None = None
+    text = not (pd.api.types.is_bool_dtype(raw) or _is_numeric(raw))
+    if text:
         codes, uniq = factorize_text(raw)
         lower = uniq.str.strip().str.lower()
         u_values = np.where(lower.isin(_TRUE), 1.0, np.where(lower.isin(_FALSE), 0.0, np.nan))
         u_bad = np.isnan(u_values) & (lower != "").to_numpy()
-        values = expand(u_values, codes, np.nan)
-        bad = cells_where(u_bad, codes)
-    out.cells("error", col.name, bad, raw, "not true/false; write true, false, yes, no, 1 or 0")
-    missing = np.isnan(values) & ~bad
-    if col.name in MISSING_MEANS_FALSE:
-        values = np.where(missing, 0.0, values)
-    else:
-        _check_empty(col, missing, raw, out)
-    return values.astype(np.float32), bad  # 1, 0 or NaN: half the memory of float64, exactly
+    for c in out.chunks:
+        if text:
+            values, wrong = expand(u_values, codes[c], np.nan), expand(u_bad, codes[c], False)
+        else:
+            values = raw.iloc[c].to_numpy(dtype="float64", na_value=np.nan)
+            wrong = np.zeros(len(values), dtype=bool) if pd.api.types.is_bool_dtype(raw) else \
+                ~np.isnan(values) & ~np.isin(values, (0.0, 1.0))
+            values = np.where(wrong, np.nan, values)
+        out.cells("error", col.name, wrong, raw.iloc[c], "not true/false; write true, false, yes, no, 1 or 0",
+                  start=c.start)
+        missing = np.isnan(values) & ~wrong
+        if col.name in MISSING_MEANS_FALSE:
+            values = np.where(missing, 0.0, values)
+        else:
+            _check_empty(col, missing, raw.iloc[c], out, c.start)
+        typed[c] = values
+        if wrong.any():
+            bad = np.zeros(len(raw), dtype=bool) if bad is None else bad
+            bad[c] = wrong
+    return typed, (no_cells(len(raw)) if bad is None else bad)
 
 
 class Labels(NamedTuple):
@@ -296,22 +191,28 @@ def coerce_string(col: Column, raw: pd.Series, out: Collector, *,
     categorical column with sorted categories (``text_column``).
     """
     codes, uniq = factorized if factorized is not None else factorize_text(raw)
+    u_long = (uniq.str.len() > MAX_TEXT_CHARS).to_numpy(dtype=bool)
+    if u_long.any():
+        cells_per_value(out, "error", col.name, u_long, codes, raw,
+                        f"more than {MAX_TEXT_CHARS:,} characters, too long for a {col.name}; "
+                        "check that the column holds what its name says", label="text too long")
+        uniq = uniq.where(~u_long, "")
     stripped = uniq.str.strip()
     trimmed = (stripped != uniq).to_numpy() & (stripped != "").to_numpy()
-    if trimmed.any():
-        out.cells("warning", col.name, expand(trimmed, codes, False), raw,
-                  "leading or trailing spaces removed")
-    u_missing = (stripped == "").to_numpy()
+    cells_per_value(out, "warning", col.name, trimmed, codes, raw, "leading or trailing spaces removed")
+    u_missing = (stripped == "").to_numpy() & ~u_long
     u_bad = np.zeros(len(uniq), dtype=bool)
     if col.allowed:
-        stripped, u_bad = _normalise_allowed(col, stripped, u_missing, codes, raw, out)
+        stripped, u_bad = _normalise_allowed(col, stripped, u_missing | u_long, codes, raw, out)
     if normalise is not None:
         stripped = pd.Series([normalise(v) for v in stripped], dtype="str")
-    typed = stripped.where(~u_missing)
-    _check_empty(col, expand(u_missing, codes, True), raw, out)
+    typed = stripped.where(~u_missing & ~u_long)
+    if not col.nullable:
+        cells_per_value(out, "error", col.name, u_missing, codes, raw, f"empty cell; {col.name} must not be empty",
+                        fill=True)
     # Trimming and respelling can make distinct raw texts equal; equal typed values share one code.
     text = text_column(codes, typed)
-    return Labels(text, cells_where(u_bad, codes), text.cat.codes.to_numpy(),
+    return Labels(text, cells_where(u_bad | u_long, codes), text.cat.codes.to_numpy(),
                   pd.Series(text.cat.categories, dtype="str"))
 
 
@@ -324,56 +225,70 @@ def _normalise_allowed(col: Column, stripped: pd.Series, u_missing: np.ndarray, 
     u_bad = ~exact & ~fixed & ~u_missing
     if fixed.any():
         # One row per spelling (not per cell): "'male' read as 'M' on 3,120 rows".
-        present, first = np.unique(codes, return_index=True)
-        first_of = dict(zip(present, first))
-        counts = np.bincount(codes[codes >= 0], minlength=len(stripped))
+        first, counts = _first_rows_and_counts(codes, len(stripped), out.chunks)
         for i in np.flatnonzero(fixed)[:CAP]:
-            row = int(first_of[i])
+            row = int(first[i])
             out.one("warning", col.name, f"{stripped.iloc[i]!r} read as {canonical[stripped.iloc[i].lower()]!r} "
                     f"on {counts[i]:,} row(s)", patient_id=out.patient_at(row), value=display(raw.iloc[row]),
                     count=1)
-    out.cells("error", col.name, expand(u_bad, codes, False), raw,
-              "not one of " + ", ".join(col.allowed))
+    cells_per_value(out, "error", col.name, u_bad, codes, raw, "not one of " + ", ".join(col.allowed))
     return stripped.where(~fixed, mapped), u_bad
 
 
-def _check_empty(col: Column, missing: np.ndarray, raw: pd.Series, out: Collector) -> None:
+def _first_rows_and_counts(codes: np.ndarray, n_values: int, chunks: list[slice]) -> tuple[np.ndarray, np.ndarray]:
+    """The first row of each code and its number of rows (codes -1 ignored), a slice at a time."""
+    first = np.full(n_values, -1, dtype=np.int64)
+    counts = np.zeros(n_values, dtype=np.int64)
+    for c in chunks:
+        part = codes[c]
+        part = part[part >= 0]
+        counts += np.bincount(part, minlength=n_values)
+        present, at = np.unique(codes[c], return_index=True)
+        new = (present >= 0) & (first[np.maximum(present, 0)] < 0)
+        first[present[new]] = at[new] + c.start
+    return first, counts
+
+
+def _check_empty(col: Column, missing: np.ndarray, shown: pd.Series, out: Collector, start: int) -> None:
     if not col.nullable:
-        out.cells("error", col.name, missing, raw, f"empty cell; {col.name} must not be empty")
+        out.cells("error", col.name, missing, shown, f"empty cell; {col.name} must not be empty", start=start)
 
 
 def _check_range(col: Column, values: np.ndarray, raw: pd.Series, out: Collector) -> None:
     unit = f" {col.unit}" if col.unit else ""
-    with np.errstate(invalid="ignore"):
-        low = values < col.minimum if col.minimum is not None else np.zeros(len(values), dtype=bool)
-        high = values > col.maximum if col.maximum is not None else np.zeros(len(values), dtype=bool)
-    if col.minimum is not None:
-        out.cells("error", col.name, low, raw, f"impossible value: below the minimum of {col.minimum:g}{unit}")
-    if col.maximum is not None:
-        out.cells("error", col.name, high, raw, f"impossible value: above the maximum of {col.maximum:g}{unit}")
+    for c in out.chunks:
+        v = as_float(values[c])
+        with np.errstate(invalid="ignore"):
+            if col.minimum is not None:
+                out.cells("error", col.name, v < col.minimum, raw.iloc[c],
+                          f"impossible value: below the minimum of {col.minimum:g}{unit}", start=c.start)
+            if col.maximum is not None:
+                out.cells("error", col.name, v > col.maximum, raw.iloc[c],
+                          f"impossible value: above the maximum of {col.maximum:g}{unit}", start=c.start)
     if col.unit_check is not None and check_unit(col, values, raw, out):
         return  # every value would also be "implausible"; the unit error says it once
     if col.plausible is not None:
         lo, hi = col.plausible
-        with np.errstate(invalid="ignore"):
-            odd = ((values < lo) | (values > hi)) & ~low & ~high
-        out.cells("warning", col.name, odd, raw, f"outside the plausible range {lo:g}–{hi:g}{unit}")
+        low = col.minimum if col.minimum is not None else -np.inf
+        high = col.maximum if col.maximum is not None else np.inf
+        for c in out.chunks:
+            v = as_float(values[c])
+            with np.errstate(invalid="ignore"):
+                odd = ((v < lo) | (v > hi)) & (v >= low) & (v <= high)  # impossible values are errors already
+            out.cells("warning", col.name, odd, raw.iloc[c], f"outside the plausible range {lo:g}–{hi:g}{unit}",
+                      start=c.start)
 
 
 def check_unit(col: Column, values: np.ndarray, raw: pd.Series, out: Collector) -> bool:
     """Report a whole column recorded in another unit (``Column.unit_check``); True when it is."""
     check = col.unit_check
-    finite = np.isfinite(values)
-    if check is None or not finite.any():
+    found = median_within(values, out.chunks, check.median_low, check.median_high) if check else None
+    if found is None:
         return False
-    median = float(np.median(values[finite]))
-    if not check.median_low <= median <= check.median_high:
-        return False
-    example = int(np.flatnonzero(finite)[np.argmin(np.abs(values[finite] - median))])
+    median, example, n_finite = found
     pid = out.patient_at(example)
     shown = display(raw.iloc[example])
     out.one("error", col.name,
             f"values look like {check.looks_like} (median {median:g}; e.g. {shown} for patient {pid}); "
-            f"the contract is {col.unit} — {check.fix}", patient_id=pid, value=shown,
-            count=int(finite.sum()))
+            f"the contract is {col.unit} — {check.fix}", patient_id=pid, value=shown, count=n_finite)
     return True

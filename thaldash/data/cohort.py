@@ -12,7 +12,7 @@ import pandas as pd
 
 from thaldash.data.alleles import genotype_class, genotype_columns, genotype_label
 from thaldash.data.schema import COLUMNS
-from thaldash.data.checks import text_column
+from thaldash.data.validation_text import text_column
 
 
 @dataclass(frozen=True, eq=False)

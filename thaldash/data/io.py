@@ -4,37 +4,46 @@ The format is recognised from the bytes (Parquet files start and end with ``PAR1
 from the file name, so a CSV renamed ``.parquet`` is still read as CSV. Typing and checking
 the values is ``thaldash.data.validation``'s job: a CSV is read as text, cell by cell, so that a
 problem can quote the original text of the cell.
+
+Only the contract's columns are read. A file is refused before it is parsed when its size,
+rows or columns are beyond the limits below (a Parquet file from its footer, a CSV from its
+raw bytes), so that one file cannot take the memory of the process that reads it.
 """
 
 from __future__ import annotations
 
+import codecs
 import csv
 import hashlib
 import io
-import re
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
 import pandas as pd
-import pyarrow as pa
-import pyarrow.parquet as pq
 
-from thaldash.data.schema import CONTRACT
+from thaldash.data.io_parquet import Limits, first_line, read_parquet
+from thaldash.data.schema import COLUMNS, CONTRACT
 
 MAX_ROWS = 8_000_000  # 1,000,000 patients × 7 visits fit; a 10-million-row file is refused from its footer
+# The contract has ~30 columns; an export with a few hundred others still loads, a 10,000-column file
+# (a few MB of Parquet, minutes of parsing) or a header of millions of cells does not.
+MAX_COLUMNS = 1_000
+# What the contract's columns may take once decoded: 8,000,000 rows of every contract column take
+# ~1.3 GiB; a Parquet "bomb" (a megabyte that decodes to gigabytes) is refused from its footer.
+MAX_DECODED_BYTES = 2 * 1024**3
+# A cohort file's footer is tens of kB (a 1,000-column file's, under 1 MB); parsing it costs memory too.
+MAX_FOOTER_BYTES = 64 * 1024**2
 MAX_CSV_BYTES = 500 * 1024 * 1024
 # A Parquet file is compressed, so its size says little; this only stops absurd inputs
 # from being read into memory before the row count in the footer can be checked.
 MAX_PARQUET_BYTES = 4 * 1024 * 1024 * 1024
-# Columns outside the contract are read from a Parquet file only while they are cheap (their
-# decoded size, from the footer): no analysis uses them, and a wide export of a large cohort
-# would otherwise double the memory the app needs. Left-out columns are named in a warning.
-MAX_EXTRA_BYTES = 64 * 1024 * 1024
+# A CSV is parsed in slices of about this many cells, so a wide file costs a slice, not the file.
+_CSV_CELLS_PER_SLICE = 2_000_000
+_UTF8_BLOCK = 16 * 1024**2
 
 _PARQUET_MAGIC = b"PAR1"
-_GENERATED_INDEX = re.compile(r"__index_level_\d+__")
 # Signatures of files people upload by mistake, so the refusal can name what they uploaded.
 _OTHER_FORMATS: tuple[tuple[bytes, str], ...] = (
     (b"PK\x03\x04", "a ZIP archive or an Excel workbook (.xlsx); export the sheet as CSV or Parquet"),
@@ -72,9 +81,9 @@ class RawTable:
     Attributes
     ----------
     frame
-        Contract columns first (in contract order), then extra columns in file order; each
-        name once (the first of duplicated columns is kept). CSV columns are text (``str``,
-        empty string for an empty cell); Parquet columns keep their stored types.
+        The contract's columns present in the source, in contract order, each once (the first
+        of duplicated columns). CSV columns are text (``str``, empty string for an empty cell);
+        Parquet columns keep their stored types (text as categoricals).
     name
         Display name of the source (file name, or the name given for bytes).
     sha256
@@ -85,9 +94,12 @@ class RawTable:
         "parquet" or "csv", recognised from the content.
     duplicated_columns
         Column names that occur more than once in the source, in first-seen order.
-    skipped_columns
-        Columns outside the contract that were not read (a large Parquet file; see
-        ``MAX_EXTRA_BYTES``), in file order.
+    extra_columns
+        (name, stored type) of each column outside the contract, in file order: never read
+        (no analysis uses them), named so that validation can say so. A CSV's type is "text".
+    refused_columns
+        (name, sentence) of each contract column not read because its stored type is not one
+        the contract accepts (e.g. binary data in a text column).
     """
 
     frame: pd.DataFrame
@@ -96,12 +108,13 @@ class RawTable:
     n_bytes: int
     format: Format
     duplicated_columns: tuple[str, ...] = ()
-    skipped_columns: tuple[str, ...] = ()
+    extra_columns: tuple[tuple[str, str], ...] = ()
+    refused_columns: tuple[tuple[str, str], ...] = ()
 
 
 def read_table(source: str | Path | bytes, name: str | None = None, *,
                max_rows: int = MAX_ROWS) -> RawTable:
-    """Read a Parquet or CSV cohort file without changing it.
+    """Read the contract's columns of a Parquet or CSV cohort file without changing it.
 
     Parameters
     ----------
@@ -110,13 +123,15 @@ def read_table(source: str | Path | bytes, name: str | None = None, *,
     name
         Display name; defaults to the file name, or "uploaded file" for bytes.
     max_rows
-        Files with more rows are refused (a Parquet file from its footer, before reading).
+        Files with more rows are refused before they are parsed (Parquet from the footer, CSV
+        from its line count).
 
     Raises
     ------
     UnreadableFile
-        Missing, empty, truncated, oversized, binary or malformed sources; the message is a
-        sentence naming the source and the reason.
+        Missing, empty, truncated, oversized, binary or malformed sources, and files beyond
+        ``MAX_COLUMNS`` or ``MAX_DECODED_BYTES``; the message is a sentence naming the source
+        and the reason.
     """
     data, display = _source_bytes(source, name)
     digest = hashlib.sha256(data).hexdigest()
@@ -126,9 +141,12 @@ def read_table(source: str | Path | bytes, name: str | None = None, *,
 
     if not data:
         raise refuse("the file is empty")
-    skipped: tuple[str, ...] = ()
+    refused: tuple[tuple[str, str], ...] = ()
     if data.startswith(_PARQUET_MAGIC):
-        frame, dups, skipped = _read_parquet(data, max_rows, refuse)
+        limits = Limits(rows=max_rows, columns=MAX_COLUMNS, decoded_bytes=MAX_DECODED_BYTES,
+                        footer_bytes=MAX_FOOTER_BYTES)
+        parquet = read_parquet(data, limits, refuse)
+        frame, dups, extras, refused = parquet.frame, parquet.duplicated, parquet.extras, parquet.refused
         fmt: Format = "parquet"
     else:
         for magic, what in _OTHER_FORMATS:
@@ -137,10 +155,10 @@ def read_table(source: str | Path | bytes, name: str | None = None, *,
         if len(data) > MAX_CSV_BYTES:
             raise refuse(f"the CSV file is {len(data) / 2**20:.0f} MB, above the "
                          f"{MAX_CSV_BYTES / 2**20:.0f} MB limit; convert it to Parquet")
-        frame, dups = _read_csv(data, max_rows, refuse)
+        frame, dups, extras = _read_csv(data, max_rows, refuse)
         fmt = "csv"
-    return RawTable(frame=_project(frame), name=display, sha256=digest, n_bytes=len(data),
-                    format=fmt, duplicated_columns=dups, skipped_columns=skipped)
+    return RawTable(frame=frame, name=display, sha256=digest, n_bytes=len(data), format=fmt,
+                    duplicated_columns=dups, extra_columns=extras, refused_columns=refused)
 
 
 def _source_bytes(source: str | Path | bytes, name: str | None) -> tuple[bytes, str]:
@@ -166,136 +184,103 @@ def _source_bytes(source: str | Path | bytes, name: str | None) -> tuple[bytes, 
         raise UnreadableFile(f"{display}: cannot be opened ({exc.strerror or exc})", name=display) from None
 
 
-def _read_parquet(data: bytes, max_rows: int, refuse) -> tuple[pd.DataFrame, tuple[str, ...], tuple[str, ...]]:
-    if len(data) < 12 or not data.endswith(_PARQUET_MAGIC):
-        raise refuse("the Parquet file is truncated (its footer is missing); copy or export it again")
-    try:
-        parquet = pq.ParquetFile(pa.BufferReader(data))
-        n_rows = parquet.metadata.num_rows
-    except (pa.ArrowException, OSError, ValueError) as exc:
-        raise refuse(f"the Parquet file is damaged and cannot be read ({_first_line(exc)})") from None
-    if n_rows > max_rows:
-        raise refuse(f"the file has {n_rows:,} rows, above the limit of {max_rows:,} rows")
-    names = list(parquet.schema_arrow.names)
-    try:
-        labels = _label_columns(parquet)
-        if labels:  # decoded as dictionary codes: a label stored once per distinct value, not per row
-            parquet = pq.ParquetFile(pa.BufferReader(data), read_dictionary=labels)
-        skipped = _costly_extras(parquet, names)
-        # Arrow keeps duplicated names; keep the first of each so pandas gets unique columns.
-        keep = [i for i, n in enumerate(names) if n not in names[:i] and n not in skipped]
-        if len(set(names)) == len(names):
-            keep = [i for i in keep if not _GENERATED_INDEX.fullmatch(names[i])]  # pandas' unnamed index
-            # One column at a time, each handed to pandas before the next is decoded: the peak is the
-            # frame plus one column, not the frame plus the whole Arrow table.
-            frame = pd.concat([_column(parquet, names[i]) for i in keep], axis=1) if keep else pd.DataFrame()
-        else:
-            table = parquet.read()
-            table.validate(full=True)
-            frame = table.select(keep).to_pandas()
-            del table
-        pa.default_memory_pool().release_unused()  # give the decoding buffers back to the system
-        # pandas stores a named index (e.g. ``set_index("patient_id")``) apart from the columns.
-        named = [n for n in frame.index.names if n is not None and n not in frame.columns]
-        frame = (frame.reset_index(level=named) if named else frame).reset_index(drop=True)
-    except Exception as exc:  # noqa: BLE001 - any failure here means a damaged file (e.g. bad pandas metadata)
-        raise refuse(f"the Parquet file is damaged and cannot be read ({_first_line(exc)})") from None
-    return frame, _duplicates(names), skipped
-
-
-def _column(parquet: pq.ParquetFile, name: str) -> pd.DataFrame:
-    """One column of ``parquet`` as a pandas frame (the file's pandas metadata applied)."""
-    table = parquet.read(columns=[name])
-    # A damaged page can decode into invalid UTF-8 that only fails later, inside a string operation.
-    table.validate(full=True)
-    frame = table.to_pandas(self_destruct=True, split_blocks=True)
-    # A column that pandas wrote as a named index comes back as the index; make it a column again.
-    return (frame.reset_index() if frame.shape[1] == 0 else frame).reset_index(drop=True)
-
-
-def _label_columns(parquet: pq.ParquetFile) -> list[str]:
-    """Contract text columns stored as Parquet strings (read as pandas categoricals).
-
-    A million patients repeat a handful of genotype and type labels seven million times;
-    dictionary decoding keeps one copy of each distinct label plus an integer code per row.
-    """
-    text = {c.name for c in CONTRACT if c.kind == "string"}
-    schema = parquet.schema_arrow
-    return [field.name for field in schema if field.name in text
-            and (pa.types.is_string(field.type) or pa.types.is_large_string(field.type))]
-
-
-def _costly_extras(parquet: pq.ParquetFile, names: list[str]) -> tuple[str, ...]:
-    """Columns outside the contract, when together they decode to more than ``MAX_EXTRA_BYTES``."""
-    contract = {c.name for c in CONTRACT}
-    extras = [i for i, n in enumerate(names) if n not in contract]
-    if not extras:
-        return ()
-    meta = parquet.metadata
-    # Leaf columns map to top-level names by their path's first element (nested columns too).
-    sizes: dict[str, int] = {}
-    for g in range(meta.num_row_groups):
-        group = meta.row_group(g)
-        for c in range(group.num_columns):
-            chunk = group.column(c)
-            top = chunk.path_in_schema.split(".")[0]
-            sizes[top] = sizes.get(top, 0) + chunk.total_uncompressed_size
-    extra_names = list(dict.fromkeys(names[i] for i in extras))
-    if sum(sizes.get(n, 0) for n in extra_names) <= MAX_EXTRA_BYTES:
-        return ()
-    return tuple(extra_names)
-
-
-def _read_csv(data: bytes, max_rows: int, refuse) -> tuple[pd.DataFrame, tuple[str, ...]]:
+def _read_csv(data: bytes, max_rows: int, refuse) -> tuple[pd.DataFrame, tuple[str, ...], tuple[tuple[str, str], ...]]:
     if b"\x00" in data:
         raise refuse("this is a binary file, not a Parquet or CSV file")
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise refuse(f"this is not a UTF-8 text file (byte 0x{data[exc.start]:02x} at position "
-                     f"{exc.start}); save the CSV as UTF-8, or use Parquet") from None
-    if not text.strip():
+    _check_utf8(data, refuse)
+    body = data[3:] if data.startswith(codecs.BOM_UTF8) else data
+    if not body or body.isspace() or (len(body) < 4096 and not body.decode("utf-8").strip()):
         raise refuse("the file contains no text")
+    # Counted on the raw bytes, before any parsing: a header of millions of cells, or millions of
+    # lines beyond the row limit, would otherwise take gigabytes to parse only to be refused.
+    end = _first_line_end(body)
+    sep = _delimiter(body, end)
+    if body.count(sep.encode(), 0, end) + 1 > MAX_COLUMNS:
+        raise refuse(f"the header has {body.count(sep.encode(), 0, end) + 1:,} columns, above the limit of "
+                     f"{MAX_COLUMNS:,}; the contract has {len(COLUMNS)}: write those (and few others) to the file")
+    lines = _line_count(body)
+    if lines - 1 > max_rows:
+        raise refuse(f"the file has {lines - 1:,} lines after the header, above the limit of {max_rows:,} rows")
     try:
         # pandas renames a repeated header "a" to "a.1"; read the header ourselves to see it.
-        header = next(csv.reader(io.StringIO(text), delimiter=_delimiter(text)))
+        text = io.TextIOWrapper(io.BytesIO(data), encoding="utf-8-sig", newline="")
+        header = next(csv.reader(text, delimiter=sep))
     except (csv.Error, StopIteration) as exc:
         raise refuse(f"the CSV header cannot be read ({exc})") from None
     # A trailing delimiter gives a nameless column; name it by position rather than "" or "Unnamed: 3".
     header = [h.strip() or f"unnamed_{i + 1}" for i, h in enumerate(header)]
+    wanted = {n: i for i, n in reversed(list(enumerate(header))) if n in COLUMNS}  # first of each
+    keep = [c.name for c in CONTRACT if c.name in wanted]
+    frame = _csv_columns(data, sep, [wanted[n] for n in keep], max(1, _CSV_CELLS_PER_SLICE // len(header)), refuse)
+    if len(frame) > max_rows:
+        raise refuse(f"the file has {len(frame):,} rows, above the limit of {max_rows:,} rows")
+    extras = tuple((n, "text") for n in dict.fromkeys(header) if n not in COLUMNS)
+    return frame.set_axis(keep, axis=1), _duplicates(header), extras
+
+
+def _csv_columns(data: bytes, sep: str, positions: list[int], rows_per_slice: int, refuse) -> pd.DataFrame:
+    """Columns ``positions`` of the CSV as text, parsed a slice of rows at a time.
+
+    pandas parses every cell of a row (which is how rows longer than the header are noticed),
+    but only the slice at hand is held in memory; the kept columns are joined one at a time.
+    """
+    pieces: list[list[pd.Series]] = [[] for _ in positions]
+    n_rows = 0
     try:
         with warnings.catch_warnings():
             # Rows longer than the header would otherwise be shifted or silently truncated.
             warnings.simplefilter("error", pd.errors.ParserWarning)
-            frame = pd.read_csv(io.StringIO(text), sep=_delimiter(text), dtype=str, keep_default_na=False,
-                                na_filter=False, skip_blank_lines=True, index_col=False, engine="c")
+            with pd.read_csv(io.BytesIO(data), sep=sep, dtype=str, keep_default_na=False, na_filter=False,
+                             skip_blank_lines=True, index_col=False, engine="c", encoding="utf-8-sig",
+                             chunksize=rows_per_slice) as reader:
+                for part in reader:
+                    n_rows += len(part)
+                    for kept, position in zip(pieces, positions):
+                        kept.append(part.iloc[:, position].reset_index(drop=True))
+                    del part
     except pd.errors.ParserWarning:
         raise refuse("some rows have more cells than the header has columns") from None
     except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError) as exc:
-        raise refuse(f"the CSV cannot be parsed ({_first_line(exc)})") from None
-    if len(frame) > max_rows:
-        raise refuse(f"the file has {len(frame):,} rows, above the limit of {max_rows:,} rows")
-    if len(header) == frame.shape[1]:
-        frame = frame.set_axis(header, axis=1)
-    frame = frame.loc[:, ~frame.columns.duplicated()]
-    return frame, _duplicates(header)
+        raise refuse(f"the CSV cannot be parsed ({first_line(exc)})") from None
+    columns = {}
+    for i, kept in enumerate(pieces):
+        columns[i] = pd.concat(kept, ignore_index=True) if kept else pd.Series([], dtype=str)
+        kept.clear()  # each slice is let go as soon as its column is joined
+    return pd.DataFrame(columns, index=pd.RangeIndex(n_rows), copy=False)
 
 
-def _delimiter(text: str) -> str:
+def _check_utf8(data: bytes, refuse) -> None:
+    """Refuse bytes that are not UTF-8, decoding a block at a time (no copy of the whole text)."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    for start in range(0, len(data), _UTF8_BLOCK):
+        held = len(decoder.getstate()[0])  # the start of a character split between two blocks
+        try:
+            decoder.decode(data[start:start + _UTF8_BLOCK], final=start + _UTF8_BLOCK >= len(data))
+        except UnicodeDecodeError as exc:
+            at = start - held + exc.start
+            raise refuse(f"this is not a UTF-8 text file (byte 0x{data[at]:02x} at position {at}); "
+                         "save the CSV as UTF-8, or use Parquet") from None
+
+
+def _first_line_end(data: bytes) -> int:
+    end = data.find(b"\n")
+    return len(data) if end < 0 else end
+
+
+def _line_count(data: bytes) -> int:
+    """Lines in ``data`` (a last line without a newline counts; old Mac files end lines with "\\r")."""
+    newlines = data.count(b"\n") or data.count(b"\r")
+    return newlines + (0 if data.endswith((b"\n", b"\r")) else 1)
+
+
+def _delimiter(data: bytes, end: int) -> str:
     # Spreadsheets in decimal-comma locales write ';'-separated CSV; the cells then say "9,5",
     # which validation reports as a decimal comma rather than as a garbled table.
-    first = text.split("\n", 1)[0]
-    if "," not in first:
+    if data.find(b",", 0, end) < 0:
         for sep in (";", "\t"):
-            if sep in first:
+            if data.find(sep.encode(), 0, end) >= 0:
                 return sep
     return ","
-
-
-def _project(frame: pd.DataFrame) -> pd.DataFrame:
-    contract = [c.name for c in CONTRACT if c.name in frame.columns]
-    extras = [c for c in frame.columns if c not in set(contract)]
-    return frame[contract + extras]
 
 
 def _duplicates(names: list[str]) -> tuple[str, ...]:
@@ -306,8 +291,3 @@ def _duplicates(names: list[str]) -> tuple[str, ...]:
             dups.append(n)
         seen.add(n)
     return tuple(dups)
-
-
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()
-    return text[0][:200] if text else type(exc).__name__

@@ -27,6 +27,9 @@ MAR_GROUP = "MaR group"
 """A genotype combination all of whose evaluable patients are MaR (the paper's "MaR group")."""
 OTHER_GROUP = "SLR/NR group"
 PROVENANCE_VALUES: tuple[str, ...] = ("published", "derived", "assumed")
+# A label (an identifier, an allele, a reason for withdrawal) is short: a longer cell in a text
+# column is an error, and is not processed further (trimmed, normalised, compared).
+MAX_TEXT_CHARS = 1_000
 
 
 @dataclass(frozen=True)
@@ -195,7 +198,7 @@ def data_dictionary_markdown() -> str:
         "",
         "One Parquet file (CSV accepted too) in long layout: one row per patient per visit. "
         "Patient-level columns repeat on every row of that patient and must be constant within it. "
-        "Extra columns are kept and ignored. Check a file with `python -m thaldash validate PATH`.",
+        "Columns outside the contract are not read (each is named in a warning). Check a file with `python -m thaldash validate PATH`.",
         "",
         "| column | required | level | type | unit | accepted values | meaning |",
         "|---|---|---|---|---|---|---|",
@@ -211,17 +214,20 @@ def data_dictionary_markdown() -> str:
         "",
         "## Checks",
         "",
-        "Errors (the file is refused): unreadable or non-Parquet/CSV files; missing or duplicated columns; "
+        "Errors (the file is refused): unreadable or non-Parquet/CSV files; files beyond the size limits "
+        "(rows, columns, memory once decoded; the refusal states them); missing or duplicated columns; a column "
+        "stored as a type the contract does not accept (e.g. binary data in a text column); "
         "non-numeric values in numeric columns (`9,5`, `<5`, `n/a`, `inf`); values outside the impossible "
         "bounds above; a whole column in the wrong unit (Hb in g/dL, HbF as a fraction, ferritin in µg/mL); "
         "duplicate (patient_id, month); a patient-level value that varies within a patient; values outside "
-        "the accepted sets; control or bidirectional-override characters in labels.",
+        "the accepted sets; control or bidirectional-override characters in labels; text of more than "
+        f"{MAX_TEXT_CHARS:,} characters in a text column.",
         "",
         "Warnings (the file loads): unknown β-globin variants; values outside the plausible range; visit months "
         "off the study schedule; no month-0 visit; transfusion recorded at month 0; NTDT with pre-enrolment "
         "transfusions; spellings normalised (e.g. `βCD41-42` → `CD41-42`, `male` → `M`) and spaces trimmed; "
-        "spreadsheet-formula prefixes, HTML or Markdown in labels (always shown as plain text); unsafe "
-        "characters in extra columns.",
+        "spreadsheet-formula prefixes, HTML or Markdown in labels (always shown as plain text); columns "
+        "outside the contract (named, never read).",
         "",
     ]
     return "\n".join(lines)

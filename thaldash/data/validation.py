@@ -1,9 +1,13 @@
 """Check a raw cohort table against the contract and type it; report every problem at once.
 
 Cell checks are generated from ``thaldash.data.schema.CONTRACT`` (see ``thaldash.data.checks``);
-only rules that cannot be written as column data live here as code: the header, duplicate
-visits, patient-level constancy, allele normalisation, unsafe text in labels, and a few
-cross-column plausibility warnings (schedule, baseline transfusion, NTDT transfusions).
+only rules that cannot be written as column data are code: here the header, allele normalisation
+and unsafe text in labels; in ``thaldash.data.validation_rows`` the checks across rows (duplicate
+visits, patient-level constancy, schedule, baseline and NTDT transfusions).
+
+Rows are checked in slices of whole patients (``thaldash.data.validation_chunks``), so the memory the
+checks need beyond the typed columns does not grow with the file; the problems table is the one
+a single pass gives.
 """
 
 from __future__ import annotations
@@ -14,16 +18,18 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from thaldash.data.alleles import is_known, normalise_allele
+from thaldash.data.alleles import normalise_allele
 from thaldash.data.io import RawTable
-from thaldash.data.schema import COLUMNS, CONTRACT, LABEL_COLUMNS, REQUIRED, STUDY_MONTHS
-from thaldash.data.checks import (CAP, PROBLEM_COLUMNS, UNSAFE_CHARACTERS, Collector, Labels, as_text,
-                                        coerce_bool, coerce_number, coerce_string, display, empty_problems,
-                                        escape_unsafe, expand, factorize_text, text_column)
+from thaldash.data.schema import COLUMNS, CONTRACT, LABEL_COLUMNS, MAX_TEXT_CHARS, REQUIRED
+from thaldash.data.checks import (CAP, PROBLEM_COLUMNS, UNSAFE_CHARACTERS, Collector, Labels,
+                                        cells_per_value, coerce_bool, coerce_number, coerce_string, empty_problems,
+                                        escape_unsafe, expand, factorize_text)
+from thaldash.data.validation_chunks import CHUNK_ROWS, row_chunks
+from thaldash.data.validation_rows import ALLELE_COLUMNS, check_rows
+from thaldash.data.validation_text import small_codes
 
 __all__ = ["Validation", "validate", "PROBLEM_COLUMNS", "empty_problems", "escape_unsafe", "CAP"]
 
-ALLELE_COLUMNS: tuple[str, ...] = ("allele_1", "allele_2")
 _FORMULA = re.compile(r"^[=+\-@]")
 _MARKUP = re.compile(r"<|!\[|\]\(")
 
@@ -38,7 +44,8 @@ class Validation:
         The typed, normalised frame (``None`` when there is any error): contract columns with
         their contract types (strings ``str`` with NaN for missing, alleles in canonical
         spelling, ``month`` int64, measures float64, booleans bool), ``withdrawn`` always
-        present (missing means False), extra columns untouched; index 0..n-1.
+        present (missing means False); columns outside the contract are left out (each is
+        named in a warning); index 0..n-1.
     problems
         One row per problem, errors first: ``severity`` ("error"/"warning"), ``column``
         ("" for file-level problems), ``patient_id`` ("" when not tied to a patient),
@@ -67,30 +74,36 @@ class Validation:
         return self.problems[self.problems["severity"] == "warning"]
 
 
-def validate(raw: RawTable | pd.DataFrame) -> Validation:
+def validate(raw: RawTable | pd.DataFrame, *, chunk_rows: int = CHUNK_ROWS) -> Validation:
     """Check ``raw`` against the contract and return the typed frame and all problems.
 
     Never raises for bad data: every problem becomes a row of ``problems``. The input is
-    not modified.
+    not modified. Rows are checked ``chunk_rows`` at a time (whole patients; see
+    ``thaldash.data.validation_chunks``); the result does not depend on it.
     """
     if isinstance(raw, RawTable):
-        frame, dups, skipped = raw.frame, tuple(raw.duplicated_columns), tuple(raw.skipped_columns)
+        frame, dups = raw.frame, tuple(raw.duplicated_columns)
+        extras, refused = tuple(raw.extra_columns), tuple(raw.refused_columns)
     else:
         names = [str(c) for c in raw.columns]
         dups = tuple(dict.fromkeys(n for i, n in enumerate(names) if n in names[:i]))
-        skipped = ()
         frame = raw.set_axis(names, axis=1).loc[:, ~pd.Index(names).duplicated()]
+        extras = tuple((n, str(frame[n].dtype)) for n in frame.columns if n not in COLUMNS)
+        frame, refused = frame[[n for n in frame.columns if n in COLUMNS]], ()
     frame = frame.reset_index(drop=True)
-    texts = {name: factorize_text(frame[name]) for name in frame.columns if _is_text(frame, name)}
-    # Problem rows name the patient; a categorical keeps that to one code per row at any size.
-    pids = (text_column(texts["patient_id"][0], texts["patient_id"][1].str.strip())
-            if "patient_id" in texts else as_text(frame["patient_id"]).str.strip() if "patient_id" in frame
-            else pd.Series("", index=frame.index, dtype="str"))
-    out = Collector(pids)
-    _check_header([*frame.columns, *skipped], dups, out)
-    for name in skipped:
-        out.one("warning", name, "not read: a column outside the contract in a large file (no analysis uses it; "
-                "leave it out of the file, or keep the file small, to have it checked)")
+    texts = {name: factorize_text(frame[name]) for name in frame.columns if COLUMNS[name].kind == "string"}
+    # Problem rows name the patient by a code per row into the trimmed ids: no text per row.
+    pid_codes, pid_texts = texts.get("patient_id", (np.full(len(frame), -1, dtype=np.int8), pd.Series([], dtype="str")))
+    stripped = pid_texts.str.strip()
+    patients = _patients(pid_codes, pid_texts, stripped) if "patient_id" in texts else None
+    out = Collector(pid_codes, stripped, row_chunks(patients, len(frame), chunk_rows))
+    del patients, stripped
+    _check_header([*frame.columns, *(n for n, _ in refused), *(n for n, _ in extras)], dups, out)
+    for name, problem in refused:
+        out.one("error", name, problem)
+    for name, stored in extras:
+        out.one("warning", name, f"not read: a column outside the contract (stored as {stored}); "
+                "no analysis uses it")
     if len(frame) == 0:
         out.one("error", "", "the file has no data rows")
     typed: dict[str, object] = {}
@@ -110,18 +123,20 @@ def validate(raw: RawTable | pd.DataFrame) -> Validation:
             typed[col.name], bad[col.name] = labels[col.name].text, labels[col.name].bad
     _check_labels(frame, texts, out)
     if "patient_id" in labels and len(frame):
-        _check_rows(frame, typed, bad, labels, out)
+        check_rows(frame, typed, bad, labels, out)
     problems = out.frame()
     if out.n_errors:
         return Validation(None, problems, out.n_errors, out.n_warnings)
     return Validation(_typed_frame(frame, typed), problems, out.n_errors, out.n_warnings)
 
 
-def _is_text(frame: pd.DataFrame, name: str) -> bool:
-    col = COLUMNS.get(name)
-    if col is not None:
-        return col.kind == "string"
-    return not (pd.api.types.is_numeric_dtype(frame[name]) or pd.api.types.is_datetime64_any_dtype(frame[name]))
+def _patients(codes: np.ndarray, uniq: pd.Series, stripped: pd.Series) -> np.ndarray:
+    """Each row's patient as validation will type it (trimmed; blank or over-long ids: -1)."""
+    usable = ((stripped != "") & (stripped.str.len() <= MAX_TEXT_CHARS)).to_numpy(dtype=bool)
+    if usable.all() and (stripped == uniq).all():
+        return codes  # no id to trim: every distinct spelling is a distinct patient already
+    ident = np.where(usable, pd.factorize(stripped)[0], -1)
+    return expand(small_codes(ident, len(ident)), codes, -1)
 
 
 def _check_header(names: list[str], dups: tuple[str, ...], out: Collector) -> None:
@@ -142,105 +157,8 @@ def _check_header(names: list[str], dups: tuple[str, ...], out: Collector) -> No
 def _check_labels(frame: pd.DataFrame, texts: dict[str, tuple[np.ndarray, pd.Series]],
                   out: Collector) -> None:
     for name, (codes, uniq) in texts.items():
-        if name in COLUMNS:
-            _check_text(name, frame[name], codes, uniq, out, formulas=name in LABEL_COLUMNS and
-                        name not in ALLELE_COLUMNS, markup=name in LABEL_COLUMNS)
-        else:  # extra columns are ignored by every analysis, so unsafe text there only warns
-            _check_text(name, frame[name], codes, uniq, out, severity="warning")
-
-
-def _check_rows(frame: pd.DataFrame, typed: dict[str, object], bad: dict[str, np.ndarray],
-                labels: dict[str, Labels], out: Collector) -> None:
-    """Checks across rows: duplicate visits, baseline, patient-level constancy, alleles, schedule."""
-    codes = labels["patient_id"].codes
-    month = typed.get("month", np.full(len(codes), np.nan))
-    # Months outside 0..4094 are errors already; leaving them out keeps the sort key exact.
-    with np.errstate(invalid="ignore"):
-        valid = (codes >= 0) & (month >= 0) & (month < 4095)
-    # One stable sort by (patient, month) serves the duplicate, baseline and constancy checks.
-    key = codes.astype(np.int64) * 4096 + np.where(valid, month, 4095).astype(np.int64)
-    order = _RowOrder(None if (key[1:] >= key[:-1]).all() else np.argsort(key, kind="stable"))
-    k, c = order.take(key), order.take(codes)
-    starts = np.r_[True, c[1:] != c[:-1]] & (c >= 0)
-    first_row = np.zeros(len(codes), dtype=bool)
-    first_row[order.rows(np.flatnonzero(starts))] = True
-    if "month" in typed:
-        dup = np.zeros(len(codes), dtype=bool)
-        dup[order.rows(np.flatnonzero((k[1:] == k[:-1]) & order.take(valid)[1:]) + 1)] = True
-        out.cells("error", "month", dup, frame["month"],
-                  lambda v: f"duplicate visit: another row has the same patient_id and month {v}")
-        out.cells("warning", "month", np.isfinite(month) & ~np.isin(month, STUDY_MONTHS), frame["month"],
-                  f"off the study schedule ({', '.join(map(str, STUDY_MONTHS))})")
-        # Sorted by month within patient, a patient's first row is month 0 when there is one.
-        out.cells("warning", "month", first_row & ~(valid & (month == 0)), None,
-                  "the patient has no month-0 (baseline) visit", label="no baseline visit")
-        if "rbc_units" in typed:
-            out.cells("warning", "rbc_units", (month == 0) & (typed["rbc_units"] > 0), frame["rbc_units"],
-                      "transfusion recorded at month 0; rbc_units counts units since the previous visit, "
-                      "so it should be 0 (or empty) at baseline")
-    if "thal_type" in typed and "pre_rbc_units_24m" in typed:
-        ntdt = (typed["thal_type"] == "NTDT").to_numpy(dtype=bool, na_value=False)
-        out.cells("warning", "pre_rbc_units_24m", first_row & ntdt & (typed["pre_rbc_units_24m"] > 0),
-                  frame["pre_rbc_units_24m"],
-                  "NTDT patient with transfusions in the 24 months before enrolment (expected 0 for NTDT)")
-    for name in ALLELE_COLUMNS:
-        if name in labels:
-            known = np.array([is_known(u) for u in labels[name].uniques], dtype=bool)
-            unknown = expand(~known, labels[name].codes, False)
-            out.cells("warning", name, first_row & unknown, frame[name],
-                      lambda v: f"unknown β-globin variant {normalise_allele(v)!r}; its β0/β+ class "
-                                "will be shown as 'unknown'", label="unknown β-globin variant")
-    for name in typed:
-        if COLUMNS[name].level == "patient" and name != "patient_id":
-            # Numbers compare as numbers (NaN equal to NaN); hashing 7 million floats is not needed.
-            values = labels[name].codes if name in labels else np.asarray(typed[name], dtype="float64")
-            _check_constant(name, frame[name], values, bad[name], codes, order, first_row, out)
-
-
-@dataclass(frozen=True, eq=False)
-class _RowOrder:
-    """The rows in (patient, month) order: a permutation, or None when the file is in that order.
-
-    Files are usually written patient by patient; then no sort, and no copies in sorted order, are made.
-    """
-
-    order: np.ndarray | None
-
-    def take(self, values: np.ndarray) -> np.ndarray:
-        """``values`` in (patient, month) order."""
-        return values if self.order is None else values[self.order]
-
-    def rows(self, positions: np.ndarray) -> np.ndarray:
-        """File rows of ``positions`` in the sorted order."""
-        return positions if self.order is None else self.order[positions]
-
-
-def _check_constant(name: str, raw: pd.Series, values: np.ndarray, bad: np.ndarray, codes: np.ndarray,
-                    order: _RowOrder, first_row: np.ndarray, out: Collector) -> None:
-    # Typed values compare ("yes" equals "true"); a cell that failed typing compares by its text.
-    if bad.any():
-        vcodes = pd.factorize(values)[0] if values.dtype.kind == "f" else values
-        text_codes, _ = pd.factorize(as_text(raw).str.strip())
-        values = np.where(bad, text_codes + vcodes.max() + 2, vcodes)
-    c, v = order.take(codes), order.take(values)
-    with np.errstate(invalid="ignore"):
-        changed = v[1:] != v[:-1]
-    if v.dtype.kind == "f":  # a missing value equals a missing value, and differs from a number
-        changed &= ~(np.isnan(v[1:]) & np.isnan(v[:-1]))
-    differs = (c[1:] == c[:-1]) & (c[1:] >= 0) & changed
-    varying = np.unique(c[1:][differs])
-    if not len(varying):
-        return
-    flagged = first_row & np.isin(codes, varying)
-    shown_rows = np.flatnonzero(flagged)[:CAP]
-    rows = np.flatnonzero(np.isin(codes, codes[shown_rows]))
-    distinct = (pd.DataFrame({"p": codes[rows], "v": [display(x) or "(empty)" for x in raw.iloc[rows]]})
-                .groupby("p", sort=False)["v"].agg(lambda s: " | ".join(dict.fromkeys(s))))
-    shown = pd.Series("", index=raw.index, dtype=object)
-    shown.iloc[shown_rows] = distinct.reindex(codes[shown_rows]).to_numpy()
-    out.cells("error", name, flagged, shown,
-              lambda v: f"a patient-level value differs between rows of the same patient ({v}); "
-                        "it must be the same on every row", label="varies within a patient")
+        _check_text(name, frame[name], codes, uniq, out, formulas=name in LABEL_COLUMNS and
+                    name not in ALLELE_COLUMNS, markup=name in LABEL_COLUMNS)
 
 
 def _typed_frame(frame: pd.DataFrame, typed: dict[str, object]) -> pd.DataFrame:
@@ -257,7 +175,7 @@ def _typed_frame(frame: pd.DataFrame, typed: dict[str, object]) -> pd.DataFrame:
             column = pd.array(np.where(np.isnan(values), None, values),
                               dtype="Int64" if kind == "int" else "boolean")
         else:
-            column = pd.Series(values.astype(np.int64 if kind == "int" else bool), copy=False)
+            column = pd.Series(values.astype(np.int64 if kind == "int" else bool, copy=False), copy=False)
         if not _unchanged(frame[name], column):
             columns[name] = column
     # Only changed columns are new: unchanged ones keep sharing the input's memory (copy-on-write),
@@ -279,9 +197,9 @@ def _unchanged(raw: pd.Series, column: object) -> bool:
 
 
 def _check_text(column: str, raw: pd.Series, codes: np.ndarray, uniq: pd.Series, out: Collector, *,
-                severity: str = "error", formulas: bool = False, markup: bool = False) -> None:
-    """Unsafe characters (``severity``), and optionally formula prefixes and markup (warnings)."""
-    checks = [(severity, UNSAFE_CHARACTERS.pattern,
+                formulas: bool = False, markup: bool = False) -> None:
+    """Unsafe characters (errors), and optionally formula prefixes and markup (warnings)."""
+    checks = [("error", UNSAFE_CHARACTERS.pattern,
                "contains control or bidirectional-override characters, which can disguise text")]
     if formulas:
         checks.append(("warning", _FORMULA.pattern,
@@ -291,5 +209,4 @@ def _check_text(column: str, raw: pd.Series, codes: np.ndarray, uniq: pd.Series,
         checks.append(("warning", _MARKUP.pattern, "looks like HTML or Markdown; it will be shown as plain text"))
     for sev, pattern, problem in checks:
         hit = uniq.str.contains(pattern, regex=True).to_numpy(dtype=bool)
-        if hit.any():
-            out.cells(sev, column, expand(hit, codes, False), raw, problem)
+        cells_per_value(out, sev, column, hit, codes, raw, problem)

@@ -26,7 +26,7 @@ import streamlit as st
 from thaldash.data.cohort import Cohort
 from thaldash.data.filters import CohortFilter, FilterOptions, options
 from thaldash.grading.grade import grade
-from thaldash.data.loading import LoadResult, load_cohort
+from thaldash.data.loading import LoadResult, load_cohort, load_cohort_isolated
 from thaldash.grading.rules import GradingRules
 from thaldash.grading.whatif import graded_rows
 from thaldash.ui.memo import memo, session_store
@@ -78,7 +78,8 @@ def load_upload(sha256: str, name: str, data: bytes) -> LoadResult:
     found, result = store.get(key)
     if not found:
         with st.spinner("Loading and checking the data…"):
-            result = load_cohort(data, name=name)
+            # In a worker process with a memory limit: a hostile file can only fail its own load.
+            result = load_cohort_isolated(data, name)
         if result.cohort is not None:
             result = replace(result, cohort=replace(result.cohort, scope="session"))
         store.put(key, result, max_entries=4)

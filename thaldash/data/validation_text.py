@@ -1,0 +1,75 @@
+"""Text columns as integer codes into their distinct values, for checks that run once per value.
+
+A million-row label column has a handful of distinct texts: validation works on those and
+expands the per-value answer back to rows with the codes (``expand``).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+
+def as_text(raw: pd.Series) -> pd.Series:
+    """The column as ``str`` with missing cells as NaN (Python objects become their ``str``)."""
+    if isinstance(raw.dtype, pd.StringDtype):
+        return raw
+    if isinstance(raw.dtype, pd.CategoricalDtype):  # per category, then expanded by the codes
+        codes, uniques = factorize_text(raw)
+        return pd.Series(pd.Index(uniques, dtype="str").take(codes, allow_fill=True, fill_value=np.nan),
+                         index=raw.index, dtype="str")
+    try:
+        return raw.astype(object).astype("str")
+    except (UnicodeError, TypeError, ValueError):  # e.g. undecodable bytes objects in a frame
+        return raw.astype(object).map(lambda v: None if pd.isna(v) is True else repr(v) if isinstance(v, bytes)
+                                      else str(v)).astype("str")
+
+
+def factorize_text(raw: pd.Series) -> tuple[np.ndarray, pd.Series]:
+    """Codes per row (-1 missing) and the text of each code, for any column read as text.
+
+    A categorical column (Parquet labels are read dictionary-encoded) already is this: its
+    codes are reused and only its categories are turned into text, never its rows.
+    """
+    if isinstance(raw.dtype, pd.CategoricalDtype):
+        return raw.cat.codes.to_numpy(), as_text(pd.Series(raw.cat.categories)).reset_index(drop=True)
+    codes, uniques = pd.factorize(as_text(raw))
+    return small_codes(codes, len(uniques)), pd.Series(uniques, dtype="str")
+
+
+def small_codes(codes: np.ndarray, n_values: int) -> np.ndarray:
+    """``codes`` (-1 for missing) in the smallest signed integer type that holds ``n_values`` codes.
+
+    Seven million rows of int64 codes are 56 MB per column; of a handful of labels, 7 MB.
+    """
+    for dtype in (np.int8, np.int16, np.int32):
+        if n_values < np.iinfo(dtype).max:
+            return codes.astype(dtype, copy=False)
+    return codes.astype(np.int64, copy=False)
+
+
+def text_column(codes: np.ndarray, uniques: pd.Series) -> pd.Series:
+    """A categorical ``str`` column from row codes (-1 missing) into ``uniques`` (NaN allowed).
+
+    Equal texts share one code and the categories are sorted (code-point order, as Python and
+    pandas compare text), so the column sorts, compares and groups exactly like plain text, at one
+    small integer per row.
+    """
+    per_unique, categories = pd.factorize(pd.Series(uniques, dtype="str"), sort=True)  # NaN → -1
+    row_codes = expand(small_codes(per_unique, len(categories)), codes, -1)
+    return pd.Series(pd.Categorical.from_codes(row_codes, dtype=pd.CategoricalDtype(pd.Index(categories, dtype="str"))))
+
+
+def no_cells(n: int) -> np.ndarray:
+    """A read-only mask of ``n`` cells with none set, at no memory (most columns have no bad cell)."""
+    return np.broadcast_to(np.False_, (n,))
+
+
+def cells_where(per_unique: np.ndarray, codes: np.ndarray) -> np.ndarray:
+    """``expand(per_unique, codes, False)``, or ``no_cells`` when no distinct value is flagged."""
+    return expand(per_unique, codes, False) if per_unique.any() else no_cells(len(codes))
+
+
+def expand(per_unique: np.ndarray, codes: np.ndarray, fill: object) -> np.ndarray:
+    # codes == -1 (a missing cell) picks the appended fill value.
+    return np.append(per_unique, np.array([fill], dtype=per_unique.dtype))[codes]
