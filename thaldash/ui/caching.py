@@ -161,3 +161,11 @@ def cached_view(builder: Callable[..., V], context: ViewContext, **params: Any) 
     """
     name = f"{builder.__module__}.{builder.__qualname__}"
     return _view(name, context.key(), tuple(sorted(params.items())), builder, context, params)
+
+
+@cache_on_cohort(max_entries=16)
+def group_choices(cohort: Cohort, rules: GradingRules, grouping: str) -> tuple[str, ...]:
+    """``comparisons.group_choices`` of ``patient_table(cohort, rules)``: the groups a page offers for ``grouping``."""
+    from thaldash.analyses.comparisons import group_choices as choices
+
+    return choices(patient_table(cohort, rules), grouping)
