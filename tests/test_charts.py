@@ -217,3 +217,13 @@ def test_a_builder_refuses_a_frame_that_was_not_aggregated() -> None:
     visits = _synthetic(2_000)
     with pytest.raises(ValueError, match="aggregate first"):
         charts.completeness_map(tr.completeness(visits).detail, status="hb_g_l")
+
+
+@pytest.mark.parametrize("name, build", [
+    ("paired_change", lambda d: charts.paired_change_chart(d["paired"], measure="sf_ng_ml", height=333)),
+    ("scatter", lambda d: charts.scatter_with_fit(d["at_6"], d["fit"], x="hbf_pct", y="hb_g_l", height=333)),
+])
+def test_a_builder_takes_its_height(inputs, name, build) -> None:
+    # A page passes the height it needs (a long title, a grid of many rows) instead of editing the chart.
+    assert build(inputs).to_dict()["height"] == 333
+    assert BUILDERS[name](inputs, False).to_dict()["height"] != 333
