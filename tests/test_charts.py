@@ -222,6 +222,8 @@ def test_a_builder_refuses_a_frame_that_was_not_aggregated() -> None:
 @pytest.mark.parametrize("name, build", [
     ("paired_change", lambda d: charts.paired_change_chart(d["paired"], measure="sf_ng_ml", height=333)),
     ("scatter", lambda d: charts.scatter_with_fit(d["at_6"], d["fit"], x="hbf_pct", y="hb_g_l", height=333)),
+    ("transition", lambda d: charts.transition_heatmap(d["transitions"], height=333)),
+    ("sensitivity", lambda d: charts.sensitivity_heatmap(d["grid"], x="x", y="y", value="orr_pct", height=333)),
 ])
 def test_a_builder_takes_its_height(inputs, name, build) -> None:
     # A page passes the height it needs (a long title, a grid of many rows) instead of editing the chart.
