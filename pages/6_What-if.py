@@ -12,11 +12,13 @@ from pathlib import Path
 import streamlit as st
 
 from thaldash.grading.sensitivity import SWEEPABLE
-from thaldash.ui import page_frame, plain
+from thaldash.ui import Frame, page_frame, plain
 from thaldash.ui.caching import cached_on, cached_view
 from thaldash.ui.picker import MAX_LISTED, pick_patient
 from thaldash.ui.render import show, show_stats
 from thaldash.ui.rules_editor import presets, reference_picker, rule_controls
+from thaldash.views.context import ViewContext
+from thaldash.views.reference import Reference
 from thaldash.views.sweep import SWEPT, sweep_figure, sweep_grid, sweep_label
 from thaldash.views.whatif import (course_figure, course_key, groups_key, groups_section, moves_section, tier_key,
                                    tier_section)
@@ -31,7 +33,7 @@ if not frame.presentation:
 presets(frame)
 
 
-def moves_tab(f, ctx, reference) -> None:
+def moves_tab(f: Frame, ctx: ViewContext, reference: Reference) -> None:
     """The patients who change tier; clicking one shows their course under the list."""
     moves = cached_view(moves_section, ctx, **reference.params())
     if not len(moves.changed.frame):
@@ -57,7 +59,7 @@ def moves_tab(f, ctx, reference) -> None:
         st.caption(moves.missing_note)
 
 
-def sweep_tab(f, ctx) -> None:
+def sweep_tab(f: Frame, ctx: ViewContext) -> None:
     a, b, c = st.columns(3)
     sweep_x = f.param("sweep_x", "slr_reduction_pct", SWEEPABLE)
     sweep_y = f.param("sweep_y", "window_months", SWEEPABLE)
