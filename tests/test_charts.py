@@ -241,3 +241,15 @@ def test_a_trajectory_over_the_first_months_ends_its_axis_there(inputs) -> None:
 def test_the_transfusion_grid_takes_its_row_height(inputs, row_height, presentation, step) -> None:
     spec = charts.transfusion_timeline(inputs["timeline"], row_height=row_height, presentation=presentation).to_dict()
     assert spec["height"] == {"step": step}
+
+
+@pytest.mark.parametrize("name, build", [
+    ("paired_change", lambda d: charts.paired_change_chart(d["paired"], measure="sf_ng_ml", height=333)),
+    ("scatter", lambda d: charts.scatter_with_fit(d["at_6"], d["fit"], x="hbf_pct", y="hb_g_l", height=333)),
+    ("transition", lambda d: charts.transition_heatmap(d["transitions"], height=333)),
+    ("sensitivity", lambda d: charts.sensitivity_heatmap(d["grid"], x="x", y="y", value="orr_pct", height=333)),
+])
+def test_a_builder_takes_its_height(inputs, name, build) -> None:
+    # A page passes the height it needs (a long title, a grid of many rows) instead of editing the chart.
+    assert build(inputs).to_dict()["height"] == 333
+    assert BUILDERS[name](inputs, False).to_dict()["height"] != 333

@@ -24,13 +24,10 @@ from thaldash.analyses.comparisons import (
     marked_published,
     paired_view,
     paper_layout,
-    published_applies,
     published_prefix,
     with_published,
 )
 from thaldash.published.numbers import prints_as, published_numbers
-from thaldash.grading.rules import GradingRules
-from thaldash.grading.scenarios import SCENARIOS
 from thaldash.stats import (
     MANN_WHITNEY,
     STUDENT_T,
@@ -206,14 +203,6 @@ def test_correlation_refuses_bad_variables(tiny, x, y):
 ])
 def test_prints_as(value, printed, expected):
     assert prints_as(value, printed) is expected
-
-
-@pytest.mark.parametrize("kind, unfiltered, rules, expected", [
-    ("bundled", True, GradingRules(), True), ("upload", True, GradingRules(), False),
-    ("bundled", False, GradingRules(), False), ("bundled", True, SCENARIOS["Paper, as printed"], False),
-])
-def test_published_applies(kind, unfiltered, rules, expected):
-    assert published_applies(kind, unfiltered, rules) is expected
 
 
 @pytest.mark.parametrize("measure, grouping, groups, subset, test, expected", [

@@ -114,11 +114,6 @@ def group_choices(patients: pd.DataFrame, grouping: Grouping) -> tuple[str, ...]
     return tuple(v for v in known if v in present) + tuple(sorted(present - set(known)))
 
 
-def published_applies(source_kind: str, unfiltered: bool, rules: GradingRules) -> bool:
-    """True when the published numbers describe the data shown: the bundled cohort, no filter, the paper's rules."""
-    return source_kind == "bundled" and unfiltered and rules == PAPER_RULES
-
-
 def published_prefix(*, measure: str, grouping: str, groups: tuple[str, str], subset: str,
                      test: str) -> str | None:
     """The fact prefix (``cmp.tdt.sf_ng_ml``) of the published table this choice reproduces, or None."""
@@ -200,7 +195,7 @@ def compare_view(cohort: Cohort, rules: GradingRules = PAPER_RULES, *, measure: 
     """Everything the Comparisons page shows for one choice (see ``Comparison``).
 
     ``cohort`` is the whole cohort (groups are decided on it); ``patient_ids`` restricts to the
-    filtered patients. With ``published`` (see ``published_applies``) and a choice that matches
+    filtered patients. With ``published`` (``views.context.ViewContext.paper_applies``) and a choice that matches
     a printed table, the published columns are filled (``with_published``).
 
     Raises

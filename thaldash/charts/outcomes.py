@@ -66,11 +66,12 @@ def _long_transitions(matrix: pd.DataFrame) -> pd.DataFrame:
 
 
 def transition_heatmap(matrix: pd.DataFrame, *, reference_name: str = "reference rules",
-                       whatif_name: str = "what-if rules", presentation: bool = False) -> alt.LayerChart:
+                       whatif_name: str = "what-if rules", presentation: bool = False,
+                       height: int | None = None) -> alt.LayerChart:
     """Patients by tier under the reference rules (rows) and the what-if rules (columns).
 
     ``matrix`` is ``grading.whatif.transition_matrix`` (tiers by tiers). The diagonal (no change) is
-    outlined.
+    outlined. ``height`` in pixels (default ``HEIGHT``).
     """
     data = _long_transitions(matrix)
     guard(data, chart="transition_heatmap")
@@ -96,7 +97,7 @@ def transition_heatmap(matrix: pd.DataFrame, *, reference_name: str = "reference
     other = base.transform_filter("!datum.same").mark_text().encode(text="n:Q", color=ink)
     # One constructor, not .resolve_scale().properties(): each Altair method copies the whole chart.
     chart = alt.LayerChart(
-        layer=[cells, same, other], data=data, width="container", height=HEIGHT,
+        layer=[cells, same, other], data=data, width="container", height=height or HEIGHT,
         resolve=alt.Resolve(scale=alt.ScaleResolveMap(color="independent")),
         title=title("How patients move between tiers",
                     f"{moved} of {total} patients change tier; bold: same tier under both rule sets"))
@@ -115,7 +116,7 @@ def sensitivity_heatmap(grid: pd.DataFrame, *, x: str, y: str, value: str,
                         published: tuple[float, float] | None = None,
                         x_rule: str | None = None, y_rule: str | None = None,
                         value_title: str | None = None, value_format: str = ".0f",
-                        presentation: bool = False) -> alt.LayerChart:
+                        presentation: bool = False, height: int | None = None) -> alt.LayerChart:
     """A result (e.g. ORR %) over a grid of two rule values, with the rules in use and the paper's marked.
 
     Parameters
@@ -131,6 +132,8 @@ def sensitivity_heatmap(grid: pd.DataFrame, *, x: str, y: str, value: str,
         units.
     current, published
         (x value, y value) of the rules in use (outlined square) and of the paper's rules (diamond).
+    height
+        Pixels (default ``HEIGHT``); a grid of many rows needs more to stay readable.
     """
     require(grid, [x, y, value], chart="sensitivity_heatmap")
     guard(grid, chart="sensitivity_heatmap")
@@ -171,7 +174,7 @@ def sensitivity_heatmap(grid: pd.DataFrame, *, x: str, y: str, value: str,
     if data["_missing"].any():
         notes.append("grey: not a valid combination")
     chart = alt.layer(*layers).resolve_scale(color="independent").properties(
-        width="container", height=HEIGHT,
+        width="container", height=height or HEIGHT,
         title=title(f"{vt} as two rules change", "; ".join(notes).capitalize() if notes else None))
     return finish(chart, presentation=presentation)
 

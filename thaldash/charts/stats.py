@@ -77,12 +77,14 @@ def group_means_chart(summary: pd.DataFrame, *, measure: str, group: str,
 
 
 def scatter_with_fit(points: pd.DataFrame, fit: pd.DataFrame, *, x: str, y: str, color: str | None = "tier",
-                     domain: Sequence[Hashable] | None = None, presentation: bool = False) -> alt.LayerChart:
+                     domain: Sequence[Hashable] | None = None, presentation: bool = False,
+                     height: int | None = None) -> alt.LayerChart:
     """One point per row of ``points`` and the least-squares line of ``stats.correlation``.
 
     ``points`` has ``patient_id``, ``x``, ``y`` and (optionally) the ``color`` column; ``fit``
     is ``correlation(points, x=x, y=y)`` output, whose Pearson row gives slope and intercept and
-    the subtitle gives r, its CI, p and n for both methods.
+    the subtitle gives r, its CI, p and n for both methods. ``height`` (pixels, default ``HEIGHT``)
+    gives the plot room under a long subtitle.
     """
     require(points, ["patient_id", x, y], chart="scatter_with_fit")
     require(fit, ["method", "n", "r", "ci_low", "ci_high", "p", "slope", "intercept", "computed", "reason"],
@@ -117,17 +119,18 @@ def scatter_with_fit(points: pd.DataFrame, fit: pd.DataFrame, *, x: str, y: str,
         lines.append(f"Dashed: least-squares line, {measure_title(y)} = {pearson['intercept']:.3g} + "
                      f"{pearson['slope']:.3g} × {measure_title(x)}")
     chart = alt.layer(*layers).properties(
-        width="container", height=HEIGHT,
+        width="container", height=height or HEIGHT,
         title=title(f"{measure_title(y)} vs {measure_title(x)}", lines))
     return finish(chart, presentation=presentation)
 
 
 def paired_change_chart(paired: pd.DataFrame, *, measure: str, test: str = PAIRED_T,
-                        presentation: bool = False) -> alt.LayerChart:
+                        presentation: bool = False, height: int | None = None) -> alt.LayerChart:
     """Mean within-patient difference (I − J) with its 95% CI for each pair of visits (Table 9).
 
     ``paired`` is ``stats.paired_change`` output; the rows of ``test`` are drawn (the interval
-    exists for the paired t only), with n and p as labels.
+    exists for the paired t only), with n and p as labels. ``height`` in pixels (default: 60 per
+    pair, at least 120).
     """
     require(paired, ["time_i", "time_j", "test", "n", "diff", "ci_low", "ci_high", "p", "computed", "reason"],
             chart="paired_change_chart")
@@ -150,7 +153,7 @@ def paired_change_chart(paired: pd.DataFrame, *, measure: str, test: str = PAIRE
         base.mark_rule(strokeWidth=2, color=NEUTRAL).encode(x=alt.X("ci_low:Q", title=xtitle), x2="ci_high:Q"),
         base.mark_point(filled=True, size=80, color=NEUTRAL, opacity=1).encode(x=x),
         base.mark_text(align="left", dx=8).encode(x="anchor:Q", text="label:N"),
-    ).properties(width="container", height=max(60 * len(data), 120),
+    ).properties(width="container", height=height or max(60 * len(data), 120),
                  title=title(f"Change in {in_sentence(measure_title(measure))} between visits",
                              f"Mean of (I − J) per patient with 95% CI; {test}"))
     return finish(chart, presentation=presentation)

@@ -18,7 +18,7 @@ import pandas as pd
 
 from thaldash.data.cohort import rows_where
 from thaldash.data.schema import MAR_GROUP, NOT_EVALUABLE, RESPONDING_TIERS, TIER_ORDER, TIERS
-from thaldash.grading.rules import FIELDS_BY_NAME, GradingRules
+from thaldash.grading.rules import FIELDS_BY_NAME
 from thaldash.grading.sensitivity import default_values
 from thaldash.grading.summary import genotype_groups, tier_table
 from thaldash.published.numbers import published_numbers
@@ -55,15 +55,6 @@ def tier_digest(graded: pd.DataFrame) -> str:
     """A short digest of the tiers in row order: for gradings of one cohort, equal digests mean
     equal tiers (a cache key: most threshold steps move no patient)."""
     return hashlib.sha256(tier_code_array(graded).astype(np.int8).tobytes()).hexdigest()[:32]
-
-
-def with_tier_category(graded: pd.DataFrame) -> pd.DataFrame:
-    """``graded`` with ``tier`` as a categorical in ``TIER_ORDER``: the same values, but the
-    functions here then read the tier codes without comparing strings (a cohort of 100,000)."""
-    tiers = graded["tier"]
-    if isinstance(tiers.dtype, pd.CategoricalDtype) and tuple(tiers.cat.categories) == TIER_ORDER:
-        return graded  # ``grade`` already gives this
-    return graded.assign(tier=pd.Categorical(tiers, categories=TIER_ORDER))
 
 
 def check_same_patients(reference: pd.DataFrame, whatif: pd.DataFrame) -> None:
@@ -236,11 +227,6 @@ def sweep_values(field: str, *also: float) -> list[float]:
     return sorted(int(v) if spec.kind == "int" else float(v) for v in values)
 
 
-def sweep_key(rules: GradingRules, x: str, y: str) -> tuple[tuple[str, str], ...]:
-    """The rules a sweep over ``x`` and ``y`` depends on: every rule but those two (a cache key)."""
-    return tuple(sorted((k, v) for k, v in rules.to_params().items() if k not in (x, y)))
-
-
 def sweep_summary(grid: pd.DataFrame, value: str) -> dict[str, float | int]:
     """The range of ``value`` (e.g. "orr_pct") over a ``sensitivity_grid``'s valid cells.
 
@@ -253,9 +239,3 @@ def sweep_summary(grid: pd.DataFrame, value: str) -> dict[str, float | int]:
         return {"valid": 0, "invalid": len(grid), "low": np.nan, "high": np.nan, "n_min": 0, "n_max": 0}
     return {"valid": len(ok), "invalid": len(grid) - len(ok), "low": float(ok[value].min()),
             "high": float(ok[value].max()), "n_min": int(ok["n_graded"].min()), "n_max": int(ok["n_graded"].max())}
-
-
-def patient_visits(visits: pd.DataFrame, patient_id: str, tier: str | None = None) -> pd.DataFrame:
-    """One patient's visit rows (for ``charts.patient_timeline``), with ``tier`` added when given."""
-    rows = visits[visits["patient_id"] == patient_id]
-    return rows if tier is None else rows.assign(tier=tier)

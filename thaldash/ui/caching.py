@@ -155,3 +155,29 @@ def cached_file_view(builder: Callable[..., V], context: ViewContext, **params: 
                         bundled=context.bundled, presentation=context.presentation, grader=context.grader,
                         tabulator=context.tabulator)
     return cached_view(builder, whole, **params)
+
+
+
+
+@memo(max_entries=16)
+def group_choices(cohort: Cohort, rules: GradingRules, grouping: str) -> tuple[str, ...]:
+    """``comparisons.group_choices`` of ``patient_table(cohort, rules)``: the groups a page offers for ``grouping``."""
+    from thaldash.analyses.comparisons import group_choices as choices
+
+    return choices(patient_table(cohort, rules), grouping)
+
+
+@memo(max_entries=64)
+def _part(name: str, content: tuple, _builder: Callable[..., Any], _args: tuple, _kwargs: dict[str, Any]) -> Any:
+    return _builder(*_args, **_kwargs)
+
+
+def cached_on(content: tuple, builder: Callable[..., V], *args: Any, **kwargs: Any) -> V:
+    """``builder(*args, **kwargs)``, once per ``content``, for a part of a page view that depends on its
+    arguments only through ``content``, which its view module computes (e.g. ``views.whatif.tier_key``: the
+    tiers two gradings give, and the part's params).
+
+    A change that leaves ``content`` alone (a threshold step that moves no patient) then reuses the part,
+    its figures included, whose Vega-Lite specs the chart widget reuses in turn.
+    """
+    return _part(f"{builder.__module__}.{builder.__qualname__}", content, builder, args, kwargs)

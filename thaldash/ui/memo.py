@@ -154,6 +154,10 @@ def private(value: Any) -> bool:
         return value.scope == "session"
     if isinstance(value, ViewContext):
         return value.cohort.scope == "session"
+    if isinstance(value, (tuple, list)):
+        return any(private(v) for v in value)
+    if isinstance(value, dict):
+        return any(private(v) for v in value.values())
     return False
 
 

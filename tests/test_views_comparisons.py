@@ -1,0 +1,103 @@
+"""The Comparisons page view: its tables are ``analyses.comparisons.compare_view``'s, and the page draws them.
+
+Reference numbers come from ``compare_view`` (the core the reproduction report shares) and from
+``scipy.stats.ttest_ind`` called here; printed values from data/published.csv (Table 6).
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from scipy import stats
+
+from tests.pages.conftest import REPO, TIMEOUT
+from tests.view_checks import assert_page_draws, assert_page_is_complete, context
+from thaldash.analyses.comparisons import compare_view
+from thaldash.analyses.patients import patient_table
+from thaldash.data.filters import CohortFilter
+from thaldash.data.loading import DATA_ENV, bundled_cohort_path, load_cohort
+from thaldash.grading.rules import GradingRules
+from thaldash.grading.scenarios import SCENARIOS
+from thaldash.stats import STUDENT_T
+from thaldash.views.comparisons import comparisons_view
+
+PAGE = REPO / "pages" / "4_Comparisons.py"
+
+
+@pytest.fixture(scope="module")
+def cohort():
+    return load_cohort(bundled_cohort_path()).cohort
+
+
+def test_the_tables_are_the_cores(cohort):
+    view = comparisons_view(context(cohort), measure="hb_g_l", subset="TDT")
+    core = compare_view(cohort, measure="hb_g_l", subset="TDT", published=True).table
+    frame = view.comparison.frame
+    columns = ["month", "group", "n", "mean", "sd", "diff", "se", "median", "q1", "q3", "published_mean"]
+    pd.testing.assert_frame_equal(frame[columns[:-1]], core[columns[:-1]])
+    assert frame["published_mean"].str.removesuffix(" †").tolist() == core["published_mean"].tolist()
+    assert "published_mean" in view.comparison.columns  # Table 6 stands beside the bundled, unfiltered cohort
+    assert view.more.frame is frame and view.paper_warning == ""
+    assert "✓ Every one is reproduced" in view.comparison.caption
+
+
+def test_p_and_the_notes_are_scipys(cohort):
+    view = comparisons_view(context(cohort), measure="hb_g_l", months=(6,))
+    patients = patient_table(cohort)
+    visits = cohort.visits[cohort.visits["month"] == 6].merge(patients[["patient_id", "genotype_group"]])
+    a = visits.loc[visits["genotype_group"] == "SLR/NR", "hb_g_l"].dropna()
+    b = visits.loc[visits["genotype_group"] == "MaR", "hb_g_l"].dropna()
+    reference = stats.ttest_ind(a, b)  # Student t, pooled variance: the paper's test
+    shown = view.comparison.frame.iloc[0]["p"]
+    assert shown == ("< 0.001" if reference.pvalue < 0.001 else f"{reference.pvalue:.3f}")
+    assert f"n = {len(a)}" in view.comparison.notes and f"n = {len(b)}" in view.comparison.notes
+    assert f"difference in means A − B {a.mean() - b.mean():.3f}" in view.comparison.notes
+    assert STUDENT_T in view.comparison.notes
+
+
+def test_the_page_is_complete_and_filtered_views_leave_the_paper_out(cohort):
+    page = assert_page_is_complete(comparisons_view(context(cohort)))
+    assert [b.key for b in page.items()] == ["comparison", "comparison_more", "group_means"]
+    tdt = comparisons_view(context(cohort, CohortFilter(thal_types=("TDT",))))
+    assert not any(c.startswith("published") for c in tdt.comparison.columns)
+    unbundled = comparisons_view(context(cohort, bundled=False))
+    assert not any(c.startswith("published") for c in unbundled.comparison.columns)
+
+
+@pytest.mark.parametrize("params, problem", [
+    ({"grouping": "genotype_sets", "set_a": ("-28/-28",)}, "Choose the genotypes of set A and of set B."),
+    ({"months": ()}, "Choose at least one month."),
+    ({"grouping": "tier", "group_a": "MaR", "group_b": "MaR"}, "choose two different groups"),
+])
+def test_an_incomplete_choice_is_a_sentence_and_no_block(cohort, params, problem):
+    view = comparisons_view(context(cohort), **params)
+    assert problem in view.problem and view.page().items() == ()
+
+
+def test_a_per_patient_measure_has_no_chart(cohort):
+    view = comparisons_view(context(cohort), measure="hb_rise")
+    assert view.chart is None and "month" not in view.comparison.columns
+    with pytest.raises(ValueError, match="test"):
+        comparisons_view(context(cohort), test="anova")
+
+
+def test_the_page_draws_the_views_blocks(cohort, monkeypatch):
+    monkeypatch.delenv(DATA_ENV, raising=False)
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(PAGE), default_timeout=TIMEOUT)
+    at.query_params["measure"] = "sf_ng_ml"
+    at.query_params["subset"] = "TDT"
+    at.run()
+    assert not at.exception
+    assert_page_draws(at, comparisons_view(context(cohort), measure="sf_ng_ml", subset="TDT").page().items())
+
+
+@pytest.mark.parametrize("bundled, flt, rules, expected", [
+    (True, CohortFilter(), GradingRules(), True), (False, CohortFilter(), GradingRules(), False),
+    (True, CohortFilter(thal_types=("TDT",)), GradingRules(), False),
+    (True, CohortFilter(), SCENARIOS["Paper, as printed"], False),
+])
+def test_the_paper_stands_beside_the_bundled_unfiltered_cohort_under_its_rules(cohort, bundled, flt, rules, expected):
+    view = comparisons_view(context(cohort, flt, bundled=bundled, rules=rules), measure="hbf_pct")
+    assert ("published_mean" in view.comparison.columns) is expected
