@@ -27,7 +27,8 @@ frame = page_frame("What-if", icon="🔀")
 FIELD = {f.name: f for f in RULE_FIELDS}
 GROUPS = {"Observation window": ("window_months", "transfusion_free_months"),
           "Still transfused: fall in transfusion volume": ("mir_reduction_pct", "slr_reduction_pct"),
-          "Hb criterion": ("hb_criterion", "hb_rise_measure", "mar_hb_rise_g_l", "mir_hb_rise_g_l")}
+          "Hb criterion": ("hb_criterion", "hb_rise_measure", "mar_hb_rise_g_l", "mir_hb_rise_g_l"),
+          "NTDT endpoint": ("ntdt_endpoint",)}
 PATIENT_PAGE = Path(__file__).resolve().parent / "8_Patient.py"
 SLUGS = {scenario_slug(name): name for name in SCENARIOS}
 PINNED, PINNED_NAME = "pinned", "Pinned rules"
@@ -316,8 +317,9 @@ def whatif():
                 st.markdown(f"**{group}**")
                 for name in names:
                     _control(name, disabled=group == "Hb criterion" and name != "hb_criterion"
-                             and f.rules.hb_criterion == "none")
-        st.caption("The Hb settings apply only when the Hb criterion is used. Each control's ? explains its rule.")
+                             and f.rules.hb_criterion == "none" and f.rules.ntdt_endpoint == "transfusion")
+        st.caption("The Hb settings apply only when the Hb criterion or an Hb-based NTDT endpoint is used. "
+                   "Each control's ? explains its rule.")
     with results:
         if f.rules_problem:
             st.error(f"Not applied: {plain(f.rules_problem)} The results are still those of the last valid rules.")
