@@ -32,6 +32,7 @@ def test_the_bundled_cohort_is_recognised_by_content(bundled, tiny):
     assert is_bundled(bundled) and is_bundled(bundled, whole=True)
     filtered = CohortFilter(thal_types=("TDT",)).apply(bundled)
     assert is_bundled(filtered) and not is_bundled(filtered, whole=True)
+    assert is_bundled(CohortFilter().apply(bundled), whole=True)  # the default filter keeps the 48
     assert not is_bundled(tiny)
     edited = replace(bundled, sha256=hashlib.sha256(b"another file").hexdigest())
     assert not is_bundled(edited)

@@ -116,7 +116,10 @@ def grade_panel(panel: VisitPanel, rules: GradingRules = GradingRules(), *,
                 include_withdrawn: bool = False) -> pd.DataFrame:
     """``grade`` on an already built panel (lets callers grade several scenarios on one pivot)."""
     if len(panel.patients) == 0:
-        return pd.DataFrame({c: pd.Series(dtype=_EMPTY_DTYPES.get(c, "str")) for c in GRADE_COLUMNS})
+        optional = [c for c, wanted in (("hb_best_in_window", rules.hb_rise_measure == "best_within_window"),
+                                        ("hb_rise_sustained", rules.ntdt_endpoint == "hb_rise_sustained")) if wanted]
+        return pd.DataFrame({c: pd.Series(dtype=_EMPTY_DTYPES.get(c, "float64" if c in optional else "str"))
+                             for c in (*GRADE_COLUMNS, *optional)})
     w, mode = rules.window_months, rules.hb_criterion
     a = transfusion_arrays(panel, window=w, free_months=rules.transfusion_free_months)
     hb = hb_arrays(panel, rules)

@@ -98,10 +98,17 @@ def _bundled_sha256() -> str:
 
 
 def is_bundled(cohort: Cohort, *, whole: bool = False) -> bool:
-    """True when ``cohort`` is the bundled reconstruction (a filtered part of it, unless ``whole``).
+    """True when ``cohort`` is the bundled reconstruction or a selection of it.
 
     Recognised by content (the SHA-256 of ``data/cohort.parquet``), so the same file given with
-    ``--data`` or ``THALDASH_DATA`` counts too, and an edited copy does not.
+    ``--data`` or ``THALDASH_DATA`` counts too, and an edited copy does not. With ``whole``, a
+    selection counts only when it keeps every analysed patient (the paper's 48): the published
+    numbers describe those patients and no others.
     """
-    source = cohort if whole else (cohort.parent or cohort)
-    return bool(_bundled_sha256()) and source.sha256 == _bundled_sha256()
+    source = cohort.parent or cohort
+    if not _bundled_sha256() or source.sha256 != _bundled_sha256():
+        return False
+    if not whole or cohort.parent is None:
+        return True
+    analysed = lambda c: set(c.patients.loc[~c.patients["withdrawn"].to_numpy(dtype=bool), "patient_id"])  # noqa: E731
+    return analysed(cohort) == analysed(source)
