@@ -49,8 +49,8 @@ MODEL_COLUMNS: tuple[str, ...] = (
     "model", "term", "label", "estimate", "odds_ratio", "ci_low", "ci_high", "p", "test", "ci_method", "n",
     "events", "non_events", "events_per_parameter", "method", "reason", "basis",
 )
-ROC_SCORES: dict[str, str] = {"hbf_baseline": "baseline HbF (%)",
-                              "model_log_odds": "HbF and β class model (apparent: fitted and judged on the same patients)"}
+ROC_SCORES: dict[str, str] = {"hbf_baseline": "baseline HbF", "model_log_odds": "HbF + β class model (apparent)"}
+"""Score labels; "apparent": the model is judged on the patients it was fitted to, so its AUC is optimistic."""
 
 
 def ti_course(cohort: Cohort) -> pd.DataFrame:
