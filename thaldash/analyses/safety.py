@@ -12,7 +12,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from thaldash.analyses.basis import PAPER_EVENTS, basis
 from thaldash.data.adverse_events import EVENT_TERMS
+from thaldash.data.cohort import Cohort
+from thaldash.published.paper import is_bundled
 from thaldash.published.numbers import published_numbers
 from thaldash.published.paper import published_adverse_events
 from thaldash.stats.inputs import not_computed
@@ -192,3 +195,18 @@ def withdrawals(patients: pd.DataFrame) -> pd.DataFrame:
         k: props[k] for k in ("pct", "ci_low", "ci_high", "ci_method", "reason")})
     return out.sort_values(["n", "reason_withdrawn"], ascending=[False, True], kind="stable")[
         list(WITHDRAWAL_COLUMNS)].reset_index(drop=True)
+
+
+def safety_for(cohort: Cohort, events: pd.DataFrame | None = None, *, source: str = "") -> pd.DataFrame:
+    """The safety table a view of ``cohort`` shows, with a ``basis`` column.
+
+    A cohort's own adverse-events table (``events``) when given, counted over ``cohort.patients``
+    (pass the enrolled, withdrawn included); else, on the bundled reconstruction, the paper's
+    printed counts of its 52 enrolled (whatever the selection: the paper gives no patients); else
+    every event "not recorded".
+    """
+    if events is None and is_bundled(cohort):
+        return paper_safety().assign(basis=basis(True, published=PAPER_EVENTS))
+    table = cohort_safety(cohort.patients, events, source=source)
+    return table.assign(basis=basis(is_bundled(cohort), assumed=None) if events is None else
+                        "computed from the adverse-events table given")
