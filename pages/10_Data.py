@@ -5,7 +5,10 @@ from __future__ import annotations
 import streamlit as st
 
 from thaldash.analyses.overview import provenance_summary
+from thaldash.data.adverse_events import adverse_events_markdown
 from thaldash.ui import page_frame, plain
+from thaldash.ui.adverse_source import current_adverse_events, describe
+from thaldash.ui.adverse_source import upload_panel as upload_adverse_events
 from thaldash.ui.data_source import (contract_markdown, load_current, problems_table, result_summary,
                                      return_to_default_button, upload_panel)
 
@@ -40,3 +43,12 @@ return_to_default_button()
 
 with st.expander("The data contract"):
     st.markdown(contract_markdown())
+
+st.subheader("Adverse events (optional)")
+adverse = current_adverse_events(frame.cohort)
+st.caption(describe(adverse))
+if adverse is not None and len(adverse.problems):
+    problems_table(adverse)
+upload_adverse_events(frame.cohort)
+with st.expander("The adverse-events contract"):
+    st.markdown(adverse_events_markdown())
