@@ -7,7 +7,7 @@ import streamlit as st
 from thaldash.analyses.genotype import QUERY_KINDS, GenotypeQuery
 from thaldash.data.filters import BETA_CLASSES
 from thaldash.ui import page_frame, plain
-from thaldash.ui.clinical import PCT_COLUMNS, claim, distribution_stat, lookup, proportion_stat
+from thaldash.ui.clinical import PCT_COLUMNS, claim, distribution_stat, lookup, proportion_stat, result_sentence
 from thaldash.ui.patient_link import patient_table
 
 frame = page_frame("Genotype look-up", icon="🧬")
@@ -42,18 +42,20 @@ n = found.n_by_type
 st.subheader(f"{query.label}: {n['TDT']} TDT and {n['NTDT']} NTDT patients")
 props = found.proportions.set_index(["thal_type", "endpoint"])
 dists = found.distributions.set_index(["thal_type", "measure"])
-left, middle, right = st.columns(3)
-with left:
-    proportion_stat("TDT: transfusion independent", props.loc["TDT"].iloc[0])
-with middle:
-    distribution_stat("TDT: transfusion reduction", dists.loc["TDT"].iloc[0], "%")
-with right:
-    distribution_stat("TDT: Hb rise", dists.loc["TDT"].iloc[1], "g/L")
+if n["TDT"]:
+    left, middle, right = st.columns(3)
+    with left:
+        proportion_stat("TDT: transfusion independent", props.loc["TDT"].iloc[0])
+    with middle:
+        distribution_stat("TDT: transfusion reduction", dists.loc["TDT"].iloc[0], "%")
+    with right:
+        distribution_stat("TDT: Hb rise", dists.loc["TDT"].iloc[1], "g/L")
 ntdt = props.loc["NTDT"]
-cols = st.columns(len(ntdt))
-for col, (endpoint, row) in zip(cols, ntdt.iterrows()):
-    with col:
-        proportion_stat(f"NTDT: {endpoint}", row)
+for pair in (ntdt.iloc[:2], ntdt.iloc[2:]) if n["NTDT"] else ():
+    for col, (endpoint, row) in zip(st.columns(3), pair.iterrows()):
+        with col:
+            proportion_stat(f"NTDT: {endpoint}", row)
+st.caption(" ".join(f"No {t} patient matches." for t, k in n.items() if not k))
 st.caption("TDT and NTDT apart: independence for TDT, the Hb-based endpoint for NTDT (thresholds: the MiR and MaR "
            "Hb rise of the grading rules). Clopper–Pearson exact intervals; one patient gives no estimate.")
 frame.table(found.proportions, "lookup_endpoints", column_config={
@@ -75,7 +77,10 @@ with st.expander("Partially pooled estimate (a model)"):
 st.subheader("Course beside the rest of the cohort")
 st.radio("Measure", ("hb_g_l", "hbf_pct"), key=frame.key("measure"), horizontal=True,
          format_func={"hb_g_l": "Hb (g/L)", "hbf_pct": "HbF (%)"}.get)
-frame.chart(result["chart"], f"lookup_{measure}")
+for thal, figure in result["charts"].items():
+    st.markdown(f"**{thal} patients**")
+    frame.chart(figure, f"lookup_{thal}_{measure}")
+st.caption("One chart per type; thin lines: the matching patients; no band where fewer than 3 patients.")
 
 st.subheader("The matching patients")
 patient_table(frame, found.patients, "lookup_patients", what="matching patients", column_config={
@@ -94,6 +99,8 @@ frame.table(found.beside, "lookup_table_1", column_config={
 
 st.subheader("Does genotype predict independence? (TDT, all genotypes)")
 tests = claim(frame.filtered)
+for _, row in tests.iterrows():
+    st.markdown("- " + plain(result_sentence(row)))
 frame.table(tests, "genotype_claim", column_config={
     "comparison": "Comparison", "test": "Test", "table": st.column_config.TextColumn("Counts", width="large"),
     "p": st.column_config.NumberColumn("P", format="%.2e"), "mc_se": "MC error", "n_resamples": None, "seed": None,

@@ -40,8 +40,8 @@ st.caption("Of the patients who reached independence, those transfused again at 
            "Clopper–Pearson exact interval.")
 frame.table(result["durability"], "ti_durability", column_config={
     **{c: "Group" for c in group}, "n": "TDT patients", "n_reached": "Reached", "n_unknown": "Later course unknown",
-    "n_lost": "Lost it", "proportion_lost": NUM("Share lost", format="%.2f"),
-    "ci_low": NUM("Low", format="%.2f"), "ci_high": NUM("High", format="%.2f"), "method": None,
+    "n_lost": "Lost it", "proportion_lost": NUM("Share lost", format="percent"),
+    "ci_low": NUM("95% CI low", format="percent"), "ci_high": NUM("95% CI high", format="percent"), "method": None,
     "reason": "Note", "basis": "Basis"})
 
 st.subheader("Who becomes independent: a model with honest uncertainty")

@@ -6,7 +6,7 @@ import streamlit as st
 
 from thaldash.grading.rules import FIELDS_BY_NAME
 from thaldash.ui import page_frame, plain
-from thaldash.ui.clinical import PCT_COLUMNS, dose
+from thaldash.ui.clinical import PCT_COLUMNS, dose, result_sentence
 
 frame = page_frame("Dose and NTDT", icon="💊")
 NUM = st.column_config.NumberColumn
@@ -27,6 +27,7 @@ st.caption("MaR and the overall response rate (MaR + MiR + SLR) per dose under t
 frame.table(result["endpoints"], "dose_endpoints", column_config={
     "dose_mg_day": "Dose", "thal_type": "Type", "endpoint": "Endpoint", "k": "k", "n": "n", **PCT_COLUMNS,
     "confounding": None})
+st.markdown(plain(result_sentence(result["test"].iloc[0])) + " " + plain(result["test"]["table"].iloc[0]))
 frame.table(result["test"], "dose_test", column_config={
     "comparison": "Comparison", "test": "Test", "table": "Counts", "n": "n",
     "odds_ratio": NUM("OR", format="%.2f"), "ci_low": NUM("OR low", format="%.2f"),

@@ -63,8 +63,9 @@ def test_lookup_accepts_any_spelling_and_shows_the_reports_numbers(run_page, rep
 
 
 def test_lookup_of_one_patient_says_no_estimate(run_page):
-    at = run_page(LOOKUP, query={"lookup": "CD41-42/β-43"})  # Table 1, ⑩: 1 case
-    assert "one patient: no estimate" in main_text(at).replace("\\", "")
+    at = run_page(LOOKUP, query={"lookup": "CD41-42/β-43"})  # Table 1, ⑩: 1 case, TDT
+    text = main_text(at).replace("\\", "")
+    assert "one patient: no estimate" in text and "No NTDT patient matches." in text
     assert "TDT: transfusion independent" not in metrics(at)
 
 

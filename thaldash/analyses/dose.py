@@ -84,10 +84,14 @@ def dose_endpoints(cohort: Cohort, per_patient: pd.DataFrame, rules: GradingRule
 
     ``per_patient`` is ``genotype.patient_endpoints(cohort, rules)``. Returns ``dose_mg_day``
     (``NO_DOSE`` when unknown, as text) and ``PROPORTION_COLUMNS`` plus ``confounding``; the
-    ``basis`` says that on the bundled cohort dose rests on assumed ages.
+    ``basis`` says that on the bundled cohort dose rests on assumed ages. A type with no patient at
+    a dose has no rows there (``dose_ages`` counts the patients of each dose).
     """
     frame = per_patient.assign(dose_mg_day=_dose_labels(_dose(per_patient, cohort.patients)))
+    present = frame.groupby(["dose_mg_day", "thal_type"]).size()
     out = endpoint_proportions(frame, rules, by="dose_mg_day")
+    keep = [(d, t) in present.index for d, t in zip(out["dose_mg_day"], out["thal_type"])]
+    out = out[np.array(keep, dtype=bool)].reset_index(drop=True)
     _, sentence = confounding_statement(dose_ages(cohort.patients))
     return out.assign(basis=basis(is_bundled(cohort), assumed=DOSE), confounding=sentence)[
         ["dose_mg_day", *PROPORTION_COLUMNS, "confounding"]]

@@ -276,11 +276,13 @@ def genotype_lookup(cohort: Cohort, rules: GradingRules, query: GenotypeQuery) -
                           table_1_beside(cohort, query, rules), pooled)
 
 
-def lookup_trajectories(cohort: Cohort, query: GenotypeQuery, *, measure: str) -> tuple[pd.DataFrame, PatientRows]:
-    """Mean ``measure`` by month of the matching patients beside everyone else, TDT and NTDT apart.
+def lookup_trajectories(cohort: Cohort, query: GenotypeQuery, *, measure: str,
+                        thal_type: str) -> tuple[pd.DataFrame, PatientRows]:
+    """Mean ``measure`` by month of the matching ``thal_type`` patients beside the other ``thal_type`` patients.
 
-    Returns ``(means, lines)``: ``trajectory_means`` by ``group`` ("TDT · <query>", "TDT · other
-    patients", the same for NTDT) and the matching patients' own lines (``individual_lines``).
+    Returns ``(means, lines)``: ``trajectory_means`` by ``patients`` (``query.label`` or "other TDT
+    patients") and the matching patients' own lines (``individual_lines``). TDT and NTDT are never
+    mixed: call once per type.
     """
     patients = cohort.patients
     analysed = cohort.analysed
@@ -290,12 +292,13 @@ def lookup_trajectories(cohort: Cohort, query: GenotypeQuery, *, measure: str) -
     cls = patients["beta_class"].astype("object").to_numpy()[at]
     hits = {g: query.matches_genotype(str(g)) for g in pd.unique(genotype)}
     match = (cls == query.value) if query.kind == "beta_class" else np.array([hits[g] for g in genotype], bool)
-    group = np.array([f"{t} · {query.label if m else 'other patients'}" for t, m in zip(thal, match)], dtype=object)
-    visits = analysed[["patient_id", "month", measure]].assign(group=group)
-    means = trajectory_means(visits, measure=measure, by="group")
-    return means, individual_lines(visits[match], measure=measure, by="group")
+    mine = thal == thal_type
+    visits = analysed.loc[mine, ["patient_id", "month", measure]].assign(
+        patients=np.where(match[mine], query.label, f"other {thal_type} patients"))
+    means = trajectory_means(visits, measure=measure, by="patients")
+    return means, individual_lines(visits[match[mine]], measure=measure, by="patients")
 
 
-def group_domain(query: GenotypeQuery) -> list[str]:
+def group_domain(query: GenotypeQuery, thal_type: str) -> list[str]:
     """The legend order of ``lookup_trajectories`` groups (so colours stay put)."""
-    return [f"{t} · {name}" for t in THAL_TYPES for name in (query.label, "other patients")]
+    return [query.label, f"other {thal_type} patients"]

@@ -36,13 +36,24 @@ PCT_COLUMNS: dict[str, Any] = {
 
 @_cache
 def lookup(cohort: Cohort, rules: GradingRules, query_text: str, measure: str, presentation: bool) -> dict:
-    """``genotype_lookup`` and the trajectory chart of one query."""
+    """``genotype_lookup`` and one trajectory chart per type (TDT, NTDT) that has matching patients.
+
+    A band for fewer than 3 patients would span most of the axis (t with 1 degree of freedom); it is
+    left out there, and the matching patients' own lines show their course instead.
+    """
     query = GenotypeQuery.from_text(query_text)
-    means, lines = lookup_trajectories(cohort, query, measure=measure)
-    figure = charts.trajectory_chart(means, measure=measure, grouping="group", individual=lines,
-                                     individual_colour="group", domain=group_domain(query), show_n=True,
-                                     presentation=presentation)
-    return {"lookup": genotype_lookup(cohort, rules, query), "chart": figure}
+    found = genotype_lookup(cohort, rules, query)
+    figures = {}
+    for thal, n in found.n_by_type.items():
+        if not n:
+            continue
+        means, lines = lookup_trajectories(cohort, query, measure=measure, thal_type=thal)
+        narrow = means["n"] < 3
+        means = means.assign(ci_low=means["ci_low"].mask(narrow), ci_high=means["ci_high"].mask(narrow))
+        figures[thal] = charts.trajectory_chart(means, measure=measure, grouping="patients", individual=lines,
+                                                individual_colour="group", domain=group_domain(query, thal),
+                                                presentation=presentation)
+    return {"lookup": found, "charts": figures}
 
 
 @_cache
@@ -118,3 +129,14 @@ def distribution_stat(label: str, row: pd.Series, unit: str) -> None:
         return
     stat(label, f"{row['median']:.1f} {unit}", n=int(row["n"]),
          detail=f"median · IQR {row['q1']:.1f} to {row['q3']:.1f} {unit}")
+
+
+def result_sentence(row: pd.Series) -> str:
+    """One line for a test row (claim or dose): the counts, the estimate with its interval, the P value."""
+    if row["reason"]:
+        return f"{row['comparison']}: {str(row['reason']).removeprefix('not computed: ')}."
+    p = f"P = {row['p']:.2g}" if row["p"] >= 0.001 else f"P = {row['p']:.1e}"
+    estimate = (f", odds ratio {row['odds_ratio']:.2f} (95% CI {row['ci_low']:.2f}–{row['ci_high']:.2f})"
+                if pd.notna(row.get("odds_ratio")) else "")
+    mc = f" ± {row['mc_se']:.1e} (Monte Carlo error)" if pd.notna(row.get("mc_se")) else ""
+    return f"{row['comparison']}: {p}{mc}{estimate}; {row['test']}, n = {int(row['n'])}."
