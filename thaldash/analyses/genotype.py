@@ -264,8 +264,7 @@ def genotype_lookup(cohort: Cohort, rules: GradingRules, query: GenotypeQuery) -
     genotype of ``cohort`` (``claim.pooled_independence``).
     """
     per_patient = patient_endpoints(cohort, rules)
-    keep = np.array([query.matches_genotype(str(g)) for g in per_patient["genotype"]], dtype=bool) \
-        if query.kind != "beta_class" else (per_patient["beta_class"] == query.value).to_numpy(dtype=bool)
+    keep = _matching(query, per_patient["genotype"].to_numpy(), per_patient["beta_class"].to_numpy())
     chosen = per_patient[keep].reset_index(drop=True)
     bundled, whole = is_bundled(cohort), is_bundled(cohort, whole=True)
     pooled = pooled_independence(cohort, ti_course(cohort))
@@ -290,13 +289,21 @@ def lookup_trajectories(cohort: Cohort, query: GenotypeQuery, *, measure: str,
     thal = patients["thal_type"].astype("object").to_numpy()[at]
     genotype = patients["genotype"].astype("object").to_numpy()[at]
     cls = patients["beta_class"].astype("object").to_numpy()[at]
-    hits = {g: query.matches_genotype(str(g)) for g in pd.unique(genotype)}
-    match = (cls == query.value) if query.kind == "beta_class" else np.array([hits[g] for g in genotype], bool)
+    match = _matching(query, genotype, cls)
     mine = thal == thal_type
     visits = analysed.loc[mine, ["patient_id", "month", measure]].assign(
         patients=np.where(match[mine], query.label, f"other {thal_type} patients"))
     means = trajectory_means(visits, measure=measure, by="patients")
     return means, individual_lines(visits[match[mine]], measure=measure, by="patients")
+
+
+def _matching(query: GenotypeQuery, genotype: np.ndarray, beta_class: np.ndarray) -> np.ndarray:
+    """Rows whose genotype (or β class) belongs to ``query``; each distinct genotype is checked once."""
+    if query.kind == "beta_class":
+        return np.asarray(beta_class == query.value, dtype=bool)
+    codes, uniques = pd.factorize(pd.Series(genotype, dtype="object"))
+    hits = np.array([query.matches_genotype(str(g)) for g in uniques] + [False], dtype=bool)
+    return hits[codes]  # code -1 (no genotype) picks the appended False
 
 
 def group_domain(query: GenotypeQuery, thal_type: str) -> list[str]:
