@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from thaldash.data.adverse_events import adverse_events_markdown
 from thaldash.ui import page_frame, plain
 from thaldash.ui.caching import cached_file_view
 from thaldash.ui.data_source import (contract_markdown, problems_table, result_summary, return_to_default_button,
@@ -11,6 +12,8 @@ from thaldash.ui.data_source import (contract_markdown, problems_table, result_s
 from thaldash.ui.render import show
 from thaldash.views.blocks import Stat
 from thaldash.views.data import data_view
+from thaldash.ui.adverse_source import current_adverse_events, describe
+from thaldash.ui.adverse_source import upload_panel as upload_adverse_events
 
 frame = page_frame("Data", icon="🗂️", require_patients=False)
 source, result = frame.source, frame.load
@@ -38,3 +41,12 @@ return_to_default_button()
 
 with st.expander("The data contract"):
     st.markdown(contract_markdown())
+
+st.subheader("Adverse events (optional)")
+adverse = current_adverse_events(frame.cohort)
+st.caption(describe(adverse))
+if adverse is not None and len(adverse.problems):
+    problems_table(adverse)
+upload_adverse_events(frame.cohort)
+with st.expander("The adverse-events contract"):
+    st.markdown(adverse_events_markdown())

@@ -49,7 +49,19 @@ def inputs(tiny) -> dict[str, object]:
                                  y="slr_reduction_pct", y_values=[20, 25, 30]),
         "before_after": iron.units_before_after(visits, graded=graded),
         "timeline": iron.transfusion_timeline(visits),
+        **_clinical(tiny),
     }
+
+
+def _clinical(tiny) -> dict[str, object]:
+    from thaldash.analyses.independence import ti_course, ti_incidence, ti_model, ti_roc
+    from thaldash.analyses.safety import paper_safety
+
+    course = ti_course(tiny)
+    model = ti_model(tiny, course)
+    curves, aucs = ti_roc(tiny, course, model)
+    return {"model": model, "curves": curves, "aucs": aucs, "incidence": ti_incidence(tiny, course),
+            "incidence_by": ti_incidence(tiny, course, by="beta_class"), "safety": paper_safety()}
 
 
 BUILDERS: dict[str, Callable[[dict, bool], alt.TopLevelMixin]] = {
@@ -89,6 +101,12 @@ BUILDERS: dict[str, Callable[[dict, bool], alt.TopLevelMixin]] = {
         d["visits"][["patient_id", "month", "sf_ng_ml"]], d["stops"], log_scale=True, presentation=p),
     "patient_timeline": lambda d, p: charts.patient_timeline(
         d["visits"][d["visits"]["patient_id"] == "T-SLR"], presentation=p),
+    "forest_plot": lambda d, p: charts.forest_plot(d["model"], presentation=p),
+    "roc_chart": lambda d, p: charts.roc_chart(d["curves"], d["aucs"], presentation=p),
+    "incidence": lambda d, p: charts.incidence_chart(d["incidence"], presentation=p),
+    "incidence by class": lambda d, p: charts.incidence_chart(d["incidence_by"], by="beta_class", presentation=p),
+    "proportion_forest": lambda d, p: charts.proportion_forest(d["safety"], label="event", heading="Adverse events",
+                                                               presentation=p),
 }
 
 
@@ -253,3 +271,26 @@ def test_a_builder_takes_its_height(inputs, name, build) -> None:
     # A page passes the height it needs (a long title, a grid of many rows) instead of editing the chart.
     assert build(inputs).to_dict()["height"] == 333
     assert BUILDERS[name](inputs, False).to_dict()["height"] != 333
+
+
+def test_forest_plot_draws_the_models_numbers(inputs) -> None:
+    spec = BUILDERS["forest_plot"](inputs, False).to_dict()
+    rows = next(r for r in spec["datasets"].values() if r and "odds_ratio" in r[0])
+    terms = inputs["model"][inputs["model"]["term"] != "intercept"]
+    assert [r["odds_ratio"] for r in rows] == pytest.approx(terms["odds_ratio"].tolist(), nan_ok=True)
+    assert all(r["text"] for r in rows)  # a number with its interval, or why not
+
+
+def test_incidence_starts_at_zero_and_prints_who_is_still_at_risk(inputs) -> None:
+    spec = BUILDERS["incidence"](inputs, False).to_dict()
+    rows = next(r for r in spec["datasets"].values() if r and "cum_incidence" in r[0])
+    assert (rows[0]["month"], rows[0]["pct"]) == (0.0, 0.0)
+    assert [r["n_text"] for r in rows[1:]] == inputs["incidence"]["at_risk"].astype(str).tolist()
+
+
+def test_not_reported_events_print_their_reason(inputs) -> None:
+    spec = BUILDERS["proportion_forest"](inputs, False).to_dict()
+    rows = next(r for r in spec["datasets"].values() if r and "event" in r[0])
+    texts = {r["event"]: r["text"] for r in rows}
+    assert texts["thrombosis"] == "the paper does not report it (not reported is not zero)"
+    assert texts["eyelid/facial oedema"] == "9/52 = 17.3 % (8.2–30.3)"  # Results: 9 of 52; Clopper–Pearson

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import pandas as pd
 import pytest
 from scipy import stats
 
@@ -17,9 +18,43 @@ def report(bundled):
     return reproduction_report(bundled)
 
 
+ADVERSE_EVENT_FACT = r"^ae\["
+
+
 def test_every_published_number_matches_unless_documented_contradiction(report):
-    undocumented = report[(report["status"] != "match") & (report["contradiction"] == "")]
+    # The adverse-event counts are printed without patients: the cohort file cannot hold them.
+    cohort_numbers = ~report["fact"].str.contains(ADVERSE_EVENT_FACT)
+    undocumented = report[(report["status"] != "match") & (report["contradiction"] == "") & cohort_numbers]
     assert undocumented.empty, undocumented[["ref", "printed", "computed", "status"]].to_string()
+
+
+def test_adverse_event_counts_are_not_in_the_bundled_cohort(report):
+    events = report[report["fact"].str.contains(ADVERSE_EVENT_FACT)]
+    # Results, text lines 341–346: oedema 9, rash 4 (the other 2), joint 4, skin rash 4, drowsiness 3, constipation 2
+    assert events["printed"].tolist() == ["9", "4", "2", "4", "4", "3", "2"]
+    assert (events["status"] == "not in this cohort").all()
+    assert report.loc[report["ref"].str.startswith("res.withdrawn."), "status"].eq("match").all()
+
+
+def paper_like_events() -> pd.DataFrame:
+    """An adverse-events table with the paper's counts (Results), on patients of the bundled cohort."""
+    rows = []
+    ids = iter(f"P{i:02d}" for i in range(1, 32))
+    for event, n in (("eyelid/facial oedema", 9), ("joint swelling or pain", 4), ("skin rash", 4),
+                     ("drowsiness", 3), ("constipation", 2)):
+        rows += [(next(ids), event, False) for _ in range(n)]
+    rows += [("W1", "rash", True), ("W2", "rash", True), ("P30", "rash", False), ("P31", "rash", False)]
+    return pd.DataFrame(rows, columns=["patient_id", "event", "led_to_withdrawal"]).assign(
+        month=1.0, grade=pd.array([1] * len(rows), dtype="Int64"))
+
+
+def test_adverse_event_counts_match_a_table_that_follows_the_paper(bundled):
+    report = reproduction_report(bundled, adverse_events=paper_like_events())
+    events = report[report["fact"].str.contains(ADVERSE_EVENT_FACT)]
+    assert (events["status"] == "match").all(), events[["ref", "printed", "computed"]].to_string()
+    fewer = paper_like_events().iloc[1:]  # one oedema patient less: 8, not the printed 9
+    report = reproduction_report(bundled, adverse_events=fewer).set_index("ref")
+    assert report.loc["res.ae.oedema", "status"] == "miss"
 
 
 def test_documented_contradictions_are_exactly_the_misses(report):

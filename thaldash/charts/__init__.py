@@ -1,6 +1,7 @@
 """Chart builders: an aggregated tidy frame in, a top-level Altair chart out.
 
-The builders live in ``outcomes`` (tiers, transitions, sensitivity), ``stats`` (group means,
+The builders live in ``outcomes`` (tiers, transitions, sensitivity), ``clinical`` (odds ratios, proportions,
+ROC, time to independence), ``stats`` (group means,
 correlation, paired change), ``time`` (trajectories, completeness, one patient) and ``iron``
 (transfusions and ferritin); import them from here (loaded on first use, ``thaldash.lazy``). Every builder
 
@@ -24,6 +25,10 @@ _HOME: dict[str, str] = {
     "MAX_ROWS": "base",
     "PANEL_WIDTH": "base",
     "before_after_units": "iron",
+    "forest_plot": "clinical",
+    "incidence_chart": "clinical",
+    "proportion_forest": "clinical",
+    "roc_chart": "clinical",
     "ferritin_with_stops": "iron",
     "reduction_histogram": "iron",
     "transfusion_timeline": "iron",

@@ -9,7 +9,8 @@ import argparse
 import json
 
 HELP = ("The whole analysis of a cohort (tiers with CIs, genotype groups, the Table 4–7/10 comparisons, "
-        "Table 9 paired ferritin changes, the Fig. 3 correlation) as JSON or Markdown, with stable field names.")
+        "Table 9 paired ferritin changes, the Fig. 3 correlation; then genotype and transfusion independence, "
+        "the model of who becomes independent, safety and dose) as JSON or Markdown, with stable field names.")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -18,6 +19,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("path", nargs="?", default=None,
                         help="cohort file (Parquet or CSV); default: the bundled cohort (or THALDASH_DATA)")
     parser.add_argument("--format", choices=("json", "md"), default="json")
+    parser.add_argument("--adverse-events", default=None, metavar="PATH",
+                        help="the cohort's adverse-events table (CSV or Parquet: patient_id, event, month, grade, "
+                             "led_to_withdrawal), for the safety section")
     add_rule_arguments(parser)
 
 
@@ -25,10 +29,15 @@ def run(args: argparse.Namespace) -> int:
     from thaldash.cli.common import rules_and_cohort
     from thaldash.reports.report import full_report, report_markdown
 
+    from thaldash.cli.common import load_adverse_events_for_command
+
     rules, cohort, status = rules_and_cohort(args, "reported")
     if cohort is None:
         return status
-    report = full_report(cohort, rules)
+    events, source, status = load_adverse_events_for_command(args.adverse_events, cohort, "reported")
+    if status:
+        return status
+    report = full_report(cohort, rules, adverse_events=events, adverse_events_source=source)
     if args.format == "json":
         print(json.dumps(report, ensure_ascii=False, indent=1, allow_nan=False))
     else:

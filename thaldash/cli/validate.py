@@ -16,7 +16,8 @@ from thaldash.text import render
 from thaldash.data.loading import LoadResult, load_cohort
 from thaldash.data.validation import escape_unsafe
 
-HELP = "Check a cohort file (Parquet or CSV) against the data contract and list every problem."
+HELP = ("Check a cohort file (Parquet or CSV) against the data contract and list every problem; with "
+        "--adverse-events, check that table against its contract and the cohort's patients too.")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -24,6 +25,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--format", choices=("table", "csv", "json"), default="table",
                         help="table: one line per problem (default); csv/json: the problems table, "
                              "with the summary on stderr")
+    parser.add_argument("--adverse-events", default=None, metavar="PATH",
+                        help="an adverse-events table (patient_id, event, month, grade, led_to_withdrawal) to check "
+                             "as well; its problems follow the cohort's, with file 'adverse events'")
 
 
 def problem_line(row: pd.Series) -> str:
@@ -52,13 +56,41 @@ def summary_line(result: LoadResult) -> str:
 def run(args: argparse.Namespace) -> int:
     result = load_cohort(args.path)
     status = 0 if result.ok else (2 if result.unreadable else 1)
+    events = None
+    if getattr(args, "adverse_events", None):
+        from thaldash.data.adverse_events import load_adverse_events
+
+        events = load_adverse_events(args.adverse_events,
+                                     patients=result.cohort.patients if result.ok else None)
+        status = max(status, 0 if events.ok else (2 if events.unreadable else 1))
     if args.format in ("csv", "json"):
-        print(render(result.problems.map(escape_unsafe), args.format))
+        problems = result.problems.assign(file="cohort")
+        if events is not None:
+            problems = pd.concat([problems, events.problems.assign(file="adverse events")], ignore_index=True)
+        print(render(problems.map(escape_unsafe), args.format))
         print(escape_unsafe(summary_line(result)), file=sys.stderr)
+        if events is not None:
+            print(escape_unsafe(events_summary_line(events)), file=sys.stderr)
         return status
     stream = sys.stderr if result.unreadable else sys.stdout
     for _, row in result.problems.iterrows():
         print(problem_line(row), file=stream)
     if not result.unreadable:
         print(summary_line(result))
+    if events is not None:
+        out = sys.stderr if events.unreadable else sys.stdout
+        for _, row in events.problems.iterrows():
+            print("adverse events: " + problem_line(row), file=out)
+        print(escape_unsafe(events_summary_line(events)))
     return status
+
+
+def events_summary_line(events) -> str:
+    """One line on the adverse-events file: valid with its counts, or refused."""
+    if events.ok:
+        return (f"adverse events: valid: {len(events.events):,} events of {events.events['patient_id'].nunique():,} "
+                f"patients, {events.n_warnings:,} warnings")
+    if events.unreadable:
+        return "adverse events: unreadable: the file was not checked"
+    return (f"adverse events: invalid: {events.n_errors:,} errors, {events.n_warnings:,} warnings; "
+            "the file is refused")

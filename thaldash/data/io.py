@@ -17,6 +17,7 @@ import csv
 import hashlib
 import io
 import warnings
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -24,7 +25,7 @@ from typing import Literal
 import pandas as pd
 
 from thaldash.data.io_parquet import Limits, first_line, read_parquet
-from thaldash.data.schema import COLUMNS, CONTRACT
+from thaldash.data.schema import COLUMNS, Column
 
 MAX_ROWS = 8_000_000  # 1,000,000 patients × 7 visits fit; a 10-million-row file is refused from its footer
 # The contract has ~30 columns; an export with a few hundred others still loads, a 10,000-column file
@@ -113,8 +114,11 @@ class RawTable:
 
 
 def read_table(source: str | Path | bytes, name: str | None = None, *,
-               max_rows: int = MAX_ROWS) -> RawTable:
+               max_rows: int = MAX_ROWS, contract: Mapping[str, Column] = COLUMNS) -> RawTable:
     """Read the contract's columns of a Parquet or CSV cohort file without changing it.
+
+    ``contract`` names the columns to read and their kinds, in order (the cohort's by default; the
+    optional adverse-events table has its own); every other column is noted, never decoded.
 
     Parameters
     ----------
@@ -145,7 +149,7 @@ def read_table(source: str | Path | bytes, name: str | None = None, *,
     if data.startswith(_PARQUET_MAGIC):
         limits = Limits(rows=max_rows, columns=MAX_COLUMNS, decoded_bytes=MAX_DECODED_BYTES,
                         footer_bytes=MAX_FOOTER_BYTES)
-        parquet = read_parquet(data, limits, refuse)
+        parquet = read_parquet(data, limits, refuse, contract)
         frame, dups, extras, refused = parquet.frame, parquet.duplicated, parquet.extras, parquet.refused
         fmt: Format = "parquet"
     else:
@@ -155,7 +159,7 @@ def read_table(source: str | Path | bytes, name: str | None = None, *,
         if len(data) > MAX_CSV_BYTES:
             raise refuse(f"the CSV file is {len(data) / 2**20:.0f} MB, above the "
                          f"{MAX_CSV_BYTES / 2**20:.0f} MB limit; convert it to Parquet")
-        frame, dups, extras = _read_csv(data, max_rows, refuse)
+        frame, dups, extras = _read_csv(data, max_rows, refuse, contract)
         fmt = "csv"
     return RawTable(frame=frame, name=display, sha256=digest, n_bytes=len(data), format=fmt,
                     duplicated_columns=dups, extra_columns=extras, refused_columns=refused)
@@ -184,7 +188,8 @@ def _source_bytes(source: str | Path | bytes, name: str | None) -> tuple[bytes, 
         raise UnreadableFile(f"{display}: cannot be opened ({exc.strerror or exc})", name=display) from None
 
 
-def _read_csv(data: bytes, max_rows: int, refuse) -> tuple[pd.DataFrame, tuple[str, ...], tuple[tuple[str, str], ...]]:
+def _read_csv(data: bytes, max_rows: int, refuse, contract: Mapping[str, Column]
+              ) -> tuple[pd.DataFrame, tuple[str, ...], tuple[tuple[str, str], ...]]:
     if b"\x00" in data:
         raise refuse("this is a binary file, not a Parquet or CSV file")
     _check_utf8(data, refuse)
@@ -197,7 +202,7 @@ def _read_csv(data: bytes, max_rows: int, refuse) -> tuple[pd.DataFrame, tuple[s
     sep = _delimiter(body, end)
     if body.count(sep.encode(), 0, end) + 1 > MAX_COLUMNS:
         raise refuse(f"the header has {body.count(sep.encode(), 0, end) + 1:,} columns, above the limit of "
-                     f"{MAX_COLUMNS:,}; the contract has {len(COLUMNS)}: write those (and few others) to the file")
+                     f"{MAX_COLUMNS:,}; the contract has {len(contract)}: write those (and few others) to the file")
     lines = _line_count(body)
     if lines - 1 > max_rows:
         raise refuse(f"the file has {lines - 1:,} lines after the header, above the limit of {max_rows:,} rows")
@@ -209,12 +214,12 @@ def _read_csv(data: bytes, max_rows: int, refuse) -> tuple[pd.DataFrame, tuple[s
         raise refuse(f"the CSV header cannot be read ({exc})") from None
     # A trailing delimiter gives a nameless column; name it by position rather than "" or "Unnamed: 3".
     header = [h.strip() or f"unnamed_{i + 1}" for i, h in enumerate(header)]
-    wanted = {n: i for i, n in reversed(list(enumerate(header))) if n in COLUMNS}  # first of each
-    keep = [c.name for c in CONTRACT if c.name in wanted]
+    wanted = {n: i for i, n in reversed(list(enumerate(header))) if n in contract}  # first of each
+    keep = [name for name in contract if name in wanted]
     frame = _csv_columns(data, sep, [wanted[n] for n in keep], max(1, _CSV_CELLS_PER_SLICE // len(header)), refuse)
     if len(frame) > max_rows:
         raise refuse(f"the file has {len(frame):,} rows, above the limit of {max_rows:,} rows")
-    extras = tuple((n, "text") for n in dict.fromkeys(header) if n not in COLUMNS)
+    extras = tuple((n, "text") for n in dict.fromkeys(header) if n not in contract)
     return frame.set_axis(keep, axis=1), _duplicates(header), extras
 
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from collections.abc import Mapping
 from dataclasses import dataclass
 from itertools import accumulate
 
@@ -25,7 +26,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from thaldash.data.schema import COLUMNS
+from thaldash.data.schema import COLUMNS, Column
 
 # The limits are stated in ``thaldash.data.io`` (where the CSV path uses them too) and passed in.
 _MAGIC = b"PAR1"
@@ -72,7 +73,7 @@ class ParquetColumns:
     refused: tuple[tuple[str, str], ...]
 
 
-def read_parquet(data: bytes, limits: Limits, refuse: Refuse) -> ParquetColumns:
+def read_parquet(data: bytes, limits: Limits, refuse: Refuse, contract: Mapping[str, Column] = COLUMNS) -> ParquetColumns:
     """The contract's columns of the Parquet file ``data``; ``refuse(reason)`` is raised for a bad file."""
     if len(data) < 12 or not data.endswith(_MAGIC):
         raise refuse("the Parquet file is truncated (its footer is missing); copy or export it again")
@@ -91,9 +92,9 @@ def read_parquet(data: bytes, limits: Limits, refuse: Refuse) -> ParquetColumns:
         raise refuse(f"the file has {n_rows:,} rows, above the limit of {limits.rows:,} rows")
     if meta.num_columns > limits.columns:
         raise refuse(f"the file has {meta.num_columns:,} columns, above the limit of {limits.columns:,}; "
-                     f"the contract has {len(COLUMNS)}: write those (and few others) to the file")
+                     f"the contract has {len(contract)}: write those (and few others) to the file")
     try:
-        plan = _plan(pq.ParquetFile(pa.BufferReader(data)), n_rows)
+        plan = _plan(pq.ParquetFile(pa.BufferReader(data)), n_rows, contract)
     except MemoryError:
         raise  # not a damaged file: the caller says how much memory it needed
     except (pa.ArrowException, OSError, ValueError, KeyError) as exc:
@@ -103,7 +104,7 @@ def read_parquet(data: bytes, limits: Limits, refuse: Refuse) -> ParquetColumns:
         raise refuse(f"its columns would take {size_text(plan.decoded)} of memory once decoded ({name} alone "
                      f"{size_text(size)}), above the {size_text(limits.decoded_bytes)} limit for a cohort file")
     try:
-        frame = _read(data, plan)
+        frame = _read(data, plan, contract)
     except MemoryError:
         raise
     except Exception as exc:  # noqa: BLE001 - any failure here means a damaged file (e.g. invalid UTF-8)
@@ -125,7 +126,7 @@ class _Plan:
     refused: tuple[tuple[str, str], ...]
 
 
-def _plan(parquet: pq.ParquetFile, n_rows: int) -> _Plan:
+def _plan(parquet: pq.ParquetFile, n_rows: int, contract: Mapping[str, Column]) -> _Plan:
     """What to read, its decoded size, and what to leave: from the footer alone."""
     schema, meta = parquet.schema_arrow, parquet.metadata
     names = list(schema.names)
@@ -145,7 +146,7 @@ def _plan(parquet: pq.ParquetFile, n_rows: int) -> _Plan:
     text: list[str] = []
     sizes: dict[str, int] = {}
     refused: list[tuple[str, str]] = []
-    for name, column in COLUMNS.items():
+    for name, column in contract.items():
         if name not in first:
             continue
         i = first[name]
@@ -160,12 +161,12 @@ def _plan(parquet: pq.ParquetFile, n_rows: int) -> _Plan:
         if _is_text(_values(stored)):
             text.append(name)
     extras = tuple((n, type_name(schema.field(i).type)) for i, n in enumerate(names)
-                   if n not in COLUMNS and i == first[n] and not _GENERATED_INDEX.fullmatch(n))
+                   if n not in contract and i == first[n] and not _GENERATED_INDEX.fullmatch(n))
     duplicated = tuple(n for n in first if names.count(n) > 1)
     return _Plan(n_rows, columns, tuple(text), sum(sizes.values()), sizes, duplicated, extras, tuple(refused))
 
 
-def _read(data: bytes, plan: _Plan) -> pd.DataFrame:
+def _read(data: bytes, plan: _Plan, contract: Mapping[str, Column]) -> pd.DataFrame:
     """The planned columns, one at a time, each handed to pandas before the next is decoded."""
     # Text is decoded as dictionary codes: a label stored once per distinct value, not per row.
     parquet = pq.ParquetFile(pa.BufferReader(data), read_dictionary=list(plan.text))
@@ -177,7 +178,7 @@ def _read(data: bytes, plan: _Plan) -> pd.DataFrame:
         # A damaged page can decode into invalid UTF-8 that only fails later, inside a string operation.
         column.validate(full=True)
         if pa.types.is_decimal(_values(column.type)):
-            column = pc.cast(column, pa.string() if COLUMNS[name].kind == "string" else pa.float64())
+            column = pc.cast(column, pa.string() if contract[name].kind == "string" else pa.float64())
         series[name] = column.to_pandas(self_destruct=True, split_blocks=True).rename(name)
         del column
     return pd.DataFrame(series, copy=False) if series else pd.DataFrame(index=pd.RangeIndex(plan.n_rows))

@@ -15,6 +15,10 @@ Two criteria are computed for every patient, each as a tier code (0 MaR, 1 MiR, 
 of automatic MaR for untransfused patients), "everyone" (the better tier; with one criterion
 missing, a MaR from the other still decides, anything less is not evaluable because the missing
 one could have been better). Ties are credited to the transfusion criterion, the paper's primary.
+
+``ntdt_endpoint`` then overrides the tier of NTDT patients: "hb_rise" grades them by the Hb rise
+alone, "hb_rise_sustained" by the smallest rise at any visit from the window's end to month 24
+(every study visit of that span needed), with the same Hb thresholds.
 """
 
 from __future__ import annotations
@@ -25,9 +29,10 @@ import numpy as np
 import pandas as pd
 
 from thaldash.data.alleles import genotype_columns
-from thaldash.data.coded_text import Coded, number_choices, render_groups, select, texts
+from thaldash.data.coded_text import number_choices, render_groups, select, texts
 from thaldash.data.cohort import Cohort
 from thaldash.data.schema import TIER_ORDER
+from thaldash.grading.hb import hb_arrays
 from thaldash.grading.rules import GradingRules
 from thaldash.grading.trace import NE, Sentences, value_text
 from thaldash.grading.transfusion import EPS, VisitPanel, cohort_panel, transfusion_arrays, tristate, visit_panel
@@ -44,45 +49,6 @@ GRADE_COLUMNS: tuple[str, ...] = (
 
 
 @dataclass(frozen=True, eq=False)
-class HbEvidence:
-    """A patient panel's Hb evidence under one rule set (``hb_arrays``)."""
-
-    base: np.ndarray
-    end: np.ndarray
-    best: np.ndarray
-    rise: np.ndarray
-    why: Coded
-    measure: str
-
-
-def hb_arrays(panel: VisitPanel, rules: GradingRules) -> HbEvidence:
-    """Baseline, window-end and best-in-window Hb, the rise, and why the rise is missing."""
-    hb = panel.values["hb_g_l"]
-    n, w = len(hb), rules.window_months
-
-    def at(month: int) -> tuple[np.ndarray, np.ndarray]:  # value, state: 0 no visit, 1 missing, 2 ok
-        j = panel.column(month)
-        if j is None:
-            return np.full(n, np.nan), np.zeros(n, dtype=np.int64)
-        return hb[:, j], np.where(~panel.present[:, j], 0, np.where(np.isnan(hb[:, j]), 1, 2))
-
-    base, base_state = at(0)
-    end, end_state = at(w)
-    cols = (panel.months > 0) & (panel.months <= w)
-    best = np.where(np.isnan(hb[:, cols]), -np.inf, hb[:, cols]).max(axis=1, initial=-np.inf)
-    best = np.where(np.isneginf(best), np.nan, best)
-    if rules.hb_rise_measure == "window_end":
-        rise, later_state, measure = end - base, end_state, f"month {w} vs month 0"
-        later_text = (f"no visit at month {w}", f"Hb missing at month {w}", "")
-    else:
-        rise, later_state, measure = best - base, np.where(np.isnan(best), 0, 2), f"best in months 1–{w} vs month 0"
-        later_text = (f"no Hb recorded in months 1–{w}", "", "")
-    base_text = ("no visit at month 0", "Hb missing at month 0", "")
-    choices = tuple("; ".join(t for t in (b, e) if t) for b in base_text for e in later_text)
-    return HbEvidence(base, end, best, rise, Coded(base_state * 3 + later_state, choices), measure)
-
-
-@dataclass(frozen=True, eq=False)
 class TierCodes:
     """Tier codes per patient (0 MaR … 3 NR, 4 not evaluable) and what decided them."""
 
@@ -91,23 +57,31 @@ class TierCodes:
     h_code: np.ndarray
     crit: np.ndarray
     show_h: np.ndarray
+    ntdt_rule: np.ndarray  # 0: graded as above; 1: NTDT by Hb rise; 2: NTDT by sustained Hb rise
 
 
-def tier_codes(tail: np.ndarray, red: np.ndarray, rise: np.ndarray, rules: GradingRules) -> TierCodes:
+def _hb_code(rise: np.ndarray, rules: GradingRules) -> np.ndarray:
+    with np.errstate(invalid="ignore"):  # NaN compares false, and NaN means not evaluable
+        return np.select([np.isnan(rise), rise >= rules.mar_hb_rise_g_l - EPS, rise >= rules.mir_hb_rise_g_l - EPS,
+                          rise > EPS], [NE, 0, 1, 2], 3)
+
+
+def tier_codes(tail: np.ndarray, red: np.ndarray, rise: np.ndarray, rules: GradingRules, *,
+               ntdt: np.ndarray | None = None, sustained: np.ndarray | None = None) -> TierCodes:
     """Combine the transfusion and Hb criteria into tiers: the whole rule, without the text.
 
     ``tail`` is 0 untransfused in the window's last months, 1 transfused, 2 unknown; ``red`` the
-    reduction (%); ``rise`` the Hb rise (g/L). Cheap enough to call for every point of a
-    sensitivity grid on a large cohort (``thaldash.grading.sensitivity``).
+    reduction (%); ``rise`` the Hb rise (g/L); ``ntdt`` marks NTDT patients and ``sustained`` is
+    their sustained rise (``hb_arrays``), both needed when ``rules.ntdt_endpoint`` is not
+    "transfusion". Cheap enough to call for every point of a sensitivity grid on a large cohort
+    (``thaldash.grading.sensitivity``).
     """
     mode = rules.hb_criterion
-    mir, slr, mar_hb, mir_hb = (rules.mir_reduction_pct, rules.slr_reduction_pct,
-                                rules.mar_hb_rise_g_l, rules.mir_hb_rise_g_l)
+    mir, slr = rules.mir_reduction_pct, rules.slr_reduction_pct
     with np.errstate(invalid="ignore"):  # NaN compares false, and NaN means not evaluable
         t_code = np.select([tail == 0, (tail == 1) & (red >= mir - EPS), (tail == 1) & (red >= slr - EPS),
                             (tail == 1) & (red < slr - EPS)], [0, 1, 2, 3], NE)
-        h_code = np.select([np.isnan(rise), rise >= mar_hb - EPS, rise >= mir_hb - EPS, rise > EPS],
-                           [NE, 0, 1, 2], 3)
+    h_code = _hb_code(rise, rules)
     t_crit = np.where(t_code == 0, 0, np.where(t_code == NE, 3, 1))
     if mode == "none":
         code, crit = t_code, t_crit
@@ -123,35 +97,57 @@ def tier_codes(tail: np.ndarray, red: np.ndarray, rise: np.ndarray, rules: Gradi
         decided = ((t_code != NE) & (h_code != NE)) | (best == 0)
         code = np.where(decided, best, NE)
         crit = np.where(~decided, 3, np.where(t_code == code, t_crit, 2))  # ties go to transfusion
-    return TierCodes(code, t_code, h_code, crit, show_h)
+    ntdt_rule = np.zeros(len(tail), dtype=np.int64)
+    if rules.ntdt_endpoint != "transfusion":
+        if ntdt is None or (rules.ntdt_endpoint == "hb_rise_sustained" and sustained is None):
+            raise ValueError(f"ntdt_endpoint={rules.ntdt_endpoint!r} needs the NTDT patients (ntdt) "
+                             "and, when sustained, their sustained Hb rise")
+        sustained_rule = rules.ntdt_endpoint == "hb_rise_sustained"
+        n_code = _hb_code(sustained, rules) if sustained_rule else h_code
+        ntdt_rule = np.where(ntdt, 2 if sustained_rule else 1, 0)
+        code = np.where(ntdt, n_code, code)
+        crit = np.where(ntdt, np.where(n_code == NE, 3, 2), crit)
+        h_code = np.where(ntdt, n_code, h_code)
+        show_h = show_h | ntdt
+    return TierCodes(code, t_code, h_code, crit, show_h, ntdt_rule)
 
 
 def grade_panel(panel: VisitPanel, rules: GradingRules = GradingRules(), *,
                 include_withdrawn: bool = False) -> pd.DataFrame:
     """``grade`` on an already built panel (lets callers grade several scenarios on one pivot)."""
     if len(panel.patients) == 0:
-        return pd.DataFrame({c: pd.Series(dtype=_EMPTY_DTYPES.get(c, "str")) for c in GRADE_COLUMNS})
+        optional = [c for c, wanted in (("hb_best_in_window", rules.hb_rise_measure == "best_within_window"),
+                                        ("hb_rise_sustained", rules.ntdt_endpoint == "hb_rise_sustained")) if wanted]
+        return pd.DataFrame({c: pd.Series(dtype=_EMPTY_DTYPES.get(c, "float64" if c in optional else "str"))
+                             for c in (*GRADE_COLUMNS, *optional)})
     w, mode = rules.window_months, rules.hb_criterion
     a = transfusion_arrays(panel, window=w, free_months=rules.transfusion_free_months)
     hb = hb_arrays(panel, rules)
     tail, red, rise = a.transfused, a.reduction, hb.rise
     mir, slr, mar_hb, mir_hb = (rules.mir_reduction_pct, rules.slr_reduction_pct,
                                 rules.mar_hb_rise_g_l, rules.mir_hb_rise_g_l)
-    tiers = tier_codes(tail, red, rise, rules)
+    pts = panel.patients
+    ntdt = (pts["thal_type"] == "NTDT").to_numpy(dtype=bool, na_value=False) if "thal_type" in pts \
+        else np.zeros(len(pts), bool)
+    tiers = tier_codes(tail, red, rise, rules, ntdt=ntdt, sustained=hb.sustained)
     code, t_code, h_code, crit, show_h = tiers.code, tiers.t_code, tiers.h_code, tiers.crit, tiers.show_h
+    by_sustained = tiers.ntdt_rule == 2
 
     red_codes, red_texts = number_choices(red, lambda v: value_text(v, (mir, slr)))
-    rise_codes, rise_texts = number_choices(rise, lambda v: value_text(v, (mar_hb, mir_hb, 0.0)))
+    rise_codes, rise_texts = number_choices(np.where(by_sustained, hb.sustained, rise),
+                                            lambda v: value_text(v, (mar_hb, mir_hb, 0.0)))
     t_why = select([tail == 2], [a.last_months_problem], a.reduction_problem)
+    h_why = select([by_sustained], [hb.sustained_why], hb.why)
     shown_t = (t_code >= 1) & (t_code <= 3)
     shown_h = show_h & (h_code <= 3)
     parts = [code, t_code, np.where(show_h, h_code, 0), np.where(mode == "untransfused", tail, 0),
              np.where(shown_t, red_codes, 0), np.where(shown_h, rise_codes, 0),
-             np.where(t_code == NE, t_why.codes, 0), np.where(show_h & (h_code == NE), hb.why.codes, 0)]
-    sentences = Sentences(rules, hb.measure, red_texts, rise_texts, t_why.choices, hb.why.choices)
+             np.where(t_code == NE, t_why.codes, 0), np.where(show_h & (h_code == NE), h_why.codes, 0),
+             tiers.ntdt_rule]
+    sentences = Sentences(rules, hb.measure, red_texts, rise_texts, t_why.choices, h_why.choices,
+                          sustained_measure=hb.sustained_measure)
     trace = render_groups(parts, sentences.trace)
 
-    pts = panel.patients
     withdrawn = (pts["withdrawn"].fillna(False).astype(bool).to_numpy()
                  if "withdrawn" in pts else np.zeros(len(pts), bool))
     out = pd.DataFrame({
@@ -177,6 +173,8 @@ def grade_panel(panel: VisitPanel, rules: GradingRules = GradingRules(), *,
     })
     if rules.hb_rise_measure == "best_within_window":
         out = out.assign(hb_best_in_window=hb.best)
+    if rules.ntdt_endpoint == "hb_rise_sustained":
+        out = out.assign(hb_rise_sustained=hb.sustained)
     if "published_tier" in pts:
         out = out.assign(published_tier=pts["published_tier"].to_numpy())
     if not include_withdrawn:
@@ -230,6 +228,8 @@ def grade(visits: pd.DataFrame | Cohort, rules: GradingRules = GradingRules(), *
     - ``transfusion_tier``, ``hb_tier``: what each criterion alone gives
     - ``pre_rbc_units_24m``, ``units_in_window``, ``expected_units_in_window``,
       ``transfused_in_last_months`` (boolean, ``<NA>`` when unknown), ``withdrawn``
+    - ``hb_rise_sustained`` (g/L) with ``ntdt_endpoint="hb_rise_sustained"``: the smallest Hb rise
+      at the study visits from the window's end to month 24 (NaN when one of them is missing)
     - ``published_tier`` when the visits carry it
     """
     if isinstance(visits, Cohort):

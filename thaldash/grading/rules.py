@@ -20,6 +20,7 @@ from thaldash.data.schema import STUDY_MONTHS
 
 HbMeasure = Literal["window_end", "best_within_window"]
 HbCriterion = Literal["none", "untransfused", "everyone"]
+NtdtEndpoint = Literal["transfusion", "hb_rise", "hb_rise_sustained"]
 
 def tail_start(window_months: int, free_months: int) -> int:
     """First month of the transfusion-free check: the last study visit at or before ``W − F``.
@@ -34,6 +35,9 @@ def tail_start(window_months: int, free_months: int) -> int:
 WINDOWS: tuple[int, ...] = (3, 6, 12)
 HB_MEASURES: tuple[str, ...] = ("window_end", "best_within_window")
 HB_CRITERIA: tuple[str, ...] = ("none", "untransfused", "everyone")
+NTDT_ENDPOINTS: tuple[str, ...] = ("transfusion", "hb_rise", "hb_rise_sustained")
+SUSTAINED_TO_MONTH = 24
+"""The last visit an NTDT Hb rise must hold to under ``ntdt_endpoint="hb_rise_sustained"``."""
 
 
 @dataclass(frozen=True)
@@ -86,6 +90,16 @@ RULE_FIELDS: tuple[RuleField, ...] = (
               choices=HB_CRITERIA,
               choice_labels=("Not used (the paper as applied)", "For untransfused patients",
                              "For everyone (the better tier counts)")),
+    RuleField("ntdt_endpoint", "NTDT graded by", "",
+              "NTDT patients were never transfused, so being transfusion-free says nothing about the drug. "
+              "transfusion: transfusion-free, so MaR (the paper as applied). hb_rise: by the Hb rise over the "
+              "window (measured as set above): at least the MaR Hb rise MaR, at least the MiR Hb rise MiR, any "
+              "rise SLR, none NR, whatever the Hb criterion says for TDT patients. hb_rise_sustained: the same "
+              f"thresholds on the smallest rise at any visit from the window's end to month {SUSTAINED_TO_MONTH}, "
+              "so the rise must last; a missing visit in that span makes the patient not evaluable.",
+              "choice", "transfusion", choices=NTDT_ENDPOINTS,
+              choice_labels=("Transfusion-free, so MaR (the paper as applied)", "Hb rise over the window",
+                             f"Hb rise sustained to month {SUSTAINED_TO_MONTH}")),
 )
 FIELDS_BY_NAME: dict[str, RuleField] = {f.name: f for f in RULE_FIELDS}
 
@@ -109,6 +123,7 @@ class GradingRules:
     mir_hb_rise_g_l: float = 10.0
     hb_rise_measure: HbMeasure = "window_end"
     hb_criterion: HbCriterion = "none"
+    ntdt_endpoint: NtdtEndpoint = "transfusion"
 
     def __post_init__(self) -> None:
         for spec in RULE_FIELDS:

@@ -61,7 +61,9 @@ def sensitivity_grid(visits: pd.DataFrame | Cohort, rules: GradingRules, *, x: s
     keep = np.ones(len(panel.patients), bool)
     if not include_withdrawn and "withdrawn" in panel.patients:
         keep = ~panel.patients["withdrawn"].fillna(False).astype(bool).to_numpy()
-    evidence: dict[tuple[int, int], tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+    ntdt = (panel.patients["thal_type"] == "NTDT").to_numpy(dtype=bool, na_value=False)[keep] \
+        if "thal_type" in panel.patients else np.zeros(int(keep.sum()), bool)
+    evidence: dict[tuple[int, int], tuple[np.ndarray, ...]] = {}
     rows = []
     for xv in x_values:
         for yv in y_values:
@@ -73,9 +75,10 @@ def sensitivity_grid(visits: pd.DataFrame | Cohort, rules: GradingRules, *, x: s
             key = (point.window_months, point.transfusion_free_months)
             if key not in evidence:
                 a = transfusion_arrays(panel, window=point.window_months, free_months=point.transfusion_free_months)
-                evidence[key] = (a.transfused[keep], a.reduction[keep], hb_arrays(panel, point).rise[keep])
-            tail, red, rise = evidence[key]
-            code = tier_codes(tail, red, rise, point).code
+                hb = hb_arrays(panel, point)
+                evidence[key] = (a.transfused[keep], a.reduction[keep], hb.rise[keep], hb.sustained[keep])
+            tail, red, rise, sustained = evidence[key]
+            code = tier_codes(tail, red, rise, point, ntdt=ntdt, sustained=sustained).code
             graded = int((code != 4).sum())
             orr, mar = int((code <= 2).sum()), int((code == 0).sum())
             rows.append({"x": xv, "y": yv, "valid": True, "reason": "", "n_graded": graded,

@@ -36,7 +36,7 @@ class Sentences:
     """The rule trace, written once per distinct combination of tiers, values and reasons."""
 
     def __init__(self, rules: GradingRules, measure: str, reductions: list[str], rises: list[str],
-                 t_reasons: tuple[str, ...], h_reasons: tuple[str, ...]) -> None:
+                 t_reasons: tuple[str, ...], h_reasons: tuple[str, ...], *, sustained_measure: str = "") -> None:
         self.mode = rules.hb_criterion
         self.span = "months {}–{}".format(*rules.free_span)
         self.free = f"no transfusion in {self.span}"
@@ -44,9 +44,10 @@ class Sentences:
         mir, slr = _num(rules.mir_reduction_pct), _num(rules.slr_reduction_pct)
         self.t_compare = (f"% is ≥ {mir}%", f"% is within {slr}–{mir}%", f"% is < {slr}%")
         mar_h, mir_h = _num(rules.mar_hb_rise_g_l), _num(rules.mir_hb_rise_g_l)
-        self.h_compare = tuple(f" g/L ({measure}) {c}" for c in (
-            f"is ≥ {mar_h} g/L", f"is within {mir_h}–{mar_h} g/L", f"is above 0 but < {mir_h} g/L",
-            "is not above 0"))
+        compare = (f"is ≥ {mar_h} g/L", f"is within {mir_h}–{mar_h} g/L", f"is above 0 but < {mir_h} g/L",
+                   "is not above 0")
+        self.h_compare = tuple(f" g/L ({measure}) {c}" for c in compare)
+        self.s_compare = tuple(f" g/L ({sustained_measure}) {c}" for c in compare)
         self.reductions, self.rises = reductions, rises
         self.t_reasons, self.h_reasons = t_reasons, h_reasons
 
@@ -57,13 +58,17 @@ class Sentences:
             return self.t_reasons[why]
         return self.still + self.reductions[r] + self.t_compare[t - 1]
 
-    def hb(self, h: int, x: int, why: int) -> str:
+    def hb(self, h: int, x: int, why: int, sustained: bool = False) -> str:
         if h == NE:
             return self.h_reasons[why]
-        return "Hb rise " + self.rises[x] + self.h_compare[h]
+        return "Hb rise " + self.rises[x] + (self.s_compare if sustained else self.h_compare)[h]
 
-    def trace(self, code: int, t: int, h: int, tail: int, r: int, x: int, t_why: int, h_why: int) -> str:
+    def trace(self, code: int, t: int, h: int, tail: int, r: int, x: int, t_why: int, h_why: int,
+              ntdt: int = 0) -> str:
         tier = TIER_ORDER[code]
+        if ntdt:  # ntdt_endpoint: NTDT graded by Hb alone
+            how = "sustained Hb rise" if ntdt == 2 else "Hb rise"
+            return f"{tier}: NTDT, graded by {how}: {self.hb(h, x, h_why, sustained=ntdt == 2)}"
         mode = self.mode
         if mode == "none" or (mode == "untransfused" and tail != 0):
             return f"{tier}: {self.transfusion(t, r, t_why)}"

@@ -21,8 +21,10 @@ from thaldash.grading.summary import genotype_groups, tier_table
 from thaldash.grading.rules import GradingRules
 from thaldash.grading.scenarios import scenario_name
 from thaldash.data.schema import CONTRACT_VERSION
+from thaldash.reports.clinical import CLINICAL_FIELDS, CLINICAL_NOTES, clinical_sections
 
-REPORT_VERSION = 1
+REPORT_VERSION = 2
+"""2: the clinical sections (genotype, independence, safety, dose) after the paper's tables."""
 
 SECTION_FIELDS: dict[str, tuple[str, ...]] = {
     "tiers": ("tier", "n", "total", "pct", "ci_low", "ci_high", "ci_method", "reason"),
@@ -36,6 +38,7 @@ SECTION_FIELDS: dict[str, tuple[str, ...]] = {
                        "correction", "small_n", "computed", "reason"),
     "correlation": ("x", "y", "method", "n", "n_dropped", "r", "ci_low", "ci_high", "p", "slope", "intercept",
                     "computed", "reason"),
+    **CLINICAL_FIELDS,
 }
 FIELD_NOTES: dict[str, str] = {
     "tiers": "Response tiers under `rules` (rows MaR, MiR, SLR, NR, ORR, not evaluable); pct and CI in percent; "
@@ -48,12 +51,19 @@ FIELD_NOTES: dict[str, str] = {
     "paired_changes": "Within-patient change in SF between 0/12/24 M (Table 9): diff = mean of value(time_i) − "
                       "value(time_j); patients missing either visit are dropped and counted in n_dropped.",
     "correlation": "Baseline HbF (%) vs Hb rise over the grading window (g/L) (Fig. 3), Pearson and Spearman.",
+    **CLINICAL_NOTES,
 }
 
 
 def full_report(cohort: Cohort, rules: GradingRules = GradingRules(), *,
-                today: dt.date | None = None) -> dict[str, Any]:
-    """The report as JSON-ready data: metadata, then one list of records per ``SECTION_FIELDS`` key."""
+                today: dt.date | None = None, adverse_events: pd.DataFrame | None = None,
+                adverse_events_source: str = "") -> dict[str, Any]:
+    """The report as JSON-ready data: metadata, then one list of records per ``SECTION_FIELDS`` key.
+
+    ``adverse_events`` is the cohort's adverse-events table (``AdverseEvents.events``), named in the
+    metadata by ``adverse_events_source``; without it the safety section shows the paper's counts
+    on the bundled cohort and "not recorded" on another.
+    """
     table = patient_table(cohort, rules)
     comparisons = pd.concat([
         compare_measure(cohort, rules, measure=m, subset=s, months=PAPER_MONTHS, patients=table)
@@ -66,6 +76,8 @@ def full_report(cohort: Cohort, rules: GradingRules = GradingRules(), *,
         "comparisons": comparisons,
         "paired_changes": paired,
         "correlation": correlation.assign(x="hbf_pct at month 0", y=f"hb_rise over {rules.window_months} months"),
+        **clinical_sections(cohort, rules, adverse_events=adverse_events,
+                            adverse_events_source=adverse_events_source),
     }
     patients = cohort.patients
     out: dict[str, Any] = {
@@ -74,6 +86,7 @@ def full_report(cohort: Cohort, rules: GradingRules = GradingRules(), *,
         "thaldash_version": __version__,
         "generated": (today or dt.date.today()).isoformat(),
         "source": {"name": cohort.source_name, "sha256": cohort.sha256},
+        "adverse_events": adverse_events_source or ("none given" if adverse_events is None else "given"),
         "population": {"enrolled": len(patients), "withdrawn": int(patients["withdrawn"].sum()),
                        "analysed": int((~patients["withdrawn"]).sum()),
                        "graded_evaluable": int(table["evaluable"].sum())},
@@ -92,6 +105,7 @@ def report_markdown(report: dict[str, Any]) -> str:
         "# thaldash report",
         "",
         f"- source: {report['source']['name']} (sha256 {report['source']['sha256'][:12]})",
+        f"- adverse events: {report.get('adverse_events', 'none given')}",
         f"- generated: {report['generated']} by thaldash {report['thaldash_version']} "
         f"(report v{report['report_version']}, contract v{report['contract_version']})",
         "- population: " + ", ".join(f"{k} {v}" for k, v in report["population"].items()),

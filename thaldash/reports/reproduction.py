@@ -18,6 +18,7 @@ from thaldash.analyses.patients import PAPER_MONTHS, baseline_hbf_vs_rise, compa
 from thaldash.data.cohort import Cohort
 from thaldash.grading.summary import tier_table
 from thaldash.analyses.patient import patient_rows
+from thaldash.analyses.safety import cohort_safety, withdrawals
 from thaldash.published.numbers import contradictions, decimals, printed_interval, prints_as, published_numbers
 from thaldash.grading.rules import GradingRules
 from thaldash.stats import PAIRED_T, PEARSON, STUDENT_T
@@ -28,12 +29,17 @@ STATUSES = ("match", "documented contradiction", "miss", "not in this cohort")
 
 
 def cohort_facts(cohort: Cohort, rules: GradingRules = GradingRules(), *,
-                 patients: pd.DataFrame | None = None) -> Facts:
+                 patients: pd.DataFrame | None = None, adverse_events: pd.DataFrame | None = None) -> Facts:
     """Every quantity ``data/published.csv`` refers to, computed from ``cohort`` (key → value).
 
     ``patients`` may pass ``analysis.patient_table(cohort, rules)`` when the caller already has it.
+    ``adverse_events`` is the cohort's adverse-events table (``AdverseEvents.events``); without it
+    the paper's adverse-event counts are "not in this cohort" (the bundled reconstruction has none:
+    the paper prints counts, not patients).
     """
     facts: Facts = {}
+    if adverse_events is not None:
+        _adverse_events(facts, cohort, adverse_events)
     table = patient_table(cohort, rules) if patients is None else patients
     patients = cohort.patients
     transfusions = transfusion_facts(cohort)
@@ -68,8 +74,19 @@ def _population(facts: Facts, patients: pd.DataFrame) -> None:
         facts["enrolled.age_over_18.n"] = int((age >= 19).sum())
         facts["analysed.age_under_14.pct"] = 100 * (analysed["age_years"] < 14).sum() / max(len(analysed), 1)
     facts["enrolled.splenectomy.n"] = int(patients["splenectomy"].sum())
+    if "withdrawal_reason" in withdrawn:
+        for row in withdrawals(patients).itertuples(index=False):
+            facts[f"withdrawn.reason[{row.reason_withdrawn}].n"] = int(row.n)
     facts["analysed.genotypes.n"] = analysed["genotype"].nunique()
     facts["analysed.alleles.n"] = pd.concat([analysed["allele_1"], analysed["allele_2"]]).nunique()
+
+
+def _adverse_events(facts: Facts, cohort: Cohort, events: pd.DataFrame) -> None:
+    """Patients with each event (``ae[event].n``) and those of them who did not withdraw for it."""
+    table = cohort_safety(cohort.patients, events)
+    for row in table[table["status"].isin(("recorded", "none recorded"))].itertuples(index=False):
+        facts[f"ae[{row.event}].n"] = int(row.n)
+        facts[f"ae[{row.event}].not_withdrawn.n"] = int(row.n - row.n_withdrawn)
 
 
 def _tiers(facts: Facts, cohort: Cohort, table: pd.DataFrame, transfusions: pd.DataFrame) -> None:
@@ -215,14 +232,15 @@ def _shown(value: object, expected: str, fact: str) -> str:
 
 
 def reproduction_report(cohort: Cohort, rules: GradingRules = GradingRules(), *,
-                        patients: pd.DataFrame | None = None) -> pd.DataFrame:
+                        patients: pd.DataFrame | None = None,
+                        adverse_events: pd.DataFrame | None = None) -> pd.DataFrame:
     """One row per published number: ref, source, location, printed, computed, status, contradiction, note.
 
     ``status`` is one of ``STATUSES``: "documented contradiction" marks a miss that
     ``data/contradictions.csv`` explains (it can never be matched together with the number kept).
-    ``patients``: as in ``cohort_facts``.
+    ``patients``, ``adverse_events``: as in ``cohort_facts``.
     """
-    facts = cohort_facts(cohort, rules, patients=patients)
+    facts = cohort_facts(cohort, rules, patients=patients, adverse_events=adverse_events)
     published = published_numbers()
     notes = contradictions().set_index("id")["title"]
     computed, status = [], []

@@ -22,6 +22,7 @@ GROUPS: dict[str, tuple[str, ...]] = {
     "Observation window": ("window_months", "transfusion_free_months"),
     "Still transfused: fall in transfusion volume": ("mir_reduction_pct", "slr_reduction_pct"),
     HB_GROUP: ("hb_criterion", "hb_rise_measure", "mar_hb_rise_g_l", "mir_hb_rise_g_l"),
+    "NTDT endpoint": ("ntdt_endpoint",),
 }
 """The boxes of controls, each rule of ``RULE_FIELDS`` in one (a test checks it)."""
 
@@ -47,8 +48,9 @@ def rule_controls(frame: Frame) -> None:
             st.markdown(f"**{group}**")
             for name in names:
                 rule_control(frame, FIELDS_BY_NAME[name], disabled=group == HB_GROUP and name != "hb_criterion"
-                             and frame.rules.hb_criterion == "none")
-    st.caption("The Hb settings apply only when the Hb criterion is used. Each control's ? explains its rule.")
+                             and frame.rules.hb_criterion == "none" and frame.rules.ntdt_endpoint == "transfusion")
+    st.caption("The Hb settings apply only when the Hb criterion or an Hb-based NTDT endpoint is used. "
+               "Each control's ? explains its rule.")
 
 
 def presets(frame: Frame) -> None:

@@ -1,0 +1,311 @@
+"""Genotype look-up: what thalidomide did for the patients of one genotype, allele or β0/β+ class.
+
+For a patient in front of you: the matching patients of the cohort, TDT and NTDT always apart —
+TDT by transfusion independence (k/n, Clopper–Pearson), transfusion reduction and Hb rise (median,
+IQR); NTDT by the Hb-based endpoint (rise ≥ the MiR and MaR Hb thresholds at the window's end, and
+sustained to month 24) — beside what the paper's Table 1 says for those genotypes. The test of the
+claim itself (does genotype predict independence?) is ``thaldash.analyses.claim``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+from thaldash.analyses.basis import HB_RISE, REDUCTION, SELECTION, TABLE_1, basis
+from thaldash.analyses.claim import pooled_independence
+from thaldash.analyses.independence import ti_course
+from thaldash.analyses.overview import table_1 as file_table_1
+from thaldash.analyses.trajectories import PatientRows, individual_lines, trajectory_means
+from thaldash.data.alleles import genotype_class, genotype_label, normalise_allele
+from thaldash.data.cohort import Cohort, positions
+from thaldash.data.filters import BETA_CLASSES, CohortFilter
+from thaldash.data.schema import MAR_GROUP, OTHER_GROUP, THAL_TYPES
+from thaldash.grading.grade import grade
+from thaldash.grading.rules import SUSTAINED_TO_MONTH, GradingRules
+from thaldash.published.paper import is_bundled, table_1
+from thaldash.stats.inputs import not_computed
+from thaldash.stats.proportions import proportions
+from thaldash.stats.summary import group_summary
+
+QueryKind = Literal["genotype", "allele", "beta_class"]
+QUERY_KINDS: dict[str, str] = {"genotype": "Genotype (two alleles)", "allele": "Carries an allele",
+                               "beta_class": "β0/β+ class"}
+PROPORTION_COLUMNS: tuple[str, ...] = ("thal_type", "endpoint", "k", "n", "pct", "ci_low", "ci_high", "ci_method",
+                                       "reason", "basis")
+DISTRIBUTION_COLUMNS: tuple[str, ...] = ("thal_type", "measure", "n", "median", "q1", "q3", "min", "max", "reason",
+                                         "basis")
+ONE_PATIENT = not_computed("one patient: no estimate")
+BESIDE_COLUMNS: tuple[str, ...] = ("genotype", "source", "n_ntdt", "n_tdt", "n_tdt_ti_1m", "n_tdt_ti_3m", "n_total",
+                                   "group")
+
+
+@dataclass(frozen=True)
+class GenotypeQuery:
+    """Which patients to look up: a genotype (unordered allele pair), carriers of an allele, or a β class.
+
+    Build it with ``parse``, which accepts every spelling ``thaldash.data.alleles`` knows, in
+    either order ("IVS-2-654/βCD41-42" is ``CD41-42/IVS-II-654``).
+    """
+
+    kind: QueryKind
+    value: str
+
+    @classmethod
+    def parse(cls, kind: str, text: str) -> GenotypeQuery:
+        """The query for ``text`` read as ``kind``; a ValueError sentence when it cannot be read."""
+        raw = " ".join(str(text).split())
+        if kind not in QUERY_KINDS:
+            raise ValueError(f"look up by {kind!r} is not available; choose genotype, allele or beta_class")
+        if not raw:
+            raise ValueError(f"type a {'genotype such as CD41-42/CD17' if kind == 'genotype' else kind}")
+        if kind == "genotype":
+            parts = [p for p in raw.replace(" ", "").split("/") if p]
+            if len(parts) != 2:
+                raise ValueError(f"{raw!r} is not two alleles; write a genotype as two alleles with a slash, "
+                                 "e.g. CD41-42/IVS-II-654 (either order)")
+            return cls("genotype", genotype_label(*(normalise_allele(p) for p in parts)))
+        if kind == "allele":
+            return cls("allele", normalise_allele(raw))
+        text = raw.replace(" ", "").replace("b", "β").replace("B", "β").replace("beta", "β")
+        parts = sorted(text.split("/"), key=lambda c: ("β0", "β+", "unknown").index(c)
+                       if c in ("β0", "β+", "unknown") else 9)
+        label = "/".join(parts)
+        if label not in BETA_CLASSES:
+            raise ValueError(f"{raw!r} is not a β class; choose one of {', '.join(BETA_CLASSES[:3])}")
+        return cls("beta_class", label)
+
+    @property
+    def label(self) -> str:
+        return f"carries {self.value}" if self.kind == "allele" else self.value
+
+    def to_text(self) -> str:
+        """``kind:value``, for a URL; ``from_text`` reads it back."""
+        return f"{self.kind}:{self.value}"
+
+    @classmethod
+    def from_text(cls, text: str) -> GenotypeQuery:
+        kind, _, value = str(text).partition(":")
+        return cls.parse(kind, value)
+
+    def cohort_filter(self) -> CohortFilter:
+        """The patients of the query as a ``CohortFilter`` (analysed patients)."""
+        field = {"genotype": "genotypes", "allele": "alleles", "beta_class": "beta_classes"}[self.kind]
+        return CohortFilter(**{field: (self.value,)})
+
+    def matches_genotype(self, genotype: str) -> bool:
+        """Whether a genotype label (``a/b``) belongs to the query."""
+        alleles = genotype.split("/", 1)
+        if self.kind == "genotype":
+            return genotype == self.value
+        if self.kind == "allele":
+            return self.value in alleles
+        return len(alleles) == 2 and genotype_class(*alleles) == self.value
+
+
+def endpoint_names(rules: GradingRules) -> dict[str, tuple[str, str]]:
+    """Each endpoint column: (thal type, label) under ``rules`` (thresholds and window)."""
+    w, mir, mar = rules.window_months, rules.mir_hb_rise_g_l, rules.mar_hb_rise_g_l
+    return {
+        "independent": ("TDT", "transfusion independent to the last visit"),
+        "hb_ge_mir": ("NTDT", f"Hb rise ≥ {mir:g} g/L at month {w}"),
+        "hb_ge_mar": ("NTDT", f"Hb rise ≥ {mar:g} g/L at month {w}"),
+        "sustained_ge_mir": ("NTDT", f"Hb rise ≥ {mir:g} g/L sustained to month {SUSTAINED_TO_MONTH}"),
+        "sustained_ge_mar": ("NTDT", f"Hb rise ≥ {mar:g} g/L sustained to month {SUSTAINED_TO_MONTH}"),
+    }
+
+
+def measure_names(rules: GradingRules) -> dict[str, tuple[str, str, str]]:
+    """Each distribution column: (thal type, label, basis-if-bundled) under ``rules``."""
+    w = rules.window_months
+    return {"reduction_pct": ("TDT", f"transfusion reduction, months 1–{w} (%)", REDUCTION),
+            "hb_rise_tdt": ("TDT", f"Hb rise at month {w} (g/L)", HB_RISE),
+            "hb_rise_ntdt": ("NTDT", f"Hb rise at month {w} (g/L)", HB_RISE),
+            "hb_rise_sustained": ("NTDT", f"smallest Hb rise, months {w}–{SUSTAINED_TO_MONTH} (g/L)", HB_RISE)}
+
+
+def patient_endpoints(cohort: Cohort, rules: GradingRules = GradingRules()) -> pd.DataFrame:
+    """One row per analysed patient with the look-up's evidence.
+
+    Returns ``patient_id``, ``genotype``, ``beta_class``, ``thal_type``, ``tier`` (under ``rules``),
+    ``independent`` (TDT: free of transfusion to the last visit, ``ti_course``; NTDT: NA),
+    ``ti_month``, ``reduction_pct``, ``hb_rise``, ``hb_rise_sustained`` (``grade``), and the 0/1
+    (NaN unknown) columns of ``endpoint_names``.
+    """
+    graded = grade(cohort, rules)
+    sustained = grade(cohort, replace(rules, ntdt_endpoint="hb_rise_sustained"))
+    patients = cohort.patients
+    at = positions(patients["patient_id"], graded["patient_id"])
+    course = ti_course(cohort)
+    where = positions(course["patient_id"], graded["patient_id"].astype("str"))
+    independent = np.where(where >= 0, course["independent"].astype("float64").to_numpy()[np.maximum(where, 0)],
+                           np.nan)
+    ntdt = (graded["thal_type"] == "NTDT").to_numpy(dtype=bool, na_value=False)
+    rise = graded["hb_rise"].to_numpy(dtype=float)
+    held = sustained["hb_rise_sustained"].to_numpy(dtype=float)
+    mir, mar = rules.mir_hb_rise_g_l, rules.mar_hb_rise_g_l
+
+    def at_least(values: np.ndarray, threshold: float) -> np.ndarray:
+        with np.errstate(invalid="ignore"):
+            return np.where(ntdt & ~np.isnan(values), (values >= threshold - 1e-9).astype(float), np.nan)
+
+    return pd.DataFrame({
+        "patient_id": graded["patient_id"].astype("str").to_numpy(),
+        "genotype": graded["genotype"].astype("object").to_numpy(),
+        "beta_class": patients["beta_class"].astype("object").to_numpy()[at],
+        "thal_type": graded["thal_type"].astype("object").to_numpy(),
+        "tier": graded["tier"].astype("str").to_numpy(),
+        "independent": independent, "ti_month": graded["ti_month"].to_numpy(dtype=float),
+        "reduction_pct": graded["reduction_pct"].to_numpy(dtype=float),
+        "hb_rise": rise, "hb_rise_sustained": np.where(ntdt, held, np.nan),
+        "hb_ge_mir": at_least(rise, mir), "hb_ge_mar": at_least(rise, mar),
+        "sustained_ge_mir": at_least(held, mir), "sustained_ge_mar": at_least(held, mar),
+    })
+
+
+def endpoint_proportions(per_patient: pd.DataFrame, rules: GradingRules, *, by: str | None = None,
+                         bundled: bool = False, whole: bool = True) -> pd.DataFrame:
+    """Each endpoint as k/n with a Clopper–Pearson interval, TDT and NTDT apart (per ``by`` group).
+
+    ``bundled`` and ``whole`` (every analysed patient of the file) choose the ``basis`` sentence.
+
+    Returns ``PROPORTION_COLUMNS`` (``by`` first when given): ``n`` counts the patients of the type
+    whose endpoint is known; ``pct`` is NaN with "not computed: …" for n = 0 and for n = 1 (one
+    patient: no estimate; their own result is in the patient list).
+    """
+    groups = [(None, per_patient)] if by is None else list(per_patient.groupby(by, sort=True, observed=True))
+    rows = []
+    for label, part in groups:
+        for column, (thal, endpoint) in endpoint_names(rules).items():
+            values = part.loc[(part["thal_type"] == thal).to_numpy(dtype=bool), column].to_numpy(dtype=float)
+            known = values[~np.isnan(values)]
+            row = {"thal_type": thal, "endpoint": endpoint, "k": int(known.sum()), "n": len(known)}
+            rows.append(row if by is None else {by: label, **row})
+    out = pd.DataFrame(rows)
+    props = proportions(out["k"].to_numpy(), out["n"].to_numpy(), noun="patient")
+    one = out["n"].to_numpy() == 1
+    out = out.assign(**{k: props[k] for k in ("pct", "ci_low", "ci_high", "ci_method", "reason")})
+    tdt = basis(bundled, published=TABLE_1, assumed=None if whole else SELECTION)
+    why = [tdt if t == "TDT" else basis(bundled, assumed=HB_RISE) for t in out["thal_type"]]
+    out = out.assign(pct=np.where(one, np.nan, out["pct"]), reason=np.where(one, ONE_PATIENT, out["reason"]),
+                     basis=why)
+    return out[[*([by] if by else []), *PROPORTION_COLUMNS]]
+
+
+def endpoint_distributions(per_patient: pd.DataFrame, rules: GradingRules, *, by: str | None = None,
+                           bundled: bool = False) -> pd.DataFrame:
+    """Median and IQR (``stats.group_summary``) of the look-up's measures, TDT and NTDT apart.
+
+    Returns ``DISTRIBUTION_COLUMNS`` (``by`` first when given); n = 0 and n = 1 give NaN with a reason.
+    """
+    frame = per_patient.assign(_all="all", hb_rise_tdt=per_patient["hb_rise"], hb_rise_ntdt=per_patient["hb_rise"])
+    key = by or "_all"
+    parts = []
+    for column, (thal, measure, note) in measure_names(rules).items():
+        rows = frame[(frame["thal_type"] == thal).to_numpy(dtype=bool)]
+        labels = ["all"] if by is None else sorted(frame[key].dropna().unique(), key=str)
+        summary = group_summary(rows, value=column, group=key).set_index(key).reindex(labels)
+        n = summary["n"].fillna(0).astype("int64").to_numpy()
+        parts.append(pd.DataFrame({key: labels, "thal_type": thal, "measure": measure, "n": n,
+                                   **{c: np.where(n >= 2, summary[c].to_numpy(dtype=float), np.nan)
+                                      for c in ("median", "q1", "q3", "min", "max")},
+                                   "reason": np.select([n == 0, n == 1], [not_computed(f"no {thal} patients with a "
+                                                                                       "value"), ONE_PATIENT], ""),
+                                   "basis": basis(bundled, assumed=note)}))
+    out = pd.concat(parts, ignore_index=True)
+    if by:
+        out = out.sort_values([by], kind="stable", key=lambda s: s.astype(str)).reset_index(drop=True)
+    return out[[*([by] if by else []), *DISTRIBUTION_COLUMNS]]
+
+
+def table_1_beside(cohort: Cohort, query: GenotypeQuery, rules: GradingRules = GradingRules()) -> pd.DataFrame:
+    """The paper's Table 1 rows of the query's genotypes beside the same counts in this file.
+
+    Returns ``BESIDE_COLUMNS``: per matching genotype a "paper (Table 1)" row and a "this file" row
+    (a genotype only one of them has gets only that row); ``group`` is the paper's effect or the
+    file's genotype group (decided on every analysed patient of ``cohort``).
+    """
+    paper = table_1()
+    paper = paper[np.array([query.matches_genotype(g) for g in paper["genotype"]], dtype=bool)]
+    paper = paper.assign(source="paper (Table 1)", group=paper["effect"].map({"MaR": MAR_GROUP, "SLR/NR": OTHER_GROUP}))
+    mine = file_table_1(cohort, grade(cohort.parent or cohort, rules))
+    mine = mine[np.array([g != "Total" and query.matches_genotype(str(g)) for g in mine["genotype"]], dtype=bool)]
+    mine = mine.assign(source="this file", n_tdt_ti_3m=mine["n_tdt_ti_3m"])
+    both = pd.concat([paper[list(BESIDE_COLUMNS)], mine[list(BESIDE_COLUMNS)]], ignore_index=True)
+    order = list(dict.fromkeys([*paper["genotype"], *mine["genotype"]]))
+    both = both.assign(_g=both["genotype"].map({g: i for i, g in enumerate(order)}))
+    return both.sort_values(["_g", "source"], kind="stable").drop(columns="_g").reset_index(drop=True)
+
+
+@dataclass(frozen=True, eq=False)
+class GenotypeLookup:
+    """The look-up of one query (``genotype_lookup``); every frame is tidy, unrounded."""
+
+    query: GenotypeQuery
+    patients: pd.DataFrame
+    proportions: pd.DataFrame
+    distributions: pd.DataFrame
+    beside: pd.DataFrame
+    pooled: pd.DataFrame
+
+    @property
+    def n_by_type(self) -> dict[str, int]:
+        counts = self.patients["thal_type"].value_counts()
+        return {t: int(counts.get(t, 0)) for t in THAL_TYPES}
+
+
+def genotype_lookup(cohort: Cohort, rules: GradingRules, query: GenotypeQuery) -> GenotypeLookup:
+    """Everything the look-up shows for ``query`` among the analysed patients of ``cohort``.
+
+    ``pooled`` holds the partially pooled estimate of each matching genotype, pooled across every
+    genotype of ``cohort`` (``claim.pooled_independence``).
+    """
+    per_patient = patient_endpoints(cohort, rules)
+    keep = _matching(query, per_patient["genotype"].to_numpy(), per_patient["beta_class"].to_numpy())
+    chosen = per_patient[keep].reset_index(drop=True)
+    bundled, whole = is_bundled(cohort), is_bundled(cohort, whole=True)
+    pooled = pooled_independence(cohort, ti_course(cohort))
+    pooled = pooled[np.array([query.matches_genotype(str(g)) for g in pooled["genotype"]], dtype=bool)]
+    pooled = pooled.reset_index(drop=True)
+    return GenotypeLookup(query, chosen, endpoint_proportions(chosen, rules, bundled=bundled, whole=whole),
+                          endpoint_distributions(chosen, rules, bundled=bundled),
+                          table_1_beside(cohort, query, rules), pooled)
+
+
+def lookup_trajectories(cohort: Cohort, query: GenotypeQuery, *, measure: str,
+                        thal_type: str) -> tuple[pd.DataFrame, PatientRows]:
+    """Mean ``measure`` by month of the matching ``thal_type`` patients beside the other ``thal_type`` patients.
+
+    Returns ``(means, lines)``: ``trajectory_means`` by ``patients`` (``query.label`` or "other TDT
+    patients") and the matching patients' own lines (``individual_lines``). TDT and NTDT are never
+    mixed: call once per type.
+    """
+    patients = cohort.patients
+    analysed = cohort.analysed
+    at = positions(patients["patient_id"], analysed["patient_id"])
+    thal = patients["thal_type"].astype("object").to_numpy()[at]
+    genotype = patients["genotype"].astype("object").to_numpy()[at]
+    cls = patients["beta_class"].astype("object").to_numpy()[at]
+    match = _matching(query, genotype, cls)
+    mine = thal == thal_type
+    visits = analysed.loc[mine, ["patient_id", "month", measure]].assign(
+        patients=np.where(match[mine], query.label, f"other {thal_type} patients"))
+    means = trajectory_means(visits, measure=measure, by="patients")
+    return means, individual_lines(visits[match[mine]], measure=measure, by="patients")
+
+
+def _matching(query: GenotypeQuery, genotype: np.ndarray, beta_class: np.ndarray) -> np.ndarray:
+    """Rows whose genotype (or β class) belongs to ``query``; each distinct genotype is checked once."""
+    if query.kind == "beta_class":
+        return np.asarray(beta_class == query.value, dtype=bool)
+    codes, uniques = pd.factorize(pd.Series(genotype, dtype="object"))
+    hits = np.array([query.matches_genotype(str(g)) for g in uniques] + [False], dtype=bool)
+    return hits[codes]  # code -1 (no genotype) picks the appended False
+
+
+def group_domain(query: GenotypeQuery, thal_type: str) -> list[str]:
+    """The legend order of ``lookup_trajectories`` groups (so colours stay put)."""
+    return [query.label, f"other {thal_type} patients"]
