@@ -168,14 +168,51 @@ def test_untransfused_patients_are_major_response(rows: list[dict]) -> None:
     (patient("P1", {0: (80, 0), 1: (85, 2), 3: (90, NaN), 6: (95, 1)}), "rbc_units missing at month 3"),
     (patient("P1", {0: (80, 0), 1: (85, 2), 3: (90, 1), 6: (95, NaN)}), "rbc_units missing at month 6"),
     (patient("P1", {0: (80, 0), 1: (85, 2), 6: (95, 1)}), "no visit at month 3"),
-    (patient("P1", {0: (80, 0), 1: (85, 0), 3: (90, 0), 6: (95, 1)}, pre=0.0, thal="NTDT"),
-     "no transfusion in the 24 months before enrolment (pre_rbc_units_24m = 0), so a reduction is undefined"),
 ])
 def test_missing_deciding_values_are_not_evaluable_never_nr(rows: list[dict], reason: str) -> None:
     row = only(rows)
     assert row["tier"] == NOT_EVALUABLE and not row["evaluable"]
     assert row["deciding_criterion"] == "missing data"
     assert row["rule_trace"] == f"not evaluable: {reason}"
+
+
+# Issue 11, point 1: a patient never transfused before enrolment who needs transfusions on
+# treatment did not respond. Graded "not evaluable" before, which dropped them from every denominator.
+@pytest.mark.parametrize("rules", [GradingRules(), GradingRules(hb_criterion="untransfused")])
+def test_transfused_after_none_before_enrolment_is_nr_with_the_reason(rules: GradingRules) -> None:
+    row = only(patient("P1", {0: (80, 0), 1: (85, 0), 3: (90, 2), 6: (95, 2)}, pre=0.0, thal="NTDT"), rules)
+    assert (row["tier"], row["evaluable"], row["transfusion_tier"]) == ("NR", True, "NR")
+    assert row["rule_trace"].startswith(
+        "NR: transfused in months 3–6 after none in the 24 months before enrolment (pre_rbc_units_24m = 0): "
+        "the need for transfusion rose, so no response")
+    assert math.isnan(row["reduction_pct"])  # still undefined: a division by 0, not a number
+
+
+def test_transfused_after_none_before_but_free_at_the_end_is_still_mar() -> None:
+    # Transfused at month 1 only: no transfusion in months 3–6, MaR as for anyone untransfused then.
+    row = only(patient("P1", {0: (80, 0), 1: (85, 2), 3: (90, 0), 6: (95, 0)}, pre=0.0, thal="NTDT"))
+    assert row["tier"] == "MaR"
+
+
+def test_everyone_mode_lets_hb_beat_a_rise_in_need() -> None:
+    # The transfusion criterion gives NR; the Hb criterion (+25 g/L ≥ 20) gives MaR, the better one.
+    rows = patient("P1", {0: (80, 0), 1: (85, 0), 3: (90, 2), 6: (105, 2)}, pre=0.0, thal="NTDT")
+    row = only(rows, GradingRules(hb_criterion="everyone"))
+    assert (row["tier"], row["transfusion_tier"], row["deciding_criterion"]) == ("MaR", "NR", "Hb rise")
+
+
+def test_ntdt_transfused_on_treatment_stays_in_the_denominator(bundled) -> None:
+    # The issue's example: P01 (NTDT, -28/-28) given 2 units at months 3 and 6.
+    visits = bundled.visits
+    months = visits["month"].to_numpy()
+    p01 = (visits["patient_id"] == "P01").to_numpy()
+    edited = visits.assign(rbc_units=visits["rbc_units"].mask(p01 & ((months == 3) | (months == 6)), 2.0))
+    edited_cohort = dataclasses.replace(bundled, visits=edited, sha256="edited")
+    graded = grade(edited_cohort)
+    assert graded.set_index("patient_id").at["P01", "tier"] == "NR"
+    orr = tier_table(graded).set_index("tier").loc["ORR"]
+    # 44 responders before, P01 among them; now 43 of the 48 analysed (the old code gave 43/47).
+    assert (orr["n"], orr["total"]) == (43, 48)
 
 
 def test_a_missing_value_that_cannot_change_the_tier_does_not_block_it() -> None:

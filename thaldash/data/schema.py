@@ -176,6 +176,8 @@ DEFINITIONS: tuple[Definition, ...] = (
                "No transfusion in the last 3 months of the window → MaR (so NTDT are MaR); still-transfused "
                "patients by reduction: ≥ 50% MiR, 25–50% SLR, < 25% NR. The transfusion-free span is checked "
                "on whole visit intervals (with the 6-month window: the month-6 visit, which covers months 3–6). "
+               "A patient never transfused in the 24 months before enrolment (pre_rbc_units_24m = 0) but "
+               "transfused in those last months is NR: the need rose, though a reduction is undefined. "
                "A patient whose deciding value is missing is \"not evaluable\", never NR."),
     Definition("Genotype group",
                "A genotype combination is in the \"MaR group\" when every evaluable analysed patient with it is "

@@ -5,7 +5,10 @@ Two criteria are computed for every patient, each as a tier code (0 MaR, 1 MiR, 
 
 - transfusion: no transfusion in the last ``transfusion_free_months`` of the window → MaR;
   otherwise the transfusion reduction over the window: ≥ ``mir_reduction_pct`` MiR,
-  ≥ ``slr_reduction_pct`` SLR, below NR.
+  ≥ ``slr_reduction_pct`` SLR, below NR. A patient never transfused in the 24 months before
+  enrolment (``pre_rbc_units_24m`` = 0) who is transfused in those last months has no defined
+  reduction, but their need rose from nothing: NR, said so in the trace (not "not evaluable",
+  which would drop a non-responder from every denominator).
 - Hb: the Hb rise (window end, or best value in the window, minus baseline):
   ≥ ``mar_hb_rise_g_l`` MaR, ≥ ``mir_hb_rise_g_l`` MiR, above 0 SLR, 0 or below NR. The printed
   criteria give SLR and NR the same Hb condition (< 1.0 g/L), so "any rise" vs "no rise" is this
@@ -93,19 +96,24 @@ class TierCodes:
     show_h: np.ndarray
 
 
-def tier_codes(tail: np.ndarray, red: np.ndarray, rise: np.ndarray, rules: GradingRules) -> TierCodes:
+def tier_codes(tail: np.ndarray, red: np.ndarray, rise: np.ndarray, rules: GradingRules,
+               new_need: np.ndarray | None = None) -> TierCodes:
     """Combine the transfusion and Hb criteria into tiers: the whole rule, without the text.
 
     ``tail`` is 0 untransfused in the window's last months, 1 transfused, 2 unknown; ``red`` the
-    reduction (%); ``rise`` the Hb rise (g/L). Cheap enough to call for every point of a
-    sensitivity grid on a large cohort (``thaldash.grading.sensitivity``).
+    reduction (%); ``rise`` the Hb rise (g/L); ``new_need`` (optional) marks patients transfused in
+    the last months after no transfusion in the 24 months before enrolment: their reduction is
+    undefined, but their need rose, so the transfusion criterion gives NR. Cheap enough to call for
+    every point of a sensitivity grid on a large cohort (``thaldash.grading.sensitivity``).
     """
     mode = rules.hb_criterion
     mir, slr, mar_hb, mir_hb = (rules.mir_reduction_pct, rules.slr_reduction_pct,
                                 rules.mar_hb_rise_g_l, rules.mir_hb_rise_g_l)
+    rose = np.zeros(len(tail), bool) if new_need is None else np.asarray(new_need, dtype=bool)
     with np.errstate(invalid="ignore"):  # NaN compares false, and NaN means not evaluable
-        t_code = np.select([tail == 0, (tail == 1) & (red >= mir - EPS), (tail == 1) & (red >= slr - EPS),
-                            (tail == 1) & (red < slr - EPS)], [0, 1, 2, 3], NE)
+        t_code = np.select([tail == 0, (tail == 1) & rose, (tail == 1) & (red >= mir - EPS),
+                            (tail == 1) & (red >= slr - EPS), (tail == 1) & (red < slr - EPS)],
+                           [0, 3, 1, 2, 3], NE)
         h_code = np.select([np.isnan(rise), rise >= mar_hb - EPS, rise >= mir_hb - EPS, rise > EPS],
                            [NE, 0, 1, 2], 3)
     t_crit = np.where(t_code == 0, 0, np.where(t_code == NE, 3, 1))
@@ -137,7 +145,7 @@ def grade_panel(panel: VisitPanel, rules: GradingRules = GradingRules(), *,
     tail, red, rise = a.transfused, a.reduction, hb.rise
     mir, slr, mar_hb, mir_hb = (rules.mir_reduction_pct, rules.slr_reduction_pct,
                                 rules.mar_hb_rise_g_l, rules.mir_hb_rise_g_l)
-    tiers = tier_codes(tail, red, rise, rules)
+    tiers = tier_codes(tail, red, rise, rules, a.new_need)
     code, t_code, h_code, crit, show_h = tiers.code, tiers.t_code, tiers.h_code, tiers.crit, tiers.show_h
 
     red_codes, red_texts = number_choices(red, lambda v: value_text(v, (mir, slr)))
@@ -145,9 +153,11 @@ def grade_panel(panel: VisitPanel, rules: GradingRules = GradingRules(), *,
     t_why = select([tail == 2], [a.last_months_problem], a.reduction_problem)
     shown_t = (t_code >= 1) & (t_code <= 3)
     shown_h = show_h & (h_code <= 3)
+    rose = shown_t & a.new_need
     parts = [code, t_code, np.where(show_h, h_code, 0), np.where(mode == "untransfused", tail, 0),
-             np.where(shown_t, red_codes, 0), np.where(shown_h, rise_codes, 0),
-             np.where(t_code == NE, t_why.codes, 0), np.where(show_h & (h_code == NE), hb.why.codes, 0)]
+             np.where(shown_t & ~rose, red_codes, 0), np.where(shown_h, rise_codes, 0),
+             np.where(t_code == NE, t_why.codes, 0), np.where(show_h & (h_code == NE), hb.why.codes, 0),
+             rose.astype(np.int64)]
     sentences = Sentences(rules, hb.measure, red_texts, rise_texts, t_why.choices, hb.why.choices)
     trace = render_groups(parts, sentences.trace)
 

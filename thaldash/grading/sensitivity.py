@@ -74,9 +74,10 @@ def sensitivity_grid(visits: pd.DataFrame | Cohort, rules: GradingRules, *, x: s
             key = (point.window_months, point.transfusion_free_months)
             if key not in evidence:
                 a = transfusion_arrays(panel, window=point.window_months, free_months=point.transfusion_free_months)
-                evidence[key] = (a.transfused[keep], a.reduction[keep], hb_arrays(panel, point).rise[keep])
-            tail, red, rise = evidence[key]
-            code = tier_codes(tail, red, rise, point).code
+                evidence[key] = (a.transfused[keep], a.reduction[keep], hb_arrays(panel, point).rise[keep],
+                                 a.new_need[keep])
+            tail, red, rise, new_need = evidence[key]
+            code = tier_codes(tail, red, rise, point, new_need).code
             graded = int((code != 4).sum())
             orr, mar = int((code <= 2).sum()), int((code == 0).sum())
             rows.append({"x": xv, "y": yv, "valid": True, "reason": "", "n_graded": graded,

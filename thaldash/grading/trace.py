@@ -41,6 +41,8 @@ class Sentences:
         self.span = "months {}–{}".format(*rules.free_span)
         self.free = f"no transfusion in {self.span}"
         self.still = f"still transfused in {self.span}; reduction "
+        self.rose = (f"transfused in {self.span} after none in the 24 months before enrolment "
+                     "(pre_rbc_units_24m = 0): the need for transfusion rose, so no response")
         mir, slr = _num(rules.mir_reduction_pct), _num(rules.slr_reduction_pct)
         self.t_compare = (f"% is ≥ {mir}%", f"% is within {slr}–{mir}%", f"% is < {slr}%")
         mar_h, mir_h = _num(rules.mar_hb_rise_g_l), _num(rules.mir_hb_rise_g_l)
@@ -50,11 +52,13 @@ class Sentences:
         self.reductions, self.rises = reductions, rises
         self.t_reasons, self.h_reasons = t_reasons, h_reasons
 
-    def transfusion(self, t: int, r: int, why: int) -> str:
+    def transfusion(self, t: int, r: int, why: int, rose: int = 0) -> str:
         if t == 0:
             return self.free
         if t == NE:
             return self.t_reasons[why]
+        if rose:
+            return self.rose
         return self.still + self.reductions[r] + self.t_compare[t - 1]
 
     def hb(self, h: int, x: int, why: int) -> str:
@@ -62,15 +66,16 @@ class Sentences:
             return self.h_reasons[why]
         return "Hb rise " + self.rises[x] + self.h_compare[h]
 
-    def trace(self, code: int, t: int, h: int, tail: int, r: int, x: int, t_why: int, h_why: int) -> str:
+    def trace(self, code: int, t: int, h: int, tail: int, r: int, x: int, t_why: int, h_why: int,
+              rose: int = 0) -> str:
         tier = TIER_ORDER[code]
         mode = self.mode
         if mode == "none" or (mode == "untransfused" and tail != 0):
-            return f"{tier}: {self.transfusion(t, r, t_why)}"
+            return f"{tier}: {self.transfusion(t, r, t_why, rose)}"
         h_text = self.hb(h, x, h_why)
         if mode == "untransfused":
             return f"{tier}: {self.free}, {'so graded by Hb:' if h != NE else 'but'} {h_text}"
-        t_text = self.transfusion(t, r, t_why)
+        t_text = self.transfusion(t, r, t_why, rose)
         if code == NE:
             if t != NE:
                 return (f"{tier}: {h_text}; the transfusion criterion alone gives {TIER_ORDER[t]}, "

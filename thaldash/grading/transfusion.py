@@ -192,6 +192,7 @@ class TransfusionArrays:
     ti_month: np.ndarray
     ti_status: Coded
     ever: np.ndarray  # 0 no, 1 yes, 2 unknown
+    new_need: np.ndarray  # transfused in the last months after none in the 24 months before enrolment
 
 
 def transfusion_arrays(panel: VisitPanel, *, window: int = 6, free_months: int = 3) -> TransfusionArrays:
@@ -247,8 +248,11 @@ def transfusion_arrays(panel: VisitPanel, *, window: int = 6, free_months: int =
 
     unknown = (panel.present & after & np.isnan(units)).any(axis=1) | ~has_visit
     ever = np.where(any_pos, 1, np.where(unknown, 2, 0))
+    # No transfusion before enrolment and transfused on treatment: the need rose from nothing. The
+    # reduction is undefined (a division by 0), but the patient plainly did not respond.
+    new_need = (pre == 0) & (transfused == 1)
     return TransfusionArrays(pre, units_in_window, expected, reduction, reduction_problem, transfused,
-                             last_months_problem, ti_month, ti_status, ever)
+                             last_months_problem, ti_month, ti_status, ever, new_need)
 
 
 def tristate(codes: np.ndarray) -> pd.arrays.BooleanArray:
