@@ -82,6 +82,9 @@ def test_csv_and_json_carry_the_evidence(tmp_path: Path, capsys: pytest.CaptureF
     nr = [r for r in records if r["tier"] == "NR"]
     assert sorted(round(r["reduction_pct"], 1) for r in nr) == [13.3, 18.1, 21.4, 21.5]
     assert all(r["reduction_pct"] is None for r in records if r["patient_id"].startswith("N"))
+    # Issue 11, point 3: never-transfused patients have no independence month, and say why.
+    assert all(r["ti_month"] is None and r["ti_status"] == "never transfused"
+               for r in records if r["patient_id"].startswith("N"))
 
 
 def test_include_withdrawn(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -117,6 +117,18 @@ def test_paper_transfusion_independence_months() -> None:
     assert (facts.filter(like="S3") == 3.0).sum() == 5
 
 
+def test_never_transfused_patients_have_no_independence_month(bundled) -> None:
+    # Issue 11, point 3: the 14 NTDT were never transfused, so never dependent; they read "month 1" before.
+    graded = grade(bundled)
+    ntdt = graded[graded["thal_type"] == "NTDT"]
+    assert len(ntdt) == 14 and ntdt["ti_month"].isna().all()
+    assert (ntdt["ti_status"] == "never transfused").all()
+    # The TDT timing (Table 1: 16 within 1 month, 5 at 3 months) and the tiers do not move.
+    tdt = graded[graded["thal_type"] == "TDT"]
+    assert ((tdt["ti_month"] == 1).sum(), (tdt["ti_month"] == 3).sum()) == (16, 5)
+    assert graded["tier"].value_counts().to_dict() == {"MaR": 35, "SLR": 9, "NR": 4, "MiR": 0, "not evaluable": 0}
+
+
 # ------------------------------------------------------------------ default rule branches
 @pytest.mark.parametrize("reduction, tier, phrase", [
     (75.0, "MiR", "reduction 75.0% is ≥ 50%"),

@@ -72,7 +72,26 @@ def test_no_transfusion_before_enrolment_makes_the_reduction_undefined() -> None
     assert "pre_rbc_units_24m = 0" in row["reduction_problem"]
     assert bool(row["transfused_in_last_months"]) is False
     assert bool(row["ever_transfused_after_baseline"]) is False
-    assert row["ti_month"] == 1.0  # never transfused: independent from the first visit on
+    # Issue 11, point 3: never transfused, before or after enrolment, so never dependent: no
+    # independence month (it read 1 before), and the status says why.
+    assert math.isnan(row["ti_month"]) and row["ti_status"] == "never transfused"
+
+
+def test_transfused_before_enrolment_but_not_after_is_independent_from_month_1() -> None:
+    # Dependent before (40 units in 24 months), none from month 1 on: Table 1's "within 1 month".
+    row = facts_of({0: (80, 0), 1: (85, 0), 3: (88, 0), 6: (90, 0), 12: (90, 0)}, pre=40.0)
+    assert row["ti_month"] == 1.0 and row["ti_status"] == "independent"
+
+
+def test_never_transfused_before_but_transfused_after_is_dated_as_usual() -> None:
+    row = facts_of({0: (80, 0), 1: (85, 2), 3: (88, 0), 6: (90, 0)}, pre=0.0)
+    assert row["ti_month"] == 1.0 and row["ti_status"] == "independent"
+
+
+def test_never_transfused_needs_every_value_recorded() -> None:
+    # A missing value after baseline could hide a transfusion: not evaluable, as for anyone.
+    row = facts_of({0: (80, 0), 1: (85, NaN), 3: (88, 0), 6: (90, 0)}, pre=0.0)
+    assert math.isnan(row["ti_month"]) and row["ti_status"].startswith("not evaluable")
 
 
 @pytest.mark.parametrize("visits, problem", [

@@ -18,7 +18,7 @@ HELP = "Grade each patient's response (MaR/MiR/SLR/NR) with the evidence and the
 
 COLUMNS: tuple[str, ...] = (
     "patient_id", "genotype", "thal_type", "tier", "deciding_criterion", "hb_baseline", "hb_window_end",
-    "hb_rise", "reduction_pct", "ti_month", "rule_trace")
+    "hb_rise", "reduction_pct", "ti_month", "ti_status", "rule_trace")
 CI_NAME = "Clopper–Pearson exact"
 
 

@@ -167,8 +167,10 @@ class Definition:
 DEFINITIONS: tuple[Definition, ...] = (
     Definition("Transfusion-independence month",
                "The smallest visit month m ≥ 1 after which `rbc_units` is 0 at every later visit. It needs at "
-               "least one later visit; a missing later value makes it not evaluable, never 0. A patient never "
-               "transfused after baseline has month 1."),
+               "least one later visit; a missing later value makes it not evaluable, never 0. A patient "
+               "transfused before enrolment but not after baseline has month 1; a patient never transfused "
+               "(pre_rbc_units_24m = 0 and no transfusion after baseline) was never dependent: no month, "
+               "\"never transfused\"."),
     Definition("Transfusion reduction over a window of W months (default 6)",
                "100 × (1 − Σ rbc_units at visits 0 < month ≤ W ÷ (pre_rbc_units_24m × W / 24))."),
     Definition("Hb rise", "hb_g_l at month W minus hb_g_l at month 0."),

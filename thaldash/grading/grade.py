@@ -41,8 +41,8 @@ CRITERIA: tuple[str, ...] = ("transfusion-free", "transfusion reduction", "Hb ri
 
 GRADE_COLUMNS: tuple[str, ...] = (
     "patient_id", "genotype", "thal_type", "tier", "evaluable", "deciding_criterion", "hb_baseline",
-    "hb_window_end", "hb_rise", "reduction_pct", "ti_month", "rule_trace", "transfusion_tier", "hb_tier",
-    "pre_rbc_units_24m", "units_in_window", "expected_units_in_window", "transfused_in_last_months",
+    "hb_window_end", "hb_rise", "reduction_pct", "ti_month", "rule_trace", "ti_status", "transfusion_tier",
+    "hb_tier", "pre_rbc_units_24m", "units_in_window", "expected_units_in_window", "transfused_in_last_months",
     "withdrawn")
 
 
@@ -177,6 +177,7 @@ def grade_panel(panel: VisitPanel, rules: GradingRules = GradingRules(), *,
         "reduction_pct": red,
         "ti_month": a.ti_month,
         "rule_trace": trace.series(),
+        "ti_status": a.ti_status.series(),
         "transfusion_tier": texts(t_code, TIER_ORDER),
         "hb_tier": texts(h_code, TIER_ORDER),
         "pre_rbc_units_24m": a.pre,
@@ -197,7 +198,7 @@ def grade_panel(panel: VisitPanel, rules: GradingRules = GradingRules(), *,
 _EMPTY_DTYPES = {
     **dict.fromkeys(("hb_baseline", "hb_window_end", "hb_rise", "reduction_pct", "ti_month",
                      "pre_rbc_units_24m", "units_in_window", "expected_units_in_window"), "float64"),
-    "evaluable": "bool", "withdrawn": "bool", "transfused_in_last_months": "boolean",
+    "evaluable": "bool", "withdrawn": "bool", "transfused_in_last_months": "boolean", "ti_status": "str",
 }
 
 
@@ -234,7 +235,10 @@ def grade(visits: pd.DataFrame | Cohort, rules: GradingRules = GradingRules(), *
     - ``hb_baseline``, ``hb_window_end``: Hb (g/L) at months 0 and W; ``hb_rise`` (g/L) per
       ``rules.hb_rise_measure`` (``hb_best_in_window`` is added with "best_within_window")
     - ``reduction_pct``: transfusion reduction over the window (%), NaN when undefined
-    - ``ti_month``: transfusion-independence month (see ``thaldash.grading.transfusion``)
+    - ``ti_month``: transfusion-independence month (see ``thaldash.grading.transfusion``); empty
+      for a patient never transfused, whose ``ti_status`` says "never transfused"
+    - ``ti_status``: "independent", "never transfused", "still transfused at the last visit" or
+      "not evaluable: …" (``transfusion.transfusion_facts``)
     - ``rule_trace``: the tier and why, as a sentence ("SLR: still transfused in months 3–6;
       reduction 31.0% is within 25–50%")
     - ``transfusion_tier``, ``hb_tier``: what each criterion alone gives

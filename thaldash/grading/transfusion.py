@@ -18,7 +18,8 @@ given *since the previous visit*):
 - The transfusion-independence month is the smallest visit month ``m ≥ 1`` after which every
   later visit has ``rbc_units == 0``. It needs at least one later visit (no later visit proves
   nothing) and every later ``rbc_units`` recorded: a missing value after the candidate month
-  makes it not evaluable, never 0.
+  makes it not evaluable, never 0. A patient never transfused, before enrolment
+  (``pre_rbc_units_24m`` = 0) or after, was never dependent: no month, status "never transfused".
 """
 
 from __future__ import annotations
@@ -41,6 +42,13 @@ def tail_start(window_months: int, free_months: int) -> int:
     """
     return max((m for m in STUDY_MONTHS if m <= window_months - free_months), default=0)
 
+
+NEVER_TRANSFUSED = "never transfused"
+"""``ti_status`` of a patient with no transfusion before enrolment (``pre_rbc_units_24m`` = 0) nor
+after: never dependent, so without a transfusion-independence month."""
+
+_MAYBE_NEVER = ("not evaluable: no transfusion before enrolment and rbc_units missing after baseline, so "
+                "whether the patient was ever transfused is unknown")
 
 # Tolerance of threshold comparisons: in binary floating point 100.1 − 80.1 is 19.999999999999986,
 # which must grade as a rise of exactly 20 g/L.
@@ -235,19 +243,22 @@ def transfusion_arrays(panel: VisitPanel, *, window: int = 6, free_months: int =
     later = np.arange(len(months))[None, :] > candidate[:, None]
     has_later = (panel.present & later).any(axis=1)
     nan_later = (panel.present & later & np.isnan(units)).any(axis=1)
-    independent = has_visit & has_later & ~nan_later
-    ti_month = np.where(independent, months[candidate].astype(float), np.nan)
-    status = np.select([~has_visit, independent, ~has_later & any_pos, ~has_later, nan_later],
-                       [0, 1, 2, 3, 4], 4)
-    fixed = ("not evaluable: no visit after baseline", "independent", "still transfused at the last visit")
-    ti_status = render_groups(
-        [status, np.where(status >= 3, candidate, 0)],
-        lambda s, c: fixed[s] if s < 3 else
-        ("not evaluable: no visit after month " if s == 3 else
-         "not evaluable: rbc_units missing after month ") + str(months[c]))
-
     unknown = (panel.present & after & np.isnan(units)).any(axis=1) | ~has_visit
     ever = np.where(any_pos, 1, np.where(unknown, 2, 0))
+    # Never transfused, before enrolment or after: never dependent, so never "independent from month 1".
+    never = (pre == 0) & (ever == 0)
+    # With none before enrolment, a missing value after it is the only place a transfusion could be.
+    maybe_never = (pre == 0) & (ever == 2) & has_visit
+    independent = has_visit & has_later & ~nan_later & ~never & ~maybe_never
+    ti_month = np.where(independent, months[candidate].astype(float), np.nan)
+    status = np.select([~has_visit, never, maybe_never, independent, ~has_later & any_pos, ~has_later, nan_later],
+                       [0, 5, 6, 1, 2, 3, 4], 4)
+    fixed = ("not evaluable: no visit after baseline", "independent", "still transfused at the last visit")
+    ti_status = render_groups(
+        [status, np.where((status == 3) | (status == 4), candidate, 0)],
+        lambda s, c: NEVER_TRANSFUSED if s == 5 else _MAYBE_NEVER if s == 6 else fixed[s] if s < 3 else
+        ("not evaluable: no visit after month " if s == 3 else
+         "not evaluable: rbc_units missing after month ") + str(months[c]))
     # No transfusion before enrolment and transfused on treatment: the need rose from nothing. The
     # reduction is undefined (a division by 0), but the patient plainly did not respond.
     new_need = (pre == 0) & (transfused == 1)
@@ -317,8 +328,10 @@ def transfusion_facts(visits: pd.DataFrame, *, window: int = 6, free_months: int
     - ``reduction_problem``: why ``reduction_pct`` is NaN ("" when it is not)
     - ``transfused_in_last_months``: boolean with ``<NA>`` when not evaluable
     - ``last_months_problem``: why it is ``<NA>`` ("" otherwise)
-    - ``ti_month``: transfusion-independence month (float), NaN if never independent or not evaluable
-    - ``ti_status``: "independent", "still transfused at the last visit" or "not evaluable: …"
+    - ``ti_month``: transfusion-independence month (float), NaN if never independent, never
+      transfused or not evaluable
+    - ``ti_status``: "independent", "never transfused" (``pre_rbc_units_24m`` = 0 and no
+      transfusion after baseline), "still transfused at the last visit" or "not evaluable: …"
     - ``ever_transfused_after_baseline``: any ``rbc_units > 0`` after month 0 (``<NA>`` if unknown)
     """
     return transfusion_facts_from_panel(visit_panel(visits), window=window, free_months=free_months)

@@ -143,7 +143,8 @@ def _side_by_side(reference: pd.DataFrame, whatif: pd.DataFrame, keep: np.ndarra
                 "direction": np.select([r == a, a == ne, r == ne, a < r],
                                        ["same", "becomes not evaluable", "becomes evaluable", "better"], "worse"),
                 "hb_baseline": reference["hb_baseline"].to_numpy()[rows],
-                "ti_month": reference["ti_month"].to_numpy()[rows]}
+                "ti_month": reference["ti_month"].to_numpy()[rows],
+                "ti_status": reference["ti_status"].iloc[rows].array}
     for column in EVIDENCE:
         name = "trace" if column == "rule_trace" else column
         columns[f"{name}_reference"] = reference[column].iloc[rows].array
@@ -157,7 +158,8 @@ def patient_moves(reference: pd.DataFrame, whatif: pd.DataFrame) -> tuple[pd.Dat
     Returns ``(changed, not_evaluable)``, two frames with the same columns, one row per patient,
     sorted by reference tier, what-if tier, patient_id: ``patient_id``, ``genotype``, ``thal_type``,
     ``tier_reference``, ``tier_whatif``, ``direction`` ("same", "better", "worse", "becomes not
-    evaluable", "becomes evaluable"), ``hb_baseline`` (g/L), ``ti_month``, then under each rule set
+    evaluable", "becomes evaluable"), ``hb_baseline`` (g/L), ``ti_month`` (empty when never
+    transfused), ``ti_status`` ("independent", "never transfused", …), then under each rule set
     (suffix ``_reference`` / ``_whatif``, as the window and the Hb measure may differ):
     ``hb_window_end``, ``hb_rise`` (g/L), ``reduction_pct`` (%), and ``trace_reference`` /
     ``trace_whatif`` (the rule trace; for a not-evaluable patient it names the missing value).
