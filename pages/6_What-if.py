@@ -27,7 +27,8 @@ frame = page_frame("What-if", icon="🔀")
 FIELD = {f.name: f for f in RULE_FIELDS}
 GROUPS = {"Observation window": ("window_months", "transfusion_free_months"),
           "Still transfused: fall in transfusion volume": ("mir_reduction_pct", "slr_reduction_pct"),
-          "Hb criterion": ("hb_criterion", "hb_rise_measure", "mar_hb_rise_g_l", "mir_hb_rise_g_l")}
+          "Hb criterion": ("hb_criterion", "hb_rise_measure", "mar_hb_rise_g_l", "mir_hb_rise_g_l"),
+          "Transfusion independence": ("ti_min_free_visits",)}
 PATIENT_PAGE = Path(__file__).resolve().parent / "8_Patient.py"
 SLUGS = {scenario_slug(name): name for name in SCENARIOS}
 PINNED, PINNED_NAME = "pinned", "Pinned rules"

@@ -144,3 +144,19 @@ def test_through_the_cli_entry_point(tmp_path: Path, capsys: pytest.CaptureFixtu
     status = cli.main(["grade", str(paper_file(tmp_path)), "--format", "csv"])
     assert status == 0
     assert len(pd.read_csv(io.StringIO(capsys.readouterr().out))) == 48
+
+
+def test_independence_rule_follows_from_rule_fields(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # Stopped after month 1, free at months 3, 6, 12, 18 and 24: five later visits. Six asked: none are
+    # independent, and the tiers (35 MaR, 9 SLR, 4 NR) do not move.
+    path = str(paper_file(tmp_path))
+    status, out, _ = run([path, "--format", "json", "--set", "ti_min_free_visits=6"], capsys)
+    records = json.loads(out)
+    assert status == 0
+    stopped = [r for r in records if r["patient_id"].startswith("S1")]
+    assert len(stopped) == 16 and all(r["ti_month"] is None for r in stopped)
+    assert "(≥ 6 later visits without transfusion)" not in stopped[0]["rule_trace"]
+    assert "the rule needs 6 later transfusion-free visits" in stopped[0]["rule_trace"]
+    assert pd.Series([r["tier"] for r in records]).value_counts().to_dict() == {"MaR": 35, "SLR": 9, "NR": 4}
+    status, _, err = run([path, "--set", "ti_min_free_visits=7"], capsys)
+    assert status == 2 and "ti_min_free_visits" in err and "from 1 to 6" in err

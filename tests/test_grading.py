@@ -72,6 +72,11 @@ def only(rows: list[dict], rules: GradingRules = GradingRules()) -> pd.Series:
     return grade(frame(rows), rules).iloc[0]
 
 
+def tier_sentence(trace: str) -> str:
+    """The trace's tier part, without the transfusion-independence sentence that follows it."""
+    return trace.split(". Transfusion independence: ")[0]
+
+
 # ------------------------------------------------------------------ the paper's Table 3
 # Table 3: the 13 TDT patients still transfused after 6 months, with their transfusion reductions.
 TABLE3_REDUCTIONS = (31.0, 35.2, 41.5, 38.2, 34.3, 47.7, 13.3, 18.1, 21.5, 21.4, 30.8, 36.9, 37.6)
@@ -145,7 +150,7 @@ def test_still_transfused_patients_are_graded_by_reduction(reduction: float, tie
     row = only(transfused("P1", reduction))
     assert row["tier"] == tier
     assert row["deciding_criterion"] == "transfusion reduction"
-    assert row["rule_trace"] == f"{tier}: still transfused in months 3–6; {phrase}"
+    assert tier_sentence(row["rule_trace"]) == f"{tier}: still transfused in months 3–6; {phrase}"
 
 
 def test_trace_never_prints_a_threshold_the_value_misses() -> None:
@@ -172,7 +177,7 @@ def test_value_text(value: float, thresholds: tuple[float, ...], text: str) -> N
 def test_untransfused_patients_are_major_response(rows: list[dict]) -> None:
     row = only(rows)
     assert (row["tier"], row["deciding_criterion"], row["evaluable"]) == ("MaR", "transfusion-free", True)
-    assert row["rule_trace"] == "MaR: no transfusion in months 3–6"
+    assert tier_sentence(row["rule_trace"]) == "MaR: no transfusion in months 3–6"
 
 
 @pytest.mark.parametrize("rows, reason", [
@@ -185,7 +190,7 @@ def test_missing_deciding_values_are_not_evaluable_never_nr(rows: list[dict], re
     row = only(rows)
     assert row["tier"] == NOT_EVALUABLE and not row["evaluable"]
     assert row["deciding_criterion"] == "missing data"
-    assert row["rule_trace"] == f"not evaluable: {reason}"
+    assert tier_sentence(row["rule_trace"]) == f"not evaluable: {reason}"
 
 
 # Issue 11, point 1: a patient never transfused before enrolment who needs transfusions on
@@ -273,7 +278,7 @@ def test_untransfused_mode_without_hb_is_not_evaluable() -> None:
     row = only(patient("P1", {0: (80, 0), 1: (85, 0), 3: (90, 0), 6: (NaN, 0)}, pre=0, thal="NTDT"),
                UNTRANSFUSED_BY_HB)
     assert row["tier"] == NOT_EVALUABLE
-    assert row["rule_trace"] == "not evaluable: no transfusion in months 3–6, but Hb missing at month 6"
+    assert tier_sentence(row["rule_trace"]) == "not evaluable: no transfusion in months 3–6, but Hb missing at month 6"
 
 
 @pytest.mark.parametrize("reduction, hb, tier, criterion", [
@@ -332,7 +337,7 @@ WINDOW_PATIENT = patient("P1", {0: (80, 0), 1: (85, 2), 3: (90, 2), 6: (95, 2), 
 def test_window_length(window: int, free: int, tier: str, reduction: float, trace: str) -> None:
     # pre 48 units / 24 months; units 2 at months 1, 3, 6 and none after.
     row = only(WINDOW_PATIENT, GradingRules(window_months=window, transfusion_free_months=free))
-    assert (row["tier"], row["rule_trace"]) == (tier, trace)
+    assert (row["tier"], tier_sentence(row["rule_trace"])) == (tier, trace)
     assert row["reduction_pct"] == pytest.approx(reduction)
 
 
@@ -556,3 +561,31 @@ def test_output_columns() -> None:
 def test_published_tier_is_carried_along() -> None:
     visits = frame(ntdt("P1")).assign(published_tier="MaR")
     assert grade(visits)["published_tier"].tolist() == ["MaR"]
+
+
+# ------------------------------------------------------------------ transfusion-independence rule
+def test_independence_rule_is_a_rule_field_with_bounds() -> None:
+    spec = next(f for f in RULE_FIELDS if f.name == "ti_min_free_visits")
+    assert (spec.kind, spec.default, spec.minimum, spec.maximum, spec.unit) == ("int", 1, 1, 6, "visits")
+    assert GradingRules.from_params({"ti_min_free_visits": "2"}).ti_min_free_visits == 2
+    with pytest.raises(ValueError, match=r"ti_min_free_visits .* must be a number from 1 to 6; got 0"):
+        GradingRules(ti_min_free_visits=0)
+
+
+@pytest.mark.parametrize("needed, clause", [
+    (1, "Transfusion independence: from month 12 (≥ 1 later visit without transfusion)"),
+    (3, "Transfusion independence: not evaluable: only 2 visits after month 12; the rule needs 3 later "
+        "transfusion-free visits"),
+])
+def test_the_rule_trace_shows_the_independence_rule(needed: int, clause: str) -> None:
+    # Transfused up to month 12 (50 % reduction over months 1–6: 6 of 12 expected units), free at 18 and 24.
+    rows = patient("P1", {0: (80, 0), 1: (85, 2), 3: (90, 2), 6: (95, 2), 12: (100, 1), 18: (100, 0),
+                          24: (100, 0)}, pre=48.0)
+    row = only(rows, GradingRules(ti_min_free_visits=needed))
+    assert row["rule_trace"] == "MiR: still transfused in months 3–6; reduction 50.0% is ≥ 50%. " + clause
+    assert row["tier"] == "MiR"  # the independence rule dates independence; it never moves a tier
+
+
+def test_the_trace_says_never_transfused() -> None:
+    assert only(ntdt("P1"))["rule_trace"] == ("MaR: no transfusion in months 3–6. "
+                                              "Transfusion independence: never transfused")

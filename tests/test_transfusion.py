@@ -208,3 +208,30 @@ def test_empty_visits_give_an_empty_frame() -> None:
     empty = frame(patient("P1", FULL)).iloc[:0]
     facts = transfusion_facts(empty)
     assert len(facts) == 0 and "reduction_pct" in facts.columns
+
+
+# Issue 11: the transfusion-independence rule gets a minimum duration (GradingRules.ti_min_free_visits).
+STOPS_AT_18 = {0: (80, 0), 1: (85, 2), 3: (88, 2), 6: (90, 2), 12: (90, 1), 18: (92, 1), 24: (93, 0)}
+
+
+@pytest.mark.parametrize("needed, ti, status", [
+    (1, 18.0, "independent"),  # the paper: one later transfusion-free visit (month 24) is enough
+    (2, NaN, "not evaluable: only 1 visit after month 18; the rule needs 2 later transfusion-free visits"),
+])
+def test_independence_needs_the_minimum_number_of_free_visits(needed: int, ti: float, status: str) -> None:
+    row = facts_of(STOPS_AT_18, ti_min_visits=needed)
+    assert (math.isnan(row["ti_month"]) and math.isnan(ti)) or row["ti_month"] == ti
+    assert row["ti_status"] == status
+
+
+def test_a_longer_free_run_meets_a_stricter_rule() -> None:
+    # Last transfusion at month 12, then months 18 and 24 free: two visits, independent from 12 under ≥ 2.
+    row = facts_of({**STOPS_AT_18, 18: (92, 0)}, ti_min_visits=2)
+    assert (row["ti_month"], row["ti_status"]) == (12.0, "independent")
+    # ≥ 3 asks for a third later visit the patient does not have.
+    assert math.isnan(facts_of({**STOPS_AT_18, 18: (92, 0)}, ti_min_visits=3)["ti_month"])
+
+
+def test_the_minimum_cannot_be_zero() -> None:
+    with pytest.raises(ValueError, match="ti_min_visits must be at least 1"):
+        facts_of(STOPS_AT_18, ti_min_visits=0)

@@ -140,7 +140,8 @@ def grade_panel(panel: VisitPanel, rules: GradingRules = GradingRules(), *,
     if len(panel.patients) == 0:
         return pd.DataFrame({c: pd.Series(dtype=_EMPTY_DTYPES.get(c, "str")) for c in GRADE_COLUMNS})
     w, mode = rules.window_months, rules.hb_criterion
-    a = transfusion_arrays(panel, window=w, free_months=rules.transfusion_free_months)
+    a = transfusion_arrays(panel, window=w, free_months=rules.transfusion_free_months,
+                           ti_min_visits=rules.ti_min_free_visits)
     hb = hb_arrays(panel, rules)
     tail, red, rise = a.transfused, a.reduction, hb.rise
     mir, slr, mar_hb, mir_hb = (rules.mir_reduction_pct, rules.slr_reduction_pct,
@@ -149,6 +150,7 @@ def grade_panel(panel: VisitPanel, rules: GradingRules = GradingRules(), *,
     code, t_code, h_code, crit, show_h = tiers.code, tiers.t_code, tiers.h_code, tiers.crit, tiers.show_h
 
     red_codes, red_texts = number_choices(red, lambda v: value_text(v, (mir, slr)))
+    ti_codes, ti_texts = number_choices(a.ti_month, lambda v: "" if np.isnan(v) else f"{v:g}")
     rise_codes, rise_texts = number_choices(rise, lambda v: value_text(v, (mar_hb, mir_hb, 0.0)))
     t_why = select([tail == 2], [a.last_months_problem], a.reduction_problem)
     shown_t = (t_code >= 1) & (t_code <= 3)
@@ -157,8 +159,9 @@ def grade_panel(panel: VisitPanel, rules: GradingRules = GradingRules(), *,
     parts = [code, t_code, np.where(show_h, h_code, 0), np.where(mode == "untransfused", tail, 0),
              np.where(shown_t & ~rose, red_codes, 0), np.where(shown_h, rise_codes, 0),
              np.where(t_code == NE, t_why.codes, 0), np.where(show_h & (h_code == NE), hb.why.codes, 0),
-             rose.astype(np.int64)]
-    sentences = Sentences(rules, hb.measure, red_texts, rise_texts, t_why.choices, hb.why.choices)
+             rose.astype(np.int64), a.ti_status.codes, ti_codes]
+    sentences = Sentences(rules, hb.measure, red_texts, rise_texts, t_why.choices, hb.why.choices,
+                          a.ti_status.choices, ti_texts)
     trace = render_groups(parts, sentences.trace)
 
     pts = panel.patients
@@ -239,8 +242,9 @@ def grade(visits: pd.DataFrame | Cohort, rules: GradingRules = GradingRules(), *
       for a patient never transfused, whose ``ti_status`` says "never transfused"
     - ``ti_status``: "independent", "never transfused", "still transfused at the last visit" or
       "not evaluable: …" (``transfusion.transfusion_facts``)
-    - ``rule_trace``: the tier and why, as a sentence ("SLR: still transfused in months 3–6;
-      reduction 31.0% is within 25–50%")
+    - ``rule_trace``: the tier and why, then the transfusion independence under
+      ``rules.ti_min_free_visits`` ("SLR: still transfused in months 3–6; reduction 31.0% is within
+      25–50%. Transfusion independence: from month 12 (≥ 1 later visit without transfusion)")
     - ``transfusion_tier``, ``hb_tier``: what each criterion alone gives
     - ``pre_rbc_units_24m``, ``units_in_window``, ``expected_units_in_window``,
       ``transfused_in_last_months`` (boolean, ``<NA>`` when unknown), ``withdrawn``

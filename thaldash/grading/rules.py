@@ -76,6 +76,12 @@ RULE_FIELDS: tuple[RuleField, ...] = (
               choices=HB_CRITERIA,
               choice_labels=("Not used (the paper as applied)", "For untransfused patients",
                              "For everyone (the better tier counts)")),
+    RuleField("ti_min_free_visits", "Transfusion independence: transfusion-free visits needed", "visits",
+              "A patient is transfusion-independent from the month of the last transfusion (month 1 when "
+              "none after baseline) once at least this many later visits are recorded, all without "
+              "transfusion (the paper: 1, one later visit; 2 asks that independence last a visit longer). "
+              "Dates the independence month (Table 1, the transfusion-free count); the tiers do not use it.",
+              "int", 1, minimum=1, maximum=6, step=1),
 )
 FIELDS_BY_NAME: dict[str, RuleField] = {f.name: f for f in RULE_FIELDS}
 
@@ -105,6 +111,7 @@ class GradingRules:
     mir_hb_rise_g_l: float = 10.0
     hb_rise_measure: HbMeasure = "window_end"
     hb_criterion: HbCriterion = "none"
+    ti_min_free_visits: int = 1
 
     def __post_init__(self) -> None:
         for spec in RULE_FIELDS:

@@ -36,7 +36,8 @@ class Sentences:
     """The rule trace, written once per distinct combination of tiers, values and reasons."""
 
     def __init__(self, rules: GradingRules, measure: str, reductions: list[str], rises: list[str],
-                 t_reasons: tuple[str, ...], h_reasons: tuple[str, ...]) -> None:
+                 t_reasons: tuple[str, ...], h_reasons: tuple[str, ...],
+                 ti_statuses: tuple[str, ...] = (), ti_months: list[str] | tuple[str, ...] = ()) -> None:
         self.mode = rules.hb_criterion
         self.span = "months {}–{}".format(*rules.free_span)
         self.free = f"no transfusion in {self.span}"
@@ -51,6 +52,18 @@ class Sentences:
             "is not above 0"))
         self.reductions, self.rises = reductions, rises
         self.t_reasons, self.h_reasons = t_reasons, h_reasons
+        self.ti_statuses, self.ti_months = ti_statuses, ti_months
+        k = rules.ti_min_free_visits
+        self.ti_rule = f"≥ {k} later visit{'s' if k > 1 else ''} without transfusion"
+
+    def independence(self, status: int, month: int) -> str:
+        """The transfusion-independence clause: the month and the rule, or why there is none."""
+        if not self.ti_statuses:
+            return ""
+        text = self.ti_statuses[status]
+        if text == "independent":
+            text = f"from month {self.ti_months[month]} ({self.ti_rule})"
+        return f". Transfusion independence: {text}"
 
     def transfusion(self, t: int, r: int, why: int, rose: int = 0) -> str:
         if t == 0:
@@ -67,7 +80,12 @@ class Sentences:
         return "Hb rise " + self.rises[x] + self.h_compare[h]
 
     def trace(self, code: int, t: int, h: int, tail: int, r: int, x: int, t_why: int, h_why: int,
-              rose: int = 0) -> str:
+              rose: int = 0, ti: int = 0, ti_month: int = 0) -> str:
+        return self.tier(code, t, h, tail, r, x, t_why, h_why, rose) + self.independence(ti, ti_month)
+
+    def tier(self, code: int, t: int, h: int, tail: int, r: int, x: int, t_why: int, h_why: int,
+             rose: int = 0) -> str:
+        """The tier and the rule that gave it."""
         tier = TIER_ORDER[code]
         mode = self.mode
         if mode == "none" or (mode == "untransfused" and tail != 0):
