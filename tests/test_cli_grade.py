@@ -160,3 +160,27 @@ def test_independence_rule_follows_from_rule_fields(tmp_path: Path, capsys: pyte
     assert pd.Series([r["tier"] for r in records]).value_counts().to_dict() == {"MaR": 35, "SLR": 9, "NR": 4}
     status, _, err = run([path, "--set", "ti_min_free_visits=7"], capsys)
     assert status == 2 and "ti_min_free_visits" in err and "from 1 to 6" in err
+
+
+@pytest.mark.parametrize("fmt", ["csv", "json"])
+def test_machine_outputs_carry_values_as_they_are(fmt: str, capsys: pytest.CaptureFixture[str]) -> None:
+    # Issue 11, point 2: the bundled cohort's -28/-28 patients (P01 …) came out as "'-28/-28", the
+    # spreadsheet guard applied to an output another program reads. It belongs to the page downloads only.
+    cli = importlib.import_module("thaldash.cli")
+    assert cli.main(["grade", "--format", fmt]) == 0
+    out = capsys.readouterr().out
+    if fmt == "csv":
+        table = pd.read_csv(io.StringIO(out), dtype=str, keep_default_na=False)
+    else:
+        table = pd.DataFrame(json.loads(out))
+    assert table.set_index("patient_id").at["P01", "genotype"] == "-28/-28"
+    assert not table["genotype"].str.startswith("'").any()
+
+
+def test_report_carries_values_as_they_are(capsys: pytest.CaptureFixture[str]) -> None:
+    cli = importlib.import_module("thaldash.cli")
+    assert cli.main(["report", "--format", "json"]) == 0
+    groups = {r["genotype"] for r in json.loads(capsys.readouterr().out)["genotype_groups"]}
+    assert "-28/-28" in groups and not any(g.startswith("'") for g in groups)
+    assert cli.main(["report", "--format", "md"]) == 0
+    assert "| -28/-28 |" in capsys.readouterr().out

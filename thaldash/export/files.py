@@ -43,12 +43,29 @@ def neutralise_formula(value: object) -> object:
 
 def safe_for_spreadsheet(frame: pd.DataFrame) -> pd.DataFrame:
     """A copy of ``frame`` whose text cells and headers cannot run as spreadsheet formulas."""
+    return formula_guard(frame)[0]
+
+
+def formula_guard(frame: pd.DataFrame) -> tuple[pd.DataFrame, int]:
+    """``safe_for_spreadsheet(frame)`` and the number of text cells and headers it prefixed."""
     out = frame.copy()
+    changed = 0
     for col in out.columns:
         if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
-            out[col] = out[col].map(neutralise_formula)
-    out.columns = [neutralise_formula(str(c)) for c in out.columns]
-    return out
+            guarded = out[col].map(neutralise_formula)
+            changed += int((guarded.astype("object") != out[col].astype("object")).fillna(False).sum())
+            out[col] = guarded
+    headers = [neutralise_formula(str(c)) for c in out.columns]
+    changed += sum(h != str(c) for h, c in zip(headers, out.columns))
+    out.columns = headers
+    return out, changed
+
+
+def guard_note(changed: int) -> str:
+    """The footer line of a spreadsheet file whose ``changed`` text cells the formula guard prefixed."""
+    cells = f"{changed} text cell{'s' if changed != 1 else ''}"
+    return (f"formula guard: {cells} starting with =, +, -, @, tab or CR prefixed with an apostrophe (') so a "
+            "spreadsheet shows them as text; the value as recorded is the text after it (e.g. '-28/-28 is -28/-28)")
 
 
 _TOP_LEVEL_ONLY = ("$schema", "config", "datasets", "autosize", "background", "padding", "usermeta")
@@ -122,18 +139,22 @@ def table_csv(frame: pd.DataFrame, footer: str) -> bytes:
     Text cells a spreadsheet would run as a formula (starting with ``=``, ``+``, ``-``, ``@``,
     tab or CR) get a leading apostrophe (``safe_for_spreadsheet``); numbers stay
     numbers. After a blank line, each footer line follows as a ``# key: value`` row, quoted
-    by the CSV writer when it contains a comma so it stays one cell.
+    by the CSV writer when it contains a comma so it stays one cell; when the guard changed a
+    cell, a last line says so (``guard_note``), since "'-28/-28" is not the recorded value.
+    The guard is for files made for spreadsheets: machine outputs (CLI csv/json, the report)
+    carry the values as they are (``thaldash.text``).
     """
     table = frame if isinstance(frame.index, pd.RangeIndex) else frame.reset_index()
     # Categorical text escapes safe_for_spreadsheet's string-column test; make it plain text.
     table = table.astype({c: "str" for c in table.columns
                           if isinstance(table[c].dtype, pd.CategoricalDtype)
                           and not pd.api.types.is_numeric_dtype(table[c].cat.categories)})
-    body = safe_for_spreadsheet(table).to_csv(index=False, lineterminator="\r\n")
+    guarded, changed = formula_guard(table)
+    body = guarded.to_csv(index=False, lineterminator="\r\n")
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow([])
-    for line in footer.splitlines():
+    for line in [*footer.splitlines(), *([guard_note(changed)] if changed else [])]:
         writer.writerow(["# " + _clean(line)])
     return ("\ufeff" + body + out.getvalue()).encode("utf-8")
 
