@@ -34,9 +34,22 @@ def test_report_numbers_are_the_dashboards(bundled, report):
     expected = direct[direct["test"] == STUDENT_T].iloc[0]
     row = next(r for r in report["comparisons"] if r["subset"] == "TDT" and r["measure"] == "sf_ng_ml"
                and r["month"] == 24 and r["test"] == STUDENT_T)
-    assert row["p"] == expected["p"] and row["diff"] == expected["diff"]
+    assert row["p"] == expected["p"] and row["estimate"] == expected["diff"]
     # Table 10, SF 24 M as printed: P 0.013.
     assert f"{row['p']:.3f}" == "0.013"
+
+
+def test_each_row_names_its_estimate(report):
+    # Issue 11, point 4: the notes said "diff = mean_a − mean_b" for every row; a Mann–Whitney row holds a
+    # difference in medians and a Wilcoxon row (paired) the median of the differences.
+    kinds = {(r["test"], r["estimate_kind"]) for r in report["comparisons"]}
+    assert kinds == {("Student t (pooled variance)", "difference in means (a − b)"),
+                     ("Welch t", "difference in means (a − b)"),
+                     ("Mann–Whitney U", "difference in medians (a − b)")}
+    paired = {(r["test"], r["estimate_kind"]) for r in report["paired_changes"]}
+    assert paired == {("paired t", "mean of the paired differences (time_i − time_j)"),
+                      ("Wilcoxon signed-rank", "median of the paired differences (time_i − time_j)")}
+    assert all("diff" not in r for r in report["comparisons"] + report["paired_changes"])
 
 
 def test_tiers_reproduce_the_paper(report):

@@ -169,6 +169,18 @@ def test_mann_whitney_row_matches_scipy_and_reports_median_difference(xa, xb):
     assert np.isnan(got[["se", "ci_low", "ci_high", "df"]].astype(float)).all()
 
 
+@pytest.mark.parametrize(("xa", "xb"), COMPARE_CASES.values(), ids=COMPARE_CASES.keys())
+def test_every_comparison_row_names_its_estimate(xa, xb):
+    # Issue 11, point 4: the Mann–Whitney row's number is a difference in medians, not in means.
+    out = compare_groups(two_groups(xa, xb), value="value", group="group", a="SLR/NR", b="MaR")
+    for test, kind, expected in ((STUDENT_T, "difference in means (a − b)", np.mean(xa) - np.mean(xb)),
+                                 (WELCH_T, "difference in means (a − b)", np.mean(xa) - np.mean(xb)),
+                                 (MANN_WHITNEY, "difference in medians (a − b)", np.median(xa) - np.median(xb))):
+        got = row(out, test)
+        assert got["estimate_kind"] == kind
+        assert got["estimate"] == pytest.approx(expected)  # numpy.mean / numpy.median
+
+
 def test_compare_groups_by_month_tests_each_month_separately():
     rng = np.random.default_rng(7)
     frame = pd.DataFrame(
@@ -346,6 +358,11 @@ def test_paired_change_matches_scipy_and_drops_incomplete_subjects(i, j):
     w = row(out, WILCOXON)
     ref_w = sps.wilcoxon(xi - xj)  # scipy.stats.wilcoxon(x_i - x_j)
     assert (w["statistic"], w["p"]) == pytest.approx((ref_w.statistic, ref_w.pvalue))
+    # Issue 11, point 4: each row names its estimate; the Wilcoxon row's is the median difference.
+    assert (t["estimate"], t["estimate_kind"]) == (pytest.approx(np.mean(xi - xj)),
+                                                   "mean of the paired differences (time_i − time_j)")
+    assert (w["estimate"], w["estimate_kind"]) == (pytest.approx(np.median(xi - xj)),  # numpy.median
+                                                   "median of the paired differences (time_i − time_j)")
 
 
 def test_paired_change_rows_follow_pairs_and_tests():

@@ -21,18 +21,20 @@ from thaldash.grading.summary import genotype_groups, tier_table
 from thaldash.grading.rules import GradingRules, scenario_name
 from thaldash.data.schema import CONTRACT_VERSION
 
-REPORT_VERSION = 1
+REPORT_VERSION = 2
+"""2: ``diff`` became ``estimate`` with ``estimate_kind`` naming it on every row (a Mann–Whitney row
+holds a difference in medians, a Wilcoxon row the median of the paired differences)."""
 
 SECTION_FIELDS: dict[str, tuple[str, ...]] = {
     "tiers": ("tier", "n", "total", "pct", "ci_low", "ci_high", "ci_method", "reason"),
     "genotype_groups": ("genotype", "n", "n_evaluable", "n_mar", "n_mir", "n_slr", "n_nr", "n_not_evaluable",
                         "tiers_present", "group"),
     "comparisons": ("subset", "measure", "month", "test", "group_a", "group_b", "n_a", "n_b", "mean_a", "mean_b",
-                    "sd_a", "sd_b", "diff", "se", "ci_low", "ci_high", "statistic", "df", "p", "hedges_g",
-                    "small_n", "computed", "reason"),
+                    "sd_a", "sd_b", "estimate", "estimate_kind", "se", "ci_low", "ci_high", "statistic", "df",
+                    "p", "hedges_g", "small_n", "computed", "reason"),
     "paired_changes": ("subset", "measure", "time_i", "time_j", "test", "n", "n_dropped", "mean_i", "mean_j",
-                       "diff", "sd_diff", "se", "ci_low", "ci_high", "statistic", "df", "p", "p_adjusted",
-                       "correction", "small_n", "computed", "reason"),
+                       "estimate", "estimate_kind", "sd_diff", "se", "ci_low", "ci_high", "statistic", "df", "p",
+                       "p_adjusted", "correction", "small_n", "computed", "reason"),
     "correlation": ("x", "y", "method", "n", "n_dropped", "r", "ci_low", "ci_high", "p", "slope", "intercept",
                     "computed", "reason"),
 }
@@ -42,10 +44,14 @@ FIELD_NOTES: dict[str, str] = {
     "genotype_groups": "Each genotype combination, its tier counts and its group (MaR group when every "
                        "evaluable patient with it is MaR).",
     "comparisons": "Genotype group SLR/NR (a) vs MaR (b) for Hb, HbF and SF at 0/6/12/24 M, all analysed and "
-                   "TDT only (Tables 4–7, 10); diff = mean_a − mean_b; one row per test; p of the test named "
-                   "in `test`; values null with a reason when not computed.",
-    "paired_changes": "Within-patient change in SF between 0/12/24 M (Table 9): diff = mean of value(time_i) − "
-                      "value(time_j); patients missing either visit are dropped and counted in n_dropped.",
+                   "TDT only (Tables 4–7, 10); one row per test; `estimate` is what `estimate_kind` says on "
+                   "that row: the difference in means (a − b) on the Student and Welch t rows, the difference "
+                   "in medians (a − b) on the Mann–Whitney row (which has no interval); p of the test named in "
+                   "`test`; values null with a reason when not computed.",
+    "paired_changes": "Within-patient change in SF between 0/12/24 M (Table 9), value(time_i) − value(time_j): "
+                      "`estimate` is the mean of the paired differences on the paired t row and their median on "
+                      "the Wilcoxon signed-rank row (`estimate_kind` says which; sd_diff, se and the interval "
+                      "belong to the mean); patients missing either visit are dropped and counted in n_dropped.",
     "correlation": "Baseline HbF (%) vs Hb rise over the grading window (g/L) (Fig. 3), Pearson and Spearman.",
 }
 

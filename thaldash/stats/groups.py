@@ -64,6 +64,9 @@ def compare_groups(
         - ``diff``: ``mean_a − mean_b`` on the t rows; on the Mann–Whitney row the difference
           in medians ``median_a − median_b`` (not the Hodges–Lehmann shift, whose
           n_a × n_b pairwise differences do not scale to large cohorts);
+        - ``estimate``: the same number, and ``estimate_kind`` naming it on every row:
+          "difference in means (a − b)" (t rows) or "difference in medians (a − b)"
+          (Mann–Whitney), so a reader of one row never has to know the test to read it;
         - ``se``: pooled SE ``sp·√(1/n_a + 1/n_b)`` (Student) or ``√(s_a²/n_a + s_b²/n_b)``
           (Welch); NaN on the Mann–Whitney row;
         - ``ci_low``, ``ci_high``: 95% interval ``diff ± t(df)·se`` on the t rows; NaN on the

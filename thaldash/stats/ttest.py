@@ -18,11 +18,15 @@ STUDENT_T = "Student t (pooled variance)"
 WELCH_T = "Welch t"
 MANN_WHITNEY = "Mann–Whitney U"
 COMPARE_TESTS: tuple[str, ...] = (STUDENT_T, WELCH_T, MANN_WHITNEY)
+MEAN_DIFFERENCE = "difference in means (a − b)"
+MEDIAN_DIFFERENCE = "difference in medians (a − b)"
+ESTIMATE_KINDS: dict[str, str] = {STUDENT_T: MEAN_DIFFERENCE, WELCH_T: MEAN_DIFFERENCE, MANN_WHITNEY: MEDIAN_DIFFERENCE}
+"""What ``estimate`` holds on each test's row of ``compare_groups``."""
 
 RESULT_COLUMNS: tuple[str, ...] = (
     "test", "group_a", "group_b", "n_a", "n_b", "mean_a", "mean_b", "sd_a", "sd_b",
-    "median_a", "median_b", "diff", "se", "ci_low", "ci_high", "statistic", "df", "p",
-    "hedges_g", "computed", "reason", "small_n",
+    "median_a", "median_b", "diff", "estimate", "estimate_kind", "se", "ci_low", "ci_high", "statistic", "df",
+    "p", "hedges_g", "computed", "reason", "small_n",
 )
 NUMERIC_RESULTS: tuple[str, ...] = (
     "diff", "se", "ci_low", "ci_high", "statistic", "df", "p", "hedges_g",
@@ -115,5 +119,7 @@ def finish(rows: pd.DataFrame, keys: list[Hashable], *, a: object, b: object) ->
         small_n=(rows["n_a"] < SMALL_N) | (rows["n_b"] < SMALL_N),
         computed=rows["computed"].astype(bool),
         reason=rows["reason"].astype(str),
+        estimate=rows["diff"],
+        estimate_kind=rows["test"].map(ESTIMATE_KINDS).astype(str),
     )
     return rows[[*keys, *RESULT_COLUMNS]]
