@@ -13,6 +13,7 @@ import datetime as dt
 import io
 import textwrap
 import unicodedata
+from collections.abc import Sequence
 from typing import Any
 
 import altair as alt
@@ -20,6 +21,7 @@ import pandas as pd
 import vl_convert as vlc
 
 from thaldash.charts.palette import NORMAL, PRESENTATION
+from thaldash.data.bundled import RECONSTRUCTION_NOTE
 
 EXPORT_WIDTH = 720
 """Width (px, before ``scale``) given to ``width="container"`` charts in an export."""
@@ -77,16 +79,23 @@ def _clean(text: object) -> str:
     return " ".join(out.split())
 
 
-def footer_text(source_name: str, sha256: str, filter_text: str, scenario_text: str, when: dt.date) -> str:
+def footer_text(source_name: str, sha256: str, filter_text: str, scenario_text: str, when: dt.date, *,
+                reconstruction: bool = False, notes: Sequence[str] = ()) -> str:
     """The provenance footer: one "key: value" line each for data, filter, grading and date.
 
-    The hash is shortened to its first 12 hex digits (enough to tell files apart by eye).
+    The hash is shortened to its first 12 hex digits (enough to tell files apart by eye). With
+    ``reconstruction`` (``thaldash.data.bundled.is_reconstruction``), a "cohort: reconstructed from
+    published aggregates, not patient data" line follows the data line, so the figure or table says
+    so wherever it goes. Each of ``notes`` (e.g. that a result is assumed by the reconstruction,
+    ``thaldash.published.constraints``) becomes a "note: …" line before the date.
     """
     short = _clean(sha256)[:12] or "unknown"
     return "\n".join([
         f"data: {_clean(source_name) or 'unnamed'} (sha256 {short})",
+        *([f"cohort: {RECONSTRUCTION_NOTE}"] if reconstruction else []),
         f"filter: {_clean(filter_text) or 'none'}",
         f"grading: {_clean(scenario_text) or 'not applicable'}",
+        *(f"note: {_clean(note)}" for note in notes if _clean(note)),
         f"exported: {when.isoformat()} with thaldash",
     ])
 

@@ -15,6 +15,7 @@ import pandas as pd
 from thaldash import __version__
 from thaldash.analyses.patients import PAPER_MONTHS, baseline_hbf_vs_rise, compare_measure, paired_ferritin, \
     patient_table
+from thaldash.data.bundled import RECONSTRUCTION_NOTE, is_reconstruction
 from thaldash.data.cohort import Cohort
 from thaldash.text import frame_records
 from thaldash.grading.summary import genotype_groups, tier_table
@@ -58,7 +59,12 @@ FIELD_NOTES: dict[str, str] = {
 
 def full_report(cohort: Cohort, rules: GradingRules = GradingRules(), *,
                 today: dt.date | None = None) -> dict[str, Any]:
-    """The report as JSON-ready data: metadata, then one list of records per ``SECTION_FIELDS`` key."""
+    """The report as JSON-ready data: metadata, then one list of records per ``SECTION_FIELDS`` key.
+
+    ``reconstruction`` (top level) is true when ``cohort`` is the bundled reconstruction
+    (``thaldash.data.bundled.is_reconstruction``: its bytes are the bundled file's), false for any
+    other file.
+    """
     table = patient_table(cohort, rules)
     comparisons = pd.concat([
         compare_measure(cohort, rules, measure=m, subset=s, months=PAPER_MONTHS, patients=table)
@@ -78,6 +84,7 @@ def full_report(cohort: Cohort, rules: GradingRules = GradingRules(), *,
         "contract_version": CONTRACT_VERSION,
         "thaldash_version": __version__,
         "generated": (today or dt.date.today()).isoformat(),
+        "reconstruction": is_reconstruction(cohort),
         "source": {"name": cohort.source_name, "sha256": cohort.sha256},
         "population": {"enrolled": len(patients), "withdrawn": int(patients["withdrawn"].sum()),
                        "analysed": int((~patients["withdrawn"]).sum()),
@@ -95,6 +102,10 @@ def report_markdown(report: dict[str, Any]) -> str:
 
     lines = [
         "# thaldash report",
+        "",
+        (f"**Data {RECONSTRUCTION_NOTE}**: the bundled reconstruction of Yang et al. 2024's cohort "
+         "(data/COHORT.md)." if report["reconstruction"] else
+         "Data: a cohort file, not the bundled reconstruction of the paper's cohort."),
         "",
         f"- source: {report['source']['name']} (sha256 {report['source']['sha256'][:12]})",
         f"- generated: {report['generated']} by thaldash {report['thaldash_version']} "
