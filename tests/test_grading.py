@@ -466,7 +466,7 @@ def test_rules_refuse_wrong_types_in_python() -> None:
 # ------------------------------------------------------------------ summaries
 def test_tier_table_rows_and_cis() -> None:
     summary = tier_table(grade(paper_cohort())).set_index("tier")
-    assert list(summary.index) == ["MaR", "MiR", "SLR", "NR", "ORR", NOT_EVALUABLE]
+    assert list(summary.index) == ["MaR", "MiR", "SLR", "NR", "ORR", NOT_EVALUABLE, "withdrawn"]
     for tier, k in {"MaR": 35, "MiR": 0, "SLR": 9, "NR": 4, "ORR": 44}.items():
         ref = sps.binomtest(k, 48).proportion_ci(method="exact")  # Clopper–Pearson, 95 %
         assert summary.loc[tier, "n"] == k and summary.loc[tier, "total"] == 48
@@ -480,7 +480,41 @@ def test_tier_table_rows_and_cis() -> None:
 def test_not_evaluable_patients_are_outside_the_denominator() -> None:
     graded = grade(paper_cohort(), include_withdrawn=True)
     summary = tier_table(graded).set_index("tier")
-    assert summary.loc["ORR", "total"] == 48 and summary.loc[NOT_EVALUABLE, "n"] == 4
+    # Issue 11: the withdrawn have a row of their own (they were counted as "not evaluable").
+    assert summary.loc["ORR", "total"] == 48 and summary.loc[NOT_EVALUABLE, "n"] == 0
+    assert summary.loc["withdrawn", "n"] == 4 and pd.isna(summary.loc["withdrawn", "total"])
+    assert set(summary["n_patients"]) == {52}
+
+
+def test_intention_to_treat_counts_the_withdrawn_as_failures(bundled) -> None:
+    # Issue 11: 44 responders of the 52 enrolled = 84.6 % (the 4 who withdrew are failures).
+    graded = grade(bundled, include_withdrawn=True)
+    itt = tier_table(graded, analysis="intention-to-treat").set_index("tier")
+    ref = sps.binomtest(44, 52).proportion_ci(method="exact")  # Clopper–Pearson, 95 %
+    assert (itt.loc["ORR", "n"], itt.loc["ORR", "total"]) == (44, 52)
+    assert round(itt.loc["ORR", "pct"], 1) == 84.6
+    assert (itt.loc["ORR", "ci_low"], itt.loc["ORR", "ci_high"]) == pytest.approx((100 * ref.low, 100 * ref.high))
+    assert (itt.loc["withdrawn", "n"], itt.loc["withdrawn", "total"]) == (4, 52)
+    assert set(itt["analysis"]) == {"intention-to-treat"}
+    # Per protocol on the same rows: the paper's 44/48, the 4 withdrawn left out and counted apart.
+    pp = tier_table(graded).set_index("tier")
+    assert (pp.loc["ORR", "n"], pp.loc["ORR", "total"], pp.loc["withdrawn", "n"]) == (44, 48, 4)
+
+
+@pytest.mark.parametrize("analysis, total", [("per-protocol", 49), ("intention-to-treat", 53)])
+def test_not_evaluable_can_count_as_failures(bundled, analysis, total) -> None:
+    # A 49th analysed patient, P01's copy without its month-6 visit: not evaluable, or a failure when asked.
+    visits = bundled.visits
+    p01 = (visits["patient_id"] == "P01").to_numpy()
+    copy = visits[p01 & (visits["month"] != 6).to_numpy()].assign(patient_id="P99")
+    edited = dataclasses.replace(bundled, sha256="extra", visits=pd.concat([visits, copy], ignore_index=True))
+    graded = grade(edited, include_withdrawn=True)
+    assert ((graded["tier"] == NOT_EVALUABLE) & ~graded["withdrawn"]).sum() == 1
+    table = tier_table(graded, analysis=analysis, not_evaluable_as_failure=True).set_index("tier")
+    assert (table.loc["ORR", "n"], table.loc["ORR", "total"]) == (44, total)
+    assert table.loc[NOT_EVALUABLE, "total"] == total
+    assert (table.loc["ORR", "total"] + (table.loc["withdrawn", "n"] if analysis == "per-protocol" else 0)
+            == table.loc["ORR", "n_patients"])
 
 
 def test_tier_table_with_nobody_evaluable_is_not_computed() -> None:
