@@ -184,3 +184,20 @@ def test_report_carries_values_as_they_are(capsys: pytest.CaptureFixture[str]) -
     assert "-28/-28" in groups and not any(g.startswith("'") for g in groups)
     assert cli.main(["report", "--format", "md"]) == 0
     assert "| -28/-28 |" in capsys.readouterr().out
+
+
+def test_summary_gives_tdt_and_ntdt_apart_and_intention_to_treat(tmp_path: Path,
+                                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    # Issue 11: the pooled 91.7 % mixes 14 NTDT who are MaR by rule; TDT alone 30/34, transfusion-free 21/34.
+    cli = importlib.import_module("thaldash.cli")
+    assert cli.main(["grade"]) == 0  # the bundled cohort
+    out = capsys.readouterr().out
+    assert "  TDT: ORR 30/34 = 88.2%" in out and "transfusion-free 21/34 = 61.8%" in out
+    assert "  NTDT: ORR 14/14 = 100.0%" in out and "MaR by the transfusion-free rule" in out
+    assert "31.3% (mean of per-patient reductions, unweighted); 30.8% (pooled volume)" in out
+    status, out, _ = run([str(paper_file(tmp_path)), "--include-withdrawn"], capsys)
+    # The header's n and the denominators agree: 48 graded per protocol, the 4 withdrawn said apart,
+    # and 44/52 = 84.6 % when they count as failures.
+    assert "48 patients graded; MaR 35, MiR 0, SLR 9, NR 4; not evaluable 0; withdrawn 4" in out
+    assert "ORR (MaR + MiR + SLR) = 44/48 = 91.7%" in out
+    assert "ORR, intention to treat (the 4 withdrawn counted as failures) = 44/52 = 84.6%" in out
