@@ -82,7 +82,10 @@ def compare_groups(
         - ``reason``: ``""`` when computed, else a sentence starting "not computed: ". The
           t-tests need n ≥ 2 in each group and a positive variance in at least one of them;
           Mann–Whitney needs n ≥ 1 in each group and values that are not all tied;
-        - ``small_n``: True when n_a < 5 or n_b < 5.
+        - ``small_n``: True when n_a < 5 or n_b < 5;
+        - ``sd_ratio``: the larger SD over the smaller (NaN when either is undefined or 0);
+          ``sd_warning``: on the Student t row, a sentence when the ratio exceeds
+          ``SD_RATIO_LIMIT`` (2), since the pooled variance then misleads; "" otherwise.
 
     Raises
     ------
