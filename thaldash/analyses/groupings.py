@@ -67,7 +67,8 @@ def with_p_reading(result: pd.DataFrame, *, grouping: str | None = None, measure
     ``reduction_pct``); ``p_note`` says why ("" when the P can be read as a test). The
     ``grouping`` and ``measure`` columns of ``result`` are used when present.
     """
-    groupings = result["grouping"].astype(str) if "grouping" in result else pd.Series(grouping or "", index=result.index)
+    index = result.index
+    groupings = result["grouping"].astype(str) if "grouping" in result else pd.Series(grouping or "", index=index)
     measures = result["measure"].astype(str) if "measure" in result else pd.Series(measure or "", index=result.index)
     month = (pd.to_numeric(result["month"]).to_numpy(dtype=float, na_value=np.nan) if "month" in result
              else np.full(len(result), np.nan))

@@ -60,7 +60,8 @@ def response_headlines(graded: pd.DataFrame, *, confidence: float = 0.95,
     frames = []
     for analysis in ANALYSES:
         by_type = tier_table(graded, by="thal_type", confidence=confidence, analysis=analysis,
-                             not_evaluable_as_failure=not_evaluable_as_failure).rename(columns={"thal_type": "population"})
+                             not_evaluable_as_failure=not_evaluable_as_failure)
+        by_type = by_type.rename(columns={"thal_type": "population"})
         overall = tier_table(graded, confidence=confidence, analysis=analysis,
                              not_evaluable_as_failure=not_evaluable_as_failure).assign(population="all")
         tiers = pd.concat([by_type, overall], ignore_index=True)
@@ -84,7 +85,8 @@ def _transfusion_free(graded: pd.DataFrame, analysis: str, confidence: float, ne
     ti = pd.to_numeric(graded["ti_month"]).to_numpy(dtype=float, na_value=np.nan)
     status = graded["ti_status"].astype(str).to_numpy()
     free = tdt & ~gone & ~np.isnan(ti)
-    known = tdt & ~gone & (~np.isnan(ti) | (status == "still transfused at the last visit") | (status == NEVER_TRANSFUSED))
+    settled = (status == "still transfused at the last visit") | (status == NEVER_TRANSFUSED)
+    known = tdt & ~gone & (~np.isnan(ti) | settled)
     unknown = tdt & ~gone & ~known
     total = int(known.sum()) + (int(unknown.sum()) if ne_fail else 0) + \
         (int((tdt & gone).sum()) if analysis == "intention-to-treat" else 0)

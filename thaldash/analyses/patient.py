@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from thaldash.published.constraints import attribute_provenance
+from thaldash.published.attributes import attribute_provenance
 from thaldash.published.numbers import decimals, printed_interval, published_numbers
 from thaldash.data.schema import MEASURES, STUDY_MONTHS, provenance_column
 

@@ -18,8 +18,9 @@ given *since the previous visit*):
 - The transfusion-independence month is the smallest visit month ``m ≥ 1`` after which every
   later visit has ``rbc_units == 0``. It needs at least ``ti_min_visits`` later visits (the
   paper: one; no later visit proves nothing; ``GradingRules.ti_min_free_visits``) and every later
-  ``rbc_units`` recorded: a missing value after the candidate month makes it not evaluable, never 0. A patient never transfused, before enrolment
-  (``pre_rbc_units_24m`` = 0) or after, was never dependent: no month, status "never transfused".
+  ``rbc_units`` recorded: a missing value after the candidate month makes it not evaluable, never 0.
+  A patient never transfused, before enrolment (``pre_rbc_units_24m`` = 0) or after, was never
+  dependent: no month, status "never transfused".
 """
 
 from __future__ import annotations

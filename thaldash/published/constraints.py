@@ -15,8 +15,8 @@ computed from it is one of three things:
 Two sources, both data: ``data/published.csv`` decides "published" (and the constrained cases that
 follow arithmetically from printed cells, computed below), and the rules of
 ``data/constraints.csv`` (first match wins; ``*`` and ``|`` as in a file pattern) give every other
-row its label and a short note. ``data/attribute_provenance.csv`` does the same for a patient's
-attributes that the file carries without a ``<column>_provenance`` (genotype, type, withdrawal …).
+row its label and a short note. ``published.attributes`` (rules in ``data/attribute_provenance.csv``)
+does the same for a patient's attributes that the file has no ``<column>_provenance`` for.
 
 Apply these labels only to the bundled reconstruction (``thaldash.data.bundled.is_reconstruction``):
 on any other file the values are the file's own.
@@ -24,10 +24,7 @@ on any other file the values are the file's own.
 
 from __future__ import annotations
 
-import fnmatch
 import math
-from collections.abc import Iterable
-from dataclasses import dataclass
 from functools import lru_cache
 from typing import Literal
 
@@ -35,11 +32,11 @@ import pandas as pd
 
 from thaldash import DATA_DIR
 from thaldash.published.numbers import published_numbers
+from thaldash.published.printed import contradiction_note, kept, matches, printings, where
 
-Kind = Literal["comparison", "paired", "correlation", "tiers", "trajectory", "genotype"]
+Kind = Literal["comparison", "paired", "correlation", "tiers", "trajectory", "genotype", "reduction"]
 CONSTRAINTS: tuple[str, ...] = ("published", "constrained", "assumed")
 CONSTRAINTS_CSV = DATA_DIR / "constraints.csv"
-ATTRIBUTE_PROVENANCE_CSV = DATA_DIR / "attribute_provenance.csv"
 
 OFF_RULES = "graded under rules the paper does not report: the tiers depend on reconstructed individual values"
 SUBGROUP = "a subgroup the paper does not report"
@@ -48,26 +45,6 @@ _GENOTYPE_GROUPS = {"MaR", "SLR/NR"}
 # Results that depend on the grading (tiers, genotype groups, rises and reductions over the window).
 _GRADING_GROUPINGS = {"genotype_group", "tier"}
 _GRADING_MEASURES = {"hb_rise", "reduction_pct"}
-
-
-@dataclass(frozen=True)
-class _Printed:
-    """Every printing of one fact: where, and the contradictions (``data/contradictions.csv``) they belong to."""
-
-    sources: tuple[str, ...]
-    contradictions: tuple[str, ...]
-    kept: bool  # at least one printing is under no contradiction, so the cohort reproduces it
-
-
-@lru_cache(maxsize=1)
-def _printed() -> dict[str, _Printed]:
-    numbers = published_numbers()
-    out = {}
-    for fact, rows in numbers.groupby("fact", sort=False):
-        notes = tuple(dict.fromkeys(c for c in rows["contradiction"] if c))
-        sources = tuple(dict.fromkeys(rows["source"]))
-        out[str(fact)] = _Printed(sources, notes, bool((rows["contradiction"] == "").any()))
-    return out
 
 
 @lru_cache(maxsize=1)
@@ -80,39 +57,13 @@ def constraint_rules() -> pd.DataFrame:
     return rules
 
 
-@lru_cache(maxsize=1)
-def attribute_rules() -> pd.DataFrame:
-    """``data/attribute_provenance.csv``: attribute, population, provenance, note (in order)."""
-    return pd.read_csv(ATTRIBUTE_PROVENANCE_CSV, dtype=str, keep_default_na=False)
-
-
-def _matches(value: str, pattern: str) -> bool:
-    return any(fnmatch.fnmatchcase(value, p.strip()) for p in pattern.split("|"))
-
-
 def _rule(kind: str, key: dict[str, str]) -> tuple[str, str]:
     rules = constraint_rules()
     for rule in rules[rules["kind"] == kind].itertuples(index=False):
-        if all(_matches(key.get(field, ""), getattr(rule, field))
+        if all(matches(key.get(field, ""), getattr(rule, field))
                for field in ("measure", "month", "grouping", "subset", "test")):
             return rule.constraint, rule.note
     return "assumed", "no published number fixes it"
-
-
-def _where(facts: Iterable[str]) -> str:
-    sources = list(dict.fromkeys(s for f in facts for s in _printed()[f].sources))
-    return sources[0] if len(sources) == 1 else ", ".join(sources[:-1]) + " and " + sources[-1]
-
-
-def _kept(*facts: str) -> bool:
-    printed = _printed()
-    return all(f in printed and printed[f].kept for f in facts)
-
-
-def _contradiction_note(facts: Iterable[str], what: str = "some printed cells of this row are") -> str:
-    printed = _printed()
-    ids = dict.fromkeys(c for f in facts if f in printed and not printed[f].kept for c in printed[f].contradictions)
-    return f"; {what} under documented contradiction {', '.join(ids)}" if ids else ""
 
 
 def _month(value: object) -> str:
@@ -134,16 +85,16 @@ def _comparison(key: dict[str, str], groups: set[str]) -> tuple[str, str] | None
     means = [_printed_mean(subset, measure, month, g) for g in sorted(_GENOTYPE_GROUPS)]
     sds = [f"{base}.{g}.{f}" for g in sorted(_GENOTYPE_GROUPS) for f in ("n", "sd")]
     kept_means = [f for m in means if m for f in m]
-    if key["test"].startswith("Student") and f"{base}.p" in _printed():
-        if _kept(f"{base}.p"):
+    if key["test"].startswith("Student") and f"{base}.p" in printings():
+        if kept(f"{base}.p"):
             cells = [f"{base}.{g}.{f}" for g in sorted(_GENOTYPE_GROUPS) for f in ("mean", "sd")]
-            return "published", f"P printed in {_where([base + '.p'])}" + _contradiction_note([*cells, base + ".diff"])
-        if all(means) and (_kept(f"{base}.se") or _kept(*sds)):
-            return "constrained", (f"fixed by the means printed in {_where(kept_means)} and the spread printed in "
-                                   f"{_where([base + '.se'] if _kept(base + '.se') else sds)}"
-                                   + _contradiction_note([base + ".p"], "the printed P is"))
-    if key["test"].startswith("Welch") and all(means) and _kept(*sds):
-        return "constrained", f"fixed by the n, means and SDs printed in {_where([*kept_means, *sds])}"
+            return "published", f"P printed in {where([base + '.p'])}" + contradiction_note([*cells, base + ".diff"])
+        if all(means) and (kept(f"{base}.se") or kept(*sds)):
+            return "constrained", (f"fixed by the means printed in {where(kept_means)} and the spread printed in "
+                                   f"{where([base + '.se'] if kept(base + '.se') else sds)}"
+                                   + contradiction_note([base + ".p"], "the printed P is"))
+    if key["test"].startswith("Welch") and all(means) and kept(*sds):
+        return "constrained", f"fixed by the n, means and SDs printed in {where([*kept_means, *sds])}"
     return None
 
 
@@ -154,13 +105,13 @@ def _paired(key: dict[str, str]) -> tuple[str, str] | None:
     i, j = key["month"].split("-")
     for a, b in ((i, j), (j, i)):
         base = f"paired.{subset}.{key['measure']}.m{a}-m{b}"
-        if f"{base}.p" not in _printed():
+        if f"{base}.p" not in printings():
             continue
-        if _kept(f"{base}.p"):
-            return "published", f"printed in {_where([base + '.p'])}"
-        if _kept(f"{base}.diff", f"{base}.se"):
-            return "constrained", (f"the P follows from the difference and SE printed in {_where([base + '.diff'])}"
-                                   + _contradiction_note([base + ".p"], "the printed P is"))
+        if kept(f"{base}.p"):
+            return "published", f"printed in {where([base + '.p'])}"
+        if kept(f"{base}.diff", f"{base}.se"):
+            return "constrained", (f"the P follows from the difference and SE printed in {where([base + '.diff'])}"
+                                   + contradiction_note([base + ".p"], "the printed P is"))
     return None
 
 
@@ -168,8 +119,8 @@ def _correlation(key: dict[str, str]) -> tuple[str, str] | None:
     if key["measure"] != "hbf_baseline~hb_rise" or not key["test"].startswith("Pearson"):
         return None
     fact = "corr.analysed.hbf_pct.m0.hb_rise.m6.pearson.p"
-    if key["subset"] in ("analysed", "all") and _kept(fact):
-        return "published", f"P printed in {_where([fact])} (r follows from it and n)"
+    if key["subset"] in ("analysed", "all") and kept(fact):
+        return "published", f"P printed in {where([fact])} (r follows from it and n)"
     return None
 
 
@@ -180,8 +131,8 @@ _TIER_FACTS = {("all", "MaR"): "tier.MaR.n", ("all", "NR"): "tier.NR.n", ("all",
 
 def _tiers(key: dict[str, str]) -> tuple[str, str] | None:
     fact = _TIER_FACTS.get((key["subset"], key["measure"]))
-    if key["test"] == "per-protocol" and fact and _kept(fact):
-        return "published", f"printed in {_where([fact])}"
+    if key["test"] == "per-protocol" and fact and kept(fact):
+        return "published", f"printed in {where([fact])}"
     return None
 
 
@@ -198,7 +149,7 @@ def _printed_mean(subset: str, measure: str, month: str, group: str) -> list[str
     facts = [f"cmp.{subset}.{measure}.m{month}.{group}.mean"]
     if subset == "analysed":
         facts.append(f"genotype_group[{group}].{measure}.m{month}.mean")
-    return next(([f] for f in facts if _kept(f)), None)
+    return next(([f] for f in facts if kept(f)), None)
 
 
 def _trajectory(key: dict[str, str], group: str) -> tuple[str, str] | None:
@@ -209,14 +160,14 @@ def _trajectory(key: dict[str, str], group: str) -> tuple[str, str] | None:
     if grouping == "genotype_group" and _group(group) in _GENOTYPE_GROUPS:
         fact = _printed_mean(subset, measure, month, _group(group))
         if fact:
-            return "published", f"printed in {_where(fact)}"
+            return "published", f"printed in {where(fact)}"
         members = [f"genotype[{g}].{measure}.m{month}.mean" for g in _group_genotypes(_group(group))]
-        if subset == "analysed" and members and _kept(*members):
-            return "constrained", f"a weighted mean of the genotype means printed in {_where(members)}"
+        if subset == "analysed" and members and kept(*members):
+            return "constrained", f"a weighted mean of the genotype means printed in {where(members)}"
         return None
     if grouping == "genotype":
         fact = f"genotype[{group}].{measure}.m{month}.mean"
-        return ("published", f"printed in {_where([fact])}") if _kept(fact) else None
+        return ("published", f"printed in {where([fact])}") if kept(fact) else None
     if grouping in ("", "thal_type"):
         wanted = {"": [subset], "thal_type": {"TDT": ["tdt"], "NTDT": ["analysed", "tdt"]}.get(group, [])}[grouping]
         if subset != "analysed" and grouping == "thal_type":
@@ -224,14 +175,21 @@ def _trajectory(key: dict[str, str], group: str) -> tuple[str, str] | None:
         parts = [_printed_mean(s, measure, month, g) for s in wanted for g in sorted(_GENOTYPE_GROUPS)]
         if wanted and all(parts):
             facts = [f for p in parts for f in p]
-            return "constrained", f"a weighted mean of the group means printed in {_where(facts)}"
+            return "constrained", f"a weighted mean of the group means printed in {where(facts)}"
     return None
 
 
 def _genotype(key: dict[str, str]) -> tuple[str, str] | None:
     facts = [f"genotype[{key['measure']}].n", f"genotype[{key['measure']}].group"]
-    if _kept(facts[0]):
-        return "published", f"printed in {_where(facts[:1] + [f for f in facts[1:] if f in _printed()])}"
+    if kept(facts[0]):
+        return "published", f"printed in {where(facts[:1] + [f for f in facts[1:] if f in printings()])}"
+    return None
+
+
+def _reduction(key: dict[str, str]) -> tuple[str, str] | None:
+    fact = "tdt.still_transfused.reduction_mean"
+    if key["measure"].startswith("mean of the per-patient reductions") and kept(fact):
+        return "published", f"printed in {where([fact])} (Table 3's 13 reductions, averaged)"
     return None
 
 
@@ -246,6 +204,8 @@ def _label(kind: Kind, key: dict[str, str], row: pd.Series) -> tuple[str, str]:
         found = _tiers(key)
     elif kind == "trajectory":
         found = _trajectory(key, str(row.get(key["grouping"], "")) if key["grouping"] else "")
+    elif kind == "reduction":
+        found = _reduction(key)
     else:
         found = _genotype(key)
     return found or _rule(kind, key)
@@ -253,7 +213,8 @@ def _label(kind: Kind, key: dict[str, str], row: pd.Series) -> tuple[str, str]:
 
 def label_constraints(rows: pd.DataFrame, kind: Kind, *, measure: str | None = None, grouping: str | None = None,
                       subset: str | None = None, x: str | None = None, y: str | None = None,
-                      paper_rules: bool = True, whole_cohort: bool = True) -> pd.DataFrame:
+                      paper_rules: bool = True, paper_ti_rule: bool = True, whole_cohort: bool = True
+                      ) -> pd.DataFrame:
     """``rows`` plus ``constraint`` (published / constrained / assumed) and ``constraint_note``.
 
     Parameters
@@ -263,7 +224,8 @@ def label_constraints(rows: pd.DataFrame, kind: Kind, *, measure: str | None = N
         ``analyses.patients.compare_measure``), "paired" (``stats.paired_change``), "correlation"
         (``stats.correlation``), "tiers" (``grading.summary.tier_table`` or
         ``analyses.response.response_headlines`` rows), "trajectory"
-        (``analyses.trajectories.trajectory_means``) or "genotype" (``grading.summary.genotype_groups``).
+        (``analyses.trajectories.trajectory_means``), "genotype" (``grading.summary.genotype_groups``)
+        or "reduction" (``analyses.headlines.reduction_summary``).
     measure, grouping, subset
         The values of the rows' ``measure``, ``grouping``, ``subset`` columns when they have none
         (subset: "analysed", "TDT" or "NTDT"; "all" for tiers). For tiers the measure is each
@@ -274,6 +236,9 @@ def label_constraints(rows: pd.DataFrame, kind: Kind, *, measure: str | None = N
     paper_rules
         False when the grading rules are not the paper's: every result that depends on the tiers
         (tier counts, genotype groups or tiers as groups, Hb rise and reduction) is then assumed.
+    paper_ti_rule
+        False when the transfusion-independence rule (``GradingRules.ti_min_free_visits``) is not the
+        paper's; the "transfusion-free" rows depend on it alone, not on the tier thresholds.
     whole_cohort
         False under a filter that is not one of the paper's populations (all analysed, TDT,
         NTDT): everything is then assumed ("a subgroup the paper does not report").
@@ -286,9 +251,10 @@ def label_constraints(rows: pd.DataFrame, kind: Kind, *, measure: str | None = N
     constraints, notes = [], []
     for _, row in rows.iterrows():  # result tables have tens of rows, not patients
         key = _key(kind, row, measure=measure, grouping=grouping, subset=subset, x=x, y=y)
+        rules_apply = paper_ti_rule if kind == "tiers" and key["measure"] == "transfusion-free" else paper_rules
         if not whole_cohort:
             label = ("assumed", SUBGROUP)
-        elif not paper_rules and (kind in ("tiers", "genotype") or key["grouping"] in _GRADING_GROUPINGS
+        elif not rules_apply and (kind in ("tiers", "genotype", "reduction") or key["grouping"] in _GRADING_GROUPINGS
                                   or key["measure"] in _GRADING_MEASURES or "hb_rise" in key["measure"]
                                   or "reduction_pct" in key["measure"]):
             label = ("assumed", OFF_RULES)
@@ -319,25 +285,10 @@ def _key(kind: Kind, row: pd.Series, **given: str | None) -> dict[str, str]:
                 "subset": given["subset"] or "analysed", "test": pick("method", None)}
     elif kind == "genotype":
         return {"measure": pick("genotype", None), "month": "", "grouping": "", "subset": "analysed", "test": ""}
+    elif kind == "reduction":
+        return {"measure": pick("estimate", None), "month": "", "grouping": "", "subset": "TDT", "test": ""}
     else:
         month, test = _month(row.get("month")), pick("test", None)
     return {"measure": pick("measure", given["measure"]), "month": month,
             "grouping": pick("grouping", given["grouping"]), "subset": pick("subset", given["subset"] or "analysed"),
             "test": test}
-
-
-def attribute_provenance(attribute: str, *, patient_id: str, withdrawn: bool) -> tuple[str, str] | None:
-    """(provenance, note) of a patient attribute of the reconstruction that has no provenance column.
-
-    "published" when the paper prints it for this patient (Tables 3 and 8) or for every patient
-    (Table 1's genotypes and types, the Results' withdrawals), else the first matching rule of
-    ``data/attribute_provenance.csv``; None when no rule applies.
-    """
-    fact = f"patient[{patient_id}].{attribute}"
-    if _kept(fact):
-        return "published", f"printed for this patient in {_where([fact])}"
-    population = "withdrawn" if withdrawn else "analysed"
-    for rule in attribute_rules().itertuples(index=False):
-        if _matches(attribute, rule.attribute) and _matches(population, rule.population):
-            return rule.provenance, rule.note
-    return None
