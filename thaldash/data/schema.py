@@ -136,7 +136,8 @@ CONTRACT: tuple[Column, ...] = (
            "Response tier as recorded by the investigators.", allowed=TIERS, nullable=True),
     *(Column(provenance_column(m), "string", "visit", False,
              f"Where each `{m}` value comes from: printed in the paper for this patient (`published`), "
-             "solved from published aggregates (`derived`) or not constrained by any published number (`assumed`).",
+             "one of many values consistent with the published aggregates, which fix their sums and spreads but not "
+             "this value (`derived`), or not constrained by any published number (`assumed`).",
              allowed=PROVENANCE_VALUES, nullable=True) for m in _MEASURES),
 )
 
