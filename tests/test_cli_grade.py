@@ -82,6 +82,9 @@ def test_csv_and_json_carry_the_evidence(tmp_path: Path, capsys: pytest.CaptureF
     nr = [r for r in records if r["tier"] == "NR"]
     assert sorted(round(r["reduction_pct"], 1) for r in nr) == [13.3, 18.1, 21.4, 21.5]
     assert all(r["reduction_pct"] is None for r in records if r["patient_id"].startswith("N"))
+    # Issue 11, point 3: never-transfused patients have no independence month, and say why.
+    assert all(r["ti_month"] is None and r["ti_status"] == "never transfused"
+               for r in records if r["patient_id"].startswith("N"))
 
 
 def test_include_withdrawn(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -141,3 +144,60 @@ def test_through_the_cli_entry_point(tmp_path: Path, capsys: pytest.CaptureFixtu
     status = cli.main(["grade", str(paper_file(tmp_path)), "--format", "csv"])
     assert status == 0
     assert len(pd.read_csv(io.StringIO(capsys.readouterr().out))) == 48
+
+
+def test_independence_rule_follows_from_rule_fields(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # Stopped after month 1, free at months 3, 6, 12, 18 and 24: five later visits. Six asked: none are
+    # independent, and the tiers (35 MaR, 9 SLR, 4 NR) do not move.
+    path = str(paper_file(tmp_path))
+    status, out, _ = run([path, "--format", "json", "--set", "ti_min_free_visits=6"], capsys)
+    records = json.loads(out)
+    assert status == 0
+    stopped = [r for r in records if r["patient_id"].startswith("S1")]
+    assert len(stopped) == 16 and all(r["ti_month"] is None for r in stopped)
+    assert "(≥ 6 later visits without transfusion)" not in stopped[0]["rule_trace"]
+    assert "the rule needs 6 later transfusion-free visits" in stopped[0]["rule_trace"]
+    assert pd.Series([r["tier"] for r in records]).value_counts().to_dict() == {"MaR": 35, "SLR": 9, "NR": 4}
+    status, _, err = run([path, "--set", "ti_min_free_visits=7"], capsys)
+    assert status == 2 and "ti_min_free_visits" in err and "from 1 to 6" in err
+
+
+@pytest.mark.parametrize("fmt", ["csv", "json"])
+def test_machine_outputs_carry_values_as_they_are(fmt: str, capsys: pytest.CaptureFixture[str]) -> None:
+    # Issue 11, point 2: the bundled cohort's -28/-28 patients (P01 …) came out as "'-28/-28", the
+    # spreadsheet guard applied to an output another program reads. It belongs to the page downloads only.
+    cli = importlib.import_module("thaldash.cli")
+    assert cli.main(["grade", "--format", fmt]) == 0
+    out = capsys.readouterr().out
+    if fmt == "csv":
+        table = pd.read_csv(io.StringIO(out), dtype=str, keep_default_na=False)
+    else:
+        table = pd.DataFrame(json.loads(out))
+    assert table.set_index("patient_id").at["P01", "genotype"] == "-28/-28"
+    assert not table["genotype"].str.startswith("'").any()
+
+
+def test_report_carries_values_as_they_are(capsys: pytest.CaptureFixture[str]) -> None:
+    cli = importlib.import_module("thaldash.cli")
+    assert cli.main(["report", "--format", "json"]) == 0
+    groups = {r["genotype"] for r in json.loads(capsys.readouterr().out)["genotype_groups"]}
+    assert "-28/-28" in groups and not any(g.startswith("'") for g in groups)
+    assert cli.main(["report", "--format", "md"]) == 0
+    assert "| -28/-28 |" in capsys.readouterr().out
+
+
+def test_summary_gives_tdt_and_ntdt_apart_and_intention_to_treat(tmp_path: Path,
+                                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    # Issue 11: the pooled 91.7 % mixes 14 NTDT who are MaR by rule; TDT alone 30/34, transfusion-free 21/34.
+    cli = importlib.import_module("thaldash.cli")
+    assert cli.main(["grade"]) == 0  # the bundled cohort
+    out = capsys.readouterr().out
+    assert "  TDT: ORR 30/34 = 88.2%" in out and "transfusion-free 21/34 = 61.8%" in out
+    assert "  NTDT: ORR 14/14 = 100.0%" in out and "MaR by the transfusion-free rule" in out
+    assert "31.3% (mean of per-patient reductions, unweighted); 30.8% (pooled volume)" in out
+    status, out, _ = run([str(paper_file(tmp_path)), "--include-withdrawn"], capsys)
+    # The header's n and the denominators agree: 48 graded per protocol, the 4 withdrawn said apart,
+    # and 44/52 = 84.6 % when they count as failures.
+    assert "48 patients graded; MaR 35, MiR 0, SLR 9, NR 4; not evaluable 0; withdrawn 4" in out
+    assert "ORR (MaR + MiR + SLR) = 44/48 = 91.7%" in out
+    assert "ORR, intention to treat (the 4 withdrawn counted as failures) = 44/52 = 84.6%" in out

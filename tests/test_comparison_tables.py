@@ -17,6 +17,7 @@ from thaldash.analyses.patients import (
     patient_table,
 )
 from thaldash.analyses.comparisons import (
+    default_test,
     compare_view,
     contradiction_notes,
     correlation_view,
@@ -120,7 +121,9 @@ NTDT = ["N-1", "N-2"]
 
 
 def test_compare_view_on_a_cohort_matches_scipy(tiny):
-    view = compare_view(tiny, measure="hb_g_l", grouping="thal_type", groups=("TDT", "NTDT"), months=(0, 6))
+    # Student t asked for: Welch is the default outside the paper's tables (issue 11).
+    view = compare_view(tiny, measure="hb_g_l", grouping="thal_type", groups=("TDT", "NTDT"), months=(0, 6),
+                        test=STUDENT_T)
     table = view.table.set_index(["month", "group"])
     for month in (0, 6):
         tdt, ntdt = _tiny_values(TDT, month), _tiny_values(NTDT, month)  # T-GAP has no month-6 visit
@@ -288,3 +291,45 @@ def test_paired_and_correlation_are_the_analysis_functions(bundled):
     ref_points, ref_fit = baseline_hbf_vs_rise(bundled, patient_ids=ids)
     pd.testing.assert_frame_equal(fit[ref_fit.columns], ref_fit)
     assert points["patient_id"].tolist() == ref_points["patient_id"].tolist()
+
+
+# ------------------------------------------------------------------ issue 11: defaults that read right
+def test_welch_is_the_default_outside_the_papers_tables(bundled):
+    other = compare_view(bundled, measure="hb_g_l", grouping="thal_type", groups=("TDT", "NTDT"), months=(0,))
+    assert set(other.table.loc[other.table["test"] != "", "test"]) == {WELCH_T}
+    paper = compare_view(bundled, measure="hb_g_l", published=True)  # Table 4: Student t, as printed
+    assert set(paper.table.loc[paper.table["test"] != "", "test"]) == {STUDENT_T}
+    assert default_test(measure="hb_g_l", grouping="genotype_group", groups=("SLR/NR", "MaR"), subset="analysed",
+                        published=False) == WELCH_T
+
+
+def test_holm_is_applied_across_the_months_shown(bundled):
+    view = compare_view(bundled, measure="sf_ng_ml", subset="TDT", test=STUDENT_T)
+    rows = view.table[view.table["test"] != ""]
+    p = rows["p"].to_numpy()
+    order = np.argsort(p)
+    m = len(p)
+    # Holm by hand: p_(k) × (m − k + 1), running maximum, capped at 1
+    holm = np.minimum(1, np.maximum.accumulate((m - np.arange(m)) * p[order]))
+    expected = np.empty(m)
+    expected[order] = holm
+    assert rows["p_adjusted"].to_numpy() == pytest.approx(expected)
+    assert set(rows["n_tests"]) == {4} and set(rows["correction"]) == {"holm over 4 tests"}
+    plain = compare_view(bundled, measure="sf_ng_ml", subset="TDT", test=STUDENT_T, correction=None)
+    assert "p_adjusted" not in plain.table
+
+
+def test_outcome_defined_groups_make_later_p_values_descriptive(bundled):
+    table = compare_view(bundled, measure="hb_g_l", test=STUDENT_T).table
+    first = table[table["test"] != ""].set_index("month")
+    # Hb at 6 M between groups decided by the response: P = 2.5e-8 by construction, descriptive.
+    assert first.loc[6, "p"] < 1e-7 and first.loc[6, "p_descriptive"]
+    assert "defined by the outcome" in first.loc[6, "p_note"]
+    assert not first.loc[0, "p_descriptive"] and first.loc[0, "p_note"].startswith("baseline")
+    baseline = compare_view(bundled, measure="hb_g_l", grouping="thal_type", groups=("TDT", "NTDT")).table
+    assert not baseline["p_descriptive"].any() and (baseline["p_note"] == "").all()
+
+
+def test_paired_view_adjusts_by_default(bundled):
+    table, _ = paired_view(bundled)
+    assert set(table["correction"]) == {"holm"} and table["p_adjusted"].notna().all()

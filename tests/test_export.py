@@ -150,3 +150,14 @@ def test_png_export_works_without_a_network() -> None:
     done = subprocess.run(["unshare", "-rn", sys.executable, "-c", code], capture_output=True, text=True,
                           timeout=120, cwd=Path(__file__).resolve().parents[1])
     assert done.returncode == 0, done.stderr
+
+
+def test_csv_footer_says_when_the_formula_guard_changed_cells() -> None:
+    # Issue 11, point 2: "'-28/-28" in a spreadsheet file is not the recorded genotype; the footer says why.
+    frame = pd.DataFrame({"genotype": ["-28/-28", "CD17/-28", "-28/-28"], "n": [3, 2, 1]})
+    rows = _rows(table_csv(frame, FOOTER))
+    assert [r[0] for r in rows[1:4]] == ["'-28/-28", "CD17/-28", "'-28/-28"]
+    last = rows[-1][0]
+    assert last.startswith("# formula guard: 2 text cells starting with =, +, -, @, tab or CR prefixed")
+    assert "the value as recorded is the text after it" in last
+    assert [r[0] for r in rows[5:-1]] == ["# " + line for line in FOOTER.splitlines()]

@@ -73,6 +73,11 @@ def only(rows: list[dict], rules: GradingRules = GradingRules()) -> pd.Series:
     return grade(frame(rows), rules).iloc[0]
 
 
+def tier_sentence(trace: str) -> str:
+    """The trace's tier part, without the transfusion-independence sentence that follows it."""
+    return trace.split(". Transfusion independence: ")[0]
+
+
 # ------------------------------------------------------------------ the paper's Table 3
 # Table 3: the 13 TDT patients still transfused after 6 months, with their transfusion reductions.
 TABLE3_REDUCTIONS = (31.0, 35.2, 41.5, 38.2, 34.3, 47.7, 13.3, 18.1, 21.5, 21.4, 30.8, 36.9, 37.6)
@@ -118,6 +123,18 @@ def test_paper_transfusion_independence_months() -> None:
     assert (facts.filter(like="S3") == 3.0).sum() == 5
 
 
+def test_never_transfused_patients_have_no_independence_month(bundled) -> None:
+    # Issue 11, point 3: the 14 NTDT were never transfused, so never dependent; they read "month 1" before.
+    graded = grade(bundled)
+    ntdt = graded[graded["thal_type"] == "NTDT"]
+    assert len(ntdt) == 14 and ntdt["ti_month"].isna().all()
+    assert (ntdt["ti_status"] == "never transfused").all()
+    # The TDT timing (Table 1: 16 within 1 month, 5 at 3 months) and the tiers do not move.
+    tdt = graded[graded["thal_type"] == "TDT"]
+    assert ((tdt["ti_month"] == 1).sum(), (tdt["ti_month"] == 3).sum()) == (16, 5)
+    assert graded["tier"].value_counts().to_dict() == {"MaR": 35, "SLR": 9, "NR": 4, "MiR": 0, "not evaluable": 0}
+
+
 # ------------------------------------------------------------------ default rule branches
 @pytest.mark.parametrize("reduction, tier, phrase", [
     (75.0, "MiR", "reduction 75.0% is ≥ 50%"),
@@ -134,7 +151,7 @@ def test_still_transfused_patients_are_graded_by_reduction(reduction: float, tie
     row = only(transfused("P1", reduction))
     assert row["tier"] == tier
     assert row["deciding_criterion"] == "transfusion reduction"
-    assert row["rule_trace"] == f"{tier}: still transfused in months 3–6; {phrase}"
+    assert tier_sentence(row["rule_trace"]) == f"{tier}: still transfused in months 3–6; {phrase}"
 
 
 def test_trace_never_prints_a_threshold_the_value_misses() -> None:
@@ -161,7 +178,7 @@ def test_value_text(value: float, thresholds: tuple[float, ...], text: str) -> N
 def test_untransfused_patients_are_major_response(rows: list[dict]) -> None:
     row = only(rows)
     assert (row["tier"], row["deciding_criterion"], row["evaluable"]) == ("MaR", "transfusion-free", True)
-    assert row["rule_trace"] == "MaR: no transfusion in months 3–6"
+    assert tier_sentence(row["rule_trace"]) == "MaR: no transfusion in months 3–6"
 
 
 @pytest.mark.parametrize("rows, reason", [
@@ -169,14 +186,51 @@ def test_untransfused_patients_are_major_response(rows: list[dict]) -> None:
     (patient("P1", {0: (80, 0), 1: (85, 2), 3: (90, NaN), 6: (95, 1)}), "rbc_units missing at month 3"),
     (patient("P1", {0: (80, 0), 1: (85, 2), 3: (90, 1), 6: (95, NaN)}), "rbc_units missing at month 6"),
     (patient("P1", {0: (80, 0), 1: (85, 2), 6: (95, 1)}), "no visit at month 3"),
-    (patient("P1", {0: (80, 0), 1: (85, 0), 3: (90, 0), 6: (95, 1)}, pre=0.0, thal="NTDT"),
-     "no transfusion in the 24 months before enrolment (pre_rbc_units_24m = 0), so a reduction is undefined"),
 ])
 def test_missing_deciding_values_are_not_evaluable_never_nr(rows: list[dict], reason: str) -> None:
     row = only(rows)
     assert row["tier"] == NOT_EVALUABLE and not row["evaluable"]
     assert row["deciding_criterion"] == "missing data"
-    assert row["rule_trace"] == f"not evaluable: {reason}"
+    assert tier_sentence(row["rule_trace"]) == f"not evaluable: {reason}"
+
+
+# Issue 11, point 1: a patient never transfused before enrolment who needs transfusions on
+# treatment did not respond. Graded "not evaluable" before, which dropped them from every denominator.
+@pytest.mark.parametrize("rules", [GradingRules(), GradingRules(hb_criterion="untransfused")])
+def test_transfused_after_none_before_enrolment_is_nr_with_the_reason(rules: GradingRules) -> None:
+    row = only(patient("P1", {0: (80, 0), 1: (85, 0), 3: (90, 2), 6: (95, 2)}, pre=0.0, thal="NTDT"), rules)
+    assert (row["tier"], row["evaluable"], row["transfusion_tier"]) == ("NR", True, "NR")
+    assert row["rule_trace"].startswith(
+        "NR: transfused in months 3–6 after none in the 24 months before enrolment (pre_rbc_units_24m = 0): "
+        "the need for transfusion rose, so no response")
+    assert math.isnan(row["reduction_pct"])  # still undefined: a division by 0, not a number
+
+
+def test_transfused_after_none_before_but_free_at_the_end_is_still_mar() -> None:
+    # Transfused at month 1 only: no transfusion in months 3–6, MaR as for anyone untransfused then.
+    row = only(patient("P1", {0: (80, 0), 1: (85, 2), 3: (90, 0), 6: (95, 0)}, pre=0.0, thal="NTDT"))
+    assert row["tier"] == "MaR"
+
+
+def test_everyone_mode_lets_hb_beat_a_rise_in_need() -> None:
+    # The transfusion criterion gives NR; the Hb criterion (+25 g/L ≥ 20) gives MaR, the better one.
+    rows = patient("P1", {0: (80, 0), 1: (85, 0), 3: (90, 2), 6: (105, 2)}, pre=0.0, thal="NTDT")
+    row = only(rows, GradingRules(hb_criterion="everyone"))
+    assert (row["tier"], row["transfusion_tier"], row["deciding_criterion"]) == ("MaR", "NR", "Hb rise")
+
+
+def test_ntdt_transfused_on_treatment_stays_in_the_denominator(bundled) -> None:
+    # The issue's example: P01 (NTDT, -28/-28) given 2 units at months 3 and 6.
+    visits = bundled.visits
+    months = visits["month"].to_numpy()
+    p01 = (visits["patient_id"] == "P01").to_numpy()
+    edited = visits.assign(rbc_units=visits["rbc_units"].mask(p01 & ((months == 3) | (months == 6)), 2.0))
+    edited_cohort = dataclasses.replace(bundled, visits=edited, sha256="edited")
+    graded = grade(edited_cohort)
+    assert graded.set_index("patient_id").at["P01", "tier"] == "NR"
+    orr = tier_table(graded).set_index("tier").loc["ORR"]
+    # 44 responders before, P01 among them; now 43 of the 48 analysed (the old code gave 43/47).
+    assert (orr["n"], orr["total"]) == (43, 48)
 
 
 def test_a_missing_value_that_cannot_change_the_tier_does_not_block_it() -> None:
@@ -225,7 +279,7 @@ def test_untransfused_mode_without_hb_is_not_evaluable() -> None:
     row = only(patient("P1", {0: (80, 0), 1: (85, 0), 3: (90, 0), 6: (NaN, 0)}, pre=0, thal="NTDT"),
                UNTRANSFUSED_BY_HB)
     assert row["tier"] == NOT_EVALUABLE
-    assert row["rule_trace"] == "not evaluable: no transfusion in months 3–6, but Hb missing at month 6"
+    assert tier_sentence(row["rule_trace"]) == "not evaluable: no transfusion in months 3–6, but Hb missing at month 6"
 
 
 @pytest.mark.parametrize("reduction, hb, tier, criterion", [
@@ -284,7 +338,7 @@ WINDOW_PATIENT = patient("P1", {0: (80, 0), 1: (85, 2), 3: (90, 2), 6: (95, 2), 
 def test_window_length(window: int, free: int, tier: str, reduction: float, trace: str) -> None:
     # pre 48 units / 24 months; units 2 at months 1, 3, 6 and none after.
     row = only(WINDOW_PATIENT, GradingRules(window_months=window, transfusion_free_months=free))
-    assert (row["tier"], row["rule_trace"]) == (tier, trace)
+    assert (row["tier"], tier_sentence(row["rule_trace"])) == (tier, trace)
     assert row["reduction_pct"] == pytest.approx(reduction)
 
 
@@ -413,7 +467,7 @@ def test_rules_refuse_wrong_types_in_python() -> None:
 # ------------------------------------------------------------------ summaries
 def test_tier_table_rows_and_cis() -> None:
     summary = tier_table(grade(paper_cohort())).set_index("tier")
-    assert list(summary.index) == ["MaR", "MiR", "SLR", "NR", "ORR", NOT_EVALUABLE]
+    assert list(summary.index) == ["MaR", "MiR", "SLR", "NR", "ORR", NOT_EVALUABLE, "withdrawn"]
     for tier, k in {"MaR": 35, "MiR": 0, "SLR": 9, "NR": 4, "ORR": 44}.items():
         ref = sps.binomtest(k, 48).proportion_ci(method="exact")  # Clopper–Pearson, 95 %
         assert summary.loc[tier, "n"] == k and summary.loc[tier, "total"] == 48
@@ -427,7 +481,42 @@ def test_tier_table_rows_and_cis() -> None:
 def test_not_evaluable_patients_are_outside_the_denominator() -> None:
     graded = grade(paper_cohort(), include_withdrawn=True)
     summary = tier_table(graded).set_index("tier")
-    assert summary.loc["ORR", "total"] == 48 and summary.loc[NOT_EVALUABLE, "n"] == 4
+    # Issue 11: the withdrawn have a row of their own (they were counted as "not evaluable").
+    assert summary.loc["ORR", "total"] == 48 and summary.loc[NOT_EVALUABLE, "n"] == 0
+    assert summary.loc["withdrawn", "n"] == 4 and pd.isna(summary.loc["withdrawn", "total"])
+    assert set(summary["n_patients"]) == {52}
+
+
+def test_intention_to_treat_counts_the_withdrawn_as_failures(bundled) -> None:
+    # Issue 11: 44 responders of the 52 enrolled = 84.6 % (the 4 who withdrew are failures).
+    graded = grade(bundled, include_withdrawn=True)
+    itt = tier_table(graded, analysis="intention-to-treat").set_index("tier")
+    ref = sps.binomtest(44, 52).proportion_ci(method="exact")  # Clopper–Pearson, 95 %
+    assert (itt.loc["ORR", "n"], itt.loc["ORR", "total"]) == (44, 52)
+    assert round(itt.loc["ORR", "pct"], 1) == 84.6
+    assert (itt.loc["ORR", "ci_low"], itt.loc["ORR", "ci_high"]) == pytest.approx((100 * ref.low, 100 * ref.high))
+    assert (itt.loc["withdrawn", "n"], itt.loc["withdrawn", "total"]) == (4, 52)
+    assert set(itt["analysis"]) == {"intention-to-treat"}
+    # Per protocol on the same rows: the paper's 44/48, the 4 withdrawn left out and counted apart.
+    pp = tier_table(graded).set_index("tier")
+    assert (pp.loc["ORR", "n"], pp.loc["ORR", "total"], pp.loc["withdrawn", "n"]) == (44, 48, 4)
+
+
+@pytest.mark.parametrize("analysis, total", [("per-protocol", 49), ("intention-to-treat", 53)])
+def test_not_evaluable_can_count_as_failures(bundled, analysis, total) -> None:
+    # A 49th analysed patient, P01's copy without its month-6 visit: not evaluable, or a failure when asked.
+    facts = [c for c in bundled.patients.columns if c not in ("genotype", "beta_class", "n_visits")]
+    visits = bundled.visits_with(facts).astype({"patient_id": "str"})
+    p01 = (visits["patient_id"] == "P01").to_numpy()
+    copy = visits[p01 & (visits["month"] != 6).to_numpy()].assign(patient_id="P99")
+    edited = build_cohort(pd.concat([visits, copy], ignore_index=True), "edited", "extra")
+    graded = grade(edited, include_withdrawn=True)
+    assert ((graded["tier"] == NOT_EVALUABLE) & ~graded["withdrawn"]).sum() == 1
+    table = tier_table(graded, analysis=analysis, not_evaluable_as_failure=True).set_index("tier")
+    assert (table.loc["ORR", "n"], table.loc["ORR", "total"]) == (44, total)
+    assert table.loc[NOT_EVALUABLE, "total"] == total
+    assert (table.loc["ORR", "total"] + (table.loc["withdrawn", "n"] if analysis == "per-protocol" else 0)
+            == table.loc["ORR", "n_patients"])
 
 
 def test_tier_table_with_nobody_evaluable_is_not_computed() -> None:
@@ -508,3 +597,31 @@ def test_output_columns() -> None:
 def test_published_tier_is_carried_along() -> None:
     visits = frame(ntdt("P1")).assign(published_tier="MaR")
     assert grade(visits)["published_tier"].tolist() == ["MaR"]
+
+
+# ------------------------------------------------------------------ transfusion-independence rule
+def test_independence_rule_is_a_rule_field_with_bounds() -> None:
+    spec = next(f for f in RULE_FIELDS if f.name == "ti_min_free_visits")
+    assert (spec.kind, spec.default, spec.minimum, spec.maximum, spec.unit) == ("int", 1, 1, 6, "visits")
+    assert GradingRules.from_params({"ti_min_free_visits": "2"}).ti_min_free_visits == 2
+    with pytest.raises(ValueError, match=r"ti_min_free_visits .* must be a number from 1 to 6; got 0"):
+        GradingRules(ti_min_free_visits=0)
+
+
+@pytest.mark.parametrize("needed, clause", [
+    (1, "Transfusion independence: from month 12 (≥ 1 later visit without transfusion)"),
+    (3, "Transfusion independence: not evaluable: only 2 visits after month 12; the rule needs 3 later "
+        "transfusion-free visits"),
+])
+def test_the_rule_trace_shows_the_independence_rule(needed: int, clause: str) -> None:
+    # Transfused up to month 12 (50 % reduction over months 1–6: 6 of 12 expected units), free at 18 and 24.
+    rows = patient("P1", {0: (80, 0), 1: (85, 2), 3: (90, 2), 6: (95, 2), 12: (100, 1), 18: (100, 0),
+                          24: (100, 0)}, pre=48.0)
+    row = only(rows, GradingRules(ti_min_free_visits=needed))
+    assert row["rule_trace"] == "MiR: still transfused in months 3–6; reduction 50.0% is ≥ 50%. " + clause
+    assert row["tier"] == "MiR"  # the independence rule dates independence; it never moves a tier
+
+
+def test_the_trace_says_never_transfused() -> None:
+    assert only(ntdt("P1"))["rule_trace"] == ("MaR: no transfusion in months 3–6. "
+                                              "Transfusion independence: never transfused")

@@ -121,3 +121,24 @@ def test_rows_of_several_patients(bundled) -> None:
     rows = rows_of(bundled.visits, pd.Series(["T8-1", "T8-3", "T8-1"]), ["patient_id", "month"])
     assert list(rows.columns) == ["patient_id", "month"]
     assert sorted(rows["patient_id"].unique()) == ["T8-1", "T8-3"] and len(rows) == 14
+
+
+def test_the_reconstruction_says_table_1_publishes_genotype_and_type(bundled, groups) -> None:
+    # Issue 11: the Patient page showed "not recorded" for genotype, alleles and type of the bundled
+    # cohort, although Table 1 publishes every analysed patient's genotype and type.
+    rows = patient_rows(bundled.patients, "P01")
+    facts = patient_profile(bundled, "P01", grade(bundled), groups, reconstruction=True).attributes.set_index("attribute")
+    for column in ("genotype", "allele_1", "allele_2", "beta_class", "thal_type"):
+        assert facts.loc[column, "provenance"] == "published", column
+        assert "Table 1" in facts.loc[column, "provenance_note"]
+    raw = rows.iloc[0]
+    for column in ("sex", "age_years", "splenectomy"):  # the file's own provenance columns still decide
+        assert facts.loc[column, "provenance"] == raw[f"{column}_provenance"]
+    assert facts.loc["chelator", "provenance"] == "assumed"
+    assert facts.loc["dose_mg_day", "provenance"] == "derived"
+    # Table 3 prints T3-01's genotype for that patient; the withdrawn patients' genotypes are assumed.
+    t3 = attributes(patient_rows(bundled.patients, "T3-01"), reconstruction=True).set_index("attribute")
+    assert "Table 3" in t3.loc["genotype", "provenance_note"]
+    w1 = attributes(patient_rows(bundled.patients, "W1"), reconstruction=True).set_index("attribute")
+    assert (w1.loc["genotype", "provenance"], w1.loc["thal_type", "provenance"]) == ("assumed", "published")
+    assert w1.loc["withdrawal_reason", "provenance"] == "published"

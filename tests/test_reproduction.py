@@ -151,3 +151,18 @@ def test_report_on_another_cohort_runs_and_says_so(tiny):
     assert (report["status"] == "miss").any()  # a different cohort: it does not reproduce the paper
     assert (report["status"] == "not in this cohort").any()  # e.g. the paper's Table 3 patients
     assert np.isin(report["status"], ["match"]).sum() < len(report) / 2
+
+
+def test_the_words_for_the_matches_depend_on_the_cohort():
+    # Issue 11: on the reconstruction the matches are what it was fitted to, not a reproduction.
+    import pandas as pd
+
+    from thaldash.reports.reproduction import match_label, reproduction_summary
+
+    counts = pd.DataFrame({"status": ["match", "documented contradiction", "miss", "not in this cohort", "total"],
+                           "n": [614, 22, 0, 0, 636]})
+    assert reproduction_summary(counts, source_name="x", reconstruction=True).startswith(
+        "x: fitted to 614 of 636 published numbers")
+    assert "614 of 636 published numbers reproduced" in reproduction_summary(counts, source_name="x",
+                                                                             reconstruction=False)
+    assert match_label(reconstruction=True) == "Published numbers the cohort was fitted to"

@@ -123,7 +123,7 @@ def test_transfusion_independence_timing_is_table_1s(bundled) -> None:
     timing = ti_timing(transfusion_facts(bundled)).set_index("category")
     # Abstract/Results: 21 of 34 TDT transfusion-free, 16 within 1 month, 5 at 3 months
     assert timing["n"].to_dict() == {"transfusion-free": 21, "within 1 month": 16, "at 3 months": 5, "later": 0,
-                                     "still transfused": 13, "not evaluable": 0}
+                                     "still transfused": 13, "never transfused": 0, "not evaluable": 0}
     assert set(timing["n_tdt"]) == {34}
     for category in ("transfusion-free", "within 1 month", "at 3 months"):
         row = timing.loc[category]
@@ -132,14 +132,15 @@ def test_transfusion_independence_timing_is_table_1s(bundled) -> None:
 
 def test_transfusion_independence_leaves_unknown_status_out_of_the_denominator() -> None:
     facts = pd.DataFrame({
-        "patient_id": ["a", "b", "c", "d", "e"], "thal_type": ["TDT", "TDT", "TDT", "TDT", "NTDT"],
-        "ti_month": [1.0, 6.0, np.nan, np.nan, np.nan],
+        "patient_id": ["a", "b", "c", "d", "e", "f"], "thal_type": ["TDT", "TDT", "TDT", "TDT", "NTDT", "TDT"],
+        "ti_month": [1.0, 6.0, np.nan, np.nan, np.nan, np.nan],
         "ti_status": ["independent", "independent", "still transfused at the last visit",
-                      "not evaluable: rbc_units missing after month 3", "independent"]})
+                      "not evaluable: rbc_units missing after month 3", "never transfused", "never transfused"]})
     timing = ti_timing(facts).set_index("category")
+    # f: a TDT patient never transfused is of known status, but not "transfusion-free" (never dependent).
     assert timing["n"].to_dict() == {"transfusion-free": 2, "within 1 month": 1, "at 3 months": 0, "later": 1,
-                                     "still transfused": 1, "not evaluable": 1}
-    assert timing.loc["transfusion-free", "total"] == 3 and set(timing["n_tdt"]) == {4}
+                                     "still transfused": 1, "never transfused": 1, "not evaluable": 1}
+    assert timing.loc["transfusion-free", "total"] == 4 and set(timing["n_tdt"]) == {5}
     assert pd.isna(timing.loc["not evaluable", "total"])
 
 

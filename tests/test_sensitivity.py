@@ -67,3 +67,16 @@ def test_same_rule_twice_is_refused(bundled):
     with pytest.raises(ValueError, match="two different"):
         sensitivity_grid(bundled, GradingRules(), x="mir_reduction_pct", x_values=[50], y="mir_reduction_pct",
                          y_values=[50])
+
+
+def test_a_rise_from_no_transfusion_is_nr_on_the_grid_too(bundled):
+    # Issue 11, point 1: P01 (NTDT, never transfused before) given 2 units at months 3 and 6 is NR in
+    # grade(); the sweep must count it the same way (before, both left it out of the denominator).
+    visits = bundled.visits
+    months = visits["month"].to_numpy()
+    p01 = (visits["patient_id"] == "P01").to_numpy()
+    edited = dataclasses.replace(bundled, sha256="edited", visits=visits.assign(
+        rbc_units=visits["rbc_units"].mask(p01 & ((months == 3) | (months == 6)), 2.0)))
+    grid = sensitivity_grid(edited, GradingRules(), x="slr_reduction_pct", x_values=[25],
+                            y="mir_reduction_pct", y_values=[50])
+    assert (grid.at[0, "orr_n"], grid.at[0, "n_graded"]) == _counts(edited, GradingRules())[1::-1] == (43, 48)

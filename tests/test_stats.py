@@ -24,6 +24,7 @@ from thaldash.stats import (
     STUDENT_T,
     WELCH_T,
     WILCOXON,
+    adjust_family,
     adjust_p,
     compare_groups,
     correlation,
@@ -167,6 +168,18 @@ def test_mann_whitney_row_matches_scipy_and_reports_median_difference(xa, xb):
     assert got["p"] == pytest.approx(ref.pvalue)
     assert got["diff"] == pytest.approx(np.median(xa) - np.median(xb))  # numpy.median
     assert np.isnan(got[["se", "ci_low", "ci_high", "df"]].astype(float)).all()
+
+
+@pytest.mark.parametrize(("xa", "xb"), COMPARE_CASES.values(), ids=COMPARE_CASES.keys())
+def test_every_comparison_row_names_its_estimate(xa, xb):
+    # Issue 11, point 4: the Mann–Whitney row's number is a difference in medians, not in means.
+    out = compare_groups(two_groups(xa, xb), value="value", group="group", a="SLR/NR", b="MaR")
+    for test, kind, expected in ((STUDENT_T, "difference in means (a − b)", np.mean(xa) - np.mean(xb)),
+                                 (WELCH_T, "difference in means (a − b)", np.mean(xa) - np.mean(xb)),
+                                 (MANN_WHITNEY, "difference in medians (a − b)", np.median(xa) - np.median(xb))):
+        got = row(out, test)
+        assert got["estimate_kind"] == kind
+        assert got["estimate"] == pytest.approx(expected)  # numpy.mean / numpy.median
 
 
 def test_compare_groups_by_month_tests_each_month_separately():
@@ -346,6 +359,11 @@ def test_paired_change_matches_scipy_and_drops_incomplete_subjects(i, j):
     w = row(out, WILCOXON)
     ref_w = sps.wilcoxon(xi - xj)  # scipy.stats.wilcoxon(x_i - x_j)
     assert (w["statistic"], w["p"]) == pytest.approx((ref_w.statistic, ref_w.pvalue))
+    # Issue 11, point 4: each row names its estimate; the Wilcoxon row's is the median difference.
+    assert (t["estimate"], t["estimate_kind"]) == (pytest.approx(np.mean(xi - xj)),
+                                                   "mean of the paired differences (time_i − time_j)")
+    assert (w["estimate"], w["estimate_kind"]) == (pytest.approx(np.median(xi - xj)),  # numpy.median
+                                                   "median of the paired differences (time_i − time_j)")
 
 
 def test_paired_change_rows_follow_pairs_and_tests():
@@ -570,3 +588,25 @@ def test_adjust_p_keeps_series_index_and_rejects_bad_input():
 def test_stats_core_does_not_import_streamlit():
     code = "import sys, thaldash.stats; sys.exit('streamlit' in sys.modules)"
     assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0
+
+
+def test_student_row_warns_when_the_sds_differ_more_than_twofold():
+    # Issue 11: SDs 1.58 and 4.74 (numpy.std(ddof=1) below): a 3-fold ratio; the pooled variance misleads.
+    xa, xb = np.array([1.0, 2.0, 3.0, 4.0, 5.0]), np.array([1.0, 4.0, 7.0, 10.0, 13.0])
+    out = compare_groups(two_groups(xa, xb), value="value", group="group", a="SLR/NR", b="MaR")
+    ratio = np.std(xb, ddof=1) / np.std(xa, ddof=1)
+    assert row(out, STUDENT_T)["sd_ratio"] == pytest.approx(ratio)
+    assert row(out, STUDENT_T)["sd_warning"].startswith("the SDs differ 3.0-fold (> 2)")
+    assert row(out, WELCH_T)["sd_warning"] == "" and row(out, MANN_WHITNEY)["sd_warning"] == ""
+    close = compare_groups(two_groups(xa, xa + 1), value="value", group="group", a="SLR/NR", b="MaR")
+    assert (close["sd_warning"] == "").all() and row(close, STUDENT_T)["sd_ratio"] == pytest.approx(1.0)
+
+
+def test_adjust_family_adjusts_each_test_apart():
+    frame = pd.DataFrame({"test": ["t", "w", "t", "w", "t"], "p": [0.01, 0.04, 0.03, np.nan, 0.02]})
+    out = adjust_family(frame)
+    # Holm by hand, family "t": 0.01 × 3, 0.02 × 2, 0.03 × 1 → running max 0.03, 0.04, 0.04
+    assert out["p_adjusted"].tolist()[::2] == pytest.approx([0.03, 0.04, 0.04])
+    assert out.loc[1, "p_adjusted"] == pytest.approx(0.04) and np.isnan(out.loc[3, "p_adjusted"])
+    assert out["n_tests"].tolist() == [3, 1, 3, 1, 3]
+    assert out.loc[0, "correction"] == "holm over 3 tests"

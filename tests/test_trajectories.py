@@ -167,3 +167,11 @@ def test_individual_lines_below_the_cap_keep_every_patient_and_drop_missing_valu
 def test_cap_patients_needs_patient_ids() -> None:
     with pytest.raises(ValueError, match="patient_id"):
         cap_patients(pd.DataFrame({"x": [1]}))
+
+
+def test_small_groups_are_flagged_as_on_the_other_pages() -> None:
+    # Issue 11: intervals from n < 5 values are flagged (small_n), as comparisons and tier tables do.
+    rows = [(f"A{k}", "A", 0, 1000.0 + 10 * k) for k in range(5)] + [(f"B{k}", "B", 0, 900.0 + k) for k in range(4)]
+    out = trajectory_means(_visits(rows), measure="sf_ng_ml", by="group").set_index("group")
+    assert not out.loc["A", "small_n"] and out.loc["B", "small_n"]
+    assert out.loc["B", "computed"]  # flagged, still given

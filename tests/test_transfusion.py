@@ -72,7 +72,26 @@ def test_no_transfusion_before_enrolment_makes_the_reduction_undefined() -> None
     assert "pre_rbc_units_24m = 0" in row["reduction_problem"]
     assert bool(row["transfused_in_last_months"]) is False
     assert bool(row["ever_transfused_after_baseline"]) is False
-    assert row["ti_month"] == 1.0  # never transfused: independent from the first visit on
+    # Issue 11, point 3: never transfused, before or after enrolment, so never dependent: no
+    # independence month (it read 1 before), and the status says why.
+    assert math.isnan(row["ti_month"]) and row["ti_status"] == "never transfused"
+
+
+def test_transfused_before_enrolment_but_not_after_is_independent_from_month_1() -> None:
+    # Dependent before (40 units in 24 months), none from month 1 on: Table 1's "within 1 month".
+    row = facts_of({0: (80, 0), 1: (85, 0), 3: (88, 0), 6: (90, 0), 12: (90, 0)}, pre=40.0)
+    assert row["ti_month"] == 1.0 and row["ti_status"] == "independent"
+
+
+def test_never_transfused_before_but_transfused_after_is_dated_as_usual() -> None:
+    row = facts_of({0: (80, 0), 1: (85, 2), 3: (88, 0), 6: (90, 0)}, pre=0.0)
+    assert row["ti_month"] == 1.0 and row["ti_status"] == "independent"
+
+
+def test_never_transfused_needs_every_value_recorded() -> None:
+    # A missing value after baseline could hide a transfusion: not evaluable, as for anyone.
+    row = facts_of({0: (80, 0), 1: (85, NaN), 3: (88, 0), 6: (90, 0)}, pre=0.0)
+    assert math.isnan(row["ti_month"]) and row["ti_status"].startswith("not evaluable")
 
 
 @pytest.mark.parametrize("visits, problem", [
@@ -189,3 +208,30 @@ def test_empty_visits_give_an_empty_frame() -> None:
     empty = frame(patient("P1", FULL)).iloc[:0]
     facts = transfusion_facts(empty)
     assert len(facts) == 0 and "reduction_pct" in facts.columns
+
+
+# Issue 11: the transfusion-independence rule gets a minimum duration (GradingRules.ti_min_free_visits).
+STOPS_AT_18 = {0: (80, 0), 1: (85, 2), 3: (88, 2), 6: (90, 2), 12: (90, 1), 18: (92, 1), 24: (93, 0)}
+
+
+@pytest.mark.parametrize("needed, ti, status", [
+    (1, 18.0, "independent"),  # the paper: one later transfusion-free visit (month 24) is enough
+    (2, NaN, "not evaluable: only 1 visit after month 18; the rule needs 2 later transfusion-free visits"),
+])
+def test_independence_needs_the_minimum_number_of_free_visits(needed: int, ti: float, status: str) -> None:
+    row = facts_of(STOPS_AT_18, ti_min_visits=needed)
+    assert (math.isnan(row["ti_month"]) and math.isnan(ti)) or row["ti_month"] == ti
+    assert row["ti_status"] == status
+
+
+def test_a_longer_free_run_meets_a_stricter_rule() -> None:
+    # Last transfusion at month 12, then months 18 and 24 free: two visits, independent from 12 under ≥ 2.
+    row = facts_of({**STOPS_AT_18, 18: (92, 0)}, ti_min_visits=2)
+    assert (row["ti_month"], row["ti_status"]) == (12.0, "independent")
+    # ≥ 3 asks for a third later visit the patient does not have.
+    assert math.isnan(facts_of({**STOPS_AT_18, 18: (92, 0)}, ti_min_visits=3)["ti_month"])
+
+
+def test_the_minimum_cannot_be_zero() -> None:
+    with pytest.raises(ValueError, match="ti_min_visits must be at least 1"):
+        facts_of(STOPS_AT_18, ti_min_visits=0)

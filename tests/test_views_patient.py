@@ -30,7 +30,7 @@ def test_table_3_patient_1(bundled):
 
 def test_the_blocks_are_the_profile(bundled):
     graded = grade(bundled)
-    profile = patient_profile(bundled, "T8-2", graded, genotype_groups(graded))
+    profile = patient_profile(bundled, "T8-2", graded, genotype_groups(graded), reconstruction=True)
     view = patient_view(context(bundled), patient="T8-2")
     pd.testing.assert_frame_equal(view.visits.frame, profile.visits)
     pd.testing.assert_frame_equal(view.facts.frame, profile.attributes)

@@ -102,6 +102,36 @@ def test_tier_changes_counts_moves_and_exact_intervals(cohort, name, reference, 
     assert set(table["ci_method"]) == {"Clopper–Pearson exact 95%"}
 
 
+@pytest.mark.parametrize("name, reference, whatif", PAIRS, ids=IDS)
+def test_tier_changes_give_the_paired_difference_its_interval_and_mcnemar_p(cohort, name, reference, whatif):
+    # Issue 11: the difference between two rule sets on the same patients gets a paired interval and
+    # an exact McNemar P (it read "exact, no interval").
+    ref, alt = grade(cohort, reference), grade(cohort, whatif)
+    table = tier_changes(ref, alt).set_index("tier")
+    both = ((ref["tier"] != NOT_EVALUABLE) & (alt["tier"] != NOT_EVALUABLE)).to_numpy()
+    for tier in ("MaR", "MiR", "SLR", "NR", "ORR"):
+        rows = ["MaR", "MiR", "SLR"] if tier == "ORR" else [tier]
+        was, now = ref["tier"].isin(rows).to_numpy()[both], alt["tier"].isin(rows).to_numpy()[both]
+        gained, lost = int((now & ~was).sum()), int((was & ~now).sum())
+        row = table.loc[tier]
+        assert row["paired_n"] == both.sum()
+        assert row["paired_diff_pct"] == pytest.approx(100 * (gained - lost) / both.sum())
+        # scipy.stats.binomtest on the discordant patients: the exact McNemar test
+        p = 1.0 if gained + lost == 0 else stats.binomtest(gained, gained + lost, 0.5).pvalue
+        assert row["p_mcnemar"] == pytest.approx(p)
+        assert row["paired_ci_low"] <= row["paired_diff_pct"] <= row["paired_ci_high"]
+        assert row["paired_ci_method"].startswith("Newcombe (1998) method 10")
+
+
+def test_strict_clinical_mar_difference_is_far_from_zero(bundled):
+    table = tier_changes(grade(bundled), grade(bundled, SCENARIOS["Strict clinical"])).set_index("tier")
+    mar = table.loc["MaR"]
+    # 21 of 48 lose MaR, none gain it: −43.75 points, exact McNemar P = 2 × 0.5^21 (scipy below).
+    assert mar["paired_diff_pct"] == pytest.approx(-43.75)
+    assert mar["p_mcnemar"] == pytest.approx(stats.binomtest(0, 21, 0.5).pvalue)
+    assert mar["paired_ci_high"] < 0
+
+
 def test_default_rules_give_the_published_counts(bundled):
     # The paper, Results: "The ORR was 91.7% (44/48 cases), and 72.9% showed MaR (35/48 cases)";
     # Table 3: 9 SLR and 4 NR among the 13 still-transfused; so 0 MiR.

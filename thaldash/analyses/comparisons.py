@@ -50,10 +50,14 @@ from thaldash.stats import (
     group_summary,
     paired_change,
 )
+from thaldash.analyses.groupings import with_p_reading
 from thaldash.analyses.trajectories import trajectory_means
+from thaldash.stats.multiplicity import Correction, adjust_family
 
 TESTS: dict[str, str] = {"student": STUDENT_T, "welch": WELCH_T, "mann_whitney": MANN_WHITNEY}
-"""URL value → test name (``thaldash.stats``); Student t is the paper's."""
+"""URL value → test name (``thaldash.stats``); Student t is the paper's, Welch t the default elsewhere
+(``default_test``)."""
+TESTS_BY_NAME: dict[str, str] = {name: key for key, name in TESTS.items()}
 SUBSETS: dict[str, str] = {"analysed": "All analysed", "TDT": "TDT only", "NTDT": "NTDT only"}
 CORRELATES: dict[str, str] = {
     "hbf_baseline": "Baseline HbF (%)", "hb_baseline": "Baseline Hb (g/L)",
@@ -164,17 +168,23 @@ def paper_layout(result: pd.DataFrame, summary: pd.DataFrame, *, test: str, grou
     ``mean``, ``sd``, ``median``, ``q1``, ``q3``, ``small_n`` (n < 5); then, as the paper's
     merged cells, on the group-a row only (NaN/"" on the other): ``diff`` (a − b; difference in
     medians for Mann–Whitney), ``se``, ``ci_low``, ``ci_high``, ``hedges_g``, ``p``, ``test``,
-    ``computed``, ``reason``.
+    ``computed``, ``reason``; and, where ``result`` has them (``compare_view``), ``estimate_kind``,
+    ``p_adjusted``, ``correction``, ``n_tests``, ``sd_warning``, ``p_descriptive`` (False on the
+    other row) and ``p_note``.
     """
     rows = result[result["test"] == test].reset_index(drop=True)
     shared = ["diff", "se", "ci_low", "ci_high", "hedges_g", "p", "test", "computed", "reason"]
+    extra = [c for c in ("estimate_kind", "p_adjusted", "correction", "n_tests", "sd_warning", "p_descriptive",
+                         "p_note") if c in rows]
+    blank = {"estimate_kind": "", "p_adjusted": np.nan, "correction": "", "n_tests": 0, "sd_warning": "",
+             "p_descriptive": False, "p_note": ""}
     sides = []
     for side in ("a", "b"):
         part = rows[["month", f"group_{side}", f"n_{side}", f"mean_{side}", f"sd_{side}"]].rename(
             columns={f"group_{side}": "group", f"n_{side}": "n", f"mean_{side}": "mean", f"sd_{side}": "sd"})
-        cells = rows[shared] if side == "a" else pd.DataFrame({
-            **{c: np.nan for c in shared}, "test": "", "computed": rows["computed"], "reason": ""},
-            index=rows.index)
+        cells = rows[shared + extra] if side == "a" else pd.DataFrame({
+            **{c: np.nan for c in shared}, "test": "", "computed": rows["computed"], "reason": "",
+            **{c: blank[c] for c in extra}}, index=rows.index)
         sides.append(part.join(cells).assign(_side=0 if side == "a" else 1))
     table = pd.concat(sides, ignore_index=True)
     keys = ["month", "group"] if "month" in summary else ["group"]
@@ -183,26 +193,47 @@ def paper_layout(result: pd.DataFrame, summary: pd.DataFrame, *, test: str, grou
              .merge(quartiles, on=keys, how="left")
              .sort_values(["month", "_side"], kind="stable", na_position="first", ignore_index=True))
     table = table.assign(label=[group_label(grouping, g) for g in table["group"]], small_n=table["n"] < SMALL_N)
-    return table[["month", "group", "label", "n", "mean", "sd", "median", "q1", "q3", "small_n", *shared]]
+    return table[["month", "group", "label", "n", "mean", "sd", "median", "q1", "q3", "small_n", *shared, *extra]]
+
+
+def default_test(*, measure: str, grouping: str, groups: tuple[str, str], subset: str, published: bool) -> str:
+    """The test a comparison shows unless asked otherwise: the paper's Student t where the view
+    reproduces a printed table (``published`` and a matching ``published_prefix``), else Welch t,
+    which does not assume equal SDs. Returns a ``TESTS`` value (``TESTS_BY_NAME`` gives its URL key)."""
+    if published and published_prefix(measure=measure, grouping=grouping, groups=tuple(groups), subset=subset,
+                                      test=STUDENT_T) is not None:
+        return STUDENT_T
+    return WELCH_T
 
 
 def compare_view(cohort: Cohort, rules: GradingRules = PAPER_RULES, *, measure: str,
                  grouping: Grouping = "genotype_group", groups: tuple[str, str] = ("SLR/NR", "MaR"),
                  months: Sequence[int] = PAPER_MONTHS, subset: Subset = "analysed",
                  patient_ids: pd.Index | Sequence[str] | None = None,
-                 sets: tuple[Sequence[str], Sequence[str]] | None = None, test: str = STUDENT_T,
-                 published: bool = False, patients: pd.DataFrame | None = None) -> Comparison:
+                 sets: tuple[Sequence[str], Sequence[str]] | None = None, test: str | None = None,
+                 published: bool = False, patients: pd.DataFrame | None = None,
+                 correction: Correction | None = "holm") -> Comparison:
     """Everything the Comparisons page shows for one choice (see ``Comparison``).
 
     ``cohort`` is the whole cohort (groups are decided on it); ``patient_ids`` restricts to the
     filtered patients. With ``published`` (``views.context.ViewContext.paper_applies``) and a choice that matches
     a printed table, the published columns are filled (``with_published``).
 
+    ``test`` None takes ``default_test``: Welch t, or the paper's Student t where the view
+    reproduces a printed table. ``correction`` (Holm by default; None for none) adjusts the P
+    values of each test across the months shown (``stats.multiplicity.adjust_family``:
+    ``p_adjusted``, ``correction``, ``n_tests``, the "k tests" of the view). Every row says whether
+    its P is descriptive because the groups are defined by the outcome
+    (``analyses.groupings.with_p_reading``: ``p_descriptive``, ``p_note``), and the Student row
+    warns when the SDs differ more than 2-fold (``sd_warning``).
+
     Raises
     ------
     ValueError
         Unknown measure or test; the two genotype sets overlap; ``groups`` are equal.
     """
+    test = test or default_test(measure=measure, grouping=grouping, groups=tuple(groups), subset=subset,
+                                published=published)
     if test not in TESTS.values():
         raise ValueError(f"test: {test!r} is not one of {', '.join(TESTS.values())}")
     if measure not in VISIT_MEASURES and measure not in PATIENT_MEASURES:
@@ -215,6 +246,9 @@ def compare_view(cohort: Cohort, rules: GradingRules = PAPER_RULES, *, measure: 
     # per-patient measure has one comparison, at month NaN as in compare_measure.
     result = compare_groups(values, value=measure, group="group", a=groups[0], b=groups[1], by=by)
     result = result.assign(month=np.nan) if by is None else result
+    result = with_p_reading(result, grouping=grouping, measure=measure)
+    if correction is not None:
+        result = adjust_family(result, method=correction)
     summary = group_summary(values, value=measure, group="group", by=by)
     layout = paper_layout(result, summary, test=test, grouping=grouping)
     prefix = published_prefix(measure=measure, grouping=grouping, groups=tuple(groups), subset=subset,
@@ -302,12 +336,14 @@ def with_published(table: pd.DataFrame, prefix: str | None) -> pd.DataFrame:
 
 
 def paired_view(cohort: Cohort, *, measure: str = "sf_ng_ml", pairs: Sequence[tuple[int, int]] = PAPER_SF_PAIRS,
-                correction: str | None = None, published: bool = False) -> tuple[pd.DataFrame, pd.DataFrame]:
+                correction: str | None = "holm", published: bool = False) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Table 9 for the analysed (not withdrawn) patients of ``cohort``: ``(table, result)``.
 
     ``result`` is ``stats.paired_change`` output (for ``charts.paired_change_chart``), the same
     numbers as ``analysis.paired_ferritin`` for these patients; pass the filtered cohort itself
     rather than patient ids, so that no million-row id lookup is needed.
+
+    ``correction``: Holm by default across the pairs shown, per test (None for none).
 
     ``table`` has one row per pair: ``time_i``, ``time_j``, ``n`` (patients with both visits),
     ``n_dropped`` (patients missing either), ``mean_i``, ``mean_j``, ``diff`` (mean of I − J),

@@ -168,8 +168,9 @@ def table_1(cohort: Cohort, graded: pd.DataFrame) -> pd.DataFrame:
     - ``n_tdt_ti_1m``: TDT patients transfusion-independent from month 1 (Table 1, "within 1 m")
     - ``n_tdt_ti_3m``: … from month 3 (Table 1's second "within 1 m" column, read "at 3 months")
     - ``n_tdt_ti_later``: … from a later month (absent from the paper's table)
-    - ``n_tdt_not_ti``: TDT patients still transfused at their last visit, or whose independence
-      cannot be evaluated (missing ``rbc_units``)
+    - ``n_tdt_not_ti``: TDT patients without a transfusion-independence month: still transfused
+      at their last visit, never transfused (``pre_rbc_units_24m`` = 0 and none after), or whose
+      independence cannot be evaluated (missing ``rbc_units``)
     - ``n_total``: all analysed patients with the genotype
     - ``tiers_present``: tiers among those patients (e.g. "MaR, SLR")
     - ``group``: "MaR group", "SLR/NR group" or "not evaluable", decided on ``graded``

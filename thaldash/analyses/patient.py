@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from thaldash.data.cohort import Cohort
+from thaldash.published.attributes import attribute_provenance
 from thaldash.published.numbers import decimals, printed_interval, published_numbers
 from thaldash.data.schema import MEASURES, STUDY_MONTHS, provenance_column
 
@@ -68,25 +69,36 @@ def _text(value: object) -> str:
     return str(value)
 
 
-def attributes(rows: pd.DataFrame) -> pd.DataFrame:
+def attributes(rows: pd.DataFrame, *, reconstruction: bool = False) -> pd.DataFrame:
     """The patient-level facts of one patient (their row of ``Cohort.patients``).
 
     Returns one row per fact present: ``attribute`` (column name), ``label``, ``value`` (as text:
-    "yes"/"no" for booleans, "" when missing) and ``provenance`` ("published", "derived",
-    "assumed" from the file's ``<column>_provenance``, or "not recorded").
+    "yes"/"no" for booleans, "" when missing), ``provenance`` ("published", "derived",
+    "assumed" from the file's ``<column>_provenance``, or "not recorded") and
+    ``provenance_note`` (why, or "").
+
+    With ``reconstruction`` (the bundled cohort, ``thaldash.data.bundled.is_reconstruction``), an
+    attribute the file carries without a provenance column takes it from
+    ``published.constraints.attribute_provenance``: the genotype, alleles and type are published
+    for every analysed patient (Table 1), not "not recorded".
     """
+    columns = ("attribute", "label", "value", "provenance", "provenance_note")
     if not len(rows):
-        return pd.DataFrame({c: pd.Series(dtype="str") for c in ("attribute", "label", "value", "provenance")})
+        return pd.DataFrame({c: pd.Series(dtype="str") for c in columns})
     first = rows.iloc[0]
+    withdrawn = bool(first.get("withdrawn", False)) if pd.notna(first.get("withdrawn", False)) else False
     out = []
     for column, label in ATTRIBUTES:
         if column not in rows:
             continue
         source = provenance_column(column)
-        provenance = _text(first[source]) if source in rows else ""
+        provenance, note = (_text(first[source]) if source in rows else ""), ""
+        if not provenance and reconstruction:
+            found = attribute_provenance(column, patient_id=str(first["patient_id"]), withdrawn=withdrawn)
+            provenance, note = found if found else ("", "")
         out.append({"attribute": column, "label": label, "value": _text(first[column]),
-                    "provenance": provenance or NO_PROVENANCE})
-    return pd.DataFrame(out).astype("str")
+                    "provenance": provenance or NO_PROVENANCE, "provenance_note": note})
+    return pd.DataFrame(out, columns=list(columns)).astype("str")
 
 
 def visit_table(rows: pd.DataFrame, *, expected_months: tuple[int, ...] = STUDY_MONTHS) -> pd.DataFrame:
@@ -210,7 +222,7 @@ class PatientProfile:
     rows
         The patient's visit rows as in the file (for ``charts.patient_timeline``).
     attributes
-        ``attributes(rows)``.
+        ``attributes(rows, reconstruction=…)``.
     visits
         ``visit_table(rows)``.
     grading
@@ -230,8 +242,11 @@ class PatientProfile:
     published: pd.DataFrame
 
 
-def patient_profile(cohort: Cohort, patient_id: str, graded: pd.DataFrame, groups: pd.DataFrame) -> PatientProfile:
-    """Assemble the profile of ``patient_id``.
+def patient_profile(cohort: Cohort, patient_id: str, graded: pd.DataFrame, groups: pd.DataFrame, *,
+                    reconstruction: bool = False) -> PatientProfile:
+    """Assemble the profile of ``patient_id``; ``reconstruction``: the cohort is the bundled one (``attributes``).
+
+    ``reconstruction``: the rows are the bundled reconstruction's (``attributes``).
 
     Parameters
     ----------
@@ -257,7 +272,8 @@ def patient_profile(cohort: Cohort, patient_id: str, graded: pd.DataFrame, group
     grading = mine.iloc[0] if len(mine) else None
     genotype = str(patient["genotype"].iloc[0]) if "genotype" in patient else ""
     group = groups.set_index("genotype")["group"].get(genotype, "")
-    return PatientProfile(patient_id=pid, rows=rows, attributes=attributes(patient), visits=visit_table(rows),
+    return PatientProfile(patient_id=pid, rows=rows, attributes=attributes(patient, reconstruction=reconstruction),
+                          visits=visit_table(rows),
                           grading=grading, genotype_group=str(group),
                           published=published_beside(pid, computed_facts(patient, rows, grading)))
 

@@ -16,6 +16,7 @@ from thaldash.data.cohort import Cohort, positions
 from thaldash.grading.grade import grade
 from thaldash.grading.summary import with_genotype_group
 from thaldash.grading.rules import GradingRules
+from thaldash.analyses.groupings import with_p_reading
 from thaldash.stats import compare_groups, correlation, paired_change
 
 Grouping = Literal["genotype_group", "tier", "thal_type", "splenectomy", "sex", "genotype_sets"]
@@ -111,7 +112,9 @@ def compare_measure(cohort: Cohort, rules: GradingRules = GradingRules(), *, mea
 
     ``patients`` may pass a ``patient_table(cohort, rules)`` computed once for several calls.
     Returns its columns plus ``measure``, ``grouping`` and ``subset``; ``month`` is NaN for the
-    per-patient measures (``hb_rise``, ``reduction_pct``).
+    per-patient measures (``hb_rise``, ``reduction_pct``); ``p_descriptive`` and ``p_note`` say
+    where the P is descriptive because the groups are defined by the outcome
+    (``analyses.groupings.with_p_reading``).
     """
     a, b = groups or DEFAULT_PAIR[grouping]
     table = patient_table(cohort, rules) if patients is None else patients
@@ -124,7 +127,7 @@ def compare_measure(cohort: Cohort, rules: GradingRules = GradingRules(), *, mea
         result = compare_groups(data, value=measure, group="group", a=a, b=b, by="month")
     else:
         raise ValueError(f"measure: {measure!r} is not one of {', '.join([*VISIT_MEASURES, *PATIENT_MEASURES])}")
-    return result.assign(measure=measure, grouping=grouping, subset=subset)
+    return with_p_reading(result.assign(measure=measure, grouping=grouping, subset=subset))
 
 
 def _with_group(visits: pd.DataFrame, patients: pd.DataFrame, months: Sequence[int], measure: str) -> pd.DataFrame:

@@ -18,6 +18,7 @@ from thaldash.grading.summary import ORR, genotype_groups
 from thaldash.stats.proportions import proportions
 from thaldash.published.numbers import published_numbers
 from thaldash.data.schema import NOT_EVALUABLE, TIER_ORDER, TIERS
+from thaldash.grading.transfusion import NEVER_TRANSFUSED
 
 GROUPINGS: dict[str, str] = {
     "genotype": "Genotype combination",
@@ -27,7 +28,8 @@ GROUPINGS: dict[str, str] = {
     "beta_class": "β0/β+ class",
 }
 TI_CATEGORIES: tuple[str, ...] = (
-    "transfusion-free", "within 1 month", "at 3 months", "later", "still transfused", "not evaluable")
+    "transfusion-free", "within 1 month", "at 3 months", "later", "still transfused", NEVER_TRANSFUSED,
+    "not evaluable")
 
 
 def tier_crosstab(table: pd.DataFrame, *, by: str) -> pd.DataFrame:
@@ -85,11 +87,13 @@ def non_mar_patients(patients: pd.DataFrame) -> pd.DataFrame:
     """Patients not graded MaR (MiR, SLR, NR, then not evaluable), each with the rule that decided.
 
     Returns ``patient_id``, ``genotype``, ``thal_type``, ``tier``, ``reduction_pct``, ``hb_rise``,
-    ``ti_month``, ``rule_trace``, sorted by tier then patient.
+    ``ti_month``, ``ti_status`` (says "never transfused" where ``ti_month`` is empty for that reason),
+    ``rule_trace``, sorted by tier then patient.
     """
     rows = patients[patients["tier"].to_numpy() != "MaR"]
     order = pd.Categorical(rows["tier"], categories=TIER_ORDER).codes
-    cols = ["patient_id", "genotype", "thal_type", "tier", "reduction_pct", "hb_rise", "ti_month", "rule_trace"]
+    cols = ["patient_id", "genotype", "thal_type", "tier", "reduction_pct", "hb_rise", "ti_month", "ti_status",
+            "rule_trace"]
     return rows.assign(_o=order).sort_values(["_o", "patient_id"], kind="stable")[cols].reset_index(drop=True)
 
 
@@ -106,7 +110,8 @@ def ti_timing(facts: pd.DataFrame, *, confidence: float = 0.95) -> pd.DataFrame:
     -------
     One row per category of ``TI_CATEGORIES``: "transfusion-free" (independent at any month),
     "within 1 month" (independent from month ≤ 1), "at 3 months" (1 < month ≤ 3), "later",
-    "still transfused" (at the last visit) and "not evaluable" (records missing):
+    "still transfused" (at the last visit), "never transfused" (no transfusion before enrolment
+    nor after: never dependent, so never "independent") and "not evaluable" (records missing):
 
     - ``category``, ``n``
     - ``total``: TDT patients whose status is known, the denominator (``<NA>`` on not evaluable)
@@ -118,11 +123,12 @@ def ti_timing(facts: pd.DataFrame, *, confidence: float = 0.95) -> pd.DataFrame:
     ti = pd.to_numeric(tdt["ti_month"]).to_numpy(dtype=float, na_value=np.nan)
     status = tdt["ti_status"].astype("str").to_numpy()
     free, still = ~np.isnan(ti), status == "still transfused at the last visit"
-    unknown = ~free & ~still
+    never = status == NEVER_TRANSFUSED
+    unknown = ~free & ~still & ~never
     with np.errstate(invalid="ignore"):
         n = np.array([free.sum(), (ti <= 1).sum(), ((ti > 1) & (ti <= 3)).sum(), (ti > 3).sum(),
-                      still.sum(), unknown.sum()], dtype=np.int64)
-    known = int(free.sum() + still.sum())
+                      still.sum(), never.sum(), unknown.sum()], dtype=np.int64)
+    known = int(free.sum() + still.sum() + never.sum())
     is_ne = np.array(TI_CATEGORIES) == "not evaluable"
     props = proportions(np.where(is_ne, 0, n), np.where(is_ne, 0, known), confidence=confidence, noun="TDT patient of known status")
     out = pd.DataFrame({"category": TI_CATEGORIES, "n": n,

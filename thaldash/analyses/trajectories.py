@@ -16,7 +16,7 @@ import pandas as pd
 from scipy import stats
 
 from thaldash.data.schema import MEASURES, STUDY_MONTHS
-from thaldash.stats.inputs import CONFIDENCE, as_list, numeric_values, require_columns
+from thaldash.stats.inputs import CONFIDENCE, SMALL_N, as_list, numeric_values, require_columns
 
 Status = Literal["value", "missing value", "no visit"]
 STATUSES: tuple[str, ...] = ("value", "missing value", "no visit")
@@ -26,7 +26,7 @@ GEOMETRIC_MEAN = "geometric mean"
 
 TRAJECTORY_COLUMNS: tuple[str, ...] = (
     "month", "n", "n_rows", "n_excluded", "mean", "sd", "se", "ci_low", "ci_high", "estimate",
-    "computed", "reason",
+    "computed", "reason", "small_n",
 )
 
 
@@ -64,6 +64,8 @@ def trajectory_means(visits: pd.DataFrame, *, measure: str, by: Hashable | Seque
     - ``computed``: False when the interval is undefined; ``reason``: "" or "not computed: …"
       (n < 2, or all values equal so the SD is 0). ``mean`` is kept for n = 1 (it is the value);
       ``sd``, ``se`` and the interval are NaN whenever ``computed`` is False.
+    - ``small_n``: n < 5 (``stats.SMALL_N``), flagged as on the other pages: an interval from so
+      few values is wide and fragile
 
     Raises
     ------
@@ -103,7 +105,7 @@ def trajectory_means(visits: pd.DataFrame, *, measure: str, by: Hashable | Seque
         n=n, n_rows=agg["n_rows"].to_numpy(dtype=np.int64),
         n_excluded=agg["n_excluded"].to_numpy(dtype=np.int64), mean=centre, sd=sd, se=se,
         ci_low=low, ci_high=high, estimate=GEOMETRIC_MEAN if log else MEAN, computed=ok,
-        reason=reason)
+        reason=reason, small_n=n < SMALL_N)
     return out.astype({"estimate": "str", "reason": "str"})
 
 

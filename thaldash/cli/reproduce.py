@@ -26,7 +26,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from thaldash.cli.common import load_for_command
-    from thaldash.reports.reproduction import report_counts, reproduction_report
+    from thaldash.data.bundled import is_reconstruction
+    from thaldash.reports.reproduction import report_counts, reproduction_report, reproduction_summary
     from thaldash.data.validation import escape_unsafe
 
     cohort, status = load_for_command(args.path, "compared")
@@ -38,9 +39,7 @@ def run(args: argparse.Namespace) -> int:
     if args.format in ("table", "md"):
         shown = shown[list(TABLE_COLUMNS)]
     print(render(shown, args.format))
-    summary = (f"{escape_unsafe(cohort.source_name)}: {counts['match']} of {counts['total']} published numbers "
-               f"reproduced; {counts['documented contradiction']} documented contradictions "
-               f"(data/contradictions.csv); {counts['miss']} other misses; "
-               f"{counts['not in this cohort']} not computable from this cohort")
+    summary = reproduction_summary(report_counts(report), source_name=escape_unsafe(cohort.source_name),
+                                   reconstruction=is_reconstruction(cohort))
     print(summary, file=sys.stderr if args.format in ("csv", "json") else sys.stdout)
     return 0 if counts["miss"] == 0 else 3

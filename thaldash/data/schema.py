@@ -141,7 +141,8 @@ CONTRACT: tuple[Column, ...] = (
            "Response tier as recorded by the investigators.", allowed=TIERS, nullable=True),
     *(Column(provenance_column(m), "string", level, False,
              f"Where each `{m}` value comes from: printed in the paper for this patient (`published`), "
-             "solved from published aggregates (`derived`) or not constrained by any published number (`assumed`).",
+             "one of many values consistent with the published aggregates, which fix their sums and spreads but not "
+             "this value (`derived`), or not constrained by any published number (`assumed`).",
              allowed=PROVENANCE_VALUES, nullable=True)
       for m, level in (*((m, "visit") for m in _MEASURES), *((m, "patient") for m in _PATIENT_FACTS_WITH_PROVENANCE))),
 )
@@ -173,8 +174,10 @@ class Definition:
 DEFINITIONS: tuple[Definition, ...] = (
     Definition("Transfusion-independence month",
                "The smallest visit month m ≥ 1 after which `rbc_units` is 0 at every later visit. It needs at "
-               "least one later visit; a missing later value makes it not evaluable, never 0. A patient never "
-               "transfused after baseline has month 1."),
+               "least one later visit; a missing later value makes it not evaluable, never 0. A patient "
+               "transfused before enrolment but not after baseline has month 1; a patient never transfused "
+               "(pre_rbc_units_24m = 0 and no transfusion after baseline) was never dependent: no month, "
+               "\"never transfused\"."),
     Definition("Transfusion reduction over a window of W months (default 6)",
                "100 × (1 − Σ rbc_units at visits 0 < month ≤ W ÷ (pre_rbc_units_24m × W / 24))."),
     Definition("Hb rise", "hb_g_l at month W minus hb_g_l at month 0."),
@@ -182,6 +185,8 @@ DEFINITIONS: tuple[Definition, ...] = (
                "No transfusion in the last 3 months of the window → MaR (so NTDT are MaR); still-transfused "
                "patients by reduction: ≥ 50% MiR, 25–50% SLR, < 25% NR. The transfusion-free span is checked "
                "on whole visit intervals (with the 6-month window: the month-6 visit, which covers months 3–6). "
+               "A patient never transfused in the 24 months before enrolment (pre_rbc_units_24m = 0) but "
+               "transfused in those last months is NR: the need rose, though a reduction is undefined. "
                "A patient whose deciding value is missing is \"not evaluable\", never NR."),
     Definition("Genotype group",
                "A genotype combination is in the \"MaR group\" when every evaluable analysed patient with it is "

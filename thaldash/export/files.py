@@ -13,6 +13,7 @@ import datetime as dt
 import io
 import textwrap
 import unicodedata
+from collections.abc import Sequence
 from typing import Any
 
 import altair as alt
@@ -20,6 +21,7 @@ import pandas as pd
 import vl_convert as vlc
 
 from thaldash.charts.palette import NORMAL, PRESENTATION
+from thaldash.data.bundled import RECONSTRUCTION_NOTE
 
 EXPORT_WIDTH = 720
 """Width (px, before ``scale``) given to ``width="container"`` charts in an export."""
@@ -43,12 +45,29 @@ def neutralise_formula(value: object) -> object:
 
 def safe_for_spreadsheet(frame: pd.DataFrame) -> pd.DataFrame:
     """A copy of ``frame`` whose text cells and headers cannot run as spreadsheet formulas."""
+    return formula_guard(frame)[0]
+
+
+def formula_guard(frame: pd.DataFrame) -> tuple[pd.DataFrame, int]:
+    """``safe_for_spreadsheet(frame)`` and the number of text cells and headers it prefixed."""
     out = frame.copy()
+    changed = 0
     for col in out.columns:
         if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
-            out[col] = out[col].map(neutralise_formula)
-    out.columns = [neutralise_formula(str(c)) for c in out.columns]
-    return out
+            guarded = out[col].map(neutralise_formula)
+            changed += int((guarded.astype("object") != out[col].astype("object")).fillna(False).sum())
+            out[col] = guarded
+    headers = [neutralise_formula(str(c)) for c in out.columns]
+    changed += sum(h != str(c) for h, c in zip(headers, out.columns))
+    out.columns = headers
+    return out, changed
+
+
+def guard_note(changed: int) -> str:
+    """The footer line of a spreadsheet file whose ``changed`` text cells the formula guard prefixed."""
+    cells = f"{changed} text cell{'s' if changed != 1 else ''}"
+    return (f"formula guard: {cells} starting with =, +, -, @, tab or CR prefixed with an apostrophe (') so a "
+            "spreadsheet shows them as text; the value as recorded is the text after it (e.g. '-28/-28 is -28/-28)")
 
 
 _TOP_LEVEL_ONLY = ("$schema", "config", "datasets", "autosize", "background", "padding", "usermeta")
@@ -60,16 +79,23 @@ def _clean(text: object) -> str:
     return " ".join(out.split())
 
 
-def footer_text(source_name: str, sha256: str, filter_text: str, scenario_text: str, when: dt.date) -> str:
+def footer_text(source_name: str, sha256: str, filter_text: str, scenario_text: str, when: dt.date, *,
+                reconstruction: bool = False, notes: Sequence[str] = ()) -> str:
     """The provenance footer: one "key: value" line each for data, filter, grading and date.
 
-    The hash is shortened to its first 12 hex digits (enough to tell files apart by eye).
+    The hash is shortened to its first 12 hex digits (enough to tell files apart by eye). With
+    ``reconstruction`` (``thaldash.data.bundled.is_reconstruction``), a "cohort: reconstructed from
+    published aggregates, not patient data" line follows the data line, so the figure or table says
+    so wherever it goes. Each of ``notes`` (e.g. that a result is assumed by the reconstruction,
+    ``thaldash.published.constraints``) becomes a "note: …" line before the date.
     """
     short = _clean(sha256)[:12] or "unknown"
     return "\n".join([
         f"data: {_clean(source_name) or 'unnamed'} (sha256 {short})",
+        *([f"cohort: {RECONSTRUCTION_NOTE}"] if reconstruction else []),
         f"filter: {_clean(filter_text) or 'none'}",
         f"grading: {_clean(scenario_text) or 'not applicable'}",
+        *(f"note: {_clean(note)}" for note in notes if _clean(note)),
         f"exported: {when.isoformat()} with thaldash",
     ])
 
@@ -122,18 +148,22 @@ def table_csv(frame: pd.DataFrame, footer: str) -> bytes:
     Text cells a spreadsheet would run as a formula (starting with ``=``, ``+``, ``-``, ``@``,
     tab or CR) get a leading apostrophe (``safe_for_spreadsheet``); numbers stay
     numbers. After a blank line, each footer line follows as a ``# key: value`` row, quoted
-    by the CSV writer when it contains a comma so it stays one cell.
+    by the CSV writer when it contains a comma so it stays one cell; when the guard changed a
+    cell, a last line says so (``guard_note``), since "'-28/-28" is not the recorded value.
+    The guard is for files made for spreadsheets: machine outputs (CLI csv/json, the report)
+    carry the values as they are (``thaldash.text``).
     """
     table = frame if isinstance(frame.index, pd.RangeIndex) else frame.reset_index()
     # Categorical text escapes safe_for_spreadsheet's string-column test; make it plain text.
     table = table.astype({c: "str" for c in table.columns
                           if isinstance(table[c].dtype, pd.CategoricalDtype)
                           and not pd.api.types.is_numeric_dtype(table[c].cat.categories)})
-    body = safe_for_spreadsheet(table).to_csv(index=False, lineterminator="\r\n")
+    guarded, changed = formula_guard(table)
+    body = guarded.to_csv(index=False, lineterminator="\r\n")
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow([])
-    for line in footer.splitlines():
+    for line in [*footer.splitlines(), *([guard_note(changed)] if changed else [])]:
         writer.writerow(["# " + _clean(line)])
     return ("\ufeff" + body + out.getvalue()).encode("utf-8")
 

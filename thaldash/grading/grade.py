@@ -5,7 +5,10 @@ Two criteria are computed for every patient, each as a tier code (0 MaR, 1 MiR, 
 
 - transfusion: no transfusion in the last ``transfusion_free_months`` of the window → MaR;
   otherwise the transfusion reduction over the window: ≥ ``mir_reduction_pct`` MiR,
-  ≥ ``slr_reduction_pct`` SLR, below NR.
+  ≥ ``slr_reduction_pct`` SLR, below NR. A patient never transfused in the 24 months before
+  enrolment (``pre_rbc_units_24m`` = 0) who is transfused in those last months has no defined
+  reduction, but their need rose from nothing: NR, said so in the trace (not "not evaluable",
+  which would drop a non-responder from every denominator).
 - Hb: the Hb rise (window end, or best value in the window, minus baseline):
   ≥ ``mar_hb_rise_g_l`` MaR, ≥ ``mir_hb_rise_g_l`` MiR, above 0 SLR, 0 or below NR. The printed
   criteria give SLR and NR the same Hb condition (< 1.0 g/L), so "any rise" vs "no rise" is this
@@ -43,8 +46,8 @@ CRITERIA: tuple[str, ...] = ("transfusion-free", "transfusion reduction", "Hb ri
 
 GRADE_COLUMNS: tuple[str, ...] = (
     "patient_id", "genotype", "thal_type", "tier", "evaluable", "deciding_criterion", "hb_baseline",
-    "hb_window_end", "hb_rise", "reduction_pct", "ti_month", "rule_trace", "transfusion_tier", "hb_tier",
-    "pre_rbc_units_24m", "units_in_window", "expected_units_in_window", "transfused_in_last_months",
+    "hb_window_end", "hb_rise", "reduction_pct", "ti_month", "rule_trace", "ti_status", "transfusion_tier",
+    "hb_tier", "pre_rbc_units_24m", "units_in_window", "expected_units_in_window", "transfused_in_last_months",
     "withdrawn")
 
 
@@ -66,21 +69,26 @@ def _hb_code(rise: np.ndarray, rules: GradingRules) -> np.ndarray:
                           rise > EPS], [NE, 0, 1, 2], 3)
 
 
-def tier_codes(tail: np.ndarray, red: np.ndarray, rise: np.ndarray, rules: GradingRules, *,
-               ntdt: np.ndarray | None = None, sustained: np.ndarray | None = None) -> TierCodes:
+def tier_codes(tail: np.ndarray, red: np.ndarray, rise: np.ndarray, rules: GradingRules,
+               new_need: np.ndarray | None = None, *, ntdt: np.ndarray | None = None,
+               sustained: np.ndarray | None = None) -> TierCodes:
     """Combine the transfusion and Hb criteria into tiers: the whole rule, without the text.
 
     ``tail`` is 0 untransfused in the window's last months, 1 transfused, 2 unknown; ``red`` the
-    reduction (%); ``rise`` the Hb rise (g/L); ``ntdt`` marks NTDT patients and ``sustained`` is
+    reduction (%); ``rise`` the Hb rise (g/L); ``new_need`` (optional) marks patients transfused in
+    the last months after no transfusion in the 24 months before enrolment: their reduction is
+    undefined, but their need rose, so the transfusion criterion gives NR; ``ntdt`` marks NTDT patients and ``sustained`` is
     their sustained rise (``hb_arrays``), both needed when ``rules.ntdt_endpoint`` is not
     "transfusion". Cheap enough to call for every point of a sensitivity grid on a large cohort
     (``thaldash.grading.sensitivity``).
     """
     mode = rules.hb_criterion
     mir, slr = rules.mir_reduction_pct, rules.slr_reduction_pct
+    rose = np.zeros(len(tail), bool) if new_need is None else np.asarray(new_need, dtype=bool)
     with np.errstate(invalid="ignore"):  # NaN compares false, and NaN means not evaluable
-        t_code = np.select([tail == 0, (tail == 1) & (red >= mir - EPS), (tail == 1) & (red >= slr - EPS),
-                            (tail == 1) & (red < slr - EPS)], [0, 1, 2, 3], NE)
+        t_code = np.select([tail == 0, (tail == 1) & rose, (tail == 1) & (red >= mir - EPS),
+                            (tail == 1) & (red >= slr - EPS), (tail == 1) & (red < slr - EPS)],
+                           [0, 3, 1, 2, 3], NE)
     h_code = _hb_code(rise, rules)
     t_crit = np.where(t_code == 0, 0, np.where(t_code == NE, 3, 1))
     if mode == "none":
@@ -121,7 +129,8 @@ def grade_panel(panel: VisitPanel, rules: GradingRules = GradingRules(), *,
         return pd.DataFrame({c: pd.Series(dtype=_EMPTY_DTYPES.get(c, "float64" if c in optional else "str"))
                              for c in (*GRADE_COLUMNS, *optional)})
     w, mode = rules.window_months, rules.hb_criterion
-    a = transfusion_arrays(panel, window=w, free_months=rules.transfusion_free_months)
+    a = transfusion_arrays(panel, window=w, free_months=rules.transfusion_free_months,
+                           ti_min_visits=rules.ti_min_free_visits)
     hb = hb_arrays(panel, rules)
     tail, red, rise = a.transfused, a.reduction, hb.rise
     mir, slr, mar_hb, mir_hb = (rules.mir_reduction_pct, rules.slr_reduction_pct,
@@ -129,23 +138,25 @@ def grade_panel(panel: VisitPanel, rules: GradingRules = GradingRules(), *,
     pts = panel.patients
     ntdt = (pts["thal_type"] == "NTDT").to_numpy(dtype=bool, na_value=False) if "thal_type" in pts \
         else np.zeros(len(pts), bool)
-    tiers = tier_codes(tail, red, rise, rules, ntdt=ntdt, sustained=hb.sustained)
+    tiers = tier_codes(tail, red, rise, rules, a.new_need, ntdt=ntdt, sustained=hb.sustained)
     code, t_code, h_code, crit, show_h = tiers.code, tiers.t_code, tiers.h_code, tiers.crit, tiers.show_h
     by_sustained = tiers.ntdt_rule == 2
 
     red_codes, red_texts = number_choices(red, lambda v: value_text(v, (mir, slr)))
+    ti_codes, ti_texts = number_choices(a.ti_month, lambda v: "" if np.isnan(v) else f"{v:g}")
     rise_codes, rise_texts = number_choices(np.where(by_sustained, hb.sustained, rise),
                                             lambda v: value_text(v, (mar_hb, mir_hb, 0.0)))
     t_why = select([tail == 2], [a.last_months_problem], a.reduction_problem)
     h_why = select([by_sustained], [hb.sustained_why], hb.why)
     shown_t = (t_code >= 1) & (t_code <= 3)
     shown_h = show_h & (h_code <= 3)
+    rose = shown_t & a.new_need
     parts = [code, t_code, np.where(show_h, h_code, 0), np.where(mode == "untransfused", tail, 0),
-             np.where(shown_t, red_codes, 0), np.where(shown_h, rise_codes, 0),
+             np.where(shown_t & ~rose, red_codes, 0), np.where(shown_h, rise_codes, 0),
              np.where(t_code == NE, t_why.codes, 0), np.where(show_h & (h_code == NE), h_why.codes, 0),
-             tiers.ntdt_rule]
+             tiers.ntdt_rule, rose.astype(np.int64), a.ti_status.codes, ti_codes]
     sentences = Sentences(rules, hb.measure, red_texts, rise_texts, t_why.choices, h_why.choices,
-                          sustained_measure=hb.sustained_measure)
+                          a.ti_status.choices, ti_texts, sustained_measure=hb.sustained_measure)
     trace = render_groups(parts, sentences.trace)
 
     withdrawn = (pts["withdrawn"].fillna(False).astype(bool).to_numpy()
@@ -163,6 +174,7 @@ def grade_panel(panel: VisitPanel, rules: GradingRules = GradingRules(), *,
         "reduction_pct": red,
         "ti_month": a.ti_month,
         "rule_trace": trace.series(),
+        "ti_status": a.ti_status.series(),
         "transfusion_tier": texts(t_code, TIER_ORDER),
         "hb_tier": texts(h_code, TIER_ORDER),
         "pre_rbc_units_24m": a.pre,
@@ -185,7 +197,7 @@ def grade_panel(panel: VisitPanel, rules: GradingRules = GradingRules(), *,
 _EMPTY_DTYPES = {
     **dict.fromkeys(("hb_baseline", "hb_window_end", "hb_rise", "reduction_pct", "ti_month",
                      "pre_rbc_units_24m", "units_in_window", "expected_units_in_window"), "float64"),
-    "evaluable": "bool", "withdrawn": "bool", "transfused_in_last_months": "boolean",
+    "evaluable": "bool", "withdrawn": "bool", "transfused_in_last_months": "boolean", "ti_status": "str",
 }
 
 
@@ -222,9 +234,13 @@ def grade(visits: pd.DataFrame | Cohort, rules: GradingRules = GradingRules(), *
     - ``hb_baseline``, ``hb_window_end``: Hb (g/L) at months 0 and W; ``hb_rise`` (g/L) per
       ``rules.hb_rise_measure`` (``hb_best_in_window`` is added with "best_within_window")
     - ``reduction_pct``: transfusion reduction over the window (%), NaN when undefined
-    - ``ti_month``: transfusion-independence month (see ``thaldash.grading.transfusion``)
-    - ``rule_trace``: the tier and why, as a sentence ("SLR: still transfused in months 3–6;
-      reduction 31.0% is within 25–50%")
+    - ``ti_month``: transfusion-independence month (see ``thaldash.grading.transfusion``); empty
+      for a patient never transfused, whose ``ti_status`` says "never transfused"
+    - ``ti_status``: "independent", "never transfused", "still transfused at the last visit" or
+      "not evaluable: …" (``transfusion.transfusion_facts``)
+    - ``rule_trace``: the tier and why, then the transfusion independence under
+      ``rules.ti_min_free_visits`` ("SLR: still transfused in months 3–6; reduction 31.0% is within
+      25–50%. Transfusion independence: from month 12 (≥ 1 later visit without transfusion)")
     - ``transfusion_tier``, ``hb_tier``: what each criterion alone gives
     - ``pre_rbc_units_24m``, ``units_in_window``, ``expected_units_in_window``,
       ``transfused_in_last_months`` (boolean, ``<NA>`` when unknown), ``withdrawn``

@@ -100,6 +100,12 @@ RULE_FIELDS: tuple[RuleField, ...] = (
               "choice", "transfusion", choices=NTDT_ENDPOINTS,
               choice_labels=("Transfusion-free, so MaR (the paper as applied)", "Hb rise over the window",
                              f"Hb rise sustained to month {SUSTAINED_TO_MONTH}")),
+    RuleField("ti_min_free_visits", "Transfusion independence: transfusion-free visits needed", "visits",
+              "A patient is transfusion-independent from the month of the last transfusion (month 1 when "
+              "none after baseline) once at least this many later visits are recorded, all without "
+              "transfusion (the paper: 1, one later visit; 2 asks that independence last a visit longer). "
+              "Dates the independence month (Table 1, the transfusion-free count); the tiers do not use it.",
+              "int", 1, minimum=1, maximum=6, step=1),
 )
 FIELDS_BY_NAME: dict[str, RuleField] = {f.name: f for f in RULE_FIELDS}
 
@@ -124,6 +130,7 @@ class GradingRules:
     hb_rise_measure: HbMeasure = "window_end"
     hb_criterion: HbCriterion = "none"
     ntdt_endpoint: NtdtEndpoint = "transfusion"
+    ti_min_free_visits: int = 1
 
     def __post_init__(self) -> None:
         for spec in RULE_FIELDS:

@@ -76,9 +76,10 @@ def sensitivity_grid(visits: pd.DataFrame | Cohort, rules: GradingRules, *, x: s
             if key not in evidence:
                 a = transfusion_arrays(panel, window=point.window_months, free_months=point.transfusion_free_months)
                 hb = hb_arrays(panel, point)
-                evidence[key] = (a.transfused[keep], a.reduction[keep], hb.rise[keep], hb.sustained[keep])
-            tail, red, rise, sustained = evidence[key]
-            code = tier_codes(tail, red, rise, point, ntdt=ntdt, sustained=sustained).code
+                evidence[key] = (a.transfused[keep], a.reduction[keep], hb.rise[keep], hb.sustained[keep],
+                                 a.new_need[keep])
+            tail, red, rise, sustained, new_need = evidence[key]
+            code = tier_codes(tail, red, rise, point, new_need, ntdt=ntdt, sustained=sustained).code
             graded = int((code != 4).sum())
             orr, mar = int((code <= 2).sum()), int((code == 0).sum())
             rows.append({"x": xv, "y": yv, "valid": True, "reason": "", "n_graded": graded,

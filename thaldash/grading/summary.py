@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Hashable
+from typing import Literal
 
 import numpy as np
 import pandas as pd
@@ -13,60 +14,102 @@ from thaldash.stats.proportions import proportions
 
 ORR = "ORR"
 """The row of the overall response rate: MaR + MiR + SLR (``RESPONDING_TIERS``) of the evaluable."""
+WITHDRAWN = "withdrawn"
+"""The row of the patients who withdrew (rows of ``grade(..., include_withdrawn=True)``)."""
+SUMMARY_ROWS: tuple[str, ...] = (*TIERS, ORR, NOT_EVALUABLE, WITHDRAWN)
+"""The rows of ``tier_table`` per group, in order."""
+
+Analysis = Literal["per-protocol", "intention-to-treat"]
+ANALYSES: tuple[str, ...] = ("per-protocol", "intention-to-treat")
 
 
-def tier_table(graded: pd.DataFrame, *, by: Hashable | None = None, confidence: float = 0.95) -> pd.DataFrame:
-    """Patients per tier, the ORR and the not-evaluable count, overall or per group.
+def tier_table(graded: pd.DataFrame, *, by: Hashable | None = None, confidence: float = 0.95,
+               analysis: Analysis = "per-protocol", not_evaluable_as_failure: bool = False) -> pd.DataFrame:
+    """Patients per tier, the ORR, the not-evaluable and withdrawn counts, overall or per group.
 
     Parameters
     ----------
     graded
-        ``grade`` output (``tier``), with the ``by`` column when grouping (``response_patients``
-        adds splenectomy, class and genotype group). Rows with a missing group are left out.
+        ``grade`` output (``tier``, ``withdrawn``), with the ``by`` column when grouping
+        (``response_patients`` adds splenectomy, class and genotype group). Rows with a missing
+        group are left out. Pass ``grade(..., include_withdrawn=True)`` for an intention-to-treat
+        table; without withdrawn rows both analyses give the same numbers.
     by
         Grouping column, or None for the whole frame.
+    analysis
+        "per-protocol" (the paper's): the denominator is the evaluable patients who did not
+        withdraw. "intention-to-treat": every patient counts, and a patient who withdrew counts
+        as a failure (not a responder), whatever their grade.
+    not_evaluable_as_failure
+        Count not-evaluable patients (who did not withdraw) in the denominator as failures too,
+        instead of leaving them out.
 
     Returns
     -------
-    Per group (``by`` column first, in sorted order) one row each for MaR, MiR, SLR, NR, ORR and
-    "not evaluable":
+    Per group (``by`` column first, in sorted order) one row each for MaR, MiR, SLR, NR, ORR,
+    "not evaluable" and "withdrawn" (``SUMMARY_ROWS``):
 
-    - ``tier``, ``n``
-    - ``total``: evaluable patients of the group, the denominator (``<NA>`` on the not-evaluable row)
-    - ``n_patients``: graded patients of the group, evaluable or not
-    - ``pct``: 100 × n / total (NaN when total is 0, and on the not-evaluable row)
+    - ``tier``, ``n`` (MaR … NR and ORR count patients who did not withdraw)
+    - ``total``: the denominator (``<NA>`` on a row left out of the percentages)
+    - ``n_patients``: every patient of the group given, withdrawn included; ``total`` plus the
+      rows left out of the percentages adds up to it, so a header's n and the denominators agree
+    - ``pct``: 100 × n / total (NaN when total is 0, and on a row left out of the percentages)
     - ``ci_low``, ``ci_high``: Clopper–Pearson exact interval in percent; NaN when total < 2
     - ``ci_method``: "Clopper–Pearson exact 95%" ("" without an interval); ``computed``: bool
     - ``reason``: why the percentage or interval is not given ("" when it is)
+    - ``analysis``: "per-protocol" or "intention-to-treat"; ``denominator``: what ``total`` counts
 
     The one table of tier counts: Home, Response, What-if, the report and the CLI all read it.
     """
+    if analysis not in ANALYSES:
+        raise ValueError(f"analysis must be per-protocol or intention-to-treat; got {analysis!r}.")
     key = pd.Series("all", index=graded.index) if by is None else observed(graded[by])
     keep = key.notna().to_numpy()
-    table = pd.crosstab(key[keep], pd.Categorical(graded["tier"][keep], categories=TIER_ORDER), dropna=False)
-    table = table.reindex(columns=list(TIER_ORDER), fill_value=0)
+    withdrawn = (graded["withdrawn"].fillna(False).astype(bool).to_numpy() if "withdrawn" in graded
+                 else np.zeros(len(graded), bool))
+    # The withdrawn get a column of their own, whatever their grade: MaR … NR, not evaluable, withdrawn.
+    code = pd.Categorical(graded["tier"], categories=TIER_ORDER).codes.astype(np.int64)
+    code = np.where(withdrawn, len(TIER_ORDER), np.where(code < 0, len(TIER_ORDER) - 1, code))
+    names = [*TIER_ORDER, WITHDRAWN]
+    table = pd.crosstab(key[keep], pd.Categorical(np.asarray(names, dtype=object)[code[keep]], categories=names),
+                        dropna=False).reindex(columns=names, fill_value=0)
     if by is not None and len(table):
         table = table.sort_index(key=lambda idx: idx.astype("str"))
-    counts = table.to_numpy(dtype=np.int64)  # groups × tiers
-    evaluable = counts[:, : len(TIERS)].sum(axis=1)
+    counts = table.to_numpy(dtype=np.int64)  # groups × (MaR MiR SLR NR not-evaluable withdrawn)
+    k = len(TIERS)
+    n_ne, n_w = counts[:, k], counts[:, k + 1]
+    total = counts[:, :k].sum(axis=1) + (n_ne if not_evaluable_as_failure else 0) + \
+        (n_w if analysis == "intention-to-treat" else 0)
+    rows = np.concatenate([counts[:, :k], counts[:, : len(RESPONDING_TIERS)].sum(axis=1, keepdims=True),
+                           counts[:, k:]], axis=1)  # MaR MiR SLR NR ORR not-evaluable withdrawn
+    labels = list(SUMMARY_ROWS)
     n_groups = len(table)
-    rows = np.concatenate([counts[:, : len(TIERS)], counts[:, : len(RESPONDING_TIERS)].sum(axis=1, keepdims=True),
-                           counts[:, len(TIERS):]], axis=1)  # MaR MiR SLR NR ORR not-evaluable
-    labels = [*TIERS, ORR, NOT_EVALUABLE]
+    in_pct = np.array([True] * (k + 1) + [not_evaluable_as_failure, analysis == "intention-to-treat"])
+    left_out = np.tile(~in_pct, n_groups)
     n = rows.reshape(-1)
-    total = np.repeat(evaluable, len(labels))
-    is_ne = np.tile(np.array(labels) == NOT_EVALUABLE, n_groups)
-    props = proportions(np.where(is_ne, 0, n), np.where(is_ne, 0, total), confidence=confidence, noun="evaluable patient")
+    totals = np.repeat(total, len(labels))
+    noun = "evaluable patient" if analysis == "per-protocol" and not not_evaluable_as_failure else "patient"
+    props = proportions(np.where(left_out, 0, n), np.where(left_out, 0, totals), confidence=confidence, noun=noun)
     out = pd.DataFrame({
         "tier": np.tile(labels, n_groups), "n": n.astype(np.int64),
-        "total": pd.array(np.where(is_ne, 0, total), dtype="Int64"),
+        "total": pd.array(np.where(left_out, 0, totals), dtype="Int64"),
         "n_patients": np.repeat(counts.sum(axis=1), len(labels)).astype(np.int64), **props})
-    out = out.assign(
-        total=out["total"].mask(is_ne), reason=np.where(
-            is_ne, "not in the percentages: a deciding value is missing", out["reason"]))
+    why = {NOT_EVALUABLE: "not in the percentages: a deciding value is missing",
+           WITHDRAWN: "not in the percentages: withdrew (per-protocol analysis)"}
+    out = out.assign(total=out["total"].mask(left_out), reason=np.where(
+        left_out, [why[t] if t in why else "" for t in out["tier"]], out["reason"]),
+        analysis=analysis, denominator=_denominator(analysis, not_evaluable_as_failure))
     if by is not None:
         out.insert(0, str(by), np.repeat(table.index.to_numpy(), len(labels)))
-    return out.astype({"tier": "str", "ci_method": "str", "reason": "str"})
+    return out.astype({"tier": "str", "ci_method": "str", "reason": "str", "analysis": "str", "denominator": "str"})
+
+
+def _denominator(analysis: str, not_evaluable_as_failure: bool) -> str:
+    if analysis == "per-protocol":
+        return ("analysed patients, not-evaluable ones counted as failures" if not_evaluable_as_failure
+                else "evaluable analysed patients (withdrawn and not evaluable left out)")
+    return ("every patient, withdrawn and not-evaluable ones counted as failures" if not_evaluable_as_failure
+            else "every patient but the not evaluable, withdrawn ones counted as failures")
 
 
 def genotype_tiers(graded: pd.DataFrame) -> pd.DataFrame:

@@ -36,11 +36,15 @@ class Sentences:
     """The rule trace, written once per distinct combination of tiers, values and reasons."""
 
     def __init__(self, rules: GradingRules, measure: str, reductions: list[str], rises: list[str],
-                 t_reasons: tuple[str, ...], h_reasons: tuple[str, ...], *, sustained_measure: str = "") -> None:
+                 t_reasons: tuple[str, ...], h_reasons: tuple[str, ...],
+                 ti_statuses: tuple[str, ...] = (), ti_months: list[str] | tuple[str, ...] = (), *,
+                 sustained_measure: str = "") -> None:
         self.mode = rules.hb_criterion
         self.span = "months {}–{}".format(*rules.free_span)
         self.free = f"no transfusion in {self.span}"
         self.still = f"still transfused in {self.span}; reduction "
+        self.rose = (f"transfused in {self.span} after none in the 24 months before enrolment "
+                     "(pre_rbc_units_24m = 0): the need for transfusion rose, so no response")
         mir, slr = _num(rules.mir_reduction_pct), _num(rules.slr_reduction_pct)
         self.t_compare = (f"% is ≥ {mir}%", f"% is within {slr}–{mir}%", f"% is < {slr}%")
         mar_h, mir_h = _num(rules.mar_hb_rise_g_l), _num(rules.mir_hb_rise_g_l)
@@ -50,12 +54,26 @@ class Sentences:
         self.s_compare = tuple(f" g/L ({sustained_measure}) {c}" for c in compare)
         self.reductions, self.rises = reductions, rises
         self.t_reasons, self.h_reasons = t_reasons, h_reasons
+        self.ti_statuses, self.ti_months = ti_statuses, ti_months
+        k = rules.ti_min_free_visits
+        self.ti_rule = f"≥ {k} later visit{'s' if k > 1 else ''} without transfusion"
 
-    def transfusion(self, t: int, r: int, why: int) -> str:
+    def independence(self, status: int, month: int) -> str:
+        """The transfusion-independence clause: the month and the rule, or why there is none."""
+        if not self.ti_statuses:
+            return ""
+        text = self.ti_statuses[status]
+        if text == "independent":
+            text = f"from month {self.ti_months[month]} ({self.ti_rule})"
+        return f". Transfusion independence: {text}"
+
+    def transfusion(self, t: int, r: int, why: int, rose: int = 0) -> str:
         if t == 0:
             return self.free
         if t == NE:
             return self.t_reasons[why]
+        if rose:
+            return self.rose
         return self.still + self.reductions[r] + self.t_compare[t - 1]
 
     def hb(self, h: int, x: int, why: int, sustained: bool = False) -> str:
@@ -64,18 +82,23 @@ class Sentences:
         return "Hb rise " + self.rises[x] + (self.s_compare if sustained else self.h_compare)[h]
 
     def trace(self, code: int, t: int, h: int, tail: int, r: int, x: int, t_why: int, h_why: int,
-              ntdt: int = 0) -> str:
+              ntdt: int = 0, rose: int = 0, ti: int = 0, ti_month: int = 0) -> str:
+        return self.tier(code, t, h, tail, r, x, t_why, h_why, ntdt, rose) + self.independence(ti, ti_month)
+
+    def tier(self, code: int, t: int, h: int, tail: int, r: int, x: int, t_why: int, h_why: int,
+             ntdt: int = 0, rose: int = 0) -> str:
+        """The tier and the rule that gave it."""
         tier = TIER_ORDER[code]
         if ntdt:  # ntdt_endpoint: NTDT graded by Hb alone
             how = "sustained Hb rise" if ntdt == 2 else "Hb rise"
             return f"{tier}: NTDT, graded by {how}: {self.hb(h, x, h_why, sustained=ntdt == 2)}"
         mode = self.mode
         if mode == "none" or (mode == "untransfused" and tail != 0):
-            return f"{tier}: {self.transfusion(t, r, t_why)}"
+            return f"{tier}: {self.transfusion(t, r, t_why, rose)}"
         h_text = self.hb(h, x, h_why)
         if mode == "untransfused":
             return f"{tier}: {self.free}, {'so graded by Hb:' if h != NE else 'but'} {h_text}"
-        t_text = self.transfusion(t, r, t_why)
+        t_text = self.transfusion(t, r, t_why, rose)
         if code == NE:
             if t != NE:
                 return (f"{tier}: {h_text}; the transfusion criterion alone gives {TIER_ORDER[t]}, "

@@ -16,9 +16,11 @@ given *since the previous visit*):
   ``rbc_units`` there is ``True`` (whatever else is missing); all zero with every study month of
   that range present is ``False``; anything else is ``<NA>`` (not evaluable).
 - The transfusion-independence month is the smallest visit month ``m ≥ 1`` after which every
-  later visit has ``rbc_units == 0``. It needs at least one later visit (no later visit proves
-  nothing) and every later ``rbc_units`` recorded: a missing value after the candidate month
-  makes it not evaluable, never 0.
+  later visit has ``rbc_units == 0``. It needs at least ``ti_min_visits`` later visits (the
+  paper: one; no later visit proves nothing; ``GradingRules.ti_min_free_visits``) and every later
+  ``rbc_units`` recorded: a missing value after the candidate month makes it not evaluable, never 0.
+  A patient never transfused, before enrolment (``pre_rbc_units_24m`` = 0) or after, was never
+  dependent: no month, status "never transfused".
 """
 
 from __future__ import annotations
@@ -33,6 +35,13 @@ from thaldash.data.coded_text import Coded, constant, render_groups, select
 from thaldash.data.schema import STUDY_MONTHS
 from thaldash.grading.rules import tail_start
 
+
+NEVER_TRANSFUSED = "never transfused"
+"""``ti_status`` of a patient with no transfusion before enrolment (``pre_rbc_units_24m`` = 0) nor
+after: never dependent, so without a transfusion-independence month."""
+
+_MAYBE_NEVER = ("not evaluable: no transfusion before enrolment and rbc_units missing after baseline, so "
+                "whether the patient was ever transfused is unknown")
 
 # Tolerance of threshold comparisons: in binary floating point 100.1 − 80.1 is 19.999999999999986,
 # which must grade as a rise of exactly 20 g/L.
@@ -199,12 +208,16 @@ class TransfusionArrays:
     ti_month: np.ndarray
     ti_status: Coded
     ever: np.ndarray  # 0 no, 1 yes, 2 unknown
+    new_need: np.ndarray  # transfused in the last months after none in the 24 months before enrolment
 
 
-def transfusion_arrays(panel: VisitPanel, *, window: int = 6, free_months: int = 3) -> TransfusionArrays:
+def transfusion_arrays(panel: VisitPanel, *, window: int = 6, free_months: int = 3,
+                       ti_min_visits: int = 1) -> TransfusionArrays:
     """Per-patient transfusion facts of ``panel`` as arrays (rows in ``panel.patients`` order)."""
     if not 1 <= free_months <= window:
         raise ValueError(f"free_months must be from 1 to the window ({window} months); got {free_months}.")
+    if ti_min_visits < 1:
+        raise ValueError(f"ti_min_visits must be at least 1 (one later transfusion-free visit); got {ti_min_visits}.")
     units = panel.values["rbc_units"]
     months = panel.months
     n = len(units)
@@ -239,23 +252,42 @@ def transfusion_arrays(panel: VisitPanel, *, window: int = 6, free_months: int =
     has_visit = (panel.present & after).any(axis=1)
     candidate = np.where(any_pos, last_pos, np.argmax(panel.present & after, axis=1))
     later = np.arange(len(months))[None, :] > candidate[:, None]
-    has_later = (panel.present & later).any(axis=1)
+    n_later = (panel.present & later).sum(axis=1)  # every later visit is free by the candidate's choice
+    has_later = n_later >= ti_min_visits
     nan_later = (panel.present & later & np.isnan(units)).any(axis=1)
-    independent = has_visit & has_later & ~nan_later
-    ti_month = np.where(independent, months[candidate].astype(float), np.nan)
-    status = np.select([~has_visit, independent, ~has_later & any_pos, ~has_later, nan_later],
-                       [0, 1, 2, 3, 4], 4)
-    fixed = ("not evaluable: no visit after baseline", "independent", "still transfused at the last visit")
-    ti_status = render_groups(
-        [status, np.where(status >= 3, candidate, 0)],
-        lambda s, c: fixed[s] if s < 3 else
-        ("not evaluable: no visit after month " if s == 3 else
-         "not evaluable: rbc_units missing after month ") + str(months[c]))
-
     unknown = (panel.present & after & np.isnan(units)).any(axis=1) | ~has_visit
     ever = np.where(any_pos, 1, np.where(unknown, 2, 0))
+    # Never transfused, before enrolment or after: never dependent, so never "independent from month 1".
+    never = (pre == 0) & (ever == 0)
+    # With none before enrolment, a missing value after it is the only place a transfusion could be.
+    maybe_never = (pre == 0) & (ever == 2) & has_visit
+    independent = has_visit & has_later & ~nan_later & ~never & ~maybe_never
+    ti_month = np.where(independent, months[candidate].astype(float), np.nan)
+    status = np.select([~has_visit, never, maybe_never, independent, (n_later == 0) & any_pos, ~has_later,
+                        nan_later], [0, 5, 6, 1, 2, 3, 4], 4)
+    fixed = ("not evaluable: no visit after baseline", "independent", "still transfused at the last visit")
+
+    def text(s: int, c: int, k: int) -> str:
+        if s == 5:
+            return NEVER_TRANSFUSED
+        if s == 6:
+            return _MAYBE_NEVER
+        if s < 3:
+            return fixed[s]
+        if s == 4:
+            return f"not evaluable: rbc_units missing after month {months[c]}"
+        if k == 0:
+            return f"not evaluable: no visit after month {months[c]}"
+        return (f"not evaluable: only {k} visit{'s' if k > 1 else ''} after month {months[c]}; the rule needs "
+                f"{ti_min_visits} later transfusion-free visits")
+
+    short = (status == 3) | (status == 4)
+    ti_status = render_groups([status, np.where(short, candidate, 0), np.where(status == 3, n_later, 0)], text)
+    # No transfusion before enrolment and transfused on treatment: the need rose from nothing. The
+    # reduction is undefined (a division by 0), but the patient plainly did not respond.
+    new_need = (pre == 0) & (transfused == 1)
     return TransfusionArrays(pre, units_in_window, expected, reduction, reduction_problem, transfused,
-                             last_months_problem, ti_month, ti_status, ever)
+                             last_months_problem, ti_month, ti_status, ever, new_need)
 
 
 def tristate(codes: np.ndarray) -> pd.arrays.BooleanArray:
@@ -263,11 +295,12 @@ def tristate(codes: np.ndarray) -> pd.arrays.BooleanArray:
     return pd.arrays.BooleanArray(codes == 1, codes == 2)
 
 
-def transfusion_facts_from_panel(panel: VisitPanel, *, window: int = 6, free_months: int = 3) -> pd.DataFrame:
+def transfusion_facts_from_panel(panel: VisitPanel, *, window: int = 6, free_months: int = 3,
+                                 ti_min_visits: int = 1) -> pd.DataFrame:
     """``transfusion_facts`` on an already built panel (see there for the columns)."""
     if len(panel.patients) == 0:
         return _EMPTY_FACTS.copy()
-    a = transfusion_arrays(panel, window=window, free_months=free_months)
+    a = transfusion_arrays(panel, window=window, free_months=free_months, ti_min_visits=ti_min_visits)
     return pd.DataFrame({
         "patient_id": panel.patients["patient_id"],
         "thal_type": panel.patients["thal_type"] if "thal_type" in panel.patients else pd.NA,
@@ -296,7 +329,8 @@ _EMPTY_FACTS = pd.DataFrame({
 })
 
 
-def transfusion_facts(visits: Cohort | pd.DataFrame, *, window: int = 6, free_months: int = 3) -> pd.DataFrame:
+def transfusion_facts(visits: Cohort | pd.DataFrame, *, window: int = 6, free_months: int = 3,
+                      ti_min_visits: int = 1) -> pd.DataFrame:
     """One row of transfusion facts per patient of ``visits``.
 
     Parameters
@@ -308,6 +342,9 @@ def transfusion_facts(visits: Cohort | pd.DataFrame, *, window: int = 6, free_mo
         W, the observation window in months (the paper: 6).
     free_months
         F: no transfusion at visits with ``tail_start(W, F) < month ≤ W`` makes a patient untransfused.
+    ti_min_visits
+        Transfusion-free visits needed after the candidate month for transfusion independence (the
+        paper: 1); ``GradingRules.ti_min_free_visits``.
 
     Returns
     -------
@@ -321,9 +358,11 @@ def transfusion_facts(visits: Cohort | pd.DataFrame, *, window: int = 6, free_mo
     - ``reduction_problem``: why ``reduction_pct`` is NaN ("" when it is not)
     - ``transfused_in_last_months``: boolean with ``<NA>`` when not evaluable
     - ``last_months_problem``: why it is ``<NA>`` ("" otherwise)
-    - ``ti_month``: transfusion-independence month (float), NaN if never independent or not evaluable
-    - ``ti_status``: "independent", "still transfused at the last visit" or "not evaluable: …"
+    - ``ti_month``: transfusion-independence month (float), NaN if never independent, never
+      transfused or not evaluable
+    - ``ti_status``: "independent", "never transfused" (``pre_rbc_units_24m`` = 0 and no
+      transfusion after baseline), "still transfused at the last visit" or "not evaluable: …"
     - ``ever_transfused_after_baseline``: any ``rbc_units > 0`` after month 0 (``<NA>`` if unknown)
     """
     panel = cohort_panel(visits) if isinstance(visits, Cohort) else visit_panel(visits)
-    return transfusion_facts_from_panel(panel, window=window, free_months=free_months)
+    return transfusion_facts_from_panel(panel, window=window, free_months=free_months, ti_min_visits=ti_min_visits)

@@ -100,9 +100,13 @@ def tier_changes(reference: pd.DataFrame, whatif: pd.DataFrame, *, confidence: f
     - ``moved_in``, ``moved_out``: patients who are in the row's tier (ORR: any response) under
       the what-if rules but not the reference, and the other way round
     - ``ci_method``: the interval's name, e.g. "Clopper–Pearson exact 95%"
-
-    The same patients are graded twice: the difference is exact for this cohort, not a sample
-    estimate, so it has no interval of its own.
+    - the difference between the two rule sets on the same patients, as a paired proportion
+      (``stats.paired_proportions.paired_difference``: the information is in the patients who
+      move, so two independent intervals would be wrong): ``paired_n`` (patients evaluable under
+      both rule sets; every patient on the not-evaluable row), ``paired_diff_pct`` (what-if minus
+      reference, percentage points, over those patients), ``paired_ci_low``, ``paired_ci_high``
+      (Newcombe's method 10, percentage points), ``paired_ci_method``, ``p_mcnemar`` (exact
+      McNemar), ``paired_test`` and ``paired_reason`` ("" or "not computed: …")
     """
     check_same_patients(reference, whatif)
     sides = []
@@ -118,6 +122,18 @@ def tier_changes(reference: pd.DataFrame, whatif: pd.DataFrame, *, confidence: f
     moved_out = [int((members[t][0] & ~members[t][1]).sum()) for t in SUMMARY_ROWS]
     out = out.assign(diff_n=out["n_whatif"] - out["n_reference"], diff_pct=out["pct_whatif"] - out["pct_reference"],
                      moved_in=moved_in, moved_out=moved_out, ci_method=method)
+    ne = len(TIER_ORDER) - 1
+    both = (ref != ne) & (alt != ne)
+    # Imported here: the exact McNemar test needs scipy.stats, which a cold start should not wait for.
+    from thaldash.stats.paired_proportions import paired_difference
+
+    paired = pd.concat([paired_difference(members[t][0][keep], members[t][1][keep], confidence=confidence)
+                        for t in SUMMARY_ROWS for keep in [np.ones(len(ref), bool) if t == NOT_EVALUABLE else both]],
+                       ignore_index=True)
+    out = out.assign(paired_n=paired["n"].to_numpy(), paired_diff_pct=100 * paired["diff"].to_numpy(),
+                     paired_ci_low=100 * paired["ci_low"].to_numpy(), paired_ci_high=100 * paired["ci_high"].to_numpy(),
+                     paired_ci_method=paired["ci_method"].to_numpy(), p_mcnemar=paired["p"].to_numpy(),
+                     paired_test=paired["test"].to_numpy(), paired_reason=paired["reason"].to_numpy())
     return out.rename_axis("tier").reset_index()
 
 
@@ -134,7 +150,8 @@ def _side_by_side(reference: pd.DataFrame, whatif: pd.DataFrame, keep: np.ndarra
                 "direction": np.select([r == a, a == ne, r == ne, a < r],
                                        ["same", "becomes not evaluable", "becomes evaluable", "better"], "worse"),
                 "hb_baseline": reference["hb_baseline"].to_numpy()[rows],
-                "ti_month": reference["ti_month"].to_numpy()[rows]}
+                "ti_month": reference["ti_month"].to_numpy()[rows],
+                "ti_status": reference["ti_status"].iloc[rows].array}
     for column in EVIDENCE:
         name = "trace" if column == "rule_trace" else column
         columns[f"{name}_reference"] = reference[column].iloc[rows].array
@@ -148,7 +165,8 @@ def patient_moves(reference: pd.DataFrame, whatif: pd.DataFrame) -> tuple[pd.Dat
     Returns ``(changed, not_evaluable)``, two frames with the same columns, one row per patient,
     sorted by reference tier, what-if tier, patient_id: ``patient_id``, ``genotype``, ``thal_type``,
     ``tier_reference``, ``tier_whatif``, ``direction`` ("same", "better", "worse", "becomes not
-    evaluable", "becomes evaluable"), ``hb_baseline`` (g/L), ``ti_month``, then under each rule set
+    evaluable", "becomes evaluable"), ``hb_baseline`` (g/L), ``ti_month`` (empty when never
+    transfused), ``ti_status`` ("independent", "never transfused", …), then under each rule set
     (suffix ``_reference`` / ``_whatif``, as the window and the Hb measure may differ):
     ``hb_window_end``, ``hb_rise`` (g/L), ``reduction_pct`` (%), and ``trace_reference`` /
     ``trace_whatif`` (the rule trace; for a not-evaluable patient it names the missing value).

@@ -8,7 +8,6 @@ assumptions and a count recomputed from the reconstruction would only repeat wha
 
 from __future__ import annotations
 
-import hashlib
 import re
 from functools import lru_cache
 
@@ -16,8 +15,8 @@ import numpy as np
 import pandas as pd
 
 from thaldash.data.alleles import genotype_class
+from thaldash.data.bundled import is_reconstruction
 from thaldash.data.cohort import Cohort
-from thaldash.data.loading import bundled_cohort_path
 from thaldash.published.numbers import published_numbers
 
 TABLE_1_COLUMNS: tuple[str, ...] = (
@@ -88,25 +87,16 @@ def published_adverse_events() -> pd.DataFrame:
     return out[list(PUBLISHED_EVENT_COLUMNS)].reset_index(drop=True)
 
 
-@lru_cache(maxsize=1)
-def _bundled_sha256() -> str:
-    path = bundled_cohort_path()
-    try:
-        return hashlib.sha256(path.read_bytes()).hexdigest()
-    except OSError:
-        return ""
-
-
 def is_bundled(cohort: Cohort, *, whole: bool = False) -> bool:
     """True when ``cohort`` is the bundled reconstruction or a selection of it.
 
-    Recognised by content (the SHA-256 of ``data/cohort.parquet``), so the same file given with
-    ``--data`` or ``THALDASH_DATA`` counts too, and an edited copy does not. With ``whole``, a
+    Recognised by content (``thaldash.data.bundled.is_reconstruction``, the one rule), so the same
+    file given with ``--data`` or ``THALDASH_DATA`` counts too, and an edited copy does not. With ``whole``, a
     selection counts only when it keeps every analysed patient (the paper's 48): the published
     numbers describe those patients and no others.
     """
     source = cohort.parent or cohort
-    if not _bundled_sha256() or source.sha256 != _bundled_sha256():
+    if not is_reconstruction(source):
         return False
     if not whole or cohort.parent is None:
         return True

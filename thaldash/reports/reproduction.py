@@ -264,3 +264,28 @@ def report_counts(report: pd.DataFrame) -> pd.DataFrame:
     """Numbers per status, in ``STATUSES`` order, with the total."""
     counts = report["status"].value_counts().reindex(list(STATUSES), fill_value=0)
     return pd.DataFrame({"status": [*counts.index, "total"], "n": [*counts.to_numpy(), len(report)]})
+
+
+def match_label(*, reconstruction: bool) -> str:
+    """What the count of matching published numbers means, for a headline.
+
+    The bundled reconstruction was fitted to the published numbers, so its matches are not a
+    validation: "Published numbers the cohort was fitted to". Another cohort that matches them
+    does so on its own: "Published numbers reproduced".
+    """
+    return "Published numbers the cohort was fitted to" if reconstruction else "Published numbers reproduced"
+
+
+def reproduction_summary(counts: pd.DataFrame, *, source_name: str, reconstruction: bool) -> str:
+    """One sentence of ``report_counts``: "cohort.parquet: fitted to 614 of 636 published numbers; …".
+
+    On the bundled reconstruction the matches are what it was fitted to (``match_label``); on any
+    other cohort they are numbers it reproduces.
+    """
+    n = counts.set_index("status")["n"]
+    matched = (f"fitted to {n['match']} of {n['total']} published numbers (a reconstruction made to match them, "
+               "not a validation)" if reconstruction else
+               f"{n['match']} of {n['total']} published numbers reproduced")
+    return (f"{source_name}: {matched}; {n['documented contradiction']} documented contradictions "
+            f"(data/contradictions.csv); {n['miss']} other misses; {n['not in this cohort']} not computable "
+            "from this cohort")

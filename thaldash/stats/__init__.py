@@ -15,7 +15,7 @@ light module of this package (``thaldash.stats.inputs``) does not pull in ``scip
 - ``paired_change``: paired t and Wilcoxon signed-rank between visits (Table 9 layout).
 - ``correlation``: Pearson and Spearman with Fisher-z intervals and the least-squares line.
 - ``proportion_interval`` (and ``thaldash.stats.proportions.proportions``): Clopper–Pearson or Wilson intervals, "not computed" below n = 2.
-- ``adjust_p``: Holm and Bonferroni.
+- ``adjust_p``: Holm and Bonferroni; ``adjust_family`` applies one per family of rows.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ _HOME: dict[str, str] = {
     "compare_groups": "groups",
     "CONFIDENCE": "inputs", "NOT_COMPUTED": "inputs", "SMALL_N": "inputs",
     "CORRECTIONS": "multiplicity", "Correction": "multiplicity", "adjust_p": "multiplicity",
+    "adjust_family": "multiplicity",
     "PAIRED_T": "paired", "PAIRED_TESTS": "paired", "WILCOXON": "paired", "paired_change": "paired",
     "CI_METHOD_NAMES": "proportions", "ProportionMethod": "proportions", "proportion_interval": "proportions",
     "group_summary": "summary",

@@ -64,6 +64,9 @@ def compare_groups(
         - ``diff``: ``mean_a − mean_b`` on the t rows; on the Mann–Whitney row the difference
           in medians ``median_a − median_b`` (not the Hodges–Lehmann shift, whose
           n_a × n_b pairwise differences do not scale to large cohorts);
+        - ``estimate``: the same number, and ``estimate_kind`` naming it on every row:
+          "difference in means (a − b)" (t rows) or "difference in medians (a − b)"
+          (Mann–Whitney), so a reader of one row never has to know the test to read it;
         - ``se``: pooled SE ``sp·√(1/n_a + 1/n_b)`` (Student) or ``√(s_a²/n_a + s_b²/n_b)``
           (Welch); NaN on the Mann–Whitney row;
         - ``ci_low``, ``ci_high``: 95% interval ``diff ± t(df)·se`` on the t rows; NaN on the
@@ -79,7 +82,10 @@ def compare_groups(
         - ``reason``: ``""`` when computed, else a sentence starting "not computed: ". The
           t-tests need n ≥ 2 in each group and a positive variance in at least one of them;
           Mann–Whitney needs n ≥ 1 in each group and values that are not all tied;
-        - ``small_n``: True when n_a < 5 or n_b < 5.
+        - ``small_n``: True when n_a < 5 or n_b < 5;
+        - ``sd_ratio``: the larger SD over the smaller (NaN when either is undefined or 0);
+          ``sd_warning``: on the Student t row, a sentence when the ratio exceeds
+          ``SD_RATIO_LIMIT`` (2), since the pooled variance then misleads; "" otherwise.
 
     Raises
     ------

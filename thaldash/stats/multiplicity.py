@@ -72,3 +72,25 @@ def adjust_p(
     if isinstance(p_values, pd.Series):
         return pd.Series(adjusted, index=p_values.index, name=p_values.name)
     return adjusted
+
+
+def adjust_family(frame: pd.DataFrame, *, method: Correction = "holm", p: str = "p",
+                  family: str | None = "test") -> pd.DataFrame:
+    """``frame`` plus ``p_adjusted``, ``correction`` and ``n_tests``: ``method`` applied within each family.
+
+    A family is the rows sharing a value of the ``family`` column (each test of a comparison
+    table: alternative tests of one hypothesis are not one family), or every row when ``family``
+    is None. ``n_tests`` is the family's size m, the tests with a P value ("k tests on this page");
+    ``correction`` names the method and m, e.g. "holm over 4 tests".
+    """
+    keys = (frame[family].astype(str) if family is not None else pd.Series("", index=frame.index)).to_numpy()
+    values = frame[p].to_numpy(dtype="float64", na_value=np.nan)
+    adjusted = np.full(len(frame), np.nan)
+    size = np.zeros(len(frame), dtype=np.int64)
+    for key in dict.fromkeys(keys):
+        rows = keys == key
+        adjusted[rows] = adjust_p(values[rows], method)
+        size[rows] = int((~np.isnan(values[rows])).sum())
+    names = [f"{method} over {m} test{'s' if m != 1 else ''}" for m in size]
+    return frame.assign(p_adjusted=adjusted, correction=pd.Series(names, index=frame.index, dtype="str"),
+                        n_tests=size)

@@ -21,10 +21,15 @@ PAIRED_T = "paired t"
 WILCOXON = "Wilcoxon signed-rank"
 PAIRED_TESTS: tuple[str, ...] = (PAIRED_T, WILCOXON)
 
+MEAN_OF_DIFFERENCES = "mean of the paired differences (time_i − time_j)"
+MEDIAN_OF_DIFFERENCES = "median of the paired differences (time_i − time_j)"
+ESTIMATE_KINDS: dict[str, str] = {PAIRED_T: MEAN_OF_DIFFERENCES, WILCOXON: MEDIAN_OF_DIFFERENCES}
+"""What ``estimate`` holds on each test's row of ``paired_change``."""
+
 PAIRED_COLUMNS: tuple[str, ...] = (
     "time_i", "time_j", "test", "n", "n_dropped", "mean_i", "mean_j", "diff", "sd_diff",
-    "median_diff", "se", "ci_low", "ci_high", "statistic", "df", "p", "p_adjusted",
-    "correction", "computed", "reason", "small_n",
+    "median_diff", "estimate", "estimate_kind", "se", "ci_low", "ci_high", "statistic", "df", "p",
+    "p_adjusted", "correction", "computed", "reason", "small_n",
 )
 
 
@@ -69,6 +74,9 @@ def paired_change(
         - descriptive, on both rows, NaN where undefined: ``mean_i``, ``mean_j`` (over the
           ``n`` paired subjects, so ``diff = mean_i − mean_j``), ``diff`` (mean difference),
           ``sd_diff`` (ddof = 1), ``median_diff``;
+        - ``estimate``: the test's own estimate, named by ``estimate_kind`` on every row: the
+          mean of the differences (``diff``) on the paired t row, their median (``median_diff``)
+          on the Wilcoxon row; NaN when the test is not computed;
         - ``se`` = ``sd_diff / √n`` and ``ci_low``, ``ci_high`` (95%, ``diff ± t(n − 1)·se``)
           on the paired t row; NaN on the Wilcoxon row (no interval is given for it);
         - ``statistic``: t (``scipy.stats.ttest_rel``), or for Wilcoxon the smaller of the
@@ -108,7 +116,11 @@ def paired_change(
         for test in PAIRED_TESTS:
             mask = (out["test"] == test).to_numpy()
             adjusted[mask] = adjust_p(out.loc[mask, "p"].to_numpy(), correction)
+    is_t = (out["test"] == PAIRED_T).to_numpy()
     out = out.assign(
+        estimate=np.where(out["computed"].to_numpy(dtype=bool),
+                          np.where(is_t, out["diff"], out["median_diff"]), np.nan),
+        estimate_kind=out["test"].map(ESTIMATE_KINDS).astype(str),
         p_adjusted=adjusted,
         correction=correction or "none",
         n=out["n"].astype("int64"),

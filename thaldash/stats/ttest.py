@@ -18,11 +18,17 @@ STUDENT_T = "Student t (pooled variance)"
 WELCH_T = "Welch t"
 MANN_WHITNEY = "Mann–Whitney U"
 COMPARE_TESTS: tuple[str, ...] = (STUDENT_T, WELCH_T, MANN_WHITNEY)
+MEAN_DIFFERENCE = "difference in means (a − b)"
+MEDIAN_DIFFERENCE = "difference in medians (a − b)"
+ESTIMATE_KINDS: dict[str, str] = {STUDENT_T: MEAN_DIFFERENCE, WELCH_T: MEAN_DIFFERENCE, MANN_WHITNEY: MEDIAN_DIFFERENCE}
+"""What ``estimate`` holds on each test's row of ``compare_groups``."""
+SD_RATIO_LIMIT = 2.0
+"""Above this ratio of the larger to the smaller SD, Student t's pooled variance misleads: prefer Welch."""
 
 RESULT_COLUMNS: tuple[str, ...] = (
     "test", "group_a", "group_b", "n_a", "n_b", "mean_a", "mean_b", "sd_a", "sd_b",
-    "median_a", "median_b", "diff", "se", "ci_low", "ci_high", "statistic", "df", "p",
-    "hedges_g", "computed", "reason", "small_n",
+    "median_a", "median_b", "diff", "estimate", "estimate_kind", "se", "ci_low", "ci_high", "statistic", "df",
+    "p", "hedges_g", "computed", "reason", "small_n", "sd_ratio", "sd_warning",
 )
 NUMERIC_RESULTS: tuple[str, ...] = (
     "diff", "se", "ci_low", "ci_high", "statistic", "df", "p", "hedges_g",
@@ -115,5 +121,15 @@ def finish(rows: pd.DataFrame, keys: list[Hashable], *, a: object, b: object) ->
         small_n=(rows["n_a"] < SMALL_N) | (rows["n_b"] < SMALL_N),
         computed=rows["computed"].astype(bool),
         reason=rows["reason"].astype(str),
+        estimate=rows["diff"],
+        estimate_kind=rows["test"].map(ESTIMATE_KINDS).astype(str),
     )
+    sd_a, sd_b = rows["sd_a"].to_numpy("float64"), rows["sd_b"].to_numpy("float64")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = np.fmax(sd_a, sd_b) / np.fmin(sd_a, sd_b)
+    ratio = np.where(np.isfinite(ratio), ratio, np.nan)
+    warn = (rows["test"].to_numpy() == STUDENT_T) & (ratio > SD_RATIO_LIMIT)
+    text = [f"the SDs differ {r:.1f}-fold (> {SD_RATIO_LIMIT:g}): Student t pools them as if equal; read the "
+            "Welch t row" if w else "" for r, w in zip(ratio, warn)]
+    rows = rows.assign(sd_ratio=ratio, sd_warning=pd.Series(text, index=rows.index, dtype="str"))
     return rows[[*keys, *RESULT_COLUMNS]]

@@ -16,6 +16,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
+from thaldash.data.bundled import digest_is_reconstruction
 from thaldash.data.cohort import Cohort
 from thaldash.data.filters import PARAM_NAMES, CohortFilter
 from thaldash.data.loading import LoadResult
@@ -105,7 +106,7 @@ class Frame:
     def context(self) -> ViewContext:
         """This view for the page views of ``thaldash.views`` (gradings from the app's caches)."""
         return ViewContext(cohort=self.cohort, filtered=self.filtered, filter=self.filter, rules=self.rules,
-                           scenario=self.scenario, bundled=self.source.kind == "bundled",
+                           scenario=self.scenario, bundled=digest_is_reconstruction(self.source.sha256),
                            presentation=self.presentation, grader=caching.graded, tabulator=caching.patient_table)
 
     def key(self, name: str) -> str:

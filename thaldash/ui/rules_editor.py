@@ -23,6 +23,7 @@ GROUPS: dict[str, tuple[str, ...]] = {
     "Still transfused: fall in transfusion volume": ("mir_reduction_pct", "slr_reduction_pct"),
     HB_GROUP: ("hb_criterion", "hb_rise_measure", "mar_hb_rise_g_l", "mir_hb_rise_g_l"),
     "NTDT endpoint": ("ntdt_endpoint",),
+    "Transfusion independence": ("ti_min_free_visits",),
 }
 """The boxes of controls, each rule of ``RULE_FIELDS`` in one (a test checks it)."""
 

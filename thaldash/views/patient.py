@@ -68,7 +68,7 @@ def patient_view(ctx: ViewContext, *, patient: str) -> PatientView:
         ``patient`` is not in the cohort.
     """
     graded = ctx.graded(ctx.cohort)
-    profile = patient_profile(ctx.cohort, patient, graded, genotype_groups(graded))
+    profile = patient_profile(ctx.cohort, patient, graded, genotype_groups(graded), reconstruction=ctx.bundled)
     pid, window = profile.patient_id, ctx.rules.window_months
     g = profile.grading
     has_provenance = any(c.endswith("_provenance") for c in [*profile.rows.columns, *ctx.cohort.patients.columns])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import hashlib
 import sys
 from pathlib import Path
 
@@ -11,6 +12,11 @@ import pandas as pd
 from tools.reconstruct.build import cohort_frame, reconstruct
 
 DEFAULT_OUT = Path(__file__).resolve().parents[2] / "data" / "cohort.parquet"
+
+
+def digest_line(path: Path) -> str:
+    """``sha256sum``'s line for ``path``: what ``thaldash.data.bundled`` recognises as the reconstruction."""
+    return f"{hashlib.sha256(path.read_bytes()).hexdigest()}  {path.name}\n"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -26,10 +32,17 @@ def main(argv: list[str] | None = None) -> int:
         except AssertionError as exc:
             print(f"{args.out} differs from a fresh reconstruction:\n{exc}", file=sys.stderr)
             return 1
+        digest = args.out.with_suffix(".sha256")
+        if not digest.exists() or digest.read_text(encoding="utf-8") != digest_line(args.out):
+            print(f"{digest} does not record {args.out}'s sha256: the dashboard would not label it as the "
+                  "reconstruction; rerun without --check", file=sys.stderr)
+            return 1
         print(f"{args.out}: identical to a fresh reconstruction ({len(frame)} rows)")
         return 0
     frame.to_parquet(args.out, index=False, engine="pyarrow", compression="zstd")
-    print(f"wrote {args.out}: {frame['patient_id'].nunique()} patients, {len(frame)} visits")
+    # The digest is how the dashboard knows this file is the reconstruction (thaldash.data.bundled).
+    args.out.with_suffix(".sha256").write_text(digest_line(args.out), encoding="utf-8")
+    print(f"wrote {args.out} and its sha256: {frame['patient_id'].nunique()} patients, {len(frame)} visits")
     return 0
 
 

@@ -14,10 +14,13 @@ from typing import Any, Literal
 
 import pandas as pd
 
+from thaldash.data.bundled import RECONSTRUCTION_NOTE
+
 Kind = Literal["figure", "table"]
 
-RECONSTRUCTION_LINE = "Reconstructed from published aggregates, not patient data"
-"""Said on the title slide and on every data slide built from the bundled reconstructed cohort."""
+RECONSTRUCTION_LINE = RECONSTRUCTION_NOTE[0].upper() + RECONSTRUCTION_NOTE[1:]
+"""Said on the title slide and on every data slide built from the bundled reconstructed cohort
+(the export footers' and the report's words, ``thaldash.data.bundled.RECONSTRUCTION_NOTE``)."""
 
 
 @dataclass(frozen=True)
