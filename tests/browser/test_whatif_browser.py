@@ -99,3 +99,20 @@ def test_presentation_mode_and_the_other_tabs(contexts, app_url):
         expect(page.get_by_test_id("stException")).to_have_count(0)
         save(page, f"presentation-{name}")
     assert contexts.foreign_requests() == []
+
+
+def test_fast_keys_on_a_slider_lose_no_step(contexts, app_url):
+    # Issue 17: at ~150 ms between keys, each run wrote the control's value back from the canonical
+    # state and overwrote a key pressed meanwhile (58 steps of 60 arrived). Keys are pressed at that
+    # pace; the test then waits for the condition, the value every step must reach.
+    page = contexts.new_page()
+    open_page(page, f"{app_url}/What-if")
+    expect(main(page).get_by_text(summary_line(GradingRules()))).to_be_visible()
+    slider = page.get_by_role("slider", name=SLR)
+    slider.focus()
+    for _ in range(20):  # 25 % → 45 % in 1 % steps (the MiR threshold is 50 %)
+        page.keyboard.press("ArrowRight")
+        page.wait_for_timeout(150)  # the pace of a user's key presses (the stimulus, not a wait for a result)
+    expect(page).to_have_url(re.compile(r"slr_reduction_pct=45(&|$)"), timeout=60_000)
+    expect(slider).to_have_attribute("aria-valuetext", "45")
+    expect(main(page).get_by_text(summary_line(GradingRules(slr_reduction_pct=45)))).to_be_visible()

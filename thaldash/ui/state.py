@@ -163,7 +163,7 @@ def set_rules(name: str, rules: GradingRules) -> None:
     st.session_state.pop(widget_key("scenario"), None)
     st.session_state.pop(RULES_PROBLEM_KEY, None)
     for spec in RULE_FIELDS:
-        st.session_state[rule_widget_key(spec.name)] = getattr(rules, spec.name)
+        _write_if_changed(rule_widget_key(spec.name), getattr(rules, spec.name))
 
 
 RULES_PROBLEM_KEY = "thaldash.rules_problem"
@@ -202,8 +202,18 @@ def rules_problem() -> str | None:
         return problem[0]
     st.session_state.pop(RULES_PROBLEM_KEY, None)
     for spec, key in zip(RULE_FIELDS, keys):
-        st.session_state[key] = getattr(rules, spec.name)
+        _write_if_changed(key, getattr(rules, spec.name))
     return None
+
+
+def _write_if_changed(key: str, value: Any) -> None:
+    """Set a control's value only when the canonical state moved it (a scenario, a preset, a link).
+
+    Writing a control's own value back on every run sends it to the browser again, and a key pressed
+    while the run was under way was then overwritten: fast arrow keys on a slider lost steps.
+    """
+    if key not in st.session_state or st.session_state[key] != value:
+        st.session_state[key] = value
 
 
 # Page params --------------------------------------------------------------------------------
