@@ -7,12 +7,11 @@ reruns the fragment only; each part of the view is cached on what it depends on 
 
 from __future__ import annotations
 
-from pathlib import Path
 
 import streamlit as st
 
 from thaldash.grading.sensitivity import SWEEPABLE
-from thaldash.ui import Frame, page_frame, plain
+from thaldash.ui import Frame, navigation, page_frame, plain
 from thaldash.ui.caching import cached_on, cached_view
 from thaldash.ui.picker import MAX_LISTED, pick_patient
 from thaldash.ui.render import show, show_stats
@@ -25,7 +24,6 @@ from thaldash.views.whatif import (course_figure, course_key, groups_key, groups
 
 frame = page_frame("What-if", icon="🔀")
 VIEWS = ("Patients who change tier", "Genotype groups", "Where the conclusions tip")
-PATIENT_PAGE = Path(__file__).resolve().parent / "8_Patient.py"
 
 if not frame.presentation:
     st.markdown("Change the grading rules and see what moves. These rules **are the app's grading**: every page "
@@ -49,9 +47,8 @@ def moves_tab(f: Frame, ctx: ViewContext, reference: Reference) -> None:
                  caption=False)
             st.caption(f"**{plain(chosen)} under {plain(moves.reference)}**: {plain(row['trace_reference'])}  \n"
                        f"**Under the what-if rules**: {plain(row['trace_whatif'])}")
-            if PATIENT_PAGE.exists():
-                st.page_link("pages/8_Patient.py", label=f"Open {chosen} on the Patient page",
-                             query_params={"patient": chosen})
+            # The label holds a data value: escaped (a page link's label renders Markdown).
+            navigation.link("Patient", f"Open {chosen} on the Patient page", query={"patient": chosen})
     if moves.missing is not None:
         st.markdown(f"**{plain(moves.missing.title)}** (a value the rule needs is missing)")
         show(f, moves.missing, caption=False)

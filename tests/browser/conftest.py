@@ -18,6 +18,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -60,16 +61,16 @@ def _wait_healthy(url: str, process: subprocess.Popen, log: Path) -> None:
     raise RuntimeError(f"streamlit did not answer {url} within {START_TIMEOUT:.0f} s:\n{log.read_text()}")
 
 
-@pytest.fixture(scope="session")
-def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """Base URL (``http://127.0.0.1:<port>``) of a freshly started server on the bundled cohort."""
+@contextmanager
+def serving(log: Path, env: dict[str, str] | None = None) -> Iterator[str]:
+    """A freshly started ``streamlit run app.py`` on a free port (clean environment plus ``env``)."""
     port = _free_port()
-    log = tmp_path_factory.mktemp("server") / "streamlit.log"
     command = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
                "--server.port", str(port), "--server.address", "127.0.0.1",
                "--browser.gatherUsageStats", "false"]
     with open(log, "w", encoding="utf-8") as out:
-        process = subprocess.Popen(command, cwd=REPO, env=_clean_env(), stdout=out, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(command, cwd=REPO, env=_clean_env() | (env or {}), stdout=out,
+                                   stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     try:
         _wait_healthy(f"{base}/_stcore/health", process, log)
@@ -80,6 +81,13 @@ def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             process.wait(timeout=10)
         except subprocess.TimeoutExpired:
             process.kill()
+
+
+@pytest.fixture(scope="session")
+def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Base URL (``http://127.0.0.1:<port>``) of a freshly started server on the bundled cohort."""
+    with serving(tmp_path_factory.mktemp("server") / "streamlit.log") as base:
+        yield base
 
 
 @pytest.fixture(scope="session")
