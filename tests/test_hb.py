@@ -18,7 +18,7 @@ from thaldash.grading.hb import hb_arrays
 from thaldash.grading.rules import GradingRules
 from thaldash.grading.sensitivity import sensitivity_grid
 from thaldash.grading.summary import tier_table
-from thaldash.grading.transfusion import visit_panel
+from thaldash.grading.panel import visit_panel
 
 NaN = math.nan
 

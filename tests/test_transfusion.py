@@ -12,7 +12,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from thaldash.grading.transfusion import tail_start, transfusion_facts, visit_panel
+from thaldash.grading.transfusion import tail_start, transfusion_facts
+from thaldash.grading.panel import visit_panel
 
 NaN = float("nan")
 

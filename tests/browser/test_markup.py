@@ -9,7 +9,6 @@ labels), genotype variants, the withdrawal reason, the chelator, the file name.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 from urllib.parse import quote
 import pytest

@@ -204,14 +204,16 @@ def test_input_frame_is_not_modified() -> None:
 
 def test_a_profile_that_does_not_converge_is_reported(monkeypatch: pytest.MonkeyPatch) -> None:
     import thaldash.stats.firth as firth
+    import thaldash.stats.firth_fit as core
 
-    real_fit = firth._fit
+    real_fit = core.fit_penalized
 
     def stalling(design, y, *, fixed=None, value=0.0, start=None):  # constrained fits stall
         fit = real_fit(design, y, fixed=fixed, value=value, start=start)
-        return fit if fixed is None else firth._Fit(fit.beta, fit.loglik, False, 100)
+        return fit if fixed is None else core.PenalizedFit(fit.beta, fit.loglik, False, 100)
 
-    monkeypatch.setattr(firth, "_fit", stalling)
+    monkeypatch.setattr(core, "fit_penalized", stalling)
+    monkeypatch.setattr(firth, "fit_penalized", stalling)
     fit = firth_logistic(_separated(), outcome="ti", predictors=["hbf"]).set_index("term")
     assert np.isfinite(fit.loc["hbf", "estimate"])
     assert np.isnan(fit.loc["hbf", "p"]) and np.isnan(fit.loc["hbf", "ci_low"])

@@ -25,7 +25,7 @@ import pandas as pd
 
 from thaldash.analyses.basis import (BETA_CLASS, HBF_BASELINE, TI_LASTING, TI_TIMING, basis)
 from thaldash.data.cohort import Cohort, positions
-from thaldash.grading.transfusion import visit_panel
+from thaldash.grading.panel import visit_panel
 from thaldash.published.paper import is_bundled
 from thaldash.stats.firth import INTERCEPT, firth_logistic, linear_predictor
 from thaldash.stats.incidence import cumulative_incidence, durability

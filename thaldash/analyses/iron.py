@@ -18,7 +18,8 @@ from thaldash.data.cohort import Cohort, long_visits, positions
 from thaldash.data.schema import STUDY_MONTHS
 from thaldash.stats.inputs import numeric_values, require_columns
 from thaldash.analyses.trajectories import STATUSES, PatientRows, cap_patients, trajectory_means
-from thaldash.grading.transfusion import transfusion_arrays, visit_panel
+from thaldash.grading.transfusion import transfusion_arrays
+from thaldash.grading.panel import visit_panel
 
 FOLLOW_UP_MONTHS = 24
 PRE_MONTHS = 24  # pre_rbc_units_24m covers the 24 months before enrolment

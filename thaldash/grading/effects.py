@@ -13,7 +13,7 @@ import pandas as pd
 
 from thaldash.data.schema import TIER_ORDER, provenance_column
 from thaldash.grading.rules import GradingRules
-from thaldash.grading.transfusion import visit_panel
+from thaldash.grading.panel import visit_panel
 
 MOVE_COLUMNS: tuple[str, ...] = ("thal_type", "tier_reference", "tier_whatif", "n", "n_reference")
 _PROVENANCE_WORDS = {"published": "printed in the paper", "derived": "reconstructed, one of many values consistent "

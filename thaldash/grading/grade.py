@@ -38,7 +38,8 @@ from thaldash.data.schema import TIER_ORDER
 from thaldash.grading.hb import hb_arrays
 from thaldash.grading.rules import GradingRules
 from thaldash.grading.trace import NE, Sentences, value_text
-from thaldash.grading.transfusion import EPS, VisitPanel, cohort_panel, transfusion_arrays, tristate, visit_panel
+from thaldash.grading.transfusion import EPS, transfusion_arrays, tristate
+from thaldash.grading.panel import VisitPanel, cohort_panel, visit_panel
 
 __all__ = ["grade", "grade_panel", "hb_arrays", "tier_codes", "TierCodes"]
 

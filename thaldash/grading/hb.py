@@ -13,7 +13,7 @@ import numpy as np
 from thaldash.data.coded_text import Coded, constant, render_groups
 from thaldash.data.schema import STUDY_MONTHS
 from thaldash.grading.rules import SUSTAINED_TO_MONTH, GradingRules
-from thaldash.grading.transfusion import VisitPanel
+from thaldash.grading.panel import VisitPanel
 
 __all__ = ["HbEvidence", "hb_arrays"]
 

@@ -17,7 +17,8 @@ import pandas as pd
 from thaldash.data.cohort import Cohort
 from thaldash.grading.grade import hb_arrays, tier_codes
 from thaldash.grading.rules import FIELDS_BY_NAME, GradingRules
-from thaldash.grading.transfusion import cohort_panel, transfusion_arrays, visit_panel
+from thaldash.grading.transfusion import transfusion_arrays
+from thaldash.grading.panel import cohort_panel, visit_panel
 
 SWEEPABLE: tuple[str, ...] = ("mir_reduction_pct", "slr_reduction_pct", "mar_hb_rise_g_l", "mir_hb_rise_g_l",
                               "window_months", "transfusion_free_months")

@@ -22,7 +22,8 @@ from thaldash.analyses.safety import cohort_safety, withdrawals
 from thaldash.published.numbers import contradictions, decimals, printed_interval, prints_as, published_numbers
 from thaldash.grading.rules import GradingRules
 from thaldash.stats import PAIRED_T, PEARSON, STUDENT_T
-from thaldash.grading.transfusion import cohort_panel, transfusion_facts
+from thaldash.grading.transfusion import transfusion_facts
+from thaldash.grading.panel import cohort_panel
 
 Facts = dict[str, object]
 STATUSES = ("match", "documented contradiction", "miss", "not in this cohort")
