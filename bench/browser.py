@@ -29,7 +29,8 @@ document.addEventListener('pointerdown', () => { window.__benchInput = performan
 document.addEventListener('keydown', () => { window.__benchInput = performance.now(); }, true);
 """
 
-# The frame's sidebar count line: "n = 34 of 48 analysed patients" (bench/bare_app.py draws one too).
+# The frame's sidebar count line: "n = 34 of 48 analysed patients" (bench/bare_app.py and
+# bench/reference_app.py draw one too).
 _RENDERED = """
 ([previous, needCount]) => {
   const app = document.querySelector('[data-testid="stApp"]');

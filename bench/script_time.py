@@ -27,6 +27,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 BARE = Path(__file__).resolve().parent / "bare_app.py"
+REFERENCE = Path(__file__).resolve().parent / "reference_app.py"
 
 
 def page_files() -> list[Path]:
@@ -83,7 +84,7 @@ def measure(data: Path | None, repeats: int, profile_dir: Path | None, pages: li
     warm = AppTest.from_file(str(REPO / "app.py"), default_timeout=3600)
     load_s, _ = _run(warm, profile_dir / "load-first.txt" if profile_dir else None)
     for path in pages:  # first runs: each fills its own caches (the first also loads the data)
-        name = path.name if path != BARE else "bare_app.py"
+        name = path.name  # the bare and reference apps keep their names (bare_app.py, reference_app.py)
         prof = profile_dir / f"{path.stem}-first.txt" if profile_dir else None
         at = AppTest.from_file(str(path), default_timeout=3600)
         first, _ = _run(at, prof)
@@ -106,11 +107,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--profile", type=Path, default=None, help="folder for cProfile summaries")
     parser.add_argument("--bare", action="store_true", help="measure bench/bare_app.py as well")
+    parser.add_argument("--reference", action="store_true", help="measure bench/reference_app.py as well")
     parser.add_argument("--out", type=Path, required=True)
     args = parser.parse_args(argv)
     if args.profile:
         args.profile.mkdir(parents=True, exist_ok=True)
-    pages = page_files() + ([BARE] if args.bare else [])
+    pages = page_files() + ([BARE] if args.bare else []) + ([REFERENCE] if args.reference else [])
     started = time.perf_counter()
     results = measure(args.data, args.repeats, args.profile, pages)
     args.out.write_text(json.dumps(results | {"total_s": time.perf_counter() - started,
