@@ -212,6 +212,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sessions", type=int, default=20)
     parser.add_argument("--reruns", type=int, default=10)
     parser.add_argument("--out", type=Path, default=None)
+    parser.add_argument("--log", type=Path, default=None,
+                        help="server log of the server this starts (tracebacks of errors the sessions see redacted)")
     args = parser.parse_args(argv)
     if args.sessions > 100 or args.reruns > 100:
         parser.error("bounded: at most 100 sessions × 100 reruns")
@@ -220,7 +222,7 @@ def main(argv: list[str] | None = None) -> int:
     else:
         from bench.server import Server
 
-        with Server("app.py", data=args.data) as server:
+        with Server("app.py", data=args.data, log=args.log) as server:
             warm_errors = warm_up(server.url)  # memory per session is counted from a server in use
             summary = load_test(server.url, args.sessions, args.reruns, rss=server.rss_bytes)
             summary["peak_rss_bytes"] = server.peak_rss_bytes()

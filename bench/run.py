@@ -159,13 +159,13 @@ def step_browser(sizes: list[int], repeats: int, toggles: int, new_filters: int,
     return out
 
 
-def step_load(sizes: list[int], sessions: int, reruns: int) -> dict:
+def step_load(sizes: list[int], sessions: int, reruns: int, folder: Path) -> dict:
     from bench.load import load_test
     from bench.server import Server
 
     out = {}
-    for n in sizes:
-        with Server(REPO / "app.py", data=cohort_path(n)) as server:
+    for n in sizes:  # the server's log keeps the tracebacks the sessions only see redacted
+        with Server(REPO / "app.py", data=cohort_path(n), log=folder / f"server-load-{label(n)}.log") as server:
             from bench import browser as b
 
             with b.chromium() as browser:  # warm the server once, as the first visitor would
@@ -230,7 +230,7 @@ def main(argv: list[str] | None = None) -> int:
     if "load" not in skip:
         print("load test…", flush=True)
         load_sizes = [int(s) for s in args.load_sizes.split(",") if s and int(s) in sizes]
-        results["load"] = step_load(load_sizes, args.sessions, args.reruns)
+        results["load"] = step_load(load_sizes, args.sessions, args.reruns, folder)
         save()
     results["wall_s"] = time.perf_counter() - started
     results["machine"]["load_average_at_end"] = os.getloadavg()
