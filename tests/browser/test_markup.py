@@ -56,23 +56,23 @@ def hostile(browser: object, hostile_url: str) -> Iterator[Contexts]:
 
 def _markup_from_data(page) -> list[str]:
     """Links, images and elements in the page that point at or were made from the hostile values."""
-    return page.evaluate(f"""() => {{
+    return page.evaluate("""() => {
         const bad = [];
-        for (const a of document.querySelectorAll('a[href]')) {{
+        for (const a of document.querySelectorAll('a[href]')) {
             const href = a.getAttribute('href');
             const url = new URL(href, location.href);  // the app's own links may carry a value in their query
             if (url.host !== location.host || url.protocol === 'mailto:') bad.push('a ' + href);
-        }}
-        for (const img of document.querySelectorAll('img')) {{
+        }
+        for (const img of document.querySelectorAll('img')) {
             const src = img.getAttribute('src') || '';
             const url = new URL(src, location.href);
             if (url.host !== location.host && url.protocol !== 'data:') bad.push('img ' + src);
-        }}
-        for (const b of document.querySelectorAll('[data-testid="stMain"] b, [data-testid="stSidebar"] b')) {{
+        }
+        for (const b of document.querySelectorAll('[data-testid="stMain"] b, [data-testid="stSidebar"] b')) {
             if (b.textContent === 'bold') bad.push('b from data');
-        }}
+        }
         return bad;
-    }}""")
+    }""")
 
 
 @pytest.mark.parametrize("page_entry", PAGES, ids=lambda p: p.label)

@@ -7,7 +7,7 @@ import math
 import pandas as pd
 
 from tests.pages.conftest import REPO, main_text
-from thaldash.analyses.comparisons import paired_view
+from thaldash.analyses.change import paired_view
 from thaldash.data.loading import bundled_cohort_path, load_cohort
 from thaldash.published.numbers import printed_interval, published_numbers
 

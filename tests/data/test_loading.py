@@ -133,7 +133,7 @@ def test_an_upload_that_needs_more_memory_than_allowed_fails_alone(tmp_path):
 
     big, small = tmp_path / "big.parquet", write_valid_parquet(tmp_path)
     synthetic_cohort(2_000, seed=2).to_parquet(big, index=False)
-    done = subprocess.run([sys.executable, "-c", _MEMORY_PROBE, str(big), str(small)], cwd=Path(__file__).parents[1],
+    done = subprocess.run([sys.executable, "-c", _MEMORY_PROBE, str(big), str(small)], cwd=Path(__file__).parents[2],
                           capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
     verdict, next_upload = done.stdout.strip().splitlines()[-2:]

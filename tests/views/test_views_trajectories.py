@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from tests.views_support import assert_page_is_complete, context
+from tests.views.checks import assert_page_is_complete, context
 from thaldash.analyses.trajectories import completeness, trajectory_means
 from thaldash.data.filters import CohortFilter
 from thaldash.data.schema import OTHER_GROUP

@@ -19,7 +19,7 @@ from thaldash.data.schema import CONTRACT, data_dictionary_markdown
 from thaldash.data.validation import escape_unsafe
 from thaldash.data.validation_problems import UNSAFE_CHARACTERS
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 EXIT = {"unreadable": 2, "error": 1, "warning": 0}
 
 

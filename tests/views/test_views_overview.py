@@ -8,7 +8,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from tests.views_support import assert_page_is_complete, context
+from tests.views.checks import assert_page_is_complete, context
 from thaldash.analyses.overview import demographics, study_flow, table_1
 from thaldash.data.filters import CohortFilter
 from thaldash.grading.grade import grade

@@ -9,7 +9,7 @@ import pytest
 from scipy import stats
 
 import thaldash.views.home as home
-from tests.views_support import assert_page_is_complete, context
+from tests.views.checks import assert_page_is_complete, context
 from thaldash.data.filters import CohortFilter
 from thaldash.grading.grade import grade
 from thaldash.grading.summary import tier_table

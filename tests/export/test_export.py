@@ -148,7 +148,7 @@ def test_png_export_works_without_a_network() -> None:
         "assert chart_png(c, 'data: x')[:8] == b'\\x89PNG\\r\\n\\x1a\\n'\n"
     )
     done = subprocess.run(["unshare", "-rn", sys.executable, "-c", code], capture_output=True, text=True,
-                          timeout=120, cwd=Path(__file__).resolve().parents[1])
+                          timeout=120, cwd=Path(__file__).resolve().parents[2])
     assert done.returncode == 0, done.stderr
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from thaldash.data.schema import CONTRACT, COLUMNS, REQUIRED, data_dictionary_markdown, upload_help_text
 
-DATA_README = Path(__file__).resolve().parent.parent / "data" / "README.md"
+DATA_README = Path(__file__).resolve().parents[2] / "data" / "README.md"
 
 
 def test_data_readme_is_generated_from_the_contract():

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from tests.views_support import assert_page_is_complete, context
+from tests.views.checks import assert_page_is_complete, context
 from thaldash.data.filters import CohortFilter
 from thaldash.grading.scenarios import SCENARIOS
 from thaldash.published.numbers import contradictions, published_numbers

@@ -24,7 +24,7 @@ from tests.adversarial import (TARGET_PATIENT, valid_frame, with_cell, write_bin
                                write_long_string_extra, write_wide_csv_header, write_wide_parquet)
 from thaldash.data.loading import load_cohort
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 LIMIT = 2 * 1024**3
 _CHILD = textwrap.dedent(f"""
     import resource, sys

@@ -9,9 +9,9 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from tests.views_support import assert_page_is_complete, context
+from tests.views.checks import assert_page_is_complete, context
 from thaldash.analyses.iron import chelation_stops, ferritin_course, units_before_after
-from thaldash.analyses.patient import published_table_8
+from thaldash.analyses.patient_published import published_table_8
 from thaldash.data.filters import CohortFilter
 from thaldash.grading.grade import grade
 from thaldash.grading.scenarios import SCENARIOS

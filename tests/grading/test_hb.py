@@ -12,7 +12,7 @@ import math
 
 import pytest
 
-from tests.test_grading import frame, patient, stopped
+from tests.grading.test_grading import frame, patient, stopped
 from thaldash.grading.grade import grade
 from thaldash.grading.hb import hb_arrays
 from thaldash.grading.rules import GradingRules

@@ -13,8 +13,8 @@ from scipy import stats
 from streamlit.testing.v1 import AppTest
 
 from tests.pages.conftest import REPO, TIMEOUT
-from tests.view_checks import assert_page_draws, assert_page_is_complete, context
-from thaldash.analyses.comparisons import correlation_view, paired_view
+from tests.views.checks import assert_page_draws, assert_page_is_complete, context
+from thaldash.analyses.change import correlation_view, paired_view
 from thaldash.analyses.patients import patient_table
 from thaldash.data.filters import CohortFilter
 from thaldash.data.loading import DATA_ENV, bundled_cohort_path, load_cohort

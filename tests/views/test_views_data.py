@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from tests.views_support import assert_page_is_complete, context
+from tests.views.checks import assert_page_is_complete, context
 from thaldash.analyses.overview import provenance_summary
 from thaldash.data.filters import CohortFilter
 from thaldash.data.loading import bundled_cohort_path

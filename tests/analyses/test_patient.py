@@ -12,10 +12,9 @@ import pytest
 
 from thaldash.grading.grade import grade
 from thaldash.grading.summary import genotype_groups
-from thaldash.analyses.patient import (
-    attributes, lines_table, patient_labels, patient_profile, patient_rows, published_beside, published_table_8,
-    rows_of, visit_table,
-)
+from thaldash.analyses.patient import (attributes, lines_table, patient_labels, patient_profile, patient_rows, rows_of,
+                                       visit_table)
+from thaldash.analyses.patient_published import published_beside, published_table_8
 
 
 @pytest.fixture(scope="module")

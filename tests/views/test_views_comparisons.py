@@ -11,7 +11,7 @@ import pytest
 from scipy import stats
 
 from tests.pages.conftest import REPO, TIMEOUT
-from tests.view_checks import assert_page_draws, assert_page_is_complete, context
+from tests.views.checks import assert_page_draws, assert_page_is_complete, context
 from thaldash.analyses.comparisons import compare_view
 from thaldash.analyses.patients import patient_table
 from thaldash.data.filters import CohortFilter

@@ -8,7 +8,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from tests.views_support import assert_page_is_complete, context
+from tests.views.checks import assert_page_is_complete, context
 from thaldash.analyses.patient import patient_profile
 from thaldash.data.filters import CohortFilter
 from thaldash.grading.grade import grade

@@ -16,18 +16,10 @@ from thaldash.analyses.patients import (
     paired_ferritin,
     patient_table,
 )
-from thaldash.analyses.comparisons import (
-    default_test,
-    compare_view,
-    contradiction_notes,
-    correlation_view,
-    group_choices,
-    marked_published,
-    paired_view,
-    paper_layout,
-    published_prefix,
-    with_published,
-)
+from thaldash.analyses.comparisons import (default_test, compare_view, group_choices, paper_layout, published_prefix,
+                                           with_published)
+from thaldash.analyses.published_cells import contradiction_notes, marked_published
+from thaldash.analyses.change import correlation_view, paired_view
 from thaldash.published.numbers import prints_as, published_numbers
 from thaldash.stats import (
     MANN_WHITNEY,
