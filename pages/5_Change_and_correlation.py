@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from thaldash.analyses.comparisons import CORRELATES
+from thaldash.analyses.change import CORRELATES
 from thaldash.analyses.patients import VISIT_MEASURES
 from thaldash.ui import page_frame, plain
 from thaldash.ui.caching import cached_view

@@ -12,6 +12,7 @@ import json
 import math
 from typing import Literal
 
+import numpy as np
 import pandas as pd
 
 Format = Literal["table", "md", "csv", "json"]
@@ -112,3 +113,14 @@ def decode(text: str, default: object) -> object:
     if isinstance(default, tuple):
         return list_items(text)
     return text
+
+
+def value_text(value: object) -> str:
+    """A cell value as a person reads it: "" for missing, yes/no for booleans, 12 for 12.0."""
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return ""
+    if isinstance(value, (bool, np.bool_)):
+        return "yes" if value else "no"
+    if isinstance(value, (float, np.floating)) and float(value).is_integer():
+        return f"{value:g}"
+    return str(value)

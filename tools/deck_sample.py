@@ -23,7 +23,8 @@ from thaldash.export.deck.pptx import build_pptx
 from thaldash import charts
 from thaldash.analyses.patients import patient_table
 from thaldash.data.cohort import Cohort
-from thaldash.analyses.comparisons import CORRELATES, compare_view, correlation_view, paired_view
+from thaldash.analyses.comparisons import compare_view
+from thaldash.analyses.change import CORRELATES, correlation_view, paired_view
 from thaldash.data.loading import bundled_cohort_path, load_cohort
 from thaldash.data.schema import TIER_ORDER
 from thaldash.grading.summary import tier_table

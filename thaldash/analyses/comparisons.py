@@ -3,52 +3,46 @@
 - ``compare_view``: two groups compared by month (Tables 4–7 and 10 layout: time, group, case (n),
   average value, SD, mean difference, SE, P) plus median/IQR, 95% CI, Hedges' g and the group
   means for the chart;
-- ``paired_view``: within-patient change between visits (Table 9 layout), paired t and Wilcoxon;
-- ``correlation_view``: two per-patient variables (Fig. 3), Pearson and Spearman.
+(Within-patient change and correlation are ``analyses.change``'s.)
 
 Patients and groups are chosen with ``thaldash.analyses.patients`` (groups decided on the whole cohort) and
-the statistics are ``thaldash.stats``'s, so the numbers are those of ``analysis.compare_measure``,
-``paired_ferritin`` and ``baseline_hbf_vs_rise`` (the reproduction report's; tests check it); the
-values are joined by position, not by merging a million id strings. Published numbers come from
-``thaldash.published.numbers``. Nothing is rounded.
+the statistics are ``thaldash.stats``'s, so the numbers are those of ``analysis.compare_measure``
+(the reproduction report's; tests check it); the
+values are joined by position, not by merging a million id strings. Printed numbers are judged by
+``analyses.published_cells.published_columns``. Nothing is rounded.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 
 import numpy as np
 import pandas as pd
 
 from thaldash.analyses.patients import (
     PAPER_MONTHS,
-    PAPER_SF_PAIRS,
     PATIENT_MEASURES,
     VISIT_MEASURES,
     Grouping,
     Subset,
-    baseline_hbf_vs_rise,
     group_column,
+    only_patients,
     patient_table,
     subset_patients,
 )
-from thaldash.data.cohort import Cohort
-from thaldash.published.numbers import contradictions, prints_as, published_numbers
+from thaldash.data.cohort import Cohort, positions
+from thaldash.analyses.published_cells import published_columns
+from thaldash.published.numbers import published_numbers
 from thaldash.grading.rules import GradingRules
 from thaldash.data.schema import MAR_GROUP, OTHER_GROUP, TIERS
 from thaldash.stats import (
     MANN_WHITNEY,
-    PAIRED_T,
-    PEARSON,
     SMALL_N,
     STUDENT_T,
     WELCH_T,
-    WILCOXON,
     compare_groups,
     group_summary,
-    paired_change,
 )
 from thaldash.analyses.groupings import with_p_reading
 from thaldash.analyses.trajectories import trajectory_means
@@ -59,12 +53,6 @@ TESTS: dict[str, str] = {"student": STUDENT_T, "welch": WELCH_T, "mann_whitney":
 (``default_test``)."""
 TESTS_BY_NAME: dict[str, str] = {name: key for key, name in TESTS.items()}
 SUBSETS: dict[str, str] = {"analysed": "All analysed", "TDT": "TDT only", "NTDT": "NTDT only"}
-CORRELATES: dict[str, str] = {
-    "hbf_baseline": "Baseline HbF (%)", "hb_baseline": "Baseline Hb (g/L)",
-    "sf_baseline": "Baseline serum ferritin (ng/mL)", "hb_rise": "Hb rise over the grading window (g/L)",
-    "reduction_pct": "Transfusion reduction over the grading window (%)", "age_years": "Age at enrolment (years)",
-}
-"""Per-patient variables offered for the correlation (Fig. 3: ``hbf_baseline`` vs ``hb_rise``)."""
 _ORDER: dict[str, tuple[str, ...]] = {
     "genotype_group": ("SLR/NR", "MaR"), "tier": TIERS, "thal_type": ("TDT", "NTDT"),
     "splenectomy": ("yes", "no"), "genotype_sets": ("set A", "set B"),
@@ -128,15 +116,6 @@ def published_prefix(*, measure: str, grouping: str, groups: tuple[str, str], su
     return prefix[:-1] if published_numbers()["fact"].str.startswith(prefix).any() else None
 
 
-def _only(patients: pd.DataFrame, patient_ids: pd.Index | Sequence[str] | None) -> pd.DataFrame:
-    """Rows of ``patients`` whose id is in ``patient_ids`` (all when None)."""
-    if patient_ids is None:
-        return patients
-    # A hash lookup: Series.isin on a million Arrow strings runs in Python in pandas 3.
-    keep = pd.Index(pd.unique(pd.Index(patient_ids)))
-    return patients[keep.get_indexer(patients["patient_id"]) >= 0]
-
-
 def grouped_values(cohort: Cohort, patients: pd.DataFrame, *, measure: str, grouping: Grouping,
                    groups: tuple[str, str], months: Sequence[int] = PAPER_MONTHS, subset: Subset = "analysed",
                    patient_ids: pd.Index | Sequence[str] | None = None,
@@ -148,14 +127,14 @@ def grouped_values(cohort: Cohort, patients: pd.DataFrame, *, measure: str, grou
     strings, which is several times faster at a million patients. Only patients of ``groups``;
     ``month`` only for a visit measure (rows at ``months``).
     """
-    chosen = subset_patients(_only(patients, patient_ids), subset)
+    chosen = subset_patients(only_patients(patients, patient_ids), subset)
     chosen = chosen.assign(group=group_column(chosen, grouping, sets))
     chosen = chosen[chosen["group"].isin(list(groups)).to_numpy()]
     if measure in PATIENT_MEASURES:
         return chosen[["patient_id", "group", measure]].reset_index(drop=True)
     at_months = cohort.visits["month"].isin(list(months)).to_numpy()
     visits = cohort.visits.loc[at_months, ["patient_id", "month", measure]]
-    where = pd.Index(chosen["patient_id"]).get_indexer(visits["patient_id"])  # -1: not a chosen patient
+    where = positions(chosen["patient_id"], visits["patient_id"])  # -1: not a chosen patient
     visits = visits[where >= 0]
     return visits.assign(group=chosen["group"].to_numpy()[where[where >= 0]])[["patient_id", "month", "group", measure]]
 
@@ -263,59 +242,6 @@ def compare_view(cohort: Cohort, rules: GradingRules = PAPER_RULES, *, measure: 
     return Comparison(table=with_published(layout, prefix), result=result, means=means, chart_group=column)
 
 
-@lru_cache(maxsize=1)
-def _printings() -> pd.DataFrame:
-    """One printing per fact, a table's before the text's, with its contradiction id."""
-    numbers = published_numbers()
-    ranked = numbers.assign(_rank=~numbers["source"].str.startswith("Table"))
-    first = ranked.sort_values("_rank", kind="stable").drop_duplicates("fact").set_index("fact")
-    shown = first["value"].str.replace(r"^<\s*", "< ", regex=True)
-    return pd.DataFrame({"printed": shown, "contradiction": first["contradiction"]}, index=first.index)
-
-
-def contradiction_notes(ids: pd.Series) -> pd.DataFrame:
-    """``id``, ``title`` of each documented contradiction named in ``ids`` (a ``contradiction`` column)."""
-    named = {c for text in ids for c in str(text).split(", ") if c}
-    found = contradictions()
-    return found.loc[found["id"].isin(named), ["id", "title"]].reset_index(drop=True)
-
-
-def _published_columns(table: pd.DataFrame, keys: list[list[str | None]], fields: Sequence[str]) -> pd.DataFrame:
-    """``published_<field>`` (printed text or ""), ``contradiction``, ``contradicted`` and
-    ``published_status`` per row (see ``with_published``)."""
-    printings = _printings()
-    columns: dict[str, list[str]] = {f"published_{f}": [] for f in fields}
-    notes, cells, status = [], [], []
-    for i, row_keys in enumerate(keys):
-        row_notes, row_cells, verdicts = [], [], []
-        for field, fact in zip(fields, row_keys, strict=True):
-            hit = fact is not None and fact in printings.index
-            printed = printings.at[fact, "printed"] if hit else ""
-            columns[f"published_{field}"].append(printed)
-            note = printings.at[fact, "contradiction"] if hit else ""
-            if note:  # a contradicted cell cannot be reproduced together with the rest: not judged
-                row_cells.append(field)
-                row_notes += [] if note in row_notes else [note]
-            elif hit:
-                verdicts.append(prints_as(table[field].iat[i], printed))
-        notes.append(", ".join(row_notes))
-        cells.append(", ".join(row_cells))
-        status.append("differs" if not all(verdicts) else
-                      "reproduced except documented contradiction" if row_notes and verdicts else
-                      "documented contradiction" if row_notes else "reproduced" if verdicts else "")
-    return table.assign(**columns, contradiction=notes, contradicted=cells, published_status=status)
-
-
-def marked_published(table: pd.DataFrame) -> pd.DataFrame:
-    """``table`` with each printed value under a documented contradiction marked, as "81.79 †"."""
-    fields = [c.removeprefix("published_") for c in table.columns
-              if c.startswith("published_") and c != "published_status"]
-    cells = [text.split(", ") for text in table["contradicted"]]
-    marked = {f"published_{f}": [f"{v} †" if f in c else v
-                                  for v, c in zip(table[f"published_{f}"], cells, strict=True)] for f in fields}
-    return table.assign(**marked)
-
-
 _CMP_FIELDS = ("n", "mean", "sd", "diff", "se", "p")
 
 
@@ -332,73 +258,4 @@ def with_published(table: pd.DataFrame, prefix: str | None) -> pd.DataFrame:
         base = None if prefix is None or pd.isna(month) else f"{prefix}.m{int(month)}"
         keys.append([None if base is None else f"{base}.{group}.{f}" if f in ("n", "mean", "sd")
                      else f"{base}.{f}" if first else None for f in _CMP_FIELDS])
-    return _published_columns(table, keys, _CMP_FIELDS)
-
-
-def paired_view(cohort: Cohort, *, measure: str = "sf_ng_ml", pairs: Sequence[tuple[int, int]] = PAPER_SF_PAIRS,
-                correction: str | None = "holm", published: bool = False) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Table 9 for the analysed (not withdrawn) patients of ``cohort``: ``(table, result)``.
-
-    ``result`` is ``stats.paired_change`` output (for ``charts.paired_change_chart``), the same
-    numbers as ``analysis.paired_ferritin`` for these patients; pass the filtered cohort itself
-    rather than patient ids, so that no million-row id lookup is needed.
-
-    ``correction``: Holm by default across the pairs shown, per test (None for none).
-
-    ``table`` has one row per pair: ``time_i``, ``time_j``, ``n`` (patients with both visits),
-    ``n_dropped`` (patients missing either), ``mean_i``, ``mean_j``, ``diff`` (mean of I − J),
-    ``sd_diff``, ``se``, ``ci_low``, ``ci_high``, ``p`` and ``p_adjusted`` (paired t),
-    ``median_diff``, ``p_wilcoxon`` and ``p_wilcoxon_adjusted``, ``correction``, ``reason`` (paired
-    t) and ``reason_wilcoxon`` ("" when computed), ``small_n``; then ``published_diff``/``se``/``p``,
-    ``contradiction``, ``contradicted`` and ``published_status`` as in ``with_published`` (filled
-    with ``published`` for serum ferritin, the only measure of Table 9).
-    """
-    visits = cohort.analysed
-    result = paired_change(visits, value=measure, subject="patient_id", time="month", pairs=list(pairs),
-                           correction=correction).assign(measure=measure, subset="analysed")
-    t = result[result["test"] == PAIRED_T].reset_index(drop=True)
-    w = result[result["test"] == WILCOXON].reset_index(drop=True)
-    out = t[["time_i", "time_j", "n", "n_dropped", "mean_i", "mean_j", "diff", "sd_diff", "se", "ci_low",
-             "ci_high", "p", "p_adjusted", "median_diff"]].assign(
-        p_wilcoxon=w["p"], p_wilcoxon_adjusted=w["p_adjusted"], correction=t["correction"], reason=t["reason"],
-        reason_wilcoxon=w["reason"], small_n=t["small_n"])
-    base = f"paired.analysed.{measure}" if published else None
-    keys = [[None if base is None else f"{base}.m{int(i)}-m{int(j)}.{f}" for f in ("diff", "se", "p")]
-            for i, j in zip(out["time_i"], out["time_j"], strict=True)]
-    return _published_columns(out, keys, ("diff", "se", "p")), result
-
-
-def with_baselines(patients: pd.DataFrame, cohort: Cohort) -> pd.DataFrame:
-    """``patients`` plus ``sf_baseline`` (serum ferritin at month 0, NaN without that visit)."""
-    baseline = cohort.visits.loc[(cohort.visits["month"] == 0).to_numpy(), ["patient_id", "sf_ng_ml"]]
-    where = pd.Index(baseline["patient_id"]).get_indexer(patients["patient_id"])
-    values = np.append(baseline["sf_ng_ml"].to_numpy(dtype="float64", na_value=np.nan), np.nan)
-    return patients.assign(sf_baseline=values[where])  # position -1 (no baseline visit) takes the NaN
-
-
-def correlation_view(cohort: Cohort, rules: GradingRules = PAPER_RULES, *, x: str = "hbf_baseline",
-                     y: str = "hb_rise", patient_ids: pd.Index | Sequence[str] | None = None,
-                     published: bool = False, patients: pd.DataFrame | None = None,
-                     ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Fig. 3: ``(points, result)`` of ``analysis.baseline_hbf_vs_rise`` for any two ``CORRELATES``.
-
-    ``result`` (``stats.correlation``: Pearson then Spearman) gains ``published_p`` (Fig. 3's P on
-    the Pearson row for baseline HbF vs Hb rise when ``published``, else ""), ``contradiction``,
-    ``contradicted`` and ``published_status``.
-
-    Raises
-    ------
-    ValueError
-        ``x`` or ``y`` is not one of ``CORRELATES``, or both are the same.
-    """
-    for name in (x, y):
-        if name not in CORRELATES:
-            raise ValueError(f"{name!r} is not a per-patient variable offered ({', '.join(CORRELATES)})")
-    if x == y:
-        raise ValueError(f"{CORRELATES[x]} is on both axes; choose two different variables")
-    table = _only(patient_table(cohort, rules) if patients is None else patients, patient_ids)
-    points, result = baseline_hbf_vs_rise(cohort, rules, x=x, y=y, patients=with_baselines(table, cohort))
-    fig3 = published and (x, y) == ("hbf_baseline", "hb_rise")
-    keys = [[f"corr.analysed.hbf_pct.m0.hb_rise.m{rules.window_months}.pearson.p"
-             if fig3 and method == PEARSON else None] for method in result["method"]]
-    return points, _published_columns(result, keys, ("p",))
+    return published_columns(table, keys, _CMP_FIELDS)

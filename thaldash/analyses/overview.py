@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from thaldash.data.coded_text import fill_missing
-from thaldash.data.cohort import Cohort
+from thaldash.data.cohort import Cohort, positions
 from thaldash.grading.summary import genotype_groups
 from thaldash.data.schema import COLUMNS, MAR_GROUP, OTHER_GROUP, PROVENANCE_VALUES, THAL_TYPES, TIER_ORDER
 
@@ -181,8 +181,8 @@ def table_1(cohort: Cohort, graded: pd.DataFrame) -> pd.DataFrame:
         When ``graded`` lacks an analysed patient of ``cohort``.
     """
     p = cohort.patients[~_withdrawn(cohort.patients)]
-    # Row of each patient in ``graded`` by a hash lookup (Series.isin on a million Arrow strings is slow).
-    row = pd.Index(graded["patient_id"]).get_indexer(p["patient_id"])
+    # Row of each patient in ``graded`` (data.cohort.positions: Series.isin on a million Arrow strings is slow).
+    row = positions(graded["patient_id"], p["patient_id"])
     missing = np.flatnonzero(row < 0)
     if len(missing):
         raise ValueError(f"The grading lacks {len(missing)} analysed patient(s) of the cohort (e.g. "

@@ -2,8 +2,8 @@
 
 Lookups compare the integer codes of the cohort's categorical ``patient_id`` (a few milliseconds
 for a million patients), or binary-search a sorted text column. The paper's printed numbers
-about a named patient (Tables 3 and 8) come from ``thaldash.published.numbers`` and are shown beside the
-values computed from the loaded file.
+about a named patient (Tables 3 and 8) are set beside the values computed from the loaded file by
+``analyses.patient_published``.
 """
 
 from __future__ import annotations
@@ -13,10 +13,11 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from thaldash.data.cohort import Cohort
+from thaldash.data.cohort import Cohort, positions
 from thaldash.published.attributes import attribute_provenance
-from thaldash.published.numbers import decimals, printed_interval, published_numbers
+from thaldash.analyses.patient_published import computed_facts, published_beside
 from thaldash.data.schema import MEASURES, STUDY_MONTHS, provenance_column
+from thaldash.text import value_text
 
 # (column, label) of the patient-level facts shown, in order; absent columns are skipped.
 ATTRIBUTES: tuple[tuple[str, str], ...] = (
@@ -59,16 +60,6 @@ def patient_labels(patients: pd.DataFrame) -> pd.Series:
     return pd.Series(label.to_numpy(), index=pd.Index(patients["patient_id"].astype("str"), name="patient_id"))
 
 
-def _text(value: object) -> str:
-    if value is None or (not isinstance(value, str) and pd.isna(value)):
-        return ""
-    if isinstance(value, (bool, np.bool_)):
-        return "yes" if value else "no"
-    if isinstance(value, (float, np.floating)) and float(value).is_integer():
-        return f"{value:g}"
-    return str(value)
-
-
 def attributes(rows: pd.DataFrame, *, reconstruction: bool = False) -> pd.DataFrame:
     """The patient-level facts of one patient (their row of ``Cohort.patients``).
 
@@ -92,11 +83,11 @@ def attributes(rows: pd.DataFrame, *, reconstruction: bool = False) -> pd.DataFr
         if column not in rows:
             continue
         source = provenance_column(column)
-        provenance, note = (_text(first[source]) if source in rows else ""), ""
+        provenance, note = (value_text(first[source]) if source in rows else ""), ""
         if not provenance and reconstruction:
             found = attribute_provenance(column, patient_id=str(first["patient_id"]), withdrawn=withdrawn)
             provenance, note = found if found else ("", "")
-        out.append({"attribute": column, "label": label, "value": _text(first[column]),
+        out.append({"attribute": column, "label": label, "value": value_text(first[column]),
                     "provenance": provenance or NO_PROVENANCE, "provenance_note": note})
     return pd.DataFrame(out, columns=list(columns)).astype("str")
 
@@ -124,92 +115,6 @@ def visit_table(rows: pd.DataFrame, *, expected_months: tuple[int, ...] = STUDY_
             np.full(len(rows), NO_PROVENANCE, dtype=object)
         out[source] = np.where(seen, prov[np.maximum(where, 0)] if len(rows) else "", "")
     return out.astype({"visit": "str", **{provenance_column(m): "str" for m in MEASURES}})
-
-
-def computed_facts(patient: pd.DataFrame, rows: pd.DataFrame, graded: pd.Series | None) -> dict[str, object]:
-    """This patient's values under the fact names of ``data/published.csv`` (after ``patient[ID].``).
-
-    ``patient`` is the patient's row of ``Cohort.patients`` (a one-row frame), ``rows`` their visits.
-    """
-    facts: dict[str, object] = {}
-    first = patient.iloc[0] if len(patient) else pd.Series(dtype=object)
-    for column in ("genotype", "beta_class", "sex", "age_years", "chelation_stop_month"):
-        if column in first:
-            facts[column] = first[column]
-    if len(rows):
-        by_month = rows.set_index("month")
-        for month in by_month.index:
-            facts[f"hb_g_l.m{month}"] = by_month.at[month, "hb_g_l"]
-            facts[f"sf_ng_ml.m{month}"] = by_month.at[month, "sf_ng_ml"]
-        stop = first.get("chelation_stop_month")
-        if stop is not None and pd.notna(stop) and float(stop) in set(by_month.index.astype(float)):
-            facts["sf_ng_ml.at_chelation_stop"] = by_month.at[int(stop), "sf_ng_ml"]
-    if graded is not None:
-        facts["tier"], facts["reduction_pct"] = graded["tier"], graded["reduction_pct"]
-    return facts
-
-
-def _same(value: object, printed: str, asserted: str) -> bool | None:
-    """Does ``value`` print as the published number (or equal the published label)?"""
-    if value is None or (not isinstance(value, str) and pd.isna(value)):
-        return None
-    interval = printed_interval(asserted)
-    if interval is None or isinstance(value, str):
-        return str(value) == asserted
-    low, high = interval
-    return bool(low - 1e-9 <= float(value) < high + 1e-9)
-
-
-def published_beside(patient_id: str, facts: dict[str, object]) -> pd.DataFrame:
-    """Every number the paper prints about ``patient_id`` with the value computed from the file.
-
-    Returns ``source`` (e.g. "Table 3"), ``location``, ``field`` (fact name after
-    ``patient[ID].``), ``printed``, ``computed`` (text, "" when the file has no such value) and
-    ``status``: "match", "differs" or "not in this file". Empty for a patient the paper does not
-    name.
-    """
-    table = published_numbers()
-    prefix = f"patient[{patient_id}]."
-    rows = table[table["fact"].str.startswith(prefix)]
-    out = []
-    for row in rows.itertuples(index=False):  # a named patient has at most a dozen printed numbers
-        field = row.fact.removeprefix(prefix)
-        value = facts.get(field)
-        same = _same(value, row.printed, row.value)
-        # Text at the printed precision: the precision the comparison is made at.
-        computed = _text(value) if not isinstance(value, (float, np.floating)) or pd.isna(value) \
-            else f"{value:.{decimals(row.value)}f}"
-        out.append({"source": row.source, "location": row.location, "field": field, "printed": row.printed,
-                    "computed": computed,
-                    "status": "not in this file" if same is None else "match" if same else "differs"})
-    columns = ("source", "location", "field", "printed", "computed", "status")
-    return pd.DataFrame(out, columns=list(columns)).astype("str")
-
-
-TABLE_8_FIELDS: dict[str, str] = {
-    "genotype": "genotype", "sex": "sex", "age": "age_years", "stop": "chelation_stop_month",
-    "sf_stop": "sf_at_stop", "sf24": "sf_24m",
-}
-
-
-def published_table_8() -> pd.DataFrame:
-    """The paper's Table 8 (chelation stopped for low ferritin) as printed, one row per patient.
-
-    Columns ``patient_id`` and the fields of ``iron.chelation_stops`` it prints: ``genotype``,
-    ``sex``, ``age_years``, ``chelation_stop_month``, ``sf_at_stop``, ``sf_24m`` (numbers as
-    floats; sex as "M"/"F").
-    """
-    table = published_numbers()
-    rows = table[table["source"] == "Table 8"]
-    parts = rows["ref"].str.split(".", expand=True)
-    long = pd.DataFrame({"patient_id": parts[1].to_numpy(), "field": parts[2].map(TABLE_8_FIELDS).to_numpy(),
-                         "value": rows["value"].to_numpy()}).dropna(subset=["field"])
-    wide = long.pivot(index="patient_id", columns="field", values="value").reset_index()
-    wide.columns.name = None
-    numeric = ["age_years", "chelation_stop_month", "sf_at_stop", "sf_24m"]
-    wide = wide.assign(**{c: pd.to_numeric(wide[c]) for c in numeric if c in wide})
-    cols = ["patient_id", "genotype", "sex", "age_years", "chelation_stop_month", "sf_at_stop", "sf_24m"]
-    return wide.reindex(columns=cols).sort_values(["chelation_stop_month", "patient_id"], ignore_index=True)
 
 
 @dataclass(frozen=True, eq=False)
@@ -295,7 +200,7 @@ def lines_table(rows: pd.DataFrame, *, measure: str, by: str | None = None) -> p
 
 
 def rows_of(visits: pd.DataFrame, patient_ids: pd.Series | list[str], columns: list[str] | None = None) -> pd.DataFrame:
-    """The visit rows of several patients (a hash lookup, not ``isin``: fast on a million ids)."""
-    wanted = pd.Index(pd.unique(pd.Index(patient_ids).astype("str")))
-    rows = visits[wanted.get_indexer(visits["patient_id"]) >= 0]
+    """The visit rows of several patients (``data.cohort.positions``, not ``isin``: fast on a million ids)."""
+    wanted = pd.Series(pd.unique(pd.Index(patient_ids).astype("str")))
+    rows = visits[positions(wanted, visits["patient_id"]) >= 0]
     return rows if columns is None else rows[columns]

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from thaldash.data.coded_text import fill_missing
-from thaldash.data.cohort import rows_where
+from thaldash.data.cohort import positions, rows_where
 from thaldash.grading.summary import ORR, genotype_groups
 from thaldash.stats.proportions import proportions
 from thaldash.published.numbers import published_numbers
@@ -67,7 +67,7 @@ def response_patients(graded: pd.DataFrame, patients: pd.DataFrame, reference: p
     "SLR/NR group" or "not evaluable").
     """
     attributes = [c for c in ("splenectomy", "beta_class", "sex", "age_years") if c in patients]
-    where = pd.Index(patients["patient_id"]).get_indexer(graded["patient_id"])
+    where = positions(patients["patient_id"], graded["patient_id"])
     if (where < 0).any():
         missing = graded["patient_id"].iloc[int(np.flatnonzero(where < 0)[0])]
         raise ValueError(f"patient_id: patient {missing} is graded but not among the cohort's patients.")
@@ -198,7 +198,7 @@ def grouped_visits(visits: pd.DataFrame, patients: pd.DataFrame, *, genotype_gro
     ``visits``'s rows and columns plus, from ``patients``, ``tier``, ``genotype_group`` and the
     groupings a trajectory can be drawn by (``GROUPINGS``) that ``patients`` has, in the same order.
     """
-    where = pd.Index(patients["patient_id"]).get_indexer(visits["patient_id"])
+    where = positions(patients["patient_id"], visits["patient_id"])
     keep = where >= 0
     group = patients["genotype_group"].to_numpy()
     if genotype_group is not None:

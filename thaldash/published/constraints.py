@@ -232,7 +232,7 @@ def label_constraints(rows: pd.DataFrame, kind: Kind, *, measure: str | None = N
         row's ``tier`` (or ``endpoint``), the subset its ``population`` and the test its
         ``analysis`` when present; for a trajectory the grouping is the ``by`` column.
     x, y
-        The correlation's two variables (``analyses.comparisons.CORRELATES`` names).
+        The correlation's two variables (``analyses.change.CORRELATES`` names).
     paper_rules
         False when the grading rules are not the paper's: every result that depends on the tiers
         (tier counts, genotype groups or tiers as groups, Hb rise and reduction) is then assumed.

@@ -12,7 +12,8 @@ from itertools import combinations
 
 import pandas as pd
 
-from thaldash.analyses.comparisons import CORRELATES, correlation_view, marked_published, paired_view
+from thaldash.analyses.published_cells import marked_published
+from thaldash.analyses.change import CORRELATES, correlation_view, paired_view
 from thaldash.analyses.patients import VISIT_MEASURES
 from thaldash.analyses.trajectories import cap_patients
 from thaldash.charts import paired_change_chart, scatter_with_fit

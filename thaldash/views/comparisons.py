@@ -6,7 +6,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from thaldash.analyses.comparisons import SUBSETS, TESTS, compare_view, group_label, marked_published
+from thaldash.analyses.comparisons import SUBSETS, TESTS, compare_view, group_label
+from thaldash.analyses.published_cells import marked_published
 from thaldash.analyses.patients import DEFAULT_PAIR, GROUPINGS, PATIENT_MEASURES, VISIT_MEASURES
 from thaldash.charts import group_means_chart
 from thaldash.views.blocks import Col, Figure, PageView, Stat, Table

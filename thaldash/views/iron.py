@@ -9,7 +9,8 @@ import pandas as pd
 
 from thaldash.analyses.iron import (chelation_stops, ferritin_course, reduction_bins, transfusion_timeline_sample,
                                     units_before_after)
-from thaldash.analyses.patient import published_table_8, rows_of
+from thaldash.analyses.patient import rows_of
+from thaldash.analyses.patient_published import published_table_8
 from thaldash.analyses.trajectories import cap_patients
 from thaldash.charts import before_after_units, ferritin_with_stops, reduction_histogram, transfusion_timeline
 from thaldash.views.blocks import Col, Figure, PageView, Stat, Table

@@ -7,7 +7,7 @@ import math
 
 import pandas as pd
 
-from thaldash.analyses.comparisons import contradiction_notes
+from thaldash.analyses.published_cells import contradiction_notes
 
 SMALL_N_MARK = "⚠ n < 5"
 DIFFERS = "Some numbers do not print as the paper's, outside the documented contradictions."
