@@ -24,6 +24,7 @@ from thaldash.data.memory import return_memory_as_freed
 from thaldash.grading.rules import GradingRules
 from thaldash.grading.scenarios import rules_from_params, rules_to_params
 from thaldash.ui import caching, state
+from thaldash.ui.deck_panel import deck_panel
 from thaldash.ui.data_source import KIND_TEXT, Source, load_current, problems_table, result_summary, upload_panel
 from thaldash.ui.navigation import page_slug, sidebar_links
 from thaldash.ui.sidebar import FILTER_WIDGETS, filter_panel, grading_lines, grading_panel
@@ -278,6 +279,7 @@ def _page_frame(title: str, slug: str, icon: str | None, require_patients: bool)
                    + "\n".join(f"- {plain(w)}" for w in warnings + rule_warnings))
     frame = Frame(page=slug, cohort=cohort, filtered=filtered, filter=flt, rules=rules, scenario=scenario,
                   source=source, presentation=presentation, footer=footer, load=result, _slots=(header, note))
+    deck_panel(frame)
     if require_patients and n == 0:
         st.info("No patient matches the filters in the sidebar. Widen or reset them to see this page.")
         st.stop()
