@@ -136,7 +136,8 @@ def page_deck(cohort: Cohort, pages: Sequence[str | PageRequest] = DEFAULT_PAGES
     """The figures and tables of ``pages`` (labels, or ``PageRequest`` text) of ``cohort`` under URL ``state``.
 
     ``state`` holds the shared filter and grading and any page's own settings; a page's own text
-    ("Response?by=thal_type") is read over it. Figures are built in presentation type.
+    ("Response?by=thal_type", or an item's recorded state with its own filter and grading) is read over it.
+    Figures are built in presentation type.
 
     Raises
     ------
@@ -149,21 +150,26 @@ def page_deck(cohort: Cohort, pages: Sequence[str | PageRequest] = DEFAULT_PAGES
     if not requests:
         raise ValueError("no page given; name one or more of: " + ", ".join(PAGES))
     shared = parse_state(state)
-    view = deck_view(cohort, {k: v for k, v in shared.items() if k in GLOBAL_NAMES}, when=when, source_name=source_name)
     known = set(GLOBAL_NAMES).union(*({p.name for p in PAGES[r.label].params} for r in requests))
     unknown = sorted(set(shared) - known)
     if unknown:
         raise ValueError(f"{', '.join(unknown)}: not a setting of {', '.join(r.label for r in requests)}")
+    views: dict[tuple, DeckView] = {}  # one per filter and grading asked for (an item records its own)
     items: list[DeckItem] = []
     for request in requests:
         names = {p.name for p in PAGES[request.label].params}
         own = parse_state(request.state)
-        stray = sorted(set(own) - names)
+        stray = sorted(set(own) - names - GLOBAL_NAMES)
         if stray:
             raise ValueError(f"{request.label}: {', '.join(stray)} is not a setting of this page"
                              + (f" (its settings: {', '.join(sorted(names))})" if names else " (it has none)"))
-        texts = {k: v for k, v in shared.items() if k in names} | own
-        items += page_items(request.label, view, texts, item=request.item, adverse_events=adverse_events)
+        merged = shared | own
+        common = {k: v for k, v in merged.items() if k in GLOBAL_NAMES and k != PRESENT}
+        key = tuple(sorted(common.items()))
+        if key not in views:
+            views[key] = deck_view(cohort, common, when=when, source_name=source_name)
+        texts = {k: v for k, v in merged.items() if k in names}
+        items += page_items(request.label, views[key], texts, item=request.item, adverse_events=adverse_events)
     return collected_deck(items, when=when, title=title)
 
 
