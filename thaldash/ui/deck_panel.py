@@ -134,7 +134,8 @@ def command_line(deck: Deck) -> str:
     return "python -m thaldash deck --out deck.pptx " + " ".join(f"--page {shlex.quote(p)}" for p in pages)
 
 
-def _build(deck: Deck, kind: str) -> bytes:
+def deck_file(deck: Deck, kind: str) -> bytes:
+    """``deck`` as a PowerPoint file (``kind`` "pptx") or an HTML handout ("html"), with its title slide."""
     from thaldash.export.deck import build_html, build_pptx
 
     full = collected_deck(deck.items)
@@ -148,8 +149,8 @@ def deck_panel(frame: Frame) -> None:
     n = len(deck.items)
     box = st.sidebar.container()
     box.subheader("Deck")
-    box.markdown(f"**{n} figure{'s' if n != 1 else ''} and tables**" if n else "**Empty**: add figures and tables "
-                 "from any page.")
+    box.markdown(f"**{n} item{'s' if n != 1 else ''}** (figures and tables)" if n else "**Empty**: add figures and "
+                 "tables from any page.")
     label = label_of(frame.page)
     if label is not None and not frame.presentation and PAGES[label].function:
         box.button("Add this page", key="thaldash.deck.add_page", on_click=_add_page, args=(frame, label),
@@ -172,9 +173,9 @@ def deck_panel(frame: Frame) -> None:
         st.caption("The same deck from the command line:")
         st.code(command_line(deck), language="bash", wrap_lines=True)
     row = box.container(horizontal=True)
-    row.download_button("PowerPoint", lambda: _build(deck, "pptx"), file_name="thaldash-deck.pptx", mime=PPTX,
+    row.download_button("PowerPoint", lambda: deck_file(deck, "pptx"), file_name="thaldash-deck.pptx", mime=PPTX,
                         key="thaldash.deck.pptx", on_click="ignore", help="16:9 slides: figures as pictures, tables as "
                         "PowerPoint tables, the numbers in the speaker notes. Takes a few seconds.")
-    row.download_button("Handout (HTML)", lambda: _build(deck, "html"), file_name="thaldash-deck.html",
+    row.download_button("Handout (HTML)", lambda: deck_file(deck, "html"), file_name="thaldash-deck.html",
                         mime="text/html", key="thaldash.deck.html", on_click="ignore",
                         help="One self-contained page to read or print on A4 or Letter; no script, no link out.")
