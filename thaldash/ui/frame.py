@@ -16,6 +16,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
+from thaldash.charts.palette import BLUE as ACCENT, FONT  # export.deck.house.ACCENT, without its imports
 from thaldash.data.bundled import digest_is_reconstruction
 from thaldash.data.cohort import Cohort
 from thaldash.data.filters import CohortFilter
@@ -38,11 +39,14 @@ GLOBAL_PARAMS: frozenset[str] = GLOBAL_NAMES
 DECLARED: Any = object()
 """``Frame.param``'s default when the page's view declares the setting (``views.params``)."""
 # Larger type for a projector: Streamlit sizes text in rem, so the root size scales it all (tables
-# draw on a canvas at their own size; CSS zoom would scale them but breaks their width). Static
-# text only: no data value ever goes into this HTML.
-_PRESENTATION_CSS = """<style>
-html { font-size: 20px; }
-[data-testid="stMetricValue"] { font-size: 3.2rem !important; }
+# draw on a canvas at their own size; CSS zoom would scale them but breaks their width). The deck's
+# look: the house font (charts.palette.FONT, the slides' and the charts' family) and the accent bar
+# under the title that every slide has. Static text only: no data value ever goes into this HTML.
+_PRESENTATION_CSS = f"""<style>
+html {{ font-size: 20px; }}
+.stApp p, .stApp li, .stApp h1, .stApp h2, .stApp h3 {{ font-family: {FONT}; }}
+.stApp h1 {{ border-bottom: 4px solid {ACCENT}; padding-bottom: .3rem; }}
+[data-testid="stMetricValue"] {{ font-size: 3.2rem !important; }}
 </style>"""
 
 
