@@ -156,19 +156,22 @@ def deck_panel(frame: Frame) -> None:
         box.button("Add this page", key="thaldash.deck.add_page", on_click=_add_page, args=(frame, label),
                    help="Every figure and table of this page as it is set now, one slide each.", width="stretch")
     note = st.session_state.pop(_NOTE_KEY, "")
-    if note:
-        box.caption(plain(note))
+    slot = box.empty()  # always drawn: the list below keeps its place (and stays open) whether a note shows or not
+    if note:  # said where the click was too: the panel may be below the sidebar's fold
+        slot.caption(plain(note))
+        st.toast(plain(note))
     if not n:
         return
-    with box.expander(f"Slides ({n})"):
-        for i, item in enumerate(deck.items):
-            st.markdown(f"{i + 1}. **{plain(item.title)}** · {plain(item.source.page)} ({item.kind})")
-            row = st.container(horizontal=True)
+    with box.expander("Slides, in order", key="thaldash.deck.slides"):
+        for i, item in enumerate(deck.items):  # one line each: the title, then its buttons
+            row = st.container(horizontal=True, wrap=False, vertical_alignment="center", gap="small")
+            row.caption(f"{i + 1}. **{plain(item.title)}** ({item.kind}, {plain(item.source.page)})", width="stretch")
             row.button("↑", key=f"thaldash.deck.up.{i}", on_click=_move, args=(i, i - 1), disabled=i == 0,
-                       help="Move up")
+                       help="Move up", type="tertiary")
             row.button("↓", key=f"thaldash.deck.down.{i}", on_click=_move, args=(i, i + 1), disabled=i == n - 1,
-                       help="Move down")
-            row.button("✕", key=f"thaldash.deck.remove.{i}", on_click=_remove, args=(i,), help="Remove")
+                       help="Move down", type="tertiary")
+            row.button("✕", key=f"thaldash.deck.remove.{i}", on_click=_remove, args=(i,), help="Remove",
+                       type="tertiary")
         st.button("Clear the deck", key="thaldash.deck.clear", on_click=_clear)
         st.caption("The same deck from the command line:")
         st.code(command_line(deck), language="bash", wrap_lines=True)
