@@ -63,7 +63,8 @@ def test_slides_carry_title_filter_footer_and_the_reconstruction_line(bundled, b
     for slide in list(bundled_prs.slides)[1:]:
         text = "\n".join(slide_texts(slide))
         assert f"data: cohort.parquet (sha256 {bundled.sha256[:12]})" in text
-        assert f"filter: TDT (n = {len(tdt)})" in text
+        assert f"filter: TDT (n = {len(tdt)})" in text  # the footer
+        assert f"Filter: TDT (n = {len(tdt)})." in text  # the caption
         assert "grading: Paper, as applied" in text
         assert RECONSTRUCTION_LINE in text
     assert slide_texts(list(bundled_prs.slides)[1])[0] == "Response tiers"
@@ -130,3 +131,14 @@ def test_what_cannot_be_built_is_a_sentence(bundled, pages, state, said):
         page_deck(bundled, pages, state, when=WHEN)
     assert said in str(error.value)
     assert "\n" not in str(error.value)
+
+
+@pytest.mark.parametrize("label", list(PAGES))
+def test_every_page_builds_its_default_view_without_streamlit(bundled, label):
+    view = deck_view(bundled, {}, when=WHEN)
+    items = page_items(label, view, {})
+    keys = [i.item_id for i in items]
+    assert len(keys) == len(set(keys)), keys  # an item is found again by its key
+    assert all(i.source.page == label and i.footer.startswith("data: cohort.parquet") for i in items)
+    if label != "Home":  # Home shows headline numbers only
+        assert items and all(i.caption for i in items)

@@ -46,10 +46,10 @@ def deck_item(block: Figure | Table, *, page: str, state: str, footer: str, reco
 
     A figure keeps its chart as a Vega-Lite dict; a table is the labelled, formatted frame the page shows
     (``Table.displayed``), its first ``MAX_TABLE_ROWS`` rows. ``patients`` ("TDT (n = 34)") is added to the
-    caption, so a slide names the patients it shows; the speaker notes are the block's numbers (the caption
+    caption ("Filter: TDT (n = 34)."), so a slide names the patients the filter kept; the speaker notes are the block's numbers (the caption
     when a block has none). The footer's reconstruction line is left to the slide, which says it in bold.
     """
-    caption = " ".join(t for t in (block.caption.strip(), f"Patients: {patients}." if patients else "") if t)
+    caption = " ".join(t for t in (block.caption.strip(), f"Filter: {patients}." if patients else "") if t)
     notes = block.notes.strip() or block.caption.strip()
     footer = "\n".join(line for line in footer.splitlines() if line.strip() != f"cohort: {RECONSTRUCTION_NOTE}")
     common = {"caption": caption, "notes": notes, "footer": footer, "reconstruction": reconstruction,
