@@ -84,3 +84,15 @@ def test_presentation_mode_hides_the_adding_buttons(run_page):
     assert not at.exception
     keys = {b.key for b in at.button}
     assert not any(str(k).startswith("thaldash.deck.add") for k in keys)
+
+
+def test_a_figure_added_after_a_what_if_slider_records_those_rules(run_page):
+    from thaldash.ui.state import rule_widget_key
+
+    at = run_page(REPO / "pages" / "6_What-if.py")
+    at.slider(key=rule_widget_key("slr_reduction_pct")).set_value(40.0).run()  # reruns the fragment only
+    at.button(key="thaldash.deck.add.whatif_transitions").click().run()
+    assert not at.exception
+    item = deck_of(at).items[0]
+    assert parse_state(item.source.state)["slr_reduction_pct"] == "40"
+    assert "grading: Paper, as applied (modified): slr_reduction_pct = 40" in item.footer
