@@ -10,7 +10,7 @@ from thaldash.ui.render import show, show_stats
 from thaldash.views.overview import POPULATIONS, overview_view
 
 frame = page_frame("Overview", icon="👥")
-population = frame.param("population", "enrolled", tuple(POPULATIONS))
+population = frame.param("population")
 view = cached_view(overview_view, frame.context(), population=population)
 
 st.subheader("Study flow")

@@ -11,7 +11,7 @@ from thaldash.ui.render import show, show_stats
 from thaldash.views.response import response_view
 
 frame = page_frame("Response", icon="📊")
-by = frame.param("by", "genotype", tuple(GROUPINGS))
+by = frame.param("by")
 view = cached_view(response_view, frame.context(), by=by)
 
 st.caption(f"Percentages are of the evaluable patients; intervals are Clopper–Pearson exact 95%. The rules of "

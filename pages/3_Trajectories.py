@@ -17,11 +17,11 @@ def show_fig_2():
         st.session_state[frame.key(name)] = value
 
 
-measure = frame.param("measure", "hb_g_l", tuple(MEASURES))
-grouping = frame.param("grouping", "tier", tuple(GROUPINGS))
-months = frame.param("months", 24, MONTHS)
-patients = frame.param("patients", "all", tuple(PATIENTS))
-lines, log = frame.param("lines", False), frame.param("log", False)
+measure = frame.param("measure")
+grouping = frame.param("grouping")
+months = frame.param("months")
+patients = frame.param("patients")
+lines, log = frame.param("lines"), frame.param("log")
 cols = st.columns([3, 3, 3, 4])
 cols[0].selectbox("Measure", tuple(MEASURES), key=frame.key("measure"), format_func=MEASURES.get)
 cols[1].selectbox("Group by", tuple(GROUPINGS), key=frame.key("grouping"), format_func=GROUPINGS.get)

@@ -5,20 +5,18 @@ from __future__ import annotations
 import streamlit as st
 
 from thaldash.analyses.comparisons import SUBSETS, TESTS, group_label
-from thaldash.analyses.patients import DEFAULT_PAIR, GROUPINGS, VISIT_MEASURES
-from thaldash.data.schema import STUDY_MONTHS
+from thaldash.analyses.patients import GROUPINGS, VISIT_MEASURES
 from thaldash.ui import page_frame, plain
 from thaldash.ui.caching import cached_view, filter_options, group_choices
 from thaldash.ui.render import show
-from thaldash.views.comparisons import MEASURES, NO_CHART, TEST_LABELS, comparisons_view
+from thaldash.views.comparisons import MEASURES, MONTHS, NO_CHART, TEST_LABELS, comparisons_view
 
 frame = page_frame("Comparisons", icon="⚖️")
-MONTHS = tuple(str(m) for m in STUDY_MONTHS)
 
-measure = frame.param("measure", "hb_g_l", tuple(MEASURES))
-grouping = frame.param("grouping", "genotype_group", tuple(GROUPINGS))
-subset = frame.param("subset", "analysed", tuple(SUBSETS))
-test = frame.param("test", "student", tuple(TESTS))
+measure = frame.param("measure")
+grouping = frame.param("grouping")
+subset = frame.param("subset")
+test = frame.param("test")
 cols = st.columns([3, 3, 2, 2])
 cols[0].selectbox("Measure", tuple(MEASURES), key=frame.key("measure"), format_func=MEASURES.get)
 cols[1].selectbox("Compare", tuple(GROUPINGS), key=frame.key("grouping"), format_func=GROUPINGS.get)
@@ -32,16 +30,16 @@ groups: dict[str, object] = {}
 if grouping == "genotype_sets":
     genotypes = filter_options(frame.cohort).genotypes
     for side, box in (("a", left), ("b", right)):
-        groups[f"set_{side}"] = frame.param(f"set_{side}", (), genotypes)
+        groups[f"set_{side}"] = frame.param(f"set_{side}")
         box.multiselect(f"Set {side.upper()} (genotypes)", genotypes, key=frame.key(f"set_{side}"),
                         placeholder="Choose genotypes")
 else:
     choices = group_choices(frame.cohort, frame.rules, grouping)
-    for side, box, default in (("a", left, DEFAULT_PAIR[grouping][0]), ("b", right, DEFAULT_PAIR[grouping][1])):
-        groups[f"group_{side}"] = frame.param(f"group_{side}", default, choices)
+    for side, box in (("a", left), ("b", right)):
+        groups[f"group_{side}"] = frame.param(f"group_{side}")
         box.selectbox(f"Group {side.upper()}", choices, key=frame.key(f"group_{side}"),
                       format_func=lambda g: group_label(grouping, g))
-months = tuple(sorted(int(m) for m in frame.param("months", ("0", "6", "12", "24"), MONTHS)))
+months = tuple(sorted(int(m) for m in frame.param("months")))
 if measure in VISIT_MEASURES:
     months_col.multiselect("Months", MONTHS, key=frame.key("months"), format_func=lambda m: f"{m} M")
 

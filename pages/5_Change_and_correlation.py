@@ -32,9 +32,9 @@ def section(part: Section) -> None:
 
 
 st.subheader("Within-patient change between visits (Table 9)")
-measure = frame.param("measure", "sf_ng_ml", tuple(VISIT_MEASURES))
-pairs = frame.param("pairs", ("0-12", "0-24", "12-24"), PAIRS)
-correction = frame.param("correction", "none", tuple(CORRECTIONS))
+measure = frame.param("measure")
+pairs = frame.param("pairs")
+correction = frame.param("correction")
 cols = st.columns([2, 4, 2])
 cols[0].selectbox("Measure", tuple(VISIT_MEASURES), key=frame.key("measure"), format_func=VISIT_MEASURES.get)
 cols[1].multiselect("Visits compared (I − J)", PAIRS, key=frame.key("pairs"), placeholder="Choose pairs of months",
@@ -44,8 +44,8 @@ cols[2].radio("Correction across the pairs", tuple(CORRECTIONS), key=frame.key("
 section(cached_view(paired_section, frame.context(), measure=measure, pairs=pairs, correction=correction))
 
 st.subheader("Correlation of two per-patient variables (Fig. 3)")
-x = frame.param("x", "hbf_baseline", tuple(CORRELATES))
-y = frame.param("y", "hb_rise", tuple(CORRELATES))
+x = frame.param("x")
+y = frame.param("y")
 left, right = st.columns(2)
 left.selectbox("Horizontal (x)", tuple(CORRELATES), key=frame.key("x"), format_func=CORRELATES.get)
 right.selectbox("Vertical (y)", tuple(CORRELATES), key=frame.key("y"), format_func=CORRELATES.get)

@@ -19,11 +19,11 @@ from thaldash.ui.rules_editor import presets, reference_picker, rule_controls
 from thaldash.views.context import ViewContext
 from thaldash.views.reference import Reference
 from thaldash.views.sweep import SWEPT, sweep_figure, sweep_grid, sweep_label
-from thaldash.views.whatif import (course_figure, course_key, groups_key, groups_section, moves_section, tier_key,
-                                   tier_section)
+from thaldash.views.whatif import (TABS, course_figure, course_key, groups_key, groups_section, moves_section,
+                                   tier_key, tier_section)
 
 frame = page_frame("What-if", icon="🔀")
-VIEWS = ("Patients who change tier", "Genotype groups", "Where the conclusions tip")
+VIEWS = TABS
 
 if not frame.presentation:
     st.markdown("Change the grading rules and see what moves. These rules **are the app's grading**: every page "
@@ -58,9 +58,9 @@ def moves_tab(f: Frame, ctx: ViewContext, reference: Reference) -> None:
 
 def sweep_tab(f: Frame, ctx: ViewContext) -> None:
     a, b, c = st.columns(3)
-    sweep_x = f.param("sweep_x", "slr_reduction_pct", SWEEPABLE)
-    sweep_y = f.param("sweep_y", "window_months", SWEEPABLE)
-    value = f.param("sweep_value", "orr_pct", tuple(SWEPT))
+    sweep_x = f.param("sweep_x")
+    sweep_y = f.param("sweep_y")
+    value = f.param("sweep_value")
     a.selectbox("Across", SWEEPABLE, key=f.key("sweep_x"), format_func=sweep_label)
     b.selectbox("Down", SWEEPABLE, key=f.key("sweep_y"), format_func=sweep_label)
     c.radio("Show", tuple(SWEPT), key=f.key("sweep_value"), format_func=SWEPT.get, horizontal=True)
@@ -90,7 +90,7 @@ def whatif() -> None:
         st.caption(f"**What-if**: {tiers.summary[0]}  \n**{plain(tiers.reference)}**: {tiers.summary[1]}")
         show(f, tiers.transitions, caption=False)
     show(f, tiers.table)
-    f.param("view", VIEWS[0], VIEWS)
+    f.param("view")
     moves, groups, sweep = st.tabs(VIEWS, key=f.key("view"), on_change="rerun")  # only the open tab runs
     if moves.open:
         with moves:

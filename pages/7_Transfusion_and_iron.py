@@ -11,9 +11,9 @@ from thaldash.views.iron import FERRITIN, iron_view, periods
 
 frame = page_frame("Transfusion and iron", icon="🩸")
 PERIODS = periods(frame.rules.window_months)
-period = frame.param("period", "window", tuple(PERIODS))
-ferritin = frame.param("ferritin", "mean", tuple(FERRITIN))
-log = frame.param("log", False)
+period = frame.param("period")
+ferritin = frame.param("ferritin")
+log = frame.param("log")
 view = cached_view(iron_view, frame.context(), period=period, ferritin=ferritin, log=log)
 
 if view.units is None:

@@ -14,7 +14,7 @@ frame = page_frame("Patient", icon="🧑", require_patients=False)
 PICKER_LIMIT = 5_000  # a selectbox of more options is slow to draw; larger cohorts type the id
 
 # "" (no patient asked for) shows the filter's first patient; any choice, that one included, goes in the URL.
-pid, warning = chosen_patient(frame.cohort, frame.filtered, frame.param(PATIENT_PARAM, ""))
+pid, warning = chosen_patient(frame.cohort, frame.filtered, frame.param(PATIENT_PARAM))
 if warning:
     st.warning(plain(warning))
 st.session_state[frame.key(PATIENT_PARAM)] = pid

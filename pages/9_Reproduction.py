@@ -11,8 +11,8 @@ from thaldash.views.reproduction import SHOW, printed_sources, reproduction_view
 
 frame = page_frame("Reproduction", icon="📑")
 sources = printed_sources()
-chosen = frame.param("show", "all", tuple(SHOW))
-where = frame.param("sources", (), sources)
+chosen = frame.param("show")
+where = frame.param("sources")
 view = cached_file_view(reproduction_view, frame.context(), show=chosen, sources=where)
 
 st.markdown(view.intro)

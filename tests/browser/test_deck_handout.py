@@ -18,6 +18,7 @@ import pytest
 
 from thaldash.export.deck.html import PAGE_MARGIN_MM, build_html
 from thaldash.export.deck.model import DeckItem
+from thaldash.views.deck import page_deck
 from tests.export.decks import house_chart, make_deck
 
 MM_PER_IN, PX_PER_IN, PT_PER_IN = 25.4, 96, 72
@@ -31,13 +32,19 @@ def _wide_chart() -> dict:
         width=1400, height=250).to_dict()
 
 
-@pytest.fixture(scope="module")
-def handout(tmp_path_factory: pytest.TempPathFactory, tiny) -> Path:
-    deck = make_deck(house_chart(tiny), reconstruction=True)
-    deck = deck.add(DeckItem("figure", "A wide figure", "Scaled to the page.", figure=_wide_chart(), item_id="wide"))
+@pytest.fixture(scope="module", params=["renderer", "pages"])
+def handout(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, tiny, bundled) -> tuple[Path, int]:
+    """(the handout's file, its number of figures): the renderer's test deck with a wide figure, or dashboard
+    pages built by ``views.deck.page_deck`` (as ``python -m thaldash deck --out x.html`` builds them)."""
+    if request.param == "renderer":
+        deck = make_deck(house_chart(tiny), reconstruction=True)
+        deck = deck.add(DeckItem("figure", "A wide figure", "Scaled to the page.", figure=_wide_chart(), item_id="wide"))
+    else:
+        deck = page_deck(bundled, ["Response", "Independence#ti_roc", "Safety#adverse_events",
+                                   "Comparisons#group_means"], "thal_type=TDT")
     path = tmp_path_factory.mktemp("handout") / "handout.html"
     path.write_text(build_html(deck), encoding="utf-8")
-    return path
+    return path, sum(item.kind == "figure" for item in deck.items)
 
 
 def _guarded_page(browser, allowed: str):
@@ -70,13 +77,14 @@ def test_the_guard_sees_a_request_for_an_image_by_url(browser, tmp_path: Path) -
         context.close()
 
 
-def test_the_handout_requests_nothing_but_itself_and_prints_on_a4_and_letter(browser, handout: Path) -> None:
+def test_the_handout_requests_nothing_but_itself_and_prints_on_a4_and_letter(browser, handout: tuple[Path, int]) -> None:
+    handout, figures = handout
     context, page, others = _guarded_page(browser, handout.as_uri())
     try:
         page.goto(handout.as_uri())
         page.wait_for_load_state("load")
         n_svg = page.locator("svg.marks").count()
-        assert n_svg == 3
+        assert n_svg == figures
         page.emulate_media(media="print")
         for paper, (width_mm, height_mm) in PAPERS.items():
             pdf = page.pdf(format=paper)

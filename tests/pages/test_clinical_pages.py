@@ -55,11 +55,11 @@ def test_lookup_accepts_any_spelling_and_shows_the_reports_numbers(run_page, rep
     on_screen = table_with(at, "endpoint", "k", "basis").drop(columns="basis").reset_index(drop=True)
     rows = report["genotype_endpoints"]
     mine = rows[rows["genotype"] == "CD41-42/CD17"].drop(columns=["genotype", "basis"]).reset_index(drop=True)
-    pd.testing.assert_frame_equal(on_screen, mine, check_dtype=False)
+    pd.testing.assert_frame_equal(on_screen, mine[list(on_screen.columns)], check_dtype=False)  # the shown columns
     claim = table_with(at, "comparison", "counts_from")
     assert claim["p"].tolist() == report["genotype_claim"]["p"].tolist()
     assert claim["counts_from"].iloc[0] == "Table 1 (published counts)"
-    assert "uses Table 1's printed counts only" in main_text(at)
+    assert "uses Table 1's printed counts only" in main_text(at).replace("\\", "")
 
 
 def test_lookup_of_one_patient_says_no_estimate(run_page):
@@ -132,7 +132,7 @@ def test_dose_page_states_the_confounding(run_page, report):
     assert not at.exception
     warning = " ".join(w.value for w in at.warning).replace("\\", "")
     assert warning == report["dose_confounding"]["statement"].iloc[0]
-    test = table_with(at, "comparison", "confounding")
+    test = table_with(at, "comparison", "odds_ratio")
     assert test["p"].tolist() == report["dose_test"]["p"].tolist()
     ntdt = next(d.value for d in at.dataframe if "endpoint" in d.value and "dose_mg_day" not in d.value)
     expected = report["endpoints"][report["endpoints"]["thal_type"] == "NTDT"]

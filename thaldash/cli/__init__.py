@@ -18,6 +18,7 @@ COMMANDS: dict[str, str] = {
     "grade": "grade response tiers under the paper's rule or a what-if scenario",
     "report": "the whole analysis of a cohort (tiers, comparisons, paired changes, correlation)",
     "contract": "print the data contract (data dictionary)",
+    "deck": "dashboard pages as a slide deck (PPTX) or a printable HTML handout",
 }
 
 

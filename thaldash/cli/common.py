@@ -67,21 +67,32 @@ def rules_and_cohort(args, verb: str) -> tuple[GradingRules | None, Cohort | Non
     return rules, cohort, status
 
 
-def load_adverse_events_for_command(path: str | None, cohort: Cohort, verb: str):
-    """``(events, source label, 0)``; ``(None, "", 0)`` without a path; ``(None, "", 1 or 2)`` after
-    printing why the adverse-events file cannot be used (1: it breaks its contract, 2: unreadable)."""
+def adverse_events_for_command(path: str | None, cohort: Cohort, verb: str):
+    """``(AdverseEvents, 0)``; ``(None, 0)`` without a path; ``(None, 1 or 2)`` after printing why the
+    adverse-events file cannot be used (1: it breaks its contract, 2: unreadable)."""
     from thaldash.cli.validate import problem_line
-    from thaldash.data.adverse_events import load_adverse_events, source_label
+    from thaldash.data.adverse_events import load_adverse_events
     from thaldash.data.validation import escape_unsafe
 
     if path is None:
-        return None, "", 0
+        return None, 0
     result = load_adverse_events(path, patients=cohort.patients)
     if result.ok:
-        return result.events, source_label(result), 0
+        return result, 0
     problems = result.problems
     for _, row in problems[problems["severity"] == "error"].iterrows():
         print(problem_line(row), file=sys.stderr)
     reason = "could not be read" if result.unreadable else "breaks the adverse-events contract"
     print(escape_unsafe(f"{result.source_name}: not {verb}, the adverse-events file {reason}"), file=sys.stderr)
-    return None, "", 2 if result.unreadable else 1
+    return None, 2 if result.unreadable else 1
+
+
+def load_adverse_events_for_command(path: str | None, cohort: Cohort, verb: str):
+    """``(events, source label, 0)``; ``(None, "", 0)`` without a path; ``(None, "", 1 or 2)`` after
+    printing why the adverse-events file cannot be used (1: it breaks its contract, 2: unreadable)."""
+    from thaldash.data.adverse_events import source_label
+
+    result, status = adverse_events_for_command(path, cohort, verb)
+    if result is None:
+        return None, "", status
+    return result.events, source_label(result), 0

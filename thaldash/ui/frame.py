@@ -16,29 +16,37 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
+from thaldash.charts.palette import BLUE as ACCENT, FONT  # export.deck.house.ACCENT, without its imports
 from thaldash.data.bundled import digest_is_reconstruction
 from thaldash.data.cohort import Cohort
-from thaldash.data.filters import PARAM_NAMES, CohortFilter
+from thaldash.data.filters import CohortFilter
 from thaldash.data.loading import LoadResult
 from thaldash.data.memory import return_memory_as_freed
-from thaldash.grading.rules import FIELDS_BY_NAME, GradingRules
+from thaldash.grading.rules import GradingRules
 from thaldash.grading.scenarios import rules_from_params, rules_to_params
 from thaldash.ui import caching, state
+from thaldash.ui.deck_panel import deck_panel
 from thaldash.ui.data_source import KIND_TEXT, Source, load_current, problems_table, result_summary, upload_panel
 from thaldash.ui.navigation import page_slug, sidebar_links
 from thaldash.ui.sidebar import FILTER_WIDGETS, filter_panel, grading_lines, grading_panel
-from thaldash.ui.widgets import chart, plain, table
+from thaldash.ui.widgets import Actions, chart, plain, table
 from thaldash.views.context import ViewContext
+from thaldash.views.deck import GLOBAL_NAMES, PRESENT
+from thaldash.views.registry import declared_param
 
-PRESENT = "present"
 _SOURCE_KEY = "thaldash.source_sha256"
-GLOBAL_PARAMS: frozenset[str] = frozenset({*PARAM_NAMES, "scenario", *FIELDS_BY_NAME, PRESENT})
+GLOBAL_PARAMS: frozenset[str] = GLOBAL_NAMES
+DECLARED: Any = object()
+"""``Frame.param``'s default when the page's view declares the setting (``views.params``)."""
 # Larger type for a projector: Streamlit sizes text in rem, so the root size scales it all (tables
-# draw on a canvas at their own size; CSS zoom would scale them but breaks their width). Static
-# text only: no data value ever goes into this HTML.
-_PRESENTATION_CSS = """<style>
-html { font-size: 20px; }
-[data-testid="stMetricValue"] { font-size: 3.2rem !important; }
+# draw on a canvas at their own size; CSS zoom would scale them but breaks their width). The deck's
+# look: the house font (charts.palette.FONT, the slides' and the charts' family) and the accent bar
+# under the title that every slide has. Static text only: no data value ever goes into this HTML.
+_PRESENTATION_CSS = f"""<style>
+html {{ font-size: 20px; }}
+.stApp p, .stApp li, .stApp h1, .stApp h2, .stApp h3 {{ font-family: {FONT}; }}
+.stApp h1 {{ border-bottom: 4px solid {ACCENT}; padding-bottom: .3rem; }}
+[data-testid="stMetricValue"] {{ font-size: 3.2rem !important; }}
 </style>"""
 
 
@@ -91,6 +99,8 @@ class Frame:
     rules_problem: str | None = None
     # Where page_frame wrote its grading lines (under the title, in the sidebar), for refresh_rules.
     _slots: tuple[Any, Any] = field(default=(None, None), repr=False)
+    # The page's settings read in this run, by name: a declared default or choice may depend on them.
+    _read: dict[str, Any] = field(default_factory=dict, repr=False)
 
     @property
     def enrolled(self) -> Cohort:
@@ -113,31 +123,40 @@ class Frame:
         """The widget key a page gives to the widget of its param ``name``."""
         return state.widget_key(name, self.page)
 
-    def param(self, name: str, default: Any, choices: Sequence[Any] | None = None, *,
+    def param(self, name: str, default: Any = DECLARED, choices: Sequence[Any] | None = None, *,
               minimum: float | None = None, maximum: float | None = None) -> Any:
         """A page setting kept in the URL; returns its value for this run and seeds its widget.
 
         Usage::
 
-            measure = frame.param("measure", "hb_g_l", MEASURES)
+            measure = frame.param("measure")      # as the page's view declares it (its module's PARAMS)
             st.selectbox("Measure", MEASURES, key=frame.key("measure"))
 
-        ``default``'s type decides the value's type: str, bool, int, float, or tuple of str (for a
-        multiselect). A value outside ``choices`` (each element, for a tuple) or outside
+        With ``name`` only, the default and the choices are the page's declaration (``views.params.Param``,
+        which ``python -m thaldash deck`` reads too), computed for this view and the settings this page
+        read before it. ``default``'s type decides the value's type: str, bool, int, float, or tuple of
+        str (for a multiselect). A value outside ``choices`` (each element, for a tuple) or outside
         [``minimum``, ``maximum``] falls back to ``default``. Draw the widget without a
         default/index/value of its own: it takes the value from its key.
         """
         if name in GLOBAL_PARAMS:
             raise ValueError(f"Page param {name!r} would clash with the shared URL state; rename it.")
-        return state.page_param(self.page, name, default, choices, minimum=minimum, maximum=maximum)
+        if default is DECLARED:
+            spec = declared_param(self.page, name)
+            ctx = self.context()
+            default, choices = spec.default_for(ctx, self._read), spec.choices_for(ctx, self._read)
+            minimum, maximum = spec.minimum, spec.maximum
+        value = state.page_param(self.page, name, default, choices, minimum=minimum, maximum=maximum)
+        self._read[name] = value
+        return value
 
     def table(self, frame: pd.DataFrame, name: str, **kwargs: Any) -> None:
         """``widgets.table`` with this view's footer and presentation mode (CSV download)."""
         table(frame, name=name, footer=self.footer, presentation=self.presentation, **kwargs)
 
-    def chart(self, figure: alt.TopLevelMixin, name: str, *, stretch: bool = True) -> None:
+    def chart(self, figure: alt.TopLevelMixin, name: str, *, stretch: bool = True, more: Actions | None = None) -> None:
         """``widgets.chart`` with this view's footer and presentation mode (PNG/SVG downloads)."""
-        chart(figure, name=name, footer=self.footer, presentation=self.presentation, stretch=stretch)
+        chart(figure, name=name, footer=self.footer, presentation=self.presentation, stretch=stretch, more=more)
 
     rule_key = staticmethod(state.rule_widget_key)
     rules_changed = staticmethod(state.rules_changed)
@@ -262,11 +281,13 @@ def _page_frame(title: str, slug: str, icon: str | None, require_patients: bool)
     if warnings or rule_warnings:
         st.warning("Not applied (the link or the previous data asked for it):\n"
                    + "\n".join(f"- {plain(w)}" for w in warnings + rule_warnings))
+    frame = Frame(page=slug, cohort=cohort, filtered=filtered, filter=flt, rules=rules, scenario=scenario,
+                  source=source, presentation=presentation, footer=footer, load=result, _slots=(header, note))
+    deck_panel(frame)
     if require_patients and n == 0:
         st.info("No patient matches the filters in the sidebar. Widen or reset them to see this page.")
         st.stop()
-    return Frame(page=slug, cohort=cohort, filtered=filtered, filter=flt, rules=rules, scenario=scenario,
-                 source=source, presentation=presentation, footer=footer, load=result, _slots=(header, note))
+    return frame
 
 
 __all__ = ["Frame", "page_frame"]

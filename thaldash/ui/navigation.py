@@ -15,6 +15,7 @@ from streamlit.errors import StreamlitAPIException
 
 from thaldash import REPO_DIR
 from thaldash.ui.widgets import plain
+from thaldash.views.registry import page_slug
 
 
 @dataclass(frozen=True)
@@ -65,11 +66,6 @@ PAGES: tuple[Page, ...] = (
 )
 BY_LABEL: dict[str, Page] = {p.label: p for p in PAGES}
 PATIENT = BY_LABEL["Patient"]
-
-
-def page_slug(title: str) -> str:
-    """"Change and correlation" → "change-and-correlation" (a page's namespace in the URL)."""
-    return re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-") or "home"
 
 
 def sidebar_links() -> None:

@@ -29,7 +29,7 @@ from streamlit.errors import StreamlitAPIException
 from thaldash.export import files as export
 from thaldash.ui import state
 from thaldash.ui.frame import Frame
-from thaldash.ui.widgets import displayed
+from thaldash.ui.widgets import Actions, displayed
 
 PATIENT_PAGE = "pages/8_Patient.py"
 PATIENT_SLUG = "patient"  # page_slug("Patient")
@@ -63,7 +63,7 @@ def patient_url(patient_id: str) -> str:
 
 def patient_table(frame: Frame, table: pd.DataFrame, name: str, *, column_config: Mapping[str, Any] | None = None,
                   max_rows: int = MAX_ROWS, height: int | str | None = None, id_column: str = "patient_id",
-                  what: str = "patients") -> None:
+                  what: str = "patients", more: Actions | None = None) -> None:
     """A table with one row per patient; clicking a row opens that patient's page.
 
     Shows the first ``max_rows`` rows (with a note when there are more) and offers the whole
@@ -81,6 +81,8 @@ def patient_table(frame: Frame, table: pd.DataFrame, name: str, *, column_config
         Pixels, "content" or "auto"; by default the whole list up to 15 rows, else a scrolling box.
     what
         What the rows are, for the note ("non-MaR patients").
+    more
+        Draws further buttons beside the download (outside presentation mode).
     """
     if table.empty:
         st.caption(f"No {what}.")
@@ -95,9 +97,13 @@ def patient_table(frame: Frame, table: pd.DataFrame, name: str, *, column_config
     event = st.dataframe(displayed(shown), hide_index=True, width="stretch", column_config=dict(column_config or {}),
                          height=height, placeholder="–", on_select="rerun", selection_mode="single-row",
                          key=f"thaldash.pick.{name}")
-    if not frame.presentation and len(table) <= MAX_CSV_ROWS:
-        st.download_button("Download CSV", lambda: export.table_csv(table, frame.footer), file_name=f"{name}.csv",
-                           mime="text/csv", key=f"thaldash.csv.{name}", on_click="ignore")
+    if not frame.presentation:
+        row = st.container(horizontal=True)
+        if len(table) <= MAX_CSV_ROWS:
+            row.download_button("Download CSV", lambda: export.table_csv(table, frame.footer), file_name=f"{name}.csv",
+                                mime="text/csv", key=f"thaldash.csv.{name}", on_click="ignore")
+        if more is not None:
+            more(row)
     rows = event.selection.rows if event is not None else []
     if rows:
         open_patient(str(shown[id_column].iloc[rows[0]]))

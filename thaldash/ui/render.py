@@ -1,17 +1,19 @@
 """Draw a page view's blocks: the one place a ``views.blocks`` block becomes Streamlit elements.
 
-Every figure and table drawn here gets its downloads (PNG/SVG, CSV with the provenance footer) and
-its caption; every headline its n. Pages call ``show`` with the blocks of their view, in the order
-they want them.
+Every figure and table drawn here gets its downloads (PNG/SVG, CSV with the provenance footer), its
+"Add to deck" button (``ui.deck_panel``) and its caption; every headline its n. Pages call ``show`` with
+the blocks of their view, in the order they want them.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import streamlit as st
 
+from thaldash.ui import deck_panel
 from thaldash.views.blocks import Col, Figure, Stat, Table
 from thaldash.ui.widgets import not_computed, plain, stat
 
@@ -23,7 +25,7 @@ def column_config(columns: Mapping[str, Col]) -> dict[str, Any]:
     """``st.dataframe``'s column configuration for the shown columns of a table."""
     config: dict[str, Any] = {}
     for name, col in columns.items():
-        if col.format:
+        if col.format:  # PERCENT is Streamlit's own "percent" format too
             config[name] = st.column_config.NumberColumn(col.label, format=col.format, width=col.width)
         else:
             config[name] = st.column_config.Column(col.label, width=col.width)
@@ -50,8 +52,10 @@ def show(frame: Frame, block: Figure | Table | Stat, *, caption: bool = True, he
     if isinstance(block, Stat):
         show_stat(block)
         return
+    deck_panel.sync()
+    more = partial(deck_panel.add_button, frame=frame, block=block)
     if isinstance(block, Figure):
-        frame.chart(block.chart, block.key, stretch=block.stretch)
+        frame.chart(block.chart, block.key, stretch=block.stretch, more=more)
     else:
         shown = block.frame[list(block.columns)]
         config = column_config(block.columns)
@@ -60,8 +64,8 @@ def show(frame: Frame, block: Figure | Table | Stat, *, caption: bool = True, he
 
             patient_table(frame, block.frame, block.key, column_config=config | {
                 c: None for c in block.frame.columns if c not in block.columns}, id_column=block.patient_column,
-                height=height, what=block.what)
+                height=height, what=block.what, more=more)
         else:
-            frame.table(shown, block.key, column_config=config, height=height or "content")
+            frame.table(shown, block.key, column_config=config, height=height or "content", more=more)
     if caption and block.caption:
         st.caption(plain(block.caption))

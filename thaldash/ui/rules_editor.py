@@ -14,7 +14,7 @@ from thaldash.grading.rules import FIELDS_BY_NAME, GradingRules, RuleField
 from thaldash.grading.scenarios import DEFAULT_SCENARIO, SCENARIO_DESCRIPTIONS, SCENARIOS, rules_text
 from thaldash.ui.frame import Frame
 from thaldash.ui.widgets import plain
-from thaldash.views.reference import (DEFAULT_REFERENCE, PINNED, PINNED_NAME, SLUGS, Reference, reference_choices,
+from thaldash.views.reference import (PINNED, PINNED_NAME, SLUGS, Reference, reference_choices,
                                    resolve_reference)
 
 HB_GROUP = "Hb criterion"
@@ -74,9 +74,9 @@ def reference_picker(frame: Frame) -> Reference:
 
     Pinned rules the link holds but that cannot be read are explained and not offered.
     """
-    pinned = frame.param("pinned", "")
+    pinned = frame.param("pinned")
     choices = reference_choices(pinned)
-    slug = frame.param("reference", DEFAULT_REFERENCE, choices)
+    slug = frame.param("reference")
     pick, pin = st.columns([3, 2], vertical_alignment="bottom")
     pick.selectbox("Compare with", choices, key=frame.key("reference"), format_func=lambda s: SLUGS.get(s, PINNED_NAME),
                    help="The reference: the what-if rules are compared with its grading. Pin a set of rules to "

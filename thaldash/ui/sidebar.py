@@ -14,12 +14,12 @@ import streamlit as st
 
 from thaldash.data.cohort import Cohort
 from thaldash.data.filters import PARAM_NAMES, SPLENECTOMY_CHOICES, CohortFilter, FilterOptions
-from thaldash.export.files import footer_text
 from thaldash.grading.rules import GradingRules
-from thaldash.grading.scenarios import DEFAULT_SCENARIO, SCENARIO_DESCRIPTIONS, SCENARIOS, rules_to_params
+from thaldash.grading.scenarios import DEFAULT_SCENARIO, SCENARIO_DESCRIPTIONS, SCENARIOS
 from thaldash.ui import caching, state
 from thaldash.ui.data_source import Source
 from thaldash.ui.widgets import plain
+from thaldash.views.provenance import grading_text, patients_text, view_footer
 
 FILTER_WIDGETS = ("thal_types", "genotypes", "alleles", "beta_classes", "splenectomy", "sexes", "age",
                    "include_withdrawn")
@@ -99,15 +99,12 @@ def grading_panel(name: str, rules: GradingRules, box: Any) -> tuple[str, Gradin
 def grading_lines(source: Source, flt: CohortFilter, n: int, name: str, rules: GradingRules,
                    header: Any, note: Any) -> tuple[str, str]:
     """(scenario text, export footer); writes the title line and the sidebar note into their slots."""
-    changed = {k: v for k, v in rules_to_params(name, rules).items() if k != "scenario"}
-    scenario = name if not changed else f"{name} (modified)"
-    changes = ", ".join(f"{k} = {v}" for k, v in changed.items())
-    footer = footer_text(source.name, source.sha256, f"{flt.describe()} (n = {n})",
-                         scenario + (f": {changes}" if changes else ""), date.today())
+    scenario, changes = grading_text(name, rules)
+    footer = view_footer(source.name, source.sha256, flt, n, name, rules, date.today())
     if header is not None:
-        header.caption(plain(f"Patients: {flt.describe()} (n = {n}) · Grading: {scenario}"))
+        header.caption(plain(f"Patients: {patients_text(flt, n)} · Grading: {scenario}"))
     if note is not None:
-        if changed:
+        if changes:
             note.caption("Thresholds changed from this scenario: " + plain(changes))
         else:
             note.empty()

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 from collections import OrderedDict
+from collections.abc import Callable
+from typing import Any
 
 import altair as alt
 import pandas as pd
@@ -78,8 +80,12 @@ def displayed(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+Actions = Callable[[Any], None]
+"""Draws more buttons into the row of a table's or a chart's downloads (given the row); see ``ui.deck_panel``."""
+
+
 def table(frame: pd.DataFrame, *, name: str, footer: str, presentation: bool = False,
-          column_config: dict | None = None, height: int | str = "auto") -> None:
+          column_config: dict | None = None, height: int | str = "auto", more: Actions | None = None) -> None:
     """A read-only table, plus a CSV download (with the provenance footer) outside presentation mode.
 
     Parameters
@@ -88,12 +94,17 @@ def table(frame: pd.DataFrame, *, name: str, footer: str, presentation: bool = F
         File name stem of the download (``<name>.csv``); also keeps the button's key unique.
     footer
         ``Frame.footer``: data file, filter, grading scenario, date.
+    more
+        Draws further buttons beside the download (outside presentation mode).
     """
     st.dataframe(displayed(frame), hide_index=True, width="stretch", column_config=column_config, height=height,
                  placeholder="–")
     if not presentation:  # the file is built only when the button is clicked
-        st.download_button("Download CSV", lambda: export.table_csv(frame, footer), file_name=f"{name}.csv",
-                           mime="text/csv", key=f"thaldash.csv.{name}", on_click="ignore")
+        row = st.container(horizontal=True)
+        row.download_button("Download CSV", lambda: export.table_csv(frame, footer), file_name=f"{name}.csv",
+                            mime="text/csv", key=f"thaldash.csv.{name}", on_click="ignore")
+        if more is not None:
+            more(row)
 
 
 _SPECS: OrderedDict[int, tuple[alt.TopLevelMixin, dict]] = OrderedDict()
@@ -125,13 +136,13 @@ def _spec(figure: alt.TopLevelMixin) -> dict:
 
 
 def chart(figure: alt.TopLevelMixin, *, name: str, footer: str, presentation: bool = False,
-          stretch: bool = True) -> None:
+          stretch: bool = True, more: Actions | None = None) -> None:
     """An Altair chart, plus PNG and SVG downloads (with the provenance footer) outside presentation mode.
 
     On screen the chart fills the page's width at its own height (``autosize: fit-x``); Streamlit's
     default ``fit`` would squeeze the plot to make room for titles and axes inside that height.
     With ``stretch=False`` it keeps its own width (multi-panel charts of fixed panel width). The
-    exports use the figure as built, with the footer under it.
+    exports use the figure as built, with the footer under it. ``more`` draws further buttons beside the downloads.
     """
     spec = dict(_spec(figure))  # Streamlit takes the data out of the dict it is given (top-level keys only)
     if stretch:
@@ -144,3 +155,5 @@ def chart(figure: alt.TopLevelMixin, *, name: str, footer: str, presentation: bo
                         mime="image/png", key=f"thaldash.png.{name}", on_click="ignore")
     row.download_button("Download SVG", lambda: export.chart_svg(figure, footer), file_name=f"{name}.svg",
                         mime="image/svg+xml", key=f"thaldash.svg.{name}", on_click="ignore")
+    if more is not None:
+        more(row)

@@ -25,7 +25,8 @@ class Col:
     label
         The header.
     format
-        A printf-style number format ("%.1f", "%d", "%+.2f", "%.0f %%"); None shows the value as it is.
+        A printf-style number format ("%.1f", "%d", "%+.2f", "%.0f %%"), or "percent" for a fraction shown as a
+        percentage (0.471 → "47.1 %"); None shows the value as it is.
     width
         "small", "medium", "large" or pixels; None lets the table decide.
     """
@@ -106,12 +107,18 @@ class Stat:
         return f"{self.label}: {self.value}" + (f" ({extra})" if extra else "")
 
 
+PERCENT = "percent"
+"""``Col.format`` of a fraction shown as a percentage (Streamlit's own "percent" format on screen)."""
+
+
 def formatted(value: Any, fmt: str) -> Any:
     """``value`` through a printf format; missing values and text stay as they are."""
     if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
         return None
     if isinstance(value, str) or isinstance(value, bool):
         return value
+    if fmt == PERCENT:
+        return formatted(100 * value, "%.1f %%") if isinstance(value, (int, float)) else value
     try:
         return fmt % value
     except (TypeError, ValueError):

@@ -21,6 +21,7 @@ from thaldash.data.schema import STUDY_MONTHS
 from thaldash.stats import PAIRED_T, WILCOXON
 from thaldash.views.blocks import Col, Figure, PageView, Stat, Table
 from thaldash.views.context import ViewContext
+from thaldash.views.params import Param
 from thaldash.views.wording import SMALL_N_MARK, has_published, interval_text, p_text, paper_check
 
 PAGE = "Change and correlation"
@@ -174,3 +175,10 @@ def _paired_notes(table: pd.DataFrame, adjusted: bool) -> str:
                      f"{interval_text(row.ci_low, row.ci_high, 3)}), P {p_text(row.p, 'x')}{adj} ({PAIRED_T}); "
                      f"{WILCOXON} P {p_text(row.p_wilcoxon, row.reason_wilcoxon or 'x')}")
     return "\n".join(lines)
+
+
+PARAMS: tuple[Param, ...] = (
+    Param("measure", "sf_ng_ml", tuple(VISIT_MEASURES)), Param("pairs", ("0-12", "0-24", "12-24"), PAIRS),
+    Param("correction", "none", tuple(CORRECTIONS)), Param("x", "hbf_baseline", tuple(CORRELATES)),
+    Param("y", "hb_rise", tuple(CORRELATES)))
+"""The page's own settings (``views.params``): Table 9's measure, pairs and correction, Fig. 3's variables."""

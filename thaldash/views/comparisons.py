@@ -6,12 +6,15 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from thaldash.analyses.comparisons import SUBSETS, TESTS, compare_view, group_label
+from thaldash.analyses.comparisons import SUBSETS, TESTS, compare_view, group_choices, group_label
 from thaldash.analyses.published_cells import marked_published
 from thaldash.analyses.patients import DEFAULT_PAIR, GROUPINGS, PATIENT_MEASURES, VISIT_MEASURES
 from thaldash.charts import group_means_chart
+from thaldash.data.filters import options
+from thaldash.data.schema import STUDY_MONTHS
 from thaldash.views.blocks import Col, Figure, PageView, Stat, Table
 from thaldash.views.context import ViewContext
+from thaldash.views.params import Param
 from thaldash.views.wording import SMALL_N_MARK, has_published, interval_text, p_text, paper_check
 
 PAGE = "Comparisons"
@@ -141,3 +144,27 @@ def _notes(table: pd.DataFrame, test: str, per_patient: bool) -> str:
 
 def _num(value: float, digits: int) -> str:
     return "–" if pd.isna(value) else f"{value:.{digits}f}"
+
+
+MONTHS: tuple[str, ...] = tuple(str(m) for m in STUDY_MONTHS)
+"""The months a comparison can be made at, as the URL writes them."""
+
+
+def _sets(values: dict) -> bool:
+    return values["grouping"] == "genotype_sets"
+
+
+def _pair(side: int) -> Param:
+    return Param(f"group_{'ab'[side]}", lambda ctx, v: DEFAULT_PAIR[v["grouping"]][side],
+                 lambda ctx, v: group_choices(ctx.patient_table(), v["grouping"]), applies=lambda v: not _sets(v))
+
+
+def _set(side: int) -> Param:
+    return Param(f"set_{'ab'[side]}", (), lambda ctx, _: options(ctx.cohort).genotypes, applies=_sets)
+
+
+PARAMS: tuple[Param, ...] = (
+    Param("measure", "hb_g_l", tuple(MEASURES)), Param("grouping", "genotype_group", tuple(GROUPINGS)),
+    Param("subset", "analysed", tuple(SUBSETS)), Param("test", "student", tuple(TESTS)),
+    _set(0), _set(1), _pair(0), _pair(1), Param("months", ("0", "6", "12", "24"), MONTHS))
+"""The page's own settings (``views.params``): groups A and B are genotype sets only for ``genotype_sets``."""

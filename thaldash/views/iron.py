@@ -15,6 +15,7 @@ from thaldash.analyses.trajectories import cap_patients
 from thaldash.charts import before_after_units, ferritin_with_stops, reduction_histogram, transfusion_timeline
 from thaldash.views.blocks import Col, Figure, PageView, Stat, Table
 from thaldash.views.context import ViewContext
+from thaldash.views.params import Param
 from thaldash.views.trajectories import means_notes
 
 PAGE = "Transfusion and iron"
@@ -148,3 +149,9 @@ def _stops_notes(stops: pd.DataFrame) -> str:
     sf = lambda v: "not recorded" if pd.isna(v) else f"{v:.0f} ng/mL"
     return "\n".join(f"{r.patient_id}: chelation stopped at month {r.chelation_stop_month:.0f}; SF {sf(r.sf_at_stop)} "
                      f"before, {sf(r.sf_24m)} at 24 M" for r in stops.itertuples())
+
+
+PARAMS: tuple[Param, ...] = (
+    Param("period", "window", lambda ctx, _: tuple(periods(ctx.rules.window_months))),
+    Param("ferritin", "mean", tuple(FERRITIN)), Param("log", False))
+"""The page's own settings (``views.params``)."""

@@ -11,6 +11,7 @@ from thaldash.analyses.overview import demographics, study_flow, table_1
 from thaldash.data.cohort import Cohort
 from thaldash.views.blocks import Col, PageView, Stat, Table
 from thaldash.views.context import ViewContext
+from thaldash.views.params import Param
 
 PAGE = "Overview"
 POPULATIONS: dict[str, str] = {"enrolled": "Enrolled, withdrawn included (as the paper)", "analysed": "Analysed only"}
@@ -20,6 +21,8 @@ LABELS: dict[str, str] = {"sex": "Sex", "age_years": "Age (years)", "age_band": 
 TABLE_1_COUNTS: dict[str, str] = {
     "n_ntdt": "NTDT", "n_tdt": "TDT", "n_tdt_ti_1m": "TDT free M1", "n_tdt_ti_3m": "TDT free M3",
     "n_tdt_ti_later": "free later", "n_tdt_not_ti": "transfused*", "n_total": "Total"}
+PARAMS: tuple[Param, ...] = (Param("population", "enrolled", tuple(POPULATIONS)),)
+"""The page's own settings (``views.params``): the demographics' denominator."""
 
 
 @dataclass(frozen=True, eq=False)

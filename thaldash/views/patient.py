@@ -13,6 +13,7 @@ from thaldash.data.schema import MEASURES, provenance_column
 from thaldash.grading.summary import genotype_groups
 from thaldash.views.blocks import Col, Figure, PageView, Stat, Table
 from thaldash.views.context import ViewContext
+from thaldash.views.params import Param
 
 PAGE = "Patient"
 TIMELINE_FACTS = ("genotype", "thal_type", "splenectomy", "chelation_stop_month", "published_tier")
@@ -141,3 +142,8 @@ def _timeline_rows(cohort: Cohort, profile: PatientProfile) -> pd.DataFrame:
     facts = {c: patient[c] for c in TIMELINE_FACTS if c in patient.index and c not in profile.rows}
     tier = {} if profile.grading is None else {"tier": profile.grading["tier"]}
     return profile.rows.assign(**facts, **tier)
+
+
+PARAMS: tuple[Param, ...] = (Param("patient", ""),)
+"""The page's own settings (``views.params``): the patient's id ("" for the filter's first patient, see
+``chosen_patient``)."""

@@ -14,6 +14,7 @@ from thaldash.published.numbers import contradictions, published_numbers
 from thaldash.reports.reproduction import report_counts, reproduction_report
 from thaldash.views.blocks import Col, PageView, Stat, Table
 from thaldash.views.context import PAPER_RULES, ViewContext
+from thaldash.views.params import Param
 
 PAGE = "Reproduction"
 SHOW: dict[str, str] = {"all": "Every number", "misses": "Only what does not match",
@@ -96,3 +97,8 @@ def reproduction_view(ctx: ViewContext, *, show: str = "all", sources: tuple[str
                 "(data/contradictions.csv).",
         notes="\n".join(f"{r.id}: {r.title}" for r in found.itertuples()))
     return ReproductionView(BUNDLED_INTRO if ctx.bundled else OTHER_INTRO, headlines, table, explained)
+
+
+PARAMS: tuple[Param, ...] = (Param("show", "all", tuple(SHOW)),
+                             Param("sources", (), lambda ctx, _: printed_sources()))
+"""The page's own settings (``views.params``): which published numbers are listed."""

@@ -13,11 +13,14 @@ from thaldash.grading.summary import tier_table
 from thaldash.grading.transfusion import transfusion_facts
 from thaldash.views.blocks import Col, Figure, PageView, Stat, Table
 from thaldash.views.context import ViewContext
+from thaldash.views.params import Param
 
 PAGE = "Response"
 CI_NOTE = "Clopper–Pearson exact 95% CI"
 _PCT = {"pct": Col("%", "%.1f"), "ci_low": Col("95% CI low", "%.1f"), "ci_high": Col("95% CI high", "%.1f"),
         "reason": Col("Note")}
+PARAMS: tuple[Param, ...] = (Param("by", "genotype", tuple(GROUPINGS)),)
+"""The page's own settings (``views.params``): the subgroups of the tiers."""
 
 
 @dataclass(frozen=True, eq=False)

@@ -13,6 +13,7 @@ from thaldash.charts import completeness_map, trajectory_chart
 from thaldash.data.schema import STUDY_MONTHS
 from thaldash.views.blocks import Col, Figure, PageView, Stat, Table
 from thaldash.views.context import ViewContext
+from thaldash.views.params import Param
 
 PAGE = "Trajectories"
 MEASURES: dict[str, str] = {"hb_g_l": "Hb (g/L)", "hbf_pct": "HbF (%)", "sf_ng_ml": "Serum ferritin (ng/mL)"}
@@ -27,6 +28,10 @@ FIG_2: dict[str, object] = {"measure": "hb_g_l", "grouping": "genotype", "months
                             "lines": False, "log": False}
 """The page settings that draw the paper's Fig. 2 (Hb of the MaR-group patients by genotype, months 0–6)."""
 NO_VISITS = "No analysed patient of this selection has visits; choose other patients or widen the filter."
+PARAMS: tuple[Param, ...] = (
+    Param("measure", "hb_g_l", tuple(MEASURES)), Param("grouping", "tier", tuple(GROUPINGS)),
+    Param("months", 24, MONTHS), Param("patients", "all", tuple(PATIENTS)), Param("lines", False), Param("log", False))
+"""The page's own settings (``views.params``)."""
 
 
 @dataclass(frozen=True, eq=False)

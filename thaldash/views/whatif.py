@@ -24,12 +24,14 @@ import pandas as pd
 from thaldash import charts
 from thaldash.charts import transition_heatmap
 from thaldash.data.schema import NOT_EVALUABLE, TIERS
+from thaldash.grading.sensitivity import SWEEPABLE
 from thaldash.grading.whatif import (ENTERS, LEAVES, genotype_moves, patient_moves, published_tiers, tier_changes,
                                      tier_digest, transition_matrix)
 from thaldash.views.blocks import Col, Figure, PageView, Stat, Table
 from thaldash.views.context import ViewContext
-from thaldash.views.reference import DEFAULT_REFERENCE, resolve_reference
-from thaldash.views.sweep import SweepSection, sweep_section
+from thaldash.views.params import Param
+from thaldash.views.reference import DEFAULT_REFERENCE, reference_choices, resolve_reference
+from thaldash.views.sweep import SWEPT, SweepSection, sweep_section
 
 PAGE = "What-if"
 _EVIDENCE = (("hb_window_end", "Hb window end (g/L)"), ("hb_rise", "Hb rise (g/L)"), ("reduction_pct", "Reduction (%)"))
@@ -274,3 +276,13 @@ def whatif_view(ctx: ViewContext, *, reference: str = DEFAULT_REFERENCE, pinned:
     return WhatIfView(tier_section(ctx, reference=reference, pinned=pinned), moves, course,
                       groups_section(ctx, reference=reference, pinned=pinned),
                       sweep_section(ctx, sweep_x=sweep_x, sweep_y=sweep_y, sweep_value=sweep_value))
+
+
+TABS: tuple[str, ...] = ("Patients who change tier", "Genotype groups", "Where the conclusions tip")
+"""The page's tabs (its ``view`` setting); the deck takes every part, whichever tab is open."""
+PARAMS: tuple[Param, ...] = (
+    Param("pinned", ""), Param("reference", DEFAULT_REFERENCE, lambda ctx, v: reference_choices(v["pinned"])),
+    Param("view", TABS[0], TABS), Param("patient", ""), Param("sweep_x", "slr_reduction_pct", SWEEPABLE),
+    Param("sweep_y", "window_months", SWEEPABLE), Param("sweep_value", "orr_pct", tuple(SWEPT)))
+"""The page's own settings (``views.params``): the reference (a scenario, or rules pinned as text), the open
+tab, the patient picked, the sweep's two rules and what it shows."""
