@@ -141,8 +141,9 @@ def patient_endpoints(cohort: Cohort, rules: GradingRules = GradingRules()) -> p
     at = positions(patients["patient_id"], graded["patient_id"])
     course = ti_course(cohort)
     where = positions(course["patient_id"], graded["patient_id"].astype("str"))
-    independent = np.where(where >= 0, course["independent"].astype("float64").to_numpy()[np.maximum(where, 0)],
-                           np.nan)
+    known = course["independent"].astype("float64").to_numpy()
+    # No TDT patient means no course at all: nothing to index (every patient is then NTDT, NA).
+    independent = np.where(where >= 0, known[np.maximum(where, 0)] if len(known) else np.nan, np.nan)
     ntdt = (graded["thal_type"] == "NTDT").to_numpy(dtype=bool, na_value=False)
     rise = graded["hb_rise"].to_numpy(dtype=float)
     held = sustained["hb_rise_sustained"].to_numpy(dtype=float)
