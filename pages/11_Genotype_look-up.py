@@ -80,7 +80,8 @@ st.radio("Measure", ("hb_g_l", "hbf_pct"), key=frame.key("measure"), horizontal=
 for thal, figure in result["charts"].items():
     st.markdown(f"**{thal} patients**")
     frame.chart(figure, f"lookup_{thal}_{measure}")
-st.caption("One chart per type; thin lines: the matching patients; no band where fewer than 3 patients.")
+st.caption("One chart per type; thin lines: the matching patients; no band where fewer than 3 patients."
+           + "".join(f" {thal} lines: showing {note}." for thal, note in result["sampled"].items()))
 
 st.subheader("The matching patients")
 patient_table(frame, found.patients, "lookup_patients", what="matching patients", column_config={

@@ -17,10 +17,10 @@ from thaldash.analyses.iron import chelation_stops, ferritin_course, units_befor
 from thaldash.analyses.patient import published_table_8
 from thaldash.data.cohort import Cohort, build_cohort
 from thaldash.data.filters import CohortFilter
+from thaldash.data.validation import validate
 from thaldash.grading.grade import grade
 from thaldash.grading.scenarios import SCENARIOS
 from thaldash.views.blocks import Stat
-from thaldash.data.validation import validate
 from thaldash.views.iron import NOTE_LINES, NO_STOPS, NO_TDT, STOP_PATIENTS, iron_view
 
 
@@ -118,7 +118,7 @@ def test_many_stopped_patients_are_sampled_for_lines_and_all_listed(many_stops):
     view = iron_view(context(many_stops, bundled=False), ferritin="stops")
     stopped = many_stops.analysed_patients["chelation_stop_month"].notna()
     assert stopped.sum() > STOP_PATIENTS
-    assert (f"Showing a random {STOP_PATIENTS} of {stopped.sum():,} patients whose chelation was stopped"
+    assert (f"Showing a random {STOP_PATIENTS} of {stopped.sum():,} analysed patients whose chelation was stopped"
             in view.ferritin.caption)
     assert len(view.stops.frame) == stopped.sum()  # the table lists every one
     assert view.stops.notes.endswith(f"… and {stopped.sum() - NOTE_LINES:,} more patients (all in the table)")

@@ -276,13 +276,13 @@ def genotype_lookup(cohort: Cohort, rules: GradingRules, query: GenotypeQuery) -
                           table_1_beside(cohort, query, rules), pooled)
 
 
-def lookup_trajectories(cohort: Cohort, query: GenotypeQuery, *, measure: str,
-                        thal_type: str) -> tuple[pd.DataFrame, PatientRows]:
+def lookup_trajectories(cohort: Cohort, query: GenotypeQuery, *, measure: str, thal_type: str,
+                        max_rows: int | None = None) -> tuple[pd.DataFrame, PatientRows]:
     """Mean ``measure`` by month of the matching ``thal_type`` patients beside the other ``thal_type`` patients.
 
     Returns ``(means, lines)``: ``trajectory_means`` by ``patients`` (``query.label`` or "other TDT
-    patients") and the matching patients' own lines (``individual_lines``). TDT and NTDT are never
-    mixed: call once per type.
+    patients") and the matching patients' own lines (``individual_lines``, a random sample of at most
+    ``max_rows`` rows when given). TDT and NTDT are never mixed: call once per type.
     """
     patients = cohort.patients
     analysed = cohort.analysed
@@ -295,7 +295,7 @@ def lookup_trajectories(cohort: Cohort, query: GenotypeQuery, *, measure: str,
     visits = analysed.loc[mine, ["patient_id", "month", measure]].assign(
         patients=np.where(match[mine], query.label, f"other {thal_type} patients"))
     means = trajectory_means(visits, measure=measure, by="patients")
-    return means, individual_lines(visits[match[mine]], measure=measure, by="patients")
+    return means, individual_lines(visits[match[mine]], measure=measure, by="patients", max_rows=max_rows)
 
 
 def _matching(query: GenotypeQuery, genotype: np.ndarray, beta_class: np.ndarray) -> np.ndarray:

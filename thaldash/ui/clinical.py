@@ -37,22 +37,27 @@ PCT_COLUMNS: dict[str, Any] = {
 def lookup(cohort: Cohort, rules: GradingRules, query_text: str, measure: str, presentation: bool) -> dict:
     """``genotype_lookup`` and one trajectory chart per type (TDT, NTDT) that has matching patients.
 
+    ``sampled`` maps a type whose matching patients are too many to draw as lines to the caption of the
+    random sample drawn ("a random 400 of 3,201 patients (fixed seed)").
+
     A band for fewer than 3 patients would span most of the axis (t with 1 degree of freedom); it is
     left out there, and the matching patients' own lines show their course instead.
     """
     query = GenotypeQuery.from_text(query_text)
     found = genotype_lookup(cohort, rules, query)
-    figures = {}
+    figures, sampled = {}, {}
     for thal, n in found.n_by_type.items():
         if not n:
             continue
-        means, lines = lookup_trajectories(cohort, query, measure=measure, thal_type=thal)
+        means, lines = lookup_trajectories(cohort, query, measure=measure, thal_type=thal, max_rows=charts.MAX_ROWS)
+        if lines.capped:
+            sampled[thal] = lines.note
         narrow = means["n"] < 3
         means = means.assign(ci_low=means["ci_low"].mask(narrow), ci_high=means["ci_high"].mask(narrow))
         figures[thal] = charts.trajectory_chart(means, measure=measure, grouping="patients", individual=lines,
                                                 individual_colour="group", domain=group_domain(query, thal),
                                                 presentation=presentation)
-    return {"lookup": found, "charts": figures}
+    return {"lookup": found, "charts": figures, "sampled": sampled}
 
 
 @_cache

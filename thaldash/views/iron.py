@@ -11,7 +11,8 @@ from thaldash.analyses.iron import (chelation_stops, ferritin_course, reduction_
                                     transfusion_timeline_sample, units_before_after)
 from thaldash.analyses.patient import published_table_8, rows_of
 from thaldash.analyses.trajectories import cap_patients
-from thaldash.charts import before_after_units, ferritin_with_stops, reduction_histogram, transfusion_timeline
+from thaldash.charts import (MAX_ROWS, before_after_units, ferritin_with_stops, reduction_histogram,
+                             transfusion_timeline)
 from thaldash.views.blocks import Col, Figure, PageView, Stat, Table
 from thaldash.views.context import ViewContext
 from thaldash.views.trajectories import means_notes
@@ -104,12 +105,15 @@ def iron_view(ctx: ViewContext, *, period: str = "window", ferritin: str = "mean
     stops = chelation_stops(ctx.filtered)
     sampled = ""
     if ferritin == "stops" and len(stops):
-        shown = cap_patients(stops, max_patients=STOP_PATIENTS)
-        course = rows_of(ctx.filtered.analysed, shown.rows["patient_id"], ["patient_id", "month", "sf_ng_ml"])
-        marks, notes = shown.rows, _stops_notes(shown.rows)
+        # Sampled by their visits, not by the stops: a patient seen monthly brings many rows.
+        shown = cap_patients(rows_of(ctx.filtered.analysed, stops["patient_id"], ["patient_id", "month", "sf_ng_ml"]),
+                             max_patients=STOP_PATIENTS, max_rows=MAX_ROWS)
+        course = shown.rows
+        marks = rows_of(stops, course["patient_id"])
+        notes = _stops_notes(marks)
         if shown.capped:
-            sampled = (f"Showing a random {shown.n_shown:,} of {shown.n_patients:,} patients whose chelation was "
-                       "stopped (fixed seed); the table below lists them all.")
+            sampled = (f"Showing a random {shown.n_shown:,} of {shown.n_patients:,} analysed patients whose chelation "
+                       "was stopped (fixed seed); the table below lists them all.")
     else:
         course = ferritin_course(ctx.filtered.analysed, log=log)
         marks, notes = stop_months(stops), means_notes(course, None)
