@@ -152,3 +152,12 @@ def test_an_empty_selection_gives_rows_that_say_so(bundled):
     assert lookup.proportions["reason"].eq("not computed: no patients").all()
     assert lookup.distributions["reason"].str.startswith("not computed: no").all()
     assert lookup.beside["source"].tolist() == ["paper (Table 1)"]  # the paper's row stays beside
+
+
+def test_a_cohort_without_tdt_patients_has_no_independence(bundled):
+    ntdt = bundled.take((bundled.patients["thal_type"] == "NTDT").to_numpy(), "ntdt")
+    per_patient = patient_endpoints(ntdt, RULES)
+    assert len(per_patient) == ntdt.n_analysed > 0
+    assert per_patient["independent"].isna().all()  # independence is a TDT endpoint
+    lookup = genotype_lookup(ntdt, RULES, GenotypeQuery.parse("allele", "-28"))
+    assert lookup.n_by_type["TDT"] == 0

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from thaldash.analyses.iron import (
-    chelation_stops, ferritin_course, reduction_bins, transfusion_timeline, transfusion_timeline_sample,
+    chelation_stops, ferritin_course, reduction_bins, stop_months, transfusion_timeline, transfusion_timeline_sample,
     units_before_after,
 )
 from thaldash.analyses.trajectories import trajectory_means
@@ -129,6 +129,20 @@ def test_chelation_stops_in_the_layout_of_table_8() -> None:
     t2 = out.set_index("patient_id").loc["T2"]
     assert (t2["sf_at_stop"], t2["sf_24m"], t2["sf_change"]) == (404.0, 346.0, -58.0)
     assert t2["problem"] == "" and t2["sex"] == "M" and t2["age_years"] == 15.0
+
+
+def test_stop_months_count_every_stop_and_name_the_first_few() -> None:
+    stops = pd.DataFrame({"patient_id": [f"P{i:02d}" for i in range(10)],
+                          "chelation_stop_month": [6.0] * 8 + [12.0, 7.5]})
+    out = stop_months(stops)
+    assert out["chelation_stop_month"].tolist() == [6.0, 7.5, 12.0]
+    assert out["n"].tolist() == [8, 1, 1]  # counted by hand from the rows above
+    assert out["who"].tolist() == ["P00, P01, P02, P03, P04, P05 … and 2 more", "P09", "P08"]
+
+
+def test_no_stops_give_no_stop_months() -> None:
+    out = stop_months(chelation_stops(_frame(_patient("P1", FULL))))
+    assert out.empty and list(out.columns) == ["chelation_stop_month", "n", "who"]
 
 
 def test_no_chelation_column_gives_an_empty_table() -> None:

@@ -164,6 +164,21 @@ def test_individual_lines_below_the_cap_keep_every_patient_and_drop_missing_valu
     assert lines.note == "all 10 patients"
 
 
+def test_cap_patients_bounds_rows_when_patients_have_many_visits() -> None:
+    # 300 patients seen monthly for 36 months (37 rows each): 400 patients would be 11,100 rows.
+    ids = np.char.add("M", np.arange(300).astype(str))
+    frame = pd.DataFrame({"patient_id": np.repeat(ids, 37), "month": np.tile(np.arange(37), 300)})
+    capped = cap_patients(frame, max_patients=400, max_rows=5_000)
+    assert len(capped.rows) <= 5_000 and capped.n_shown == 5_000 // 37 and capped.n_patients == 300
+    assert capped.rows["patient_id"].nunique() == capped.n_shown
+    assert (capped.rows.groupby("patient_id").size() == 37).all()  # whole patients, never cut lines
+    assert capped.capped and f"{5_000 // 37} of 300" in capped.note
+    # Without a row budget only the patient count binds, and a budget that fits changes nothing.
+    assert not cap_patients(frame, max_patients=400).capped
+    pd.testing.assert_frame_equal(cap_patients(frame, max_patients=50, max_rows=50 * 37).rows,
+                                  cap_patients(frame, max_patients=50).rows)
+
+
 def test_cap_patients_needs_patient_ids() -> None:
     with pytest.raises(ValueError, match="patient_id"):
         cap_patients(pd.DataFrame({"x": [1]}))

@@ -95,8 +95,8 @@ BUILDERS: dict[str, Callable[[dict, bool], alt.TopLevelMixin]] = {
         iron.reduction_bins(d["before_after"], column="reduction_pct_window"), presentation=p),
     "transfusion_timeline": lambda d, p: charts.transfusion_timeline(d["timeline"], presentation=p),
     "transfusion_timeline rows": lambda d, p: charts.transfusion_timeline(d["timeline"], row_height=22, presentation=p),
-    "ferritin means": lambda d, p: charts.ferritin_with_stops(iron.ferritin_course(d["visits"]), d["stops"],
-                                                              presentation=p),
+    "ferritin means": lambda d, p: charts.ferritin_with_stops(iron.ferritin_course(d["visits"]),
+                                                              iron.stop_months(d["stops"]), presentation=p),
     "ferritin patients": lambda d, p: charts.ferritin_with_stops(
         d["visits"][["patient_id", "month", "sf_ng_ml"]], d["stops"], log_scale=True, presentation=p),
     "patient_timeline": lambda d, p: charts.patient_timeline(

@@ -6,17 +6,22 @@ here from the cohort's rows (units per month = units ÷ months).
 
 from __future__ import annotations
 
+import hashlib
+
 import pandas as pd
 import pytest
 
+from tests.cohorts import awkward_cohort
 from tests.views.checks import assert_page_is_complete, context
 from thaldash.analyses.iron import chelation_stops, ferritin_course, units_before_after
 from thaldash.analyses.patient_published import published_table_8
+from thaldash.data.cohort import Cohort, build_cohort
 from thaldash.data.filters import CohortFilter
+from thaldash.data.validation import validate
 from thaldash.grading.grade import grade
 from thaldash.grading.scenarios import SCENARIOS
 from thaldash.views.blocks import Stat
-from thaldash.views.iron import NO_STOPS, NO_TDT, iron_view
+from thaldash.views.iron import NOTE_LINES, NO_STOPS, NO_TDT, STOP_PATIENTS, iron_view
 
 
 def test_units_are_the_analysis_and_table_3s_reduction(bundled):
@@ -98,3 +103,33 @@ def test_every_block_is_on_the_page(bundled, settings):
 def test_unknown_settings_are_refused(bundled, settings):
     with pytest.raises(ValueError, match="is not one of"):
         iron_view(context(bundled), **settings)
+
+
+@pytest.fixture(scope="module")
+def many_stops() -> Cohort:
+    """1,000 patients, 60 % of them with chelation stopped: more than the ferritin chart draws lines for."""
+    result = validate(awkward_cohort("many_chelation_stops", 1_000))
+    assert result.ok, result.problems
+    digest = hashlib.sha256(result.frame.to_csv(index=False).encode()).hexdigest()
+    return build_cohort(result.frame, "many stops", digest)
+
+
+def test_many_stopped_patients_are_sampled_for_lines_and_all_listed(many_stops):
+    view = iron_view(context(many_stops, bundled=False), ferritin="stops")
+    stopped = many_stops.analysed_patients["chelation_stop_month"].notna()
+    assert stopped.sum() > STOP_PATIENTS
+    assert (f"Showing a random {STOP_PATIENTS} of {stopped.sum():,} analysed patients whose chelation was stopped"
+            in view.ferritin.caption)
+    assert len(view.stops.frame) == stopped.sum()  # the table lists every one
+    assert view.stops.notes.endswith(f"… and {stopped.sum() - NOTE_LINES:,} more patients (all in the table)")
+    lines = [d for d in view.ferritin.chart.to_dict()["datasets"].values() if d and "sf_ng_ml" in d[0]]
+    assert len({row["patient_id"] for data in lines for row in data}) == STOP_PATIENTS
+
+
+def test_with_means_the_stops_are_counted_per_month(many_stops):
+    view = iron_view(context(many_stops, bundled=False))
+    stopped = many_stops.analysed_patients["chelation_stop_month"].dropna()
+    marks = [d for d in view.ferritin.chart.to_dict()["datasets"].values() if d and "who" in d[0]]
+    assert len(marks) == 1
+    counted = {row["chelation_stop_month"]: row["n"] for row in marks[0]}
+    assert counted == stopped.value_counts().to_dict()  # pandas' own count of the file's stop months

@@ -141,8 +141,9 @@ def patient_endpoints(cohort: Cohort, rules: GradingRules = GradingRules()) -> p
     at = positions(patients["patient_id"], graded["patient_id"])
     course = ti_course(cohort)
     where = positions(course["patient_id"], graded["patient_id"].astype("str"))
-    independent = np.where(where >= 0, course["independent"].astype("float64").to_numpy()[np.maximum(where, 0)],
-                           np.nan)
+    known = course["independent"].astype("float64").to_numpy()
+    # No TDT patient means no course at all: nothing to index (every patient is then NTDT, NA).
+    independent = np.where(where >= 0, known[np.maximum(where, 0)] if len(known) else np.nan, np.nan)
     ntdt = (graded["thal_type"] == "NTDT").to_numpy(dtype=bool, na_value=False)
     rise = graded["hb_rise"].to_numpy(dtype=float)
     held = sustained["hb_rise_sustained"].to_numpy(dtype=float)
@@ -275,13 +276,13 @@ def genotype_lookup(cohort: Cohort, rules: GradingRules, query: GenotypeQuery) -
                           table_1_beside(cohort, query, rules), pooled)
 
 
-def lookup_trajectories(cohort: Cohort, query: GenotypeQuery, *, measure: str,
-                        thal_type: str) -> tuple[pd.DataFrame, PatientRows]:
+def lookup_trajectories(cohort: Cohort, query: GenotypeQuery, *, measure: str, thal_type: str,
+                        max_rows: int | None = None) -> tuple[pd.DataFrame, PatientRows]:
     """Mean ``measure`` by month of the matching ``thal_type`` patients beside the other ``thal_type`` patients.
 
     Returns ``(means, lines)``: ``trajectory_means`` by ``patients`` (``query.label`` or "other TDT
-    patients") and the matching patients' own lines (``individual_lines``). TDT and NTDT are never
-    mixed: call once per type.
+    patients") and the matching patients' own lines (``individual_lines``, a random sample of at most
+    ``max_rows`` rows when given). TDT and NTDT are never mixed: call once per type.
     """
     patients = cohort.patients
     analysed = cohort.analysed
@@ -294,7 +295,7 @@ def lookup_trajectories(cohort: Cohort, query: GenotypeQuery, *, measure: str,
     visits = analysed.loc[mine, ["patient_id", "month", measure]].assign(
         patients=np.where(match[mine], query.label, f"other {thal_type} patients"))
     means = trajectory_means(visits, measure=measure, by="patients")
-    return means, individual_lines(visits[match[mine]], measure=measure, by="patients")
+    return means, individual_lines(visits[match[mine]], measure=measure, by="patients", max_rows=max_rows)
 
 
 def _matching(query: GenotypeQuery, genotype: np.ndarray, beta_class: np.ndarray) -> np.ndarray:

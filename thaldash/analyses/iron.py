@@ -225,6 +225,24 @@ def chelation_stops(visits: Cohort | pd.DataFrame) -> pd.DataFrame:
     return out.sort_values(["chelation_stop_month", "patient_id"], ignore_index=True)
 
 
+STOP_NAMES = 6
+"""Patients named per stop month in ``stop_months`` (the rest are counted)."""
+
+
+def stop_months(stops: pd.DataFrame) -> pd.DataFrame:
+    """Chelation stops per month, for marking them on a chart of any cohort size.
+
+    ``stops`` is ``chelation_stops`` output. Returns one row per ``chelation_stop_month`` (ascending)
+    with ``n`` (patients stopped that month) and ``who`` (the first ``STOP_NAMES`` patient ids in
+    the order of ``stops``, then "… and N more").
+    """
+    require_columns(stops, ["patient_id", "chelation_stop_month"])
+    grouped = stops.groupby("chelation_stop_month", sort=True)["patient_id"]
+    out = grouped.agg(n="size", who=lambda s: ", ".join(map(str, s.iloc[:STOP_NAMES])) + (
+        f" … and {len(s) - STOP_NAMES:,} more" if len(s) > STOP_NAMES else "")).reset_index()
+    return out.astype({"chelation_stop_month": "float64", "n": "int64", "who": "str"})
+
+
 def _empty_stops() -> pd.DataFrame:
     floats = {"age_years", "chelation_stop_month", "sf_month_at_stop", "sf_at_stop", "sf_24m", "sf_change"}
     return pd.DataFrame({c: pd.Series(dtype="float64" if c in floats else "str") for c in CHELATION_COLUMNS})

@@ -199,24 +199,33 @@ class PatientRows:
         return f"all {self.n_patients:,} patients"
 
 
-def cap_patients(frame: pd.DataFrame, *, max_patients: int = 400, seed: int = 0) -> PatientRows:
+def cap_patients(frame: pd.DataFrame, *, max_patients: int = 400, seed: int = 0,
+                 max_rows: int | None = None) -> PatientRows:
     """Keep the rows of at most ``max_patients`` patients, drawn at random with a fixed seed.
 
     A random draw rather than the first ids, because ids often follow enrolment order or
-    genotype; the fixed seed makes the same file give the same picture every time.
+    genotype; the fixed seed makes the same file give the same picture every time. With
+    ``max_rows``, patients are also dropped (the last drawn first) until their rows fit: patients
+    seen monthly for years have many rows each, so a patient count alone does not bound a chart.
     """
     require_columns(frame, ["patient_id"])
     codes, ids = pd.factorize(frame["patient_id"])
     n = len(ids)
-    if n <= max_patients:
+    fits = max_rows is None or len(frame) <= max_rows
+    if n <= max_patients and fits:
         return PatientRows(frame, n, n)
+    rng = np.random.default_rng(seed)
+    drawn = rng.choice(n, size=max_patients, replace=False) if n > max_patients else rng.permutation(n)
+    if max_rows is not None:
+        rows_each = np.bincount(codes[codes >= 0], minlength=n)[drawn]
+        drawn = drawn[:int(np.searchsorted(np.cumsum(rows_each), max_rows, side="right"))]
     chosen = np.zeros(n, dtype=bool)
-    chosen[np.random.default_rng(seed).choice(n, size=max_patients, replace=False)] = True
-    return PatientRows(frame[chosen[codes]], n, max_patients)
+    chosen[drawn] = True
+    return PatientRows(frame[chosen[codes]], n, len(drawn))
 
 
 def individual_lines(visits: pd.DataFrame, *, measure: str, by: Hashable | Sequence[Hashable] | None = None,
-                     max_patients: int = 400, seed: int = 0) -> PatientRows:
+                     max_patients: int = 400, seed: int = 0, max_rows: int | None = None) -> PatientRows:
     """Per-patient values of ``measure`` over time for thin lines behind a mean.
 
     Returns ``PatientRows`` whose rows have ``patient_id``, the ``by`` column(s), ``month`` and
@@ -225,4 +234,4 @@ def individual_lines(visits: pd.DataFrame, *, measure: str, by: Hashable | Seque
     by_cols = as_list(by)
     require_columns(visits, ["patient_id", "month", *by_cols, measure])
     rows = visits.loc[visits[measure].notna(), ["patient_id", *by_cols, "month", measure]]
-    return cap_patients(rows, max_patients=max_patients, seed=seed)
+    return cap_patients(rows, max_patients=max_patients, seed=seed, max_rows=max_rows)

@@ -155,9 +155,9 @@ def ferritin_with_stops(means_or_patients: pd.DataFrame, stops: pd.DataFrame, *,
         (``patient_id``, ``month``, ``sf_ng_ml``, e.g. the visits of the patients in ``stops``):
         one line per patient with a triangle at the ferritin before the stop.
     stops
-        ``iron.chelation_stops`` output.
+        With means: ``iron.stop_months`` output (``chelation_stop_month``, ``n``, ``who``), one dashed
+        rule per month. With per-patient rows: the ``iron.chelation_stops`` rows of those patients.
     """
-    require(stops, ["patient_id", "chelation_stop_month", "sf_at_stop"], chart="ferritin_with_stops")
     guard(stops, chart="ferritin_with_stops")
     guard(means_or_patients, chart="ferritin_with_stops")
     y_scale = alt.Scale(type="log") if log_scale else alt.Scale(zero=True)
@@ -178,10 +178,11 @@ def ferritin_with_stops(means_or_patients: pd.DataFrame, stops: pd.DataFrame, *,
                                   point=alt.OverlayMarkDef(filled=True, size=50, color=SINGLE_SERIES)).encode(
                        y=alt.Y("mean:Q", scale=y_scale, title=f"{ytitle}, {est}"))]
         layers += n_foot(m, grouping=None, domain=[], colour_enc=alt.value(SINGLE_SERIES), presentation=presentation)
-        per_month = stops.groupby("chelation_stop_month", as_index=False).agg(
-            n=("patient_id", "size"),
-            who=("patient_id", lambda s: ", ".join(map(str, s.iloc[:6])) + (" …" if len(s) > 6 else "")))
-        per_month = per_month.assign(text=[f"{n} stopped" for n in per_month["n"]])
+        if "n" not in stops and "patient_id" in stops:
+            raise ValueError("ferritin_with_stops: with means the stops are marked per month; pass "
+                             "iron.stop_months(stops), not one row per patient.")
+        require(stops, ["chelation_stop_month", "n", "who"], chart="ferritin_with_stops")
+        per_month = stops.assign(text=[f"{n:,} stopped" for n in stops["n"]])
         layers += [alt.Chart(per_month).mark_rule(strokeDash=[4, 3], color="#000000").encode(
                        x="chelation_stop_month:Q",
                        tooltip=[alt.Tooltip("chelation_stop_month:Q", title="Chelation stopped at month"),
@@ -193,6 +194,7 @@ def ferritin_with_stops(means_or_patients: pd.DataFrame, stops: pd.DataFrame, *,
     else:
         p = means_or_patients
         require(p, ["patient_id", "month", "sf_ng_ml"], chart="ferritin_with_stops")
+        require(stops, ["patient_id", "chelation_stop_month", "sf_at_stop"], chart="ferritin_with_stops")
         p = p[p["sf_ng_ml"].notna()]
         ids = sorted(p["patient_id"].unique())
         scale = (alt.Scale(domain=ids, range=list(CATEGORICAL[:len(ids)])) if len(ids) <= 8

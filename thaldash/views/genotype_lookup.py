@@ -140,7 +140,7 @@ def _course(ctx: ViewContext, query: GenotypeQuery, thal: str, measure: str) -> 
     A band for fewer than 3 patients would span most of the axis (t with 1 degree of freedom); it is
     left out there, and the matching patients' own lines show their course instead.
     """
-    means, lines = lookup_trajectories(ctx.filtered, query, measure=measure, thal_type=thal)
+    means, lines = lookup_trajectories(ctx.filtered, query, measure=measure, thal_type=thal, max_rows=charts.MAX_ROWS)
     narrow = means["n"] < 3
     means = means.assign(ci_low=means["ci_low"].mask(narrow), ci_high=means["ci_high"].mask(narrow))
     chart = charts.trajectory_chart(means, measure=measure, grouping="patients", individual=lines,
@@ -152,7 +152,8 @@ def _course(ctx: ViewContext, query: GenotypeQuery, thal: str, measure: str) -> 
                       for r in mine.itertuples())
     return Figure(f"lookup_{thal}_{measure}", f"{query.label}: {MEASURES[measure]} of the {thal} patients", chart,
                   caption=f"Mean {MEASURES[measure]} with 95% CI of the {thal} patients of {query.label} beside the other "
-                          f"{thal} patients; thin lines: the matching patients; no band where fewer than 3 patients.",
+                          f"{thal} patients; thin lines: the matching patients; no band where fewer than 3 patients."
+                          + (f" Lines: showing {lines.note}." if lines.capped else ""),
                   notes=notes)
 
 

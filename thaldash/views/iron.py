@@ -7,12 +7,13 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from thaldash.analyses.iron import (chelation_stops, ferritin_course, reduction_bins, transfusion_timeline_sample,
-                                    units_before_after)
+from thaldash.analyses.iron import (chelation_stops, ferritin_course, reduction_bins, stop_months,
+                                    transfusion_timeline_sample, units_before_after)
 from thaldash.analyses.patient import rows_of
 from thaldash.analyses.patient_published import published_table_8
 from thaldash.analyses.trajectories import cap_patients
-from thaldash.charts import before_after_units, ferritin_with_stops, reduction_histogram, transfusion_timeline
+from thaldash.charts import (MAX_ROWS, before_after_units, ferritin_with_stops, reduction_histogram,
+                             transfusion_timeline)
 from thaldash.views.blocks import Col, Figure, PageView, Stat, Table
 from thaldash.views.context import ViewContext
 from thaldash.views.params import Param
@@ -20,7 +21,9 @@ from thaldash.views.trajectories import means_notes
 
 PAGE = "Transfusion and iron"
 FERRITIN: dict[str, str] = {"mean": "Mean of all patients", "stops": "Patients whose chelation was stopped"}
-SLOPE_PATIENTS, GRID_PATIENTS = 400, 60  # per-patient marks beyond these are unreadable: a random sample is drawn
+# Per-patient marks beyond these are unreadable (and too many rows to embed): a random sample is drawn.
+SLOPE_PATIENTS, GRID_PATIENTS, STOP_PATIENTS = 400, 60, 200
+NOTE_LINES = 20  # speaker notes list this many stops; the table lists them all
 NO_TDT = "No TDT patient matches the filter, so there are no transfusions to show."
 NO_STOPS = "No patient of the filter had chelation stopped (none has a chelation_stop_month in the file)."
 _TABLE_8 = {"patient_id": Col("Patient"), "genotype": Col("Genotype"), "sex": Col("Sex"), "age_years": Col("Age", "%.0f"),
@@ -102,17 +105,25 @@ def iron_view(ctx: ViewContext, *, period: str = "window", ferritin: str = "mean
                     "visit; colour: units per month over that interval.",
             notes=f"{grid.n_shown} of {grid.n_patients} TDT patients shown")
     stops = chelation_stops(ctx.filtered)
+    sampled = ""
     if ferritin == "stops" and len(stops):
-        course = rows_of(ctx.filtered.analysed, stops["patient_id"], ["patient_id", "month", "sf_ng_ml"])
-        notes = _stops_notes(stops)
+        # Sampled by their visits, not by the stops: a patient seen monthly brings many rows.
+        shown = cap_patients(rows_of(ctx.filtered.analysed, stops["patient_id"], ["patient_id", "month", "sf_ng_ml"]),
+                             max_patients=STOP_PATIENTS, max_rows=MAX_ROWS)
+        course = shown.rows
+        marks = rows_of(stops, course["patient_id"])
+        notes = _stops_notes(marks)
+        if shown.capped:
+            sampled = (f"Showing a random {shown.n_shown:,} of {shown.n_patients:,} analysed patients whose chelation "
+                       "was stopped (fixed seed); the table below lists them all.")
     else:
         course = ferritin_course(ctx.filtered.analysed, log=log)
-        notes = means_notes(course, None)
+        marks, notes = stop_months(stops), means_notes(course, None)
     method = ("Log scale: the line is the geometric mean; its 95% CI is computed on log values and back-transformed."
               if log else "")
     figure = Figure(f"ferritin_{ferritin}", "Serum ferritin and chelation stopped for low ferritin",
-                    ferritin_with_stops(course, stops, log_scale=log, presentation=ctx.presentation),
-                    caption=" ".join(t for t in (f"Analysed patients of the filter (n = {ctx.n}).", method,
+                    ferritin_with_stops(course, marks, log_scale=log, presentation=ctx.presentation),
+                    caption=" ".join(t for t in (f"Analysed patients of the filter (n = {ctx.n}).", sampled, method,
                                                  "" if len(stops) else NO_STOPS) if t), notes=notes)
     stop_table = None if not len(stops) else Table("chelation_stops", "Chelation stopped for low ferritin", stops, {
         "patient_id": Col("Patient"), "sex": Col("Sex"), "age_years": Col("Age", "%.0f"), "genotype": Col("Genotype"),
@@ -147,8 +158,11 @@ def _reduction_notes(units: pd.DataFrame, mir: float, slr: float) -> str:
 
 def _stops_notes(stops: pd.DataFrame) -> str:
     sf = lambda v: "not recorded" if pd.isna(v) else f"{v:.0f} ng/mL"
-    return "\n".join(f"{r.patient_id}: chelation stopped at month {r.chelation_stop_month:.0f}; SF {sf(r.sf_at_stop)} "
-                     f"before, {sf(r.sf_24m)} at 24 M" for r in stops.itertuples())
+    lines = [f"{r.patient_id}: chelation stopped at month {r.chelation_stop_month:.0f}; SF {sf(r.sf_at_stop)} "
+             f"before, {sf(r.sf_24m)} at 24 M" for r in stops.head(NOTE_LINES).itertuples()]
+    if len(stops) > NOTE_LINES:
+        lines.append(f"… and {len(stops) - NOTE_LINES:,} more patients (all in the table)")
+    return "\n".join(lines)
 
 
 PARAMS: tuple[Param, ...] = (

@@ -9,7 +9,7 @@ import pandas as pd
 from thaldash.analyses.patient import lines_table
 from thaldash.analyses.response import grouped_visits, response_patients
 from thaldash.analyses.trajectories import cap_patients, completeness, individual_lines, trajectory_means
-from thaldash.charts import completeness_map, trajectory_chart
+from thaldash.charts import MAX_ROWS, completeness_map, trajectory_chart
 from thaldash.data.schema import STUDY_MONTHS
 from thaldash.views.blocks import Col, Figure, PageView, Stat, Table
 from thaldash.views.context import ViewContext
@@ -80,7 +80,8 @@ def trajectories_view(ctx: ViewContext, *, measure: str = "hb_g_l", grouping: st
     n_patients = visits["patient_id"].nunique()
     who = f"{n_patients} analysed patients" + ("" if patients == "all" else f" of the {GROUP_OF[patients]}")
     genotypes = sorted(ctx.cohort.patients["genotype"].dropna().unique()) if by == "genotype" else None
-    individual = individual_lines(visits, measure=measure, by=by) if lines else None
+    # Bounded by rows too: patients seen monthly for years would otherwise exceed what a chart embeds.
+    individual = individual_lines(visits, measure=measure, by=by, max_rows=MAX_ROWS) if lines else None
     figure = trajectory_chart(means, measure=measure, grouping=by, log_scale=log, individual=individual,
                               domain=genotypes, show_n=(means[by].nunique() if by else 1) <= 4, months=months,
                               presentation=ctx.presentation)
