@@ -10,7 +10,7 @@ import pytest
 from scipy import stats
 
 from thaldash.analyses.dose import confounding_statement, dose_ages, dose_endpoints, dose_test, dose_tiers
-from thaldash.analyses.genotype import patient_endpoints
+from thaldash.analyses.endpoints import patient_endpoints
 from thaldash.grading.grade import grade
 
 

@@ -13,8 +13,8 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from thaldash.analyses.genotype import (GenotypeQuery, endpoint_proportions, genotype_lookup, lookup_trajectories,
-                                        patient_endpoints)
+from thaldash.analyses.genotype import GenotypeQuery, genotype_lookup, lookup_trajectories
+from thaldash.analyses.endpoints import endpoint_proportions, patient_endpoints
 from thaldash.grading.rules import GradingRules
 
 RULES = GradingRules()

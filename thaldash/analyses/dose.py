@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from thaldash.analyses.basis import DOSE, basis
-from thaldash.analyses.genotype import PROPORTION_COLUMNS, endpoint_proportions
+from thaldash.analyses.endpoints import PROPORTION_COLUMNS, endpoint_proportions
 from thaldash.data.cohort import Cohort, positions
 from thaldash.grading.rules import GradingRules
 from thaldash.grading.summary import tier_table
@@ -80,9 +80,9 @@ def confounding_statement(ages: pd.DataFrame) -> tuple[bool, str]:
 
 
 def dose_endpoints(cohort: Cohort, per_patient: pd.DataFrame, rules: GradingRules = GradingRules()) -> pd.DataFrame:
-    """The look-up's endpoints (``genotype.endpoint_proportions``) per dose, TDT and NTDT apart.
+    """The look-up's endpoints (``endpoints.endpoint_proportions``) per dose, TDT and NTDT apart.
 
-    ``per_patient`` is ``genotype.patient_endpoints(cohort, rules)``. Returns ``dose_mg_day``
+    ``per_patient`` is ``endpoints.patient_endpoints(cohort, rules)``. Returns ``dose_mg_day``
     (``NO_DOSE`` when unknown, as text) and ``PROPORTION_COLUMNS`` plus ``confounding``; the
     ``basis`` says that on the bundled cohort dose rests on assumed ages. A type with no patient at
     a dose has no rows there (``dose_ages`` counts the patients of each dose).

@@ -88,7 +88,7 @@ def proportion_forest(table: pd.DataFrame, *, label: str, heading: str, note: st
     """Percentages with their intervals, one row per ``label`` value; rows without a number say why.
 
     ``table`` has ``label``, ``n``, ``total``, ``pct``, ``ci_low``, ``ci_high``, ``ci_method`` and
-    ``reason`` (e.g. ``analyses.safety.paper_safety`` or ``genotype.endpoint_proportions`` with a
+    ``reason`` (e.g. ``analyses.safety.paper_safety`` or ``endpoints.endpoint_proportions`` with a
     label column).
     """
     require(table, [label, "n", "total", "pct", "ci_low", "ci_high", "ci_method", "reason"], chart="proportion_forest")

@@ -12,8 +12,8 @@ import pandas as pd
 from thaldash.analyses.claim import CLAIM_COLUMNS, POOLED_COLUMNS, genotype_claim, pooled_independence
 from thaldash.analyses.dose import AGE_COLUMNS, TEST_COLUMNS, confounding_statement, dose_ages, dose_endpoints, \
     dose_test, dose_tiers
-from thaldash.analyses.genotype import DISTRIBUTION_COLUMNS, PROPORTION_COLUMNS, endpoint_distributions, \
-    endpoint_proportions, patient_endpoints
+from thaldash.analyses.endpoints import (DISTRIBUTION_COLUMNS, PROPORTION_COLUMNS, endpoint_distributions,
+                                         endpoint_proportions, patient_endpoints)
 from thaldash.analyses.independence import MODEL_COLUMNS, ti_course, ti_durability, ti_incidence, ti_model, ti_roc
 from thaldash.analyses.safety import SAFETY_COLUMNS, WITHDRAWAL_COLUMNS, rash_readings, safety_for, withdrawals
 from thaldash.data.cohort import Cohort

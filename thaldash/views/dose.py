@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from thaldash.analyses.dose import confounding_statement, dose_ages, dose_endpoints, dose_test, dose_tiers
-from thaldash.analyses.genotype import endpoint_proportions, patient_endpoints
+from thaldash.analyses.endpoints import endpoint_proportions, patient_endpoints
 from thaldash.grading.rules import FIELDS_BY_NAME
 from thaldash.published.paper import is_bundled
 from thaldash.views.blocks import Col, PageView, Table
