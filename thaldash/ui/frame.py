@@ -21,6 +21,7 @@ from thaldash.data.cohort import Cohort
 from thaldash.data.filters import PARAM_NAMES, CohortFilter
 from thaldash.data.loading import LoadResult
 from thaldash.data.memory import return_memory_as_freed
+from thaldash.export.files import with_notes
 from thaldash.grading.rules import FIELDS_BY_NAME, GradingRules
 from thaldash.grading.scenarios import rules_from_params, rules_to_params
 from thaldash.ui import caching, state
@@ -131,13 +132,14 @@ class Frame:
             raise ValueError(f"Page param {name!r} would clash with the shared URL state; rename it.")
         return state.page_param(self.page, name, default, choices, minimum=minimum, maximum=maximum)
 
-    def table(self, frame: pd.DataFrame, name: str, **kwargs: Any) -> None:
-        """``widgets.table`` with this view's footer and presentation mode (CSV download)."""
-        table(frame, name=name, footer=self.footer, presentation=self.presentation, **kwargs)
+    def table(self, frame: pd.DataFrame, name: str, *, notes: Sequence[str] = (), **kwargs: Any) -> None:
+        """``widgets.table`` with this view's footer (plus ``notes``) and presentation mode (CSV download)."""
+        table(frame, name=name, footer=with_notes(self.footer, notes), presentation=self.presentation, **kwargs)
 
-    def chart(self, figure: alt.TopLevelMixin, name: str, *, stretch: bool = True) -> None:
-        """``widgets.chart`` with this view's footer and presentation mode (PNG/SVG downloads)."""
-        chart(figure, name=name, footer=self.footer, presentation=self.presentation, stretch=stretch)
+    def chart(self, figure: alt.TopLevelMixin, name: str, *, stretch: bool = True, notes: Sequence[str] = ()) -> None:
+        """``widgets.chart`` with this view's footer (plus ``notes``) and presentation mode (PNG/SVG downloads)."""
+        chart(figure, name=name, footer=with_notes(self.footer, notes), presentation=self.presentation,
+              stretch=stretch)
 
     rule_key = staticmethod(state.rule_widget_key)
     rules_changed = staticmethod(state.rules_changed)

@@ -51,7 +51,7 @@ def show(frame: Frame, block: Figure | Table | Stat, *, caption: bool = True, he
         show_stat(block)
         return
     if isinstance(block, Figure):
-        frame.chart(block.chart, block.key, stretch=block.stretch)
+        frame.chart(block.chart, block.key, stretch=block.stretch, notes=block.footer_notes)
     else:
         shown = block.frame[list(block.columns)]
         config = column_config(block.columns)
@@ -62,6 +62,6 @@ def show(frame: Frame, block: Figure | Table | Stat, *, caption: bool = True, he
                 c: None for c in block.frame.columns if c not in block.columns}, id_column=block.patient_column,
                 height=height, what=block.what)
         else:
-            frame.table(shown, block.key, column_config=config, height=height or "content")
+            frame.table(shown, block.key, column_config=config, height=height or "content", notes=block.footer_notes)
     if caption and block.caption:
         st.caption(plain(block.caption))
