@@ -108,7 +108,8 @@ class Frame:
         """This view for the page views of ``thaldash.views`` (gradings from the app's caches)."""
         return ViewContext(cohort=self.cohort, filtered=self.filtered, filter=self.filter, rules=self.rules,
                            scenario=self.scenario, bundled=digest_is_reconstruction(self.source.sha256),
-                           presentation=self.presentation, grader=caching.graded, tabulator=caching.patient_table)
+                           presentation=self.presentation, grader=caching.graded, tabulator=caching.patient_table,
+                           everyone_grader=caching.graded_everyone)
 
     def key(self, name: str) -> str:
         """The widget key a page gives to the widget of its param ``name``."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import pandas as pd
 
@@ -13,6 +13,10 @@ from thaldash.grading.grade import grade
 from thaldash.grading.rules import GradingRules
 
 PAPER_RULES = GradingRules()
+
+
+def _grade_everyone(cohort: Cohort, rules: GradingRules) -> pd.DataFrame:
+    return grade(cohort, rules, include_withdrawn=True)
 
 
 def _patient_table(cohort: Cohort, rules: GradingRules) -> pd.DataFrame:
@@ -41,6 +45,8 @@ class ViewContext:
     grader, tabulator
         ``grade`` and ``patient_table``, or cached versions of them (the app passes its caches, so
         a page view never grades a cohort a second time).
+    everyone_grader
+        ``grade(cohort, rules, include_withdrawn=True)``, or the app's cached version of it.
     """
 
     cohort: Cohort
@@ -52,10 +58,29 @@ class ViewContext:
     presentation: bool = False
     grader: Callable[[Cohort, GradingRules], pd.DataFrame] = grade
     tabulator: Callable[[Cohort, GradingRules], pd.DataFrame] = _patient_table
+    everyone_grader: Callable[[Cohort, GradingRules], pd.DataFrame] = _grade_everyone
 
     def graded(self, cohort: Cohort | None = None) -> pd.DataFrame:
         """The grading of ``cohort`` (default: the filtered patients) under the view's rules."""
         return self.grader(self.filtered if cohort is None else cohort, self.rules)
+
+    def graded_everyone(self) -> pd.DataFrame:
+        """The grading of every filtered patient, withdrawn ones included when the filter keeps them.
+
+        ``grade(filtered, rules, include_withdrawn=True)``: the rows ``tier_table`` and
+        ``response_headlines`` need for intention to treat, and the ones whose count is the header's n
+        whatever the "include withdrawn" box says.
+        """
+        return self.everyone_grader(self.filtered, self.rules)
+
+    def withdrawn_left_out(self) -> pd.DataFrame:
+        """The patients who withdrew whom the filter would keep but for its "include withdrawn" box (their
+        ``Cohort.patients`` rows; none when the box is ticked): intention to treat needs them."""
+        patients = self.cohort.patients
+        if self.filter.include_withdrawn or "withdrawn" not in patients:
+            return patients.iloc[:0]
+        kept = replace(self.filter, include_withdrawn=True).mask(patients)
+        return patients[kept & patients["withdrawn"].fillna(False).astype(bool).to_numpy()]
 
     def patient_table(self) -> pd.DataFrame:
         """``analyses.patients.patient_table`` of the whole cohort under the view's rules."""
