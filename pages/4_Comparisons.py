@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import streamlit as st
 
-from thaldash.analyses.comparisons import SUBSETS, TESTS, group_label
+from thaldash.analyses.comparisons import SUBSETS, group_label
 from thaldash.analyses.patients import DEFAULT_PAIR, GROUPINGS, VISIT_MEASURES
 from thaldash.data.schema import STUDY_MONTHS
 from thaldash.ui import page_frame, plain
 from thaldash.ui.caching import cached_view, filter_options, group_choices
 from thaldash.ui.render import show
-from thaldash.views.comparisons import MEASURES, NO_CHART, TEST_LABELS, comparisons_view
+from thaldash.views.comparisons import DEFAULT_TEST, MEASURES, NO_CHART, TEST_CHOICES, TEST_LABELS, comparisons_view
 
 frame = page_frame("Comparisons", icon="⚖️")
 MONTHS = tuple(str(m) for m in STUDY_MONTHS)
@@ -18,13 +18,15 @@ MONTHS = tuple(str(m) for m in STUDY_MONTHS)
 measure = frame.param("measure", "hb_g_l", tuple(MEASURES))
 grouping = frame.param("grouping", "genotype_group", tuple(GROUPINGS))
 subset = frame.param("subset", "analysed", tuple(SUBSETS))
-test = frame.param("test", "student", tuple(TESTS))
+test = frame.param("test", DEFAULT_TEST, TEST_CHOICES)
 cols = st.columns([3, 3, 2, 2])
 cols[0].selectbox("Measure", tuple(MEASURES), key=frame.key("measure"), format_func=MEASURES.get)
 cols[1].selectbox("Compare", tuple(GROUPINGS), key=frame.key("grouping"), format_func=GROUPINGS.get)
 cols[2].selectbox("Patients", tuple(SUBSETS), key=frame.key("subset"), format_func=SUBSETS.get,
                   help="On top of the sidebar filter.")
-cols[3].selectbox("Test", tuple(TESTS), key=frame.key("test"), format_func=TEST_LABELS.get)
+cols[3].selectbox("Test", TEST_CHOICES, key=frame.key("test"), format_func=TEST_LABELS.get,
+                  help="Welch t does not assume equal SDs; the paper's Student t is the default where the page "
+                       "reproduces one of its printed tables.")
 
 more = st.expander("Groups and months", expanded=not frame.presentation)
 left, right, months_col = more.columns([2, 2, 3])
@@ -51,6 +53,8 @@ if view.problem:
     st.info(plain(view.problem))
     st.stop()
 st.subheader(plain(view.title))
+if view.caveat:
+    st.info(view.caveat)
 show(frame, view.comparison)
 if view.paper_warning:
     st.warning(view.paper_warning)

@@ -11,6 +11,7 @@ from thaldash.data.cohort import Cohort
 from thaldash.data.filters import CohortFilter
 from thaldash.grading.grade import grade
 from thaldash.grading.rules import GradingRules
+from thaldash.published.constraints import label_constraints
 
 PAPER_RULES = GradingRules()
 
@@ -81,6 +82,19 @@ class ViewContext:
             return patients.iloc[:0]
         kept = replace(self.filter, include_withdrawn=True).mask(patients)
         return patients[kept & patients["withdrawn"].fillna(False).astype(bool).to_numpy()]
+
+    def labelled(self, rows: pd.DataFrame, kind: str, **context: str | None) -> pd.DataFrame:
+        """``rows`` plus ``constraint`` and ``constraint_note`` (``published.constraints.label_constraints``) on
+        the bundled reconstruction, "" on any other file, whose values are its own.
+
+        The grading (the paper's rules or not) and the filter (no filter: one of the paper's populations)
+        come from the view; ``context`` passes ``measure``, ``grouping``, ``subset``, ``x``, ``y``.
+        """
+        if not self.bundled:
+            return rows.assign(constraint="", constraint_note="")
+        return label_constraints(rows, kind, paper_rules=self.rules == PAPER_RULES,  # type: ignore[arg-type]
+                                 paper_ti_rule=self.rules.ti_min_free_visits == PAPER_RULES.ti_min_free_visits,
+                                 whole_cohort=self.filter.is_default, **context)
 
     def patient_table(self) -> pd.DataFrame:
         """``analyses.patients.patient_table`` of the whole cohort under the view's rules."""
