@@ -34,7 +34,7 @@ def section(part: Section) -> None:
 st.subheader("Within-patient change between visits (Table 9)")
 measure = frame.param("measure", "sf_ng_ml", tuple(VISIT_MEASURES))
 pairs = frame.param("pairs", ("0-12", "0-24", "12-24"), PAIRS)
-correction = frame.param("correction", "none", tuple(CORRECTIONS))
+correction = frame.param("correction", "holm", tuple(CORRECTIONS))
 cols = st.columns([2, 4, 2])
 cols[0].selectbox("Measure", tuple(VISIT_MEASURES), key=frame.key("measure"), format_func=VISIT_MEASURES.get)
 cols[1].multiselect("Visits compared (I − J)", PAIRS, key=frame.key("pairs"), placeholder="Choose pairs of months",

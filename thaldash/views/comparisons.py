@@ -13,7 +13,7 @@ from thaldash.analyses.patients import DEFAULT_PAIR, GROUPINGS, PATIENT_MEASURES
 from thaldash.charts import group_means_chart
 from thaldash.views.blocks import Col, Figure, PageView, Stat, Table
 from thaldash.views.context import ViewContext
-from thaldash.views.wording import SMALL_N_MARK, has_published, interval_text, p_text, paper_check
+from thaldash.views.wording import ASSUMED_MARK, SMALL_N_MARK, has_published, interval_text, p_text, paper_check
 
 PAGE = "Comparisons"
 MEASURES: dict[str, str] = VISIT_MEASURES | PATIENT_MEASURES
@@ -22,7 +22,7 @@ DEFAULT_TEST = "default"
 TEST_LABELS: dict[str, str] = {DEFAULT_TEST: "Default (Welch t; Student t for a printed table)",
                                "student": "Student t (paper)", "welch": "Welch t", "mann_whitney": "Mann–Whitney U"}
 TEST_CHOICES: tuple[str, ...] = tuple(TEST_LABELS)
-ASSUMED_MARK = "⚠ assumed"
+
 _SHORT = {"student": "Student t", "welch": "Welch t", "mann_whitney": "Mann–Whitney"}
 _PAPER_WIDTHS = {"n": 50, "mean": 70, "sd": 60, "diff": 70, "se": 60, "p": 60}
 NO_CHART = "One value per patient, over the grading window: no chart by month."

@@ -10,6 +10,8 @@ import pandas as pd
 from thaldash.analyses.comparisons import contradiction_notes
 
 SMALL_N_MARK = "⚠ n < 5"
+ASSUMED_MARK = "⚠ assumed"
+"""How a result the reconstruction assumed is marked in a table's "Basis" column."""
 DIFFERS = "Some numbers do not print as the paper's, outside the documented contradictions."
 
 
