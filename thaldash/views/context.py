@@ -83,18 +83,19 @@ class ViewContext:
         kept = replace(self.filter, include_withdrawn=True).mask(patients)
         return patients[kept & patients["withdrawn"].fillna(False).astype(bool).to_numpy()]
 
-    def labelled(self, rows: pd.DataFrame, kind: str, **context: str | None) -> pd.DataFrame:
+    def labelled(self, rows: pd.DataFrame, kind: str, *, subgroup: bool = False, **context: str | None) -> pd.DataFrame:
         """``rows`` plus ``constraint`` and ``constraint_note`` (``published.constraints.label_constraints``) on
         the bundled reconstruction, "" on any other file, whose values are its own.
 
         The grading (the paper's rules or not) and the filter (no filter: one of the paper's populations)
-        come from the view; ``context`` passes ``measure``, ``grouping``, ``subset``, ``x``, ``y``.
+        come from the view; ``subgroup`` says the page narrowed the patients further itself. ``context``
+        passes ``measure``, ``grouping``, ``subset``, ``x``, ``y``.
         """
         if not self.bundled:
             return rows.assign(constraint="", constraint_note="")
         return label_constraints(rows, kind, paper_rules=self.rules == PAPER_RULES,  # type: ignore[arg-type]
                                  paper_ti_rule=self.rules.ti_min_free_visits == PAPER_RULES.ti_min_free_visits,
-                                 whole_cohort=self.filter.is_default, **context)
+                                 whole_cohort=self.filter.is_default and not subgroup, **context)
 
     def patient_table(self) -> pd.DataFrame:
         """``analyses.patients.patient_table`` of the whole cohort under the view's rules."""
