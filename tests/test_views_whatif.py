@@ -155,6 +155,9 @@ def test_the_tier_table_gives_the_paired_difference_and_mcnemar_p(cohort):
     assert row["mcnemar"] == ("< 0.001" if p < 0.001 else f"{p:.3f}") and row["change"] == f"{b.sum() - a.sum():+d}"
     assert "McNemar" in section.table.columns["mcnemar"].label and "Newcombe" in section.table.caption
     assert "exact for this cohort, so no interval" not in section.table.caption
+    # Strict clinical moves no one in or out of SLR (counted above the same way: 9 under both).
+    assert ((paper == "SLR") == (alt == "SLR")).all()
+    assert section.table.frame.set_index("tier").loc["SLR", "paired"].startswith("0.0 (")
 
 
 def test_the_effect_of_strict_clinical_is_said_in_words(cohort):

@@ -95,8 +95,8 @@ def patient_view(ctx: ViewContext, *, patient: str) -> PatientView:
                        f"Source of each value: {PROVENANCE_MEANING}" if has_provenance else
                        "The file records no provenance for its values."))
     facts = Table(f"patient_{pid}_facts", f"Patient {pid}: facts", profile.attributes, {
-        "label": Col("Fact"), "value": Col("Value"),
-        **({"provenance": source, "provenance_note": Col("Why", width="large")} if source is not None else {}),
+        "label": Col("Fact", width=260), "value": Col("Value"),
+        **({"provenance": source, "provenance_note": Col("Why")} if source is not None else {}),
         "attribute": Col("Column in the file", width="small")},
         caption="Patient-level facts as the file records them" + (
             f", each with its source and, where known, why it has that source. {PROVENANCE_MEANING}" if has_provenance

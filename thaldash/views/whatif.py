@@ -153,11 +153,12 @@ def _tier_table(ctx: ViewContext, tiers: pd.DataFrame, ref_name: str) -> Table:
 
 
 def _paired(row: dict) -> str:
-    """"+6.3 (1.2 to 12.0), n = 48", or "not computed: …"."""
+    """"+6.3 (1.2 to 12.0), n = 48" ("0.0 (…)" when no one moves), or "not computed: …"."""
     if row["paired_reason"]:
         return str(row["paired_reason"])
-    return (f"{row['paired_diff_pct']:+.1f} ({interval_text(row['paired_ci_low'], row['paired_ci_high'], 1)}), "
-            f"n = {row['paired_n']}")
+    diff = row["paired_diff_pct"]
+    return (f"{diff:+.1f} " if round(diff, 1) else "0.0 ") + (
+        f"({interval_text(row['paired_ci_low'], row['paired_ci_high'], 1)}), n = {row['paired_n']}")
 
 
 @dataclass(frozen=True, eq=False)
