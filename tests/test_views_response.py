@@ -121,3 +121,20 @@ def test_every_block_is_on_the_page(bundled):
 def test_an_unknown_analysis_is_refused(bundled):
     with pytest.raises(ValueError, match="analysis"):
         response_view(context(bundled), analysis="as treated")
+
+
+def test_the_reconstruction_says_which_counts_the_paper_prints_and_which_it_assumes(bundled):
+    view = response_view(context(bundled))
+    basis = view.tiers.frame.set_index("tier")["basis"]
+    # Abstract and Results print 35 MaR and 44 responders of 48; Results print 4 NR.
+    assert basis.loc[["MaR", "ORR", "NR"]].tolist() == ["published"] * 3
+    assert view.tiers.footer_notes == () and "basis" in view.tiers.columns
+    rates = view.rates.frame.set_index(["population", "endpoint", "analysis"])["basis"]
+    assert rates.loc[("all (pooled)", "major response (MaR)", "per protocol")] == "published"
+    # A subgroup the paper does not report (the splenectomised) rests on the reconstruction.
+    spleen = response_view(context(bundled, CohortFilter(splenectomy="yes")))
+    assert set(spleen.tiers.frame["basis"]) == {"⚠ assumed"}
+    assert "a subgroup the paper does not report" in spleen.tiers.footer_notes
+    assert spleen.tier_chart.footer_notes == spleen.tiers.footer_notes
+    other = response_view(context(bundled, bundled=False))
+    assert "basis" not in other.tiers.columns and other.tiers.footer_notes == () and "basis" not in other.rates.columns

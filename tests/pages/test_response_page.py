@@ -141,3 +141,13 @@ def test_clicking_a_non_mar_patient_opens_the_patient_page(monkeypatch):
     assert [t.value for t in at.title] == ["Patient"]
     assert at.query_params["patient"] == table["patient_id"].iloc[2]
     assert at.selectbox(key="thaldash.w.patient.patient").value == table["patient_id"].iloc[2]
+
+
+def test_the_reconstructions_counts_say_what_they_rest_on(run_page):
+    at = run_page(RESPONSE)
+    basis = table_with(at, "tier").set_index("tier")["basis"]
+    # Abstract and Results print 35 MaR and 44 responders of 48.
+    assert basis.loc[["MaR", "ORR"]].tolist() == ["published", "published"]
+    spleen = table_with(run_page(RESPONSE, query={"splenectomy": "yes"}), "tier")
+    assert set(spleen["basis"]) == {"⚠ assumed"}  # the paper reports no splenectomy subgroup
+    assert "basis" not in table_with(run_page(RESPONSE, "tiny"), "tier").columns

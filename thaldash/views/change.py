@@ -20,7 +20,8 @@ from thaldash.data.schema import STUDY_MONTHS
 from thaldash.stats import PAIRED_T, WILCOXON
 from thaldash.views.blocks import Col, Figure, PageView, Stat, Table
 from thaldash.views.context import ViewContext
-from thaldash.views.wording import ASSUMED_MARK, SMALL_N_MARK, has_published, interval_text, p_text, paper_check
+from thaldash.views.wording import (ASSUMED_MARK, SMALL_N_MARK, assumed_notes, basis_marks, has_published,
+                                   interval_text, p_text, paper_check)
 
 PAGE = "Change and correlation"
 PAIRS: tuple[str, ...] = tuple(f"{i}-{j}" for i, j in combinations(STUDY_MONTHS, 2))
@@ -87,9 +88,9 @@ def paired_section(ctx: ViewContext, *, measure: str = "sf_ng_ml", pairs: tuple[
     name = CORRECTIONS[correction]
     labelled = ctx.labelled(result, "paired", measure=measure, subset="analysed")
     t_rows, w_rows = (labelled[labelled["test"] == t].reset_index(drop=True) for t in (PAIRED_T, WILCOXON))
-    table = table.assign(wilcoxon_estimate=w_rows["estimate"].to_numpy(), basis=_marked(t_rows["constraint"]),
-                         basis_wilcoxon=_marked(w_rows["constraint"]))
-    footer = _assumed(t_rows)
+    table = table.assign(wilcoxon_estimate=w_rows["estimate"].to_numpy(), basis=basis_marks(t_rows["constraint"]),
+                         basis_wilcoxon=basis_marks(w_rows["constraint"]))
+    footer = assumed_notes(t_rows)
     shown = marked_published(table).assign(
         ci=[interval_text(a, b, 3) for a, b in zip(table["ci_low"], table["ci_high"])],
         p=[p_text(p, r) for p, r in zip(table["p"], table["reason"])],
@@ -130,7 +131,7 @@ def paired_section(ctx: ViewContext, *, measure: str = "sf_ng_ml", pairs: tuple[
                                        *(["basis_wilcoxon"] if ctx.bundled else [])]},
                  caption=f"Means at each visit over the patients with both; the {WILCOXON} test of the differences, "
                          "with its estimate, the median of the paired differences (I − J)." + basis,
-                 footer_notes=_assumed(w_rows))
+                 footer_notes=assumed_notes(w_rows))
     # A long title over few pairs: room for the plot under it.
     chart = Figure("paired_change_chart", f"Change of {label} between visits", paired_change_chart(
         result, measure=measure, presentation=ctx.presentation, height=140 + 60 * len(pairs)),
@@ -153,7 +154,7 @@ def correlation_section(ctx: ViewContext, *, x: str = "hbf_baseline", y: str = "
     fit = ctx.labelled(fit, "correlation", x=x, y=y, subset="analysed")
     shown = marked_published(fit).assign(ci=[interval_text(a, b, 2) for a, b in zip(fit["ci_low"], fit["ci_high"])],
                                          p=[p_text(p, r) for p, r in zip(fit["p"], fit["reason"])],
-                                         basis=_marked(fit["constraint"]))
+                                         basis=basis_marks(fit["constraint"]))
     cols = {"method": Col("Test"), "n": Col("n (patients)", "%d"), "n_dropped": Col("Dropped (a value missing)", "%d"),
             "r": Col("r", "%.3f"), "ci": Col("95% CI (Fisher z)"), "p": Col("P"),
             **({"published_p": Col("P, paper (Fig. 3)")} if has_published(fit) else {}),
@@ -164,7 +165,7 @@ def correlation_section(ctx: ViewContext, *, x: str = "hbf_baseline", y: str = "
                       else f"{r.method}: not computed ({r.reason.removeprefix('not computed: ')})"
                       for r in fit.itertuples())
     title = f"{CORRELATES[y]} vs {CORRELATES[x]}"
-    table = Table("correlation", title, shown, cols, notes=notes, footer_notes=_assumed(fit),
+    table = Table("correlation", title, shown, cols, notes=notes, footer_notes=assumed_notes(fit),
                   caption="Pearson (95% CI by Fisher's z) and Spearman correlation over the patients with both values; "
                           "a patient missing either is dropped and counted. " + check
                           + (f" Basis: published, constrained or {ASSUMED_MARK} (the reconstruction's)." if ctx.bundled
@@ -180,16 +181,7 @@ def correlation_section(ctx: ViewContext, *, x: str = "hbf_baseline", y: str = "
                   if sample.n_shown < sample.n_patients else "") + "Points coloured by response tier.")
     return Section(table=table, paper_warning=warning, not_computed=undefined,
                               chart=Figure("correlation_chart", title, figure, caption=caption, notes=notes,
-                                           footer_notes=_assumed(fit)))
-
-
-def _marked(constraints: pd.Series) -> list[str]:
-    return [ASSUMED_MARK if c == "assumed" else str(c) for c in constraints]
-
-
-def _assumed(rows: pd.DataFrame) -> tuple[str, ...]:
-    """The notes of the assumed rows, once each: what an export of them must say it rests on."""
-    return tuple(dict.fromkeys(n for c, n in zip(rows["constraint"], rows["constraint_note"]) if c == "assumed" and n))
+                                           footer_notes=assumed_notes(fit)))
 
 
 def _paired_notes(table: pd.DataFrame, adjusted: bool) -> str:

@@ -13,7 +13,8 @@ from thaldash.analyses.patients import DEFAULT_PAIR, GROUPINGS, PATIENT_MEASURES
 from thaldash.charts import group_means_chart
 from thaldash.views.blocks import Col, Figure, PageView, Stat, Table
 from thaldash.views.context import ViewContext
-from thaldash.views.wording import ASSUMED_MARK, SMALL_N_MARK, has_published, interval_text, p_text, paper_check
+from thaldash.views.wording import (ASSUMED_MARK, SMALL_N_MARK, assumed_notes, basis_marks, has_published,
+                                   interval_text, p_text, paper_check)
 
 PAGE = "Comparisons"
 MEASURES: dict[str, str] = VISIT_MEASURES | PATIENT_MEASURES
@@ -106,7 +107,7 @@ def comparisons_view(ctx: ViewContext, *, measure: str = "hb_g_l", grouping: str
         p=[p_text(p, r) for p, r in zip(table["p"], table["reason"])],
         p_holm=[p_text(p) for p in table["p_adjusted"]],
         p_reading=[_reading(d, note) for d, note in zip(table["p_descriptive"], table["p_note"])],
-        basis=[ASSUMED_MARK if c == "assumed" else c for c in table["constraint"]],
+        basis=basis_marks(table["constraint"]),
         iqr=[interval_text(a, b, 2) for a, b in zip(table["q1"], table["q3"])],
         ci=[interval_text(a, b, 3) for a, b in zip(table["ci_low"], table["ci_high"])])
     median = table.loc[first, "estimate_kind"].str.contains("median").any()
@@ -119,8 +120,7 @@ def comparisons_view(ctx: ViewContext, *, measure: str = "hb_g_l", grouping: str
     warning, check = paper_check(table)
     notes = _notes(table, chosen, per_patient)
     caveat = grouping_caveat(grouping)
-    assumed = tuple(dict.fromkeys(n for c, n in zip(table["constraint"], table["constraint_note"])
-                                  if c == "assumed" and n))
+    assumed = assumed_notes(table)
     comparison = Table("comparison", title, shown, {c: cols[c] for c in main},
                        caption=(f"{caveat} " if caveat else "")
                        + f"The paper's layout (Tables 4–7, 10). P two-sided, {chosen}"

@@ -12,6 +12,7 @@ import pandas as pd
 from thaldash.analyses.headlines import POOLED, UNWEIGHTED_MEAN
 from thaldash.views.blocks import Col, Stat, Table
 from thaldash.views.context import ViewContext
+from thaldash.views.wording import BASIS_NOTE, assumed_notes, basis_marks
 
 ITT = "intention-to-treat"
 ANALYSIS_LABELS: dict[str, str] = {"per-protocol": "per protocol", ITT: "intention to treat"}
@@ -75,6 +76,10 @@ def headline_table(ctx: ViewContext, rows: pd.DataFrame, *, key: str = "headline
         analysis=rows["analysis"].map(ANALYSIS_LABELS).fillna(rows["analysis"]),
         reason=rows["reason"].mask(blank, left_out), computed=rows["computed"] & ~blank,
         **{c: rows[c].mask(blank) for c in ("n", "total", "pct", "ci_low", "ci_high")})
+    # On the reconstruction each computed rate says whether the paper prints it, fixes it or leaves it assumed.
+    labelled = ctx.labelled(rows, "tiers")[shown["computed"].to_numpy(dtype=bool)]
+    shown = shown.assign(basis=pd.Series(basis_marks(labelled["constraint"]), index=labelled.index, dtype="str")
+                         .reindex(shown.index, fill_value=""))
     notes = "\n".join(
         f"{r.population} {r.endpoint}, {r.analysis}: " + (f"{r.pct:.1f} % ({r.n}/{r.total})" if r.computed
                                                           else str(r.reason).removeprefix("not computed: "))
@@ -83,11 +88,12 @@ def headline_table(ctx: ViewContext, rows: pd.DataFrame, *, key: str = "headline
         "population": Col("Patients"), "endpoint": Col("Endpoint"), "analysis": Col("Analysis"), "n": Col("n"),
         "total": Col("of"), "pct": Col("%", "%.1f"), "ci_low": Col("95% CI low", "%.1f"),
         "ci_high": Col("95% CI high", "%.1f"), "note": Col("What it rests on", width="large"),
-        "reason": Col("Not computed", width="medium")},
+        "reason": Col("Not computed", width="medium"), **({"basis": Col("Basis")} if ctx.bundled else {})},
         caption="TDT and NTDT apart: every NTDT patient who was never transfused is MaR by the transfusion-free rule, "
                 "so a pooled rate mixes that rule with the drug's effect. Per protocol: the evaluable patients who "
                 "did not withdraw; intention to treat: every patient of the view, the withdrawn counted as failures. "
-                "Clopper–Pearson exact 95% CI.", notes=notes)
+                "Clopper–Pearson exact 95% CI." + (f" {BASIS_NOTE}" if ctx.bundled else ""), notes=notes,
+        footer_notes=assumed_notes(labelled))
 
 
 def reduction_table(rows: pd.DataFrame) -> Table:

@@ -15,6 +15,7 @@ from thaldash.charts import tier_bars, tiers_by_group_chart
 from thaldash.grading.summary import ANALYSES, tier_table
 from thaldash.views.blocks import Col, Figure, PageView, Stat, Table
 from thaldash.views.context import ViewContext
+from thaldash.views.wording import BASIS_NOTE, assumed_notes, basis_marks
 from thaldash.views.headlines import (ANALYSIS_LABELS, ITT, headline, headline_stat, headline_table, itt_left_out,
                                       reduction_table)
 
@@ -93,15 +94,21 @@ def response_view(ctx: ViewContext, *, by: str = "genotype", analysis: str = "pe
     n_in = int(tiers.loc["MaR", "total"]) if pd.notna(tiers.loc["MaR", "total"]) else 0
     caption = (f"Tiers of the {len(patients)} patients shown under {ctx.scenario}; percentages of the {n_in} "
                f"{denominator} ({ANALYSIS_LABELS[analysis]}), {CI_NOTE}."
-               + (f" The sidebar leaves out the patients who withdrew, so these are the per-protocol numbers."
+               + (" The sidebar leaves out the patients who withdrew, so these are the per-protocol numbers."
                   if notice else ""))
+    # On the reconstruction each count says whether the paper prints it, fixes it or leaves it assumed.
+    labelled = ctx.labelled(overall.assign(population="all"), "tiers")
+    assumed = assumed_notes(labelled)
     if n_in >= 2:
         tier_chart: Figure | Stat = Figure("response_tiers", "Response tiers", tier_bars(
-            overall, presentation=ctx.presentation), caption=caption, notes=summary)
+            overall, presentation=ctx.presentation), caption=caption, notes=summary, footer_notes=assumed)
     else:
         tier_chart = Stat("response_tiers", "Tier chart", reason="fewer than 2 patients in the denominator")
-    tier_rows = Table("response_tiers_table", "Response tiers", overall, {
-        "tier": Col("Tier"), "n": Col("n"), "total": Col("of"), **_PCT}, caption=caption, notes=summary)
+    shown = overall.assign(basis=basis_marks(labelled["constraint"]))
+    tier_rows = Table("response_tiers_table", "Response tiers", shown, {
+        "tier": Col("Tier"), "n": Col("n"), "total": Col("of"), **_PCT,
+        **({"basis": Col("Basis")} if ctx.bundled else {})},
+        caption=caption + (f" {BASIS_NOTE}" if ctx.bundled else ""), notes=summary, footer_notes=assumed)
     by_type = tuple(headline_stat(ctx, rows, population, endpoint, analysis)
                     for population, endpoint in (("TDT", "ORR"), ("TDT", "MaR"), ("NTDT", "MaR")))
     n_tdt = int(ti.loc["transfusion-free", "n_tdt"])

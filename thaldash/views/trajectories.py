@@ -14,7 +14,7 @@ from thaldash.charts import completeness_map, trajectory_chart
 from thaldash.data.schema import STUDY_MONTHS
 from thaldash.views.blocks import Col, Figure, PageView, Stat, Table
 from thaldash.views.context import ViewContext
-from thaldash.views.wording import ASSUMED_MARK, SMALL_N_MARK
+from thaldash.views.wording import ASSUMED_MARK, SMALL_N_MARK, assumed_notes, basis_marks
 
 PAGE = "Trajectories"
 MEASURES: dict[str, str] = {"hb_g_l": "Hb (g/L)", "hbf_pct": "HbF (%)", "sf_ng_ml": "Serum ferritin (ng/mL)"}
@@ -92,8 +92,8 @@ def trajectories_view(ctx: ViewContext, *, measure: str = "hb_g_l", grouping: st
     notes = means_notes(means, by)
     caveat = grouping_caveat(by)
     few = int(means["small_n"].sum())
-    chart = Figure(key, title, figure, caption=(f"{caveat} " if caveat else "") + f"{who}, months 0–{months}. {method} "
-                   "n per point in the tooltip and, for up to 4 groups, along the foot."
+    chart = Figure(key, title, figure, caption=(f"{caveat} " if caveat else "") + f"{who}, months 0–{months}. "
+                   f"{method} n per point in the tooltip and, for up to 4 groups, along the foot."
                    + (f" {few} point(s) rest on fewer than 5 patients ({SMALL_N_MARK} in the table)." if few else ""),
                    notes=notes)
     drawn = None
@@ -107,9 +107,8 @@ def trajectories_view(ctx: ViewContext, *, measure: str = "hb_g_l", grouping: st
     labelled = _labelled(ctx, means, measure=measure, by=by, log=log,
                          subgroup=patients != "all" and by not in ("genotype", "genotype_group"))
     shown = labelled.assign(flag=[SMALL_N_MARK if s else "" for s in labelled["small_n"]],
-                            basis=[ASSUMED_MARK if c == "assumed" else c for c in labelled["constraint"]])
-    assumed = tuple(dict.fromkeys(n for c, n in zip(labelled["constraint"], labelled["constraint_note"])
-                                  if c == "assumed" and n))
+                            basis=basis_marks(labelled["constraint"]))
+    assumed = assumed_notes(labelled)
     means_table = Table(f"trajectory_{measure}_means", f"{title}: {estimate.lower()} per month", shown, {
         **({by: Col(GROUPINGS[grouping])} if by else {}), "month": Col("Month"), "n": Col("n"),
         "flag": Col("Few", width="small"), "mean": Col(estimate, "%.1f"), "ci_low": Col("95% CI low", "%.1f"),
