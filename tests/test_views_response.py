@@ -138,3 +138,11 @@ def test_the_reconstruction_says_which_counts_the_paper_prints_and_which_it_assu
     assert spleen.tier_chart.footer_notes == spleen.tiers.footer_notes
     other = response_view(context(bundled, bundled=False))
     assert "basis" not in other.tiers.columns and other.tiers.footer_notes == () and "basis" not in other.rates.columns
+
+
+def test_the_tdt_alone_is_one_of_the_papers_populations_not_an_unreported_subgroup(bundled):
+    view = response_view(context(bundled, CohortFilter(thal_types=("TDT",))))
+    tiers = view.tiers.frame.set_index("tier")
+    # TDT = the 48 graded minus the 14 NTDT (Results); Table 3 grades the 13 still transfused.
+    assert tiers.loc["MaR", ["n", "total"]].tolist() == [21, 34] and tiers.loc["MaR", "basis"] == "constrained"
+    assert "⚠ assumed" not in set(tiers["basis"]) and view.tiers.footer_notes == ()

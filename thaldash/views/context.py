@@ -87,15 +87,34 @@ class ViewContext:
         """``rows`` plus ``constraint`` and ``constraint_note`` (``published.constraints.label_constraints``) on
         the bundled reconstruction, "" on any other file, whose values are its own.
 
-        The grading (the paper's rules or not) and the filter (no filter: one of the paper's populations)
-        come from the view; ``subgroup`` says the page narrowed the patients further itself. ``context``
-        passes ``measure``, ``grouping``, ``subset``, ``x``, ``y``.
+        The grading (the paper's rules or not) and the filter (``paper_population``: none, TDT or NTDT alone
+        are the paper's populations) come from the view; ``subgroup`` says the page narrowed the patients
+        further itself. ``context`` passes ``measure``, ``grouping``, ``subset``, ``x``, ``y``.
         """
         if not self.bundled:
             return rows.assign(constraint="", constraint_note="")
-        return label_constraints(rows, kind, paper_rules=self.rules == PAPER_RULES,  # type: ignore[arg-type]
-                                 paper_ti_rule=self.rules.ti_min_free_visits == PAPER_RULES.ti_min_free_visits,
-                                 whole_cohort=self.filter.is_default and not subgroup, **context)
+        population = self.paper_population
+        keyed = rows
+        if population in ("TDT", "NTDT"):
+            # The filter keeps one of the paper's types: "all" / "analysed" rows are that type's results.
+            whole = {"all": population, "analysed": population}
+            keyed = rows.assign(**{c: rows[c].replace(whole) for c in ("population", "subset") if c in rows})
+            context["subset"] = whole.get(context.get("subset") or "analysed", context.get("subset"))
+        labels = label_constraints(keyed, kind,  # type: ignore[arg-type]
+                                   paper_rules=self.rules == PAPER_RULES,
+                                   paper_ti_rule=self.rules.ti_min_free_visits == PAPER_RULES.ti_min_free_visits,
+                                   whole_cohort=population is not None and not subgroup, **context)
+        return rows.assign(constraint=labels["constraint"], constraint_note=labels["constraint_note"])
+
+    @property
+    def paper_population(self) -> str | None:
+        """The paper's population the filter keeps: "all" (no filter), "TDT" or "NTDT" (the type alone), None for
+        any other subgroup, whose results the paper does not report."""
+        for name, kept in (("all", CohortFilter()), ("TDT", CohortFilter(thal_types=("TDT",))),
+                           ("NTDT", CohortFilter(thal_types=("NTDT",)))):
+            if self.filter == kept:
+                return name
+        return None
 
     def patient_table(self) -> pd.DataFrame:
         """``analyses.patients.patient_table`` of the whole cohort under the view's rules."""
