@@ -108,7 +108,7 @@ def response_view(ctx: ViewContext, *, by: str = "genotype", analysis: str = "pe
     tier_rows = Table("response_tiers_table", "Response tiers", shown, {
         # Basis before the Note, which is empty but on the not-evaluable rows: the table stands in half the page.
         "tier": Col("Tier"), "n": Col("n"), "total": Col("of"), **{c: _PCT[c] for c in ("pct", "ci_low", "ci_high")},
-        **({"basis": Col("Basis", width=95)} if ctx.bundled else {}), "reason": _PCT["reason"]},
+        **({"basis": Col("Basis", width=105)} if ctx.bundled else {}), "reason": _PCT["reason"]},
         caption=caption + (f" {BASIS_NOTE}" if ctx.bundled else ""), notes=summary, footer_notes=assumed)
     by_type = tuple(headline_stat(ctx, rows, population, endpoint, analysis)
                     for population, endpoint in (("TDT", "ORR"), ("TDT", "MaR"), ("NTDT", "MaR")))
