@@ -96,19 +96,22 @@ def headline_table(ctx: ViewContext, rows: pd.DataFrame, *, key: str = "headline
         footer_notes=assumed_notes(labelled))
 
 
-def reduction_table(rows: pd.DataFrame) -> Table:
+def reduction_table(ctx: ViewContext, rows: pd.DataFrame) -> Table:
     """``reduction_summary``: the unweighted mean of per-patient reductions (the paper's 31.3 %) beside the
-    pooled volume reduction."""
+    pooled volume reduction; on the reconstruction with their Basis."""
     words = {UNWEIGHTED_MEAN: "Mean of the per-patient reductions (unweighted; the paper's figure)",
              POOLED: "Pooled volume reduction (1 − Σ units ÷ Σ expected units)"}
-    shown = rows.assign(estimate=rows["estimate"].map(words).fillna(rows["estimate"]))
+    labelled = ctx.labelled(rows, "reduction")
+    shown = rows.assign(estimate=rows["estimate"].map(words).fillna(rows["estimate"]),
+                        basis=basis_marks(labelled["constraint"]))
     notes = "\n".join(f"{r.estimate}: " + (f"{r.pct:.1f} % over {r.n} patients" if not r.reason
                                             else r.reason.removeprefix("not computed: "))
                       for r in shown.itertuples())
     return Table("transfusion_reduction", "Transfusion reduction of the TDT still transfused, two ways", shown, {
         "estimate": Col("Estimate", width="large"), "n": Col("Patients", "%d"), "pct": Col("Reduction %", "%.1f"),
         "units_in_window": Col("Units received", "%.0f"), "expected_units_in_window": Col("Units expected", "%.0f"),
-        "reason": Col("Note")},
+        "reason": Col("Note"), **({"basis": Col("Basis")} if ctx.bundled else {})},
         caption="TDT patients without a transfusion-independence month whose reduction is defined. The paper's 31.3 % "
                 "is the unweighted mean: a patient on few units weighs as much as one on many; the pooled reduction "
-                "weighs each by their volume.", notes=notes)
+                "weighs each by their volume." + (f" {BASIS_NOTE}" if ctx.bundled else ""), notes=notes,
+        footer_notes=assumed_notes(labelled))
