@@ -6,7 +6,7 @@ import streamlit as st
 
 from thaldash.ui import page_frame
 from thaldash.ui.caching import cached_view
-from thaldash.ui.render import show_stats
+from thaldash.ui.render import show, show_stats
 from thaldash.ui.navigation import guide
 from thaldash.views.home import home_view
 
@@ -16,6 +16,12 @@ view = cached_view(home_view, frame.context())
 st.markdown(view.intro)  # written in thaldash.views.home; no data in it
 st.subheader("Key numbers")
 show_stats(view.headlines)
+st.markdown("**Transfusion-dependent (TDT)**")
+show_stats(view.tdt)
+st.markdown("**Not transfusion-dependent (NTDT), and everyone pooled**")
+show_stats(view.others)
+with st.expander("Every rate: TDT, NTDT and pooled, per protocol and intention to treat"):
+    show(frame, view.rates)
 
 st.subheader("Where to look")
 guide()

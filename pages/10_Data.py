@@ -50,3 +50,4 @@ if adverse is not None and len(adverse.problems):
 upload_adverse_events(frame.cohort)
 with st.expander("The adverse-events contract"):
     st.markdown(adverse_events_markdown())
+frame.footer_caption()

@@ -40,6 +40,8 @@ view = cached_view(trajectories_view, frame.context(), measure=measure, grouping
 if view.means is None:
     st.info(view.chart.reason)
     st.stop()
+if view.caveat:
+    st.info(view.caveat)
 show(frame, view.chart)
 if view.lines is not None:
     show(frame, view.lines)

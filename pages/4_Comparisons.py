@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import streamlit as st
 
-from thaldash.analyses.comparisons import SUBSETS, TESTS, group_label
+from thaldash.analyses.comparisons import SUBSETS, group_label
 from thaldash.analyses.patients import GROUPINGS, VISIT_MEASURES
 from thaldash.ui import page_frame, plain
 from thaldash.ui.caching import cached_view, filter_options, group_choices
 from thaldash.ui.render import show
-from thaldash.views.comparisons import MEASURES, MONTHS, NO_CHART, TEST_LABELS, comparisons_view
+from thaldash.views.comparisons import MEASURES, MONTHS, NO_CHART, TEST_CHOICES, TEST_LABELS, comparisons_view
 
 frame = page_frame("Comparisons", icon="⚖️")
 
@@ -22,7 +22,9 @@ cols[0].selectbox("Measure", tuple(MEASURES), key=frame.key("measure"), format_f
 cols[1].selectbox("Compare", tuple(GROUPINGS), key=frame.key("grouping"), format_func=GROUPINGS.get)
 cols[2].selectbox("Patients", tuple(SUBSETS), key=frame.key("subset"), format_func=SUBSETS.get,
                   help="On top of the sidebar filter.")
-cols[3].selectbox("Test", tuple(TESTS), key=frame.key("test"), format_func=TEST_LABELS.get)
+cols[3].selectbox("Test", TEST_CHOICES, key=frame.key("test"), format_func=TEST_LABELS.get,
+                  help="Welch t does not assume equal SDs; the paper's Student t is the default where the page "
+                       "reproduces one of its printed tables.")
 
 more = st.expander("Groups and months", expanded=not frame.presentation)
 left, right, months_col = more.columns([2, 2, 3])
@@ -49,6 +51,8 @@ if view.problem:
     st.info(plain(view.problem))
     st.stop()
 st.subheader(plain(view.title))
+if view.caveat:
+    st.info(view.caveat)
 show(frame, view.comparison)
 if view.paper_warning:
     st.warning(view.paper_warning)

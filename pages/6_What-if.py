@@ -86,6 +86,7 @@ def whatif() -> None:
         reference = reference_picker(f)
         # Cached on the tiers the two gradings give: a step that moves no patient rebuilds nothing.
         tiers = cached_on(tier_key(ctx, **reference.params()), tier_section, ctx, **reference.params())
+        st.info(f"**What these rules do, compared with {plain(tiers.reference)}:** {plain(tiers.effect)}")
         show_stats(tiers.headlines)
         st.caption(f"**What-if**: {tiers.summary[0]}  \n**{plain(tiers.reference)}**: {tiers.summary[1]}")
         show(f, tiers.transitions, caption=False)

@@ -16,7 +16,7 @@ import pandas as pd
 import pytest
 
 from thaldash import charts
-from thaldash.export.files import chart_png, chart_svg, export_spec, footer_text, table_csv
+from thaldash.export.files import chart_png, chart_svg, export_spec, footer_text, table_csv, with_notes
 from thaldash.analyses.trajectories import completeness, trajectory_means
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
@@ -48,6 +48,17 @@ def test_footer_has_one_key_value_line_each_with_a_short_hash() -> None:
         "grading: Paper, as applied",
         "exported: 2025-01-15 with thaldash",
     ]
+
+
+def test_notes_go_before_the_date_once_each_and_match_footer_texts_own() -> None:
+    when = dt.date(2026, 1, 2)
+    page = footer_text("cohort.parquet", "ab" * 32, "none", "Paper", when, reconstruction=True)
+    note = "the 18-month visit is not published; its values are assumed"
+    added = with_notes(page, [note, note, " ", "a second\nline"])
+    assert added.splitlines()[-3:] == [f"note: {note}", "note: a second line", "exported: 2026-01-02 with thaldash"]
+    assert added == footer_text("cohort.parquet", "ab" * 32, "none", "Paper", when, reconstruction=True,
+                                notes=[note, "a second\nline"])
+    assert with_notes(page, ()) == page
 
 
 def test_footer_strips_control_and_bidi_characters_from_names() -> None:

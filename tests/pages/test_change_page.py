@@ -95,3 +95,10 @@ def test_tiny_cohort_states_what_is_not_computed(run_page):
     table = at.dataframe[0].value
     assert table["n_dropped"].tolist() == [1] and table["n_text"].tolist() == ["2 ⚠ n < 5"]
     assert "not computed" in main_text(at)
+
+
+def test_holm_is_on_by_default_and_says_how_many_tests(run_page):
+    at = run_page(PAGE)
+    assert at.radio(key=KEY + "correction").value == "holm"
+    assert "Holm-adjusted within each test across the 3 tests on this page" in main_text(at)
+    assert at.query_params.get("correction") is None  # the default is not written into the link

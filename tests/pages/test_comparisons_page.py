@@ -121,3 +121,23 @@ def test_missing_choices_are_asked_for(run_page):
     at = run_page(PAGE, query={"grouping": "genotype_sets", "set_a": "-28/-28"})
     assert not at.exception and "Choose the genotypes of set A and of set B" in main_text(at)
     assert not at.dataframe
+
+
+def test_the_csv_of_an_assumed_comparison_says_why_in_its_footer(run_page, monkeypatch):
+    import thaldash.ui.frame as frame_module
+
+    footers: dict[str, str] = {}
+    original = frame_module.table
+
+    def recording(frame, *, name, footer, **kwargs):
+        footers[name] = footer
+        return original(frame, name=name, footer=footer, **kwargs)
+
+    monkeypatch.setattr(frame_module, "table", recording)
+    at = run_page(PAGE, query={"months": "6,18"})
+    assert not at.exception
+    assert at.selectbox(key="thaldash.w.comparisons.test").value == "default"
+    # No month-18 value is published, so the 18-month comparison rests on the reconstruction's assumption.
+    assert "note: the 18-month visit is not published; its values are assumed" in footers["comparison"]
+    assert "cohort: reconstructed from published aggregates, not patient data" in footers["comparison"]
+    assert any("defined by the outcome" in i.value for i in at.info)

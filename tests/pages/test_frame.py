@@ -53,6 +53,17 @@ def test_every_page_runs_in_every_scenario(run_page, page_file: Path, scenario: 
         assert "n = 3 of 3 analysed patients" in text  # 4 enrolled, 1 withdrew
     else:
         assert f"n = {ANALYSED} of {ANALYSED} analysed patients" in text
+    # Under the title, before anything else the page says: the bundled file is a reconstruction (the rule:
+    # its digest is in data/cohort.sha256); a file of one's own is not called one.
+    line = unescaped(at.main.caption[0].value)
+    assert ("reconstructed from published aggregates, not patient data" in line) == (scenario != "tiny"), line
+    assert "Patients:" in line
+
+
+def test_every_export_footer_of_the_bundled_cohort_says_reconstructed(run_page, page_file: Path):
+    at = run_page(page_file)
+    footer = unescaped(at.main.caption[-1].value)  # Frame.footer_caption: the footer every download carries
+    assert "data: cohort.parquet" in footer and "cohort: reconstructed from published aggregates, not patient data" in footer
 
 
 def test_link_sets_the_filter_and_its_widgets(run_page):

@@ -14,9 +14,19 @@ def metrics(at) -> dict[str, str]:
 def test_the_bundled_cohort_shows_the_reproduction_count(run_page):
     at = run_page(HOME)
     shown = metrics(at)
-    assert shown["Overall response rate (MaR + MiR + SLR)"] == "91.7 %"  # Abstract: ORR 91.7%
-    assert shown["Major response (MaR)"] == "72.9 %"  # Results: 35/48 = 72.9%
-    assert shown["Published numbers reproduced"].endswith(" of 647")  # rows of data/published.csv
+    assert shown["All: overall response (MaR + MiR + SLR), per protocol"] == "91.7 %"  # Abstract: ORR 91.7%
+    assert shown["TDT: overall response (MaR + MiR + SLR), per protocol"] == "88.2 %"  # 30 of the 34 TDT
+    assert shown["NTDT: major response (MaR), per protocol"] == "100.0 %"
+    assert shown["Published numbers the cohort was fitted to"].endswith(" of 647")  # rows of data/published.csv
+    assert "Published numbers reproduced" not in shown
+    assert "all 14 NTDT were never transfused" in " ".join(c.value for c in at.main.caption)
+
+
+def test_intention_to_treat_stands_beside_per_protocol_with_the_withdrawn(run_page):
+    at = run_page(HOME, query={"withdrawn": "include"})
+    shown = metrics(at)
+    assert shown["All: overall response (MaR + MiR + SLR), intention to treat"] == f"{100 * 44 / 52:.1f} %"  # 44 of 52 enrolled
+    assert shown["All: overall response (MaR + MiR + SLR), per protocol"] == "91.7 %"
 
 
 def test_another_cohort_is_not_measured_against_the_paper_on_the_home_page(run_page, monkeypatch):
@@ -30,6 +40,6 @@ def test_another_cohort_is_not_measured_against_the_paper_on_the_home_page(run_p
     assert not at.exception
     frame = tiny_cohort_frame().drop_duplicates("patient_id")
     shown = metrics(at)
-    assert "Published numbers reproduced" not in shown
+    assert "Published numbers reproduced" not in shown and "Published numbers the cohort was fitted to" not in shown
     assert shown["Patients in the file"] == str(len(frame))
     assert shown["Analysed patients"] == str(int((~frame["withdrawn"]).sum()))

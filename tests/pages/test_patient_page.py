@@ -122,3 +122,12 @@ def test_open_patient_without_the_pages_warns(tmp_path: Path, monkeypatch: pytes
 
 def test_the_patient_url():
     assert patient_url("T3-01") == "Patient?patient=T3-01"
+
+
+def test_each_fact_says_why_it_has_its_source(run_page):
+    at = run_page(PATIENT, query={"patient": "W1"})
+    facts = next(d.value for d in at.dataframe if "provenance" in d.value.columns).set_index("attribute")
+    # The Results give the four withdrawals with their month and reason.
+    assert facts.loc["withdrawn", "provenance"] == "published"
+    assert "4 withdrawals" in facts.loc["withdrawn", "provenance_note"]
+    assert "one of many values consistent with the published aggregates" in main_text(at).replace("\\", "")

@@ -21,7 +21,8 @@ def test_counts_are_the_reports(run_page):
     at = run_page(PAGE)
     counts = _counts()
     shown = metrics(at)
-    assert shown["Reproduced"] == f"{counts['match']} of {counts['total']}"
+    assert shown["Published numbers the cohort was fitted to"] == f"{counts['match']} of {counts['total']}"
+    assert "Reproduced" not in shown and "fitted to the numbers the paper prints" in at.main.markdown[0].value
     assert shown["Other misses"] == "0"
     assert shown["Documented contradictions"] == str(counts["documented contradiction"])
     assert len(at.dataframe[0].value) == counts["total"]

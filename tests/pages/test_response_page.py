@@ -40,8 +40,12 @@ def test_headline_numbers_are_the_papers_with_exact_intervals(run_page):
     assert not at.exception
     metrics = {unescaped(m.label): m.value for m in at.metric}
     # Abstract: MaR 35/48 = 72.9 %, ORR 44/48 = 91.7 %, 21/34 TDT transfusion-free = 61.8 %; 16 within 1 month
-    assert metrics == {"Major response (MaR)": "72.9 %", "Overall response rate (MaR + MiR + SLR)": "91.7 %",
-                       "TDT transfusion-free": "61.8 %", "TDT free within 1 month": "47.1 %"}
+    assert metrics == {"All: major response (MaR), per protocol": "72.9 %",
+                       "All: overall response (MaR + MiR + SLR), per protocol": "91.7 %",
+                       "TDT transfusion-free": "61.8 %", "TDT free within 1 month": "47.1 %",
+                       "TDT: overall response (MaR + MiR + SLR), per protocol": "88.2 %",
+                       "TDT: major response (MaR), per protocol": "61.8 %",
+                       "NTDT: major response (MaR), per protocol": "100.0 %"}
     captions = " ".join(c.value for c in at.caption)
     for k, n in ((35, 48), (44, 48), (21, 34), (16, 34)):
         assert f"n = {n} · {k} " in captions and exact_ci_text(k, n) in captions
@@ -90,10 +94,33 @@ def test_a_one_patient_filter_shows_not_computed_instead_of_intervals(run_page):
     at = run_page(RESPONSE, query={"genotype": "CD41-42/CD43"})  # Table 1: a single case
     assert not at.exception
     text = unescaped(main_text(at))
-    assert "Major response (MaR)**: not computed — only 1 evaluable patient (an interval needs at least 2)" in text
-    assert "Tier chart**: not computed — fewer than 2 evaluable patients" in text
+    assert "All: major response (MaR), per protocol**: not computed — only 1 evaluable patient (an interval needs at least 2)" in text
+    assert "Tier chart**: not computed — fewer than 2 patients in the denominator" in text
     assert "No non-MaR patients." in text
     assert not at.metric
+
+
+def test_the_denominator_is_a_page_control_and_the_header_agrees_with_it(run_page):
+    at = run_page(RESPONSE, query={"withdrawn": "include", "analysis": "intention-to-treat"})
+    assert at.radio(key="thaldash.w.response.analysis").value == "intention-to-treat"
+    assert "(n = 52)" in unescaped(at.main.caption[0].value)  # Results: 52 enrolled
+    tiers = table_with(at, "tier").set_index("tier")
+    assert tiers.loc["MaR", ["n", "total"]].tolist() == [35, 52] and tiers.loc["withdrawn", "n"] == 4
+    at.radio(key="thaldash.w.response.analysis").set_value("per-protocol").run()
+    assert table_with(at, "tier").set_index("tier").loc["MaR", "total"] == 48
+    assert at.query_params.get("analysis") is None  # the default is not written into the link
+
+
+def test_intention_to_treat_without_the_withdrawn_says_what_to_tick(run_page):
+    at = run_page(RESPONSE, query={"analysis": "intention-to-treat"})
+    assert any("Include withdrawn patients" in w.value for w in at.warning)
+
+
+def test_the_reduction_two_ways_and_the_caveat_of_outcome_groups(run_page):
+    at = run_page(RESPONSE, query={"by": "genotype_group"})
+    reduction = table_with(at, "units_in_window")
+    assert [round(p, 1) for p in reduction["pct"]] == [31.3, 30.8]  # Results: 31.3 %, unweighted
+    assert any("defined by the outcome" in i.value for i in at.info)
 
 
 @pytest.mark.parametrize("name", list(SCENARIOS))
@@ -114,3 +141,13 @@ def test_clicking_a_non_mar_patient_opens_the_patient_page(monkeypatch):
     assert [t.value for t in at.title] == ["Patient"]
     assert at.query_params["patient"] == table["patient_id"].iloc[2]
     assert at.selectbox(key="thaldash.w.patient.patient").value == table["patient_id"].iloc[2]
+
+
+def test_the_reconstructions_counts_say_what_they_rest_on(run_page):
+    at = run_page(RESPONSE)
+    basis = table_with(at, "tier").set_index("tier")["basis"]
+    # Abstract and Results print 35 MaR and 44 responders of 48.
+    assert basis.loc[["MaR", "ORR"]].tolist() == ["published", "published"]
+    spleen = table_with(run_page(RESPONSE, query={"splenectomy": "yes"}), "tier")
+    assert set(spleen["basis"]) == {"⚠ assumed"}  # the paper reports no splenectomy subgroup
+    assert "basis" not in table_with(run_page(RESPONSE, "tiny"), "tier").columns

@@ -105,3 +105,24 @@ def test_clicking_a_line_patient_opens_the_patient_page(monkeypatch):
     at.run()
     assert [t.value for t in at.title] == ["Patient"]
     assert at.query_params["patient"] == lines["patient_id"].iloc[5]
+
+
+def test_fig_2_flags_small_groups_and_marks_what_the_reconstruction_assumed(run_page):
+    at = run_page(TRAJECTORIES, query={"grouping": "genotype", "months": "6", "patients": "mar"})
+    assert not at.exception
+    table = means_table(at)
+    # Table 2: 33 MaR-group patients in ten genotypes, so some genotypes have fewer than 5; the flag is n < 5.
+    assert ((table["n"] < 5) == (table["flag"] == "⚠ n < 5")).all() and (table["n"] < 5).any()
+    assert "basis" in table.columns and "rest on fewer than 5 patients" in shown_text(at)
+
+
+def test_tiers_as_groups_carry_the_outcome_caveat(run_page):
+    at = run_page(TRAJECTORIES)
+    assert any("defined by the outcome" in i.value for i in at.info)
+    by_type = run_page(TRAJECTORIES, query={"grouping": "thal_type"})
+    assert not any("defined by the outcome" in i.value for i in by_type.info)
+
+
+def test_the_tiny_upload_has_no_basis_column(run_page):
+    at = run_page(TRAJECTORIES, "tiny", query={"grouping": "none"})
+    assert not at.exception and "basis" not in means_table(at).columns

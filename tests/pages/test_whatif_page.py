@@ -340,3 +340,11 @@ def test_pinned_rules_that_cannot_be_read_are_explained_and_not_used(cohort):
     warning = unescaped(" ".join(w.value for w in at.main.warning))
     assert "pinned rules in the link are not used" in warning and "mir_reduction_pct" in warning
     assert counts(at, "reference") == expected_counts(cohort, GradingRules())
+
+
+def test_the_page_says_what_the_rules_do_and_pairs_the_difference():
+    at = run({"scenario": "strict-clinical"})
+    assert not at.exception
+    # Issue 11: under Strict clinical all 21 transfusion-free TDT patients lose MaR.
+    assert any("All 21 TDT patients graded MaR under the reference lose MaR" in i.value for i in at.info)
+    assert tier_table(at).loc["MaR", "paired"].startswith("-43.8 (")  # 21 of the 48 lose MaR, none gains it: −21/48

@@ -85,3 +85,38 @@ def test_the_page_draws_the_views_blocks(cohort, monkeypatch):
     at.run()
     assert not at.exception
     assert_page_draws(at, change_view(context(cohort), pairs=("0-6", "6-24"), x="age_years").page().items())
+
+
+def _wide(cohort, measure: str) -> pd.DataFrame:
+    """Analysed patients × months of ``measure``, with plain pandas."""
+    visits = cohort.visits.merge(cohort.patients.loc[~cohort.patients["withdrawn"], ["patient_id"]])
+    return visits.pivot_table(index="patient_id", columns="month", values=measure, observed=True)
+
+
+def test_holm_is_the_default_correction(cohort):
+    section = paired_section(context(cohort))
+    assert "p_adjusted" in section.table.columns and "Holm-adjusted" in section.table.caption
+    assert "across the 3 tests on this page" in section.table.caption
+    assert change_view(context(cohort)).paired.table.columns.keys() == section.table.columns.keys()
+
+
+def test_the_wilcoxon_row_shows_its_estimate_the_median_of_the_paired_differences(cohort):
+    section = paired_section(context(cohort), pairs=("0-12", "12-24"))
+    wide = _wide(cohort, "sf_ng_ml")
+    medians = [float((wide[i] - wide[j]).dropna().median()) for i, j in ((0, 12), (12, 24))]
+    assert section.more.frame["wilcoxon_estimate"].tolist() == pytest.approx(medians)
+    assert section.more.columns["wilcoxon_estimate"].label == "Median of the paired differences (I − J)"
+
+
+def test_the_reconstruction_labels_paired_and_correlation_rows(cohort):
+    paired = paired_section(context(cohort))
+    # Table 9 prints the 0–12 and 0–24 tests; 12–24 follows from them (constrained); no rank test is printed.
+    assert paired.table.frame["basis"].tolist() == ["published", "published", "constrained"]
+    assert set(paired.more.frame["basis_wilcoxon"]) == {"⚠ assumed"}
+    assert paired.table.footer_notes == () and len(paired.more.footer_notes) == 1
+    correlation = correlation_section(context(cohort))
+    assert correlation.table.frame["basis"].tolist() == ["published", "⚠ assumed"]  # Fig. 3 prints Pearson's P
+    assert any("Pearson P only" in n for n in correlation.table.footer_notes)
+    assert correlation.chart.footer_notes == correlation.table.footer_notes
+    other = paired_section(context(cohort, bundled=False))
+    assert "basis" not in other.table.columns and other.more.footer_notes == ()

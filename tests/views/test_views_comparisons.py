@@ -101,3 +101,84 @@ def test_the_page_draws_the_views_blocks(cohort, monkeypatch):
 def test_the_paper_stands_beside_the_bundled_unfiltered_cohort_under_its_rules(cohort, bundled, flt, rules, expected):
     view = comparisons_view(context(cohort, flt, bundled=bundled, rules=rules), measure="hbf_pct")
     assert ("published_mean" in view.comparison.columns) is expected
+
+
+def _values(cohort, grouping: str, measure: str, month: int, groups: tuple[str, str]):
+    """The two groups' values at ``month``, joined here with plain pandas from the patient table."""
+    patients = patient_table(cohort, GradingRules())
+    visits = cohort.visits[cohort.visits["month"] == month].merge(patients[["patient_id", grouping]])
+    return [visits.loc[visits[grouping].astype(str) == g, measure].dropna() for g in groups]
+
+
+def _holm(p: list[float]) -> list[float]:
+    """Holm's step-down adjustment written from its definition (Holm 1979), for reference."""
+    order = sorted(range(len(p)), key=lambda i: p[i])
+    adjusted, running = [0.0] * len(p), 0.0
+    for rank, i in enumerate(order):
+        running = max(running, min(1.0, (len(p) - rank) * p[i]))
+        adjusted[i] = running
+    return adjusted
+
+
+def test_the_default_test_is_welch_outside_a_printed_table(cohort):
+    view = comparisons_view(context(cohort), measure="hb_g_l", grouping="thal_type", months=(6,))
+    a, b = _values(cohort, "thal_type", "hb_g_l", 6, ("TDT", "NTDT"))
+    welch = stats.ttest_ind(a, b, equal_var=False)  # Welch t: unequal variances
+    assert view.comparison.frame.iloc[0]["p"] == ("< 0.001" if welch.pvalue < 0.001 else f"{welch.pvalue:.3f}")
+    assert "P (Welch t)" in [c.label for c in view.comparison.columns.values()]
+    assert "Welch t" in view.comparison.caption
+
+
+def test_the_default_test_is_the_papers_student_t_where_a_printed_table_is_reproduced(cohort):
+    view = comparisons_view(context(cohort), measure="hb_g_l", months=(6,))  # Table 4: SLR/NR vs MaR
+    assert "P (Student t)" in [c.label for c in view.comparison.columns.values()]
+    assert "the paper's test for this table" in view.comparison.caption
+    filtered = comparisons_view(context(cohort, CohortFilter(thal_types=("TDT",))), measure="hb_g_l", months=(6,))
+    assert "P (Welch t)" in [c.label for c in filtered.comparison.columns.values()]  # no printed table beside it
+
+
+def test_holm_adjusts_across_the_tests_on_the_page_and_says_how_many(cohort):
+    months = (0, 6, 12, 24)
+    view = comparisons_view(context(cohort), measure="hbf_pct", grouping="thal_type", months=months)
+    raw = [stats.ttest_ind(*_values(cohort, "thal_type", "hbf_pct", m, ("TDT", "NTDT")), equal_var=False).pvalue
+           for m in months]
+    frame = view.comparison.frame
+    first = frame[frame["test"] != ""]
+    assert first["p_adjusted"].tolist() == pytest.approx(_holm(raw))
+    assert "P Holm (4 tests on this page)" in [c.label for c in view.comparison.columns.values()]
+    assert "across the 4 tests on this page" in view.comparison.caption
+
+
+def test_p_after_baseline_between_outcome_defined_groups_is_marked_descriptive(cohort):
+    view = comparisons_view(context(cohort), measure="hb_g_l", months=(0, 6))
+    first = view.comparison.frame[view.comparison.frame["test"] != ""]
+    assert first["p_reading"].tolist() == ["baseline", "descriptive"]
+    assert "defined by the outcome" in view.caveat and view.comparison.caption.startswith(view.caveat)
+    plain = comparisons_view(context(cohort), measure="hb_g_l", grouping="thal_type", months=(0, 6))
+    assert plain.caveat == "" and "p_reading" not in plain.comparison.columns
+
+
+def test_a_student_t_over_very_different_sds_warns(cohort):
+    view = comparisons_view(context(cohort), measure="hbf_pct", grouping="thal_type", months=(24,), test="student")
+    a, b = _values(cohort, "thal_type", "hbf_pct", 24, ("TDT", "NTDT"))
+    ratio = max(a.std(), b.std()) / min(a.std(), b.std())
+    assert ratio > 2  # sample SDs (ddof 1), pandas
+    assert f"{ratio:.1f}-fold" in view.comparison.frame.iloc[0]["sd_warning"]
+    assert "sd_warning" in view.comparison.columns
+
+
+def test_the_reconstruction_marks_assumed_comparisons_and_their_exports_say_why(cohort):
+    view = comparisons_view(context(cohort), measure="hb_g_l", months=(6, 18))
+    first = view.comparison.frame[view.comparison.frame["test"] != ""]
+    # Table 4 prints the 6-month comparison; no month-18 value is published.
+    assert first["basis"].tolist() == ["published", "⚠ assumed"]
+    assert any("18-month visit is not published" in n for n in view.comparison.footer_notes)
+    assert view.chart.footer_notes == view.comparison.footer_notes
+    other = comparisons_view(context(cohort, bundled=False), measure="hb_g_l", months=(6, 18))
+    assert "basis" not in other.comparison.columns and other.comparison.footer_notes == ()
+
+
+@pytest.mark.parametrize("test, label", [("mann_whitney", "Median diff. A − B"), ("welch", "Mean diff. A − B")])
+def test_the_difference_is_named_by_the_tests_estimate(cohort, test, label):
+    view = comparisons_view(context(cohort), measure="sf_ng_ml", months=(12,), test=test)
+    assert view.comparison.columns["diff"].label == label

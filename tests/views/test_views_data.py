@@ -28,3 +28,9 @@ def test_a_file_without_provenance_says_so(tiny):
     view = data_view(context(tiny, bundled=False))
     assert isinstance(view.provenance, Stat) and view.provenance.reason == NO_PROVENANCE
     assert view.page().items() == ()
+
+
+def test_derived_values_are_said_to_be_one_of_many_not_solved(bundled):
+    caption = data_view(context(bundled)).provenance.caption
+    assert "derived: one of many values consistent with the published aggregates" in caption
+    assert "solved from" not in caption

@@ -86,3 +86,15 @@ def test_every_block_is_on_the_page(bundled):
     page = assert_page_is_complete(patient_view(context(bundled), patient="T3-01"))
     assert [b.key for b in page.items()] == ["patient_T3-01", "patient_T3-01_visits", "patient_T3-01_facts",
                                              "patient_T3-01_published"]
+
+
+def test_each_fact_says_why_it_has_its_source_and_derived_is_not_solved(bundled):
+    view = patient_view(context(bundled), patient="P01")
+    facts = view.facts.frame.set_index("attribute")
+    assert view.facts.columns["provenance_note"].label == "Why"
+    # Table 1 lists every analysed patient's genotype; the Methods give the dose by age.
+    assert "Table 1" in facts.loc["genotype", "provenance_note"] and facts.loc["genotype", "provenance"] == "published"
+    assert facts.loc["dose_mg_day", "provenance_note"].startswith("Methods:")
+    for caption in (view.visits.caption, view.facts.caption):
+        assert "one of many values consistent with the published aggregates" in caption
+        assert "solved from" not in caption

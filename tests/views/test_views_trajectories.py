@@ -24,7 +24,7 @@ def test_means_by_tier_are_the_analysis_and_match_scipy(bundled):
     ctx = context(bundled)
     view = trajectories_view(ctx)
     expected = trajectory_means(trajectory_visits(ctx), measure="hb_g_l", by="tier")
-    pd.testing.assert_frame_equal(view.means.frame, expected)
+    pd.testing.assert_frame_equal(view.means.frame[expected.columns], expected)  # plus flag and Basis columns
     tiers = grade(bundled).set_index("patient_id")["tier"]
     visits = bundled.analysed.assign(tier=lambda v: v["patient_id"].astype(str).map(tiers))
     shown = view.means.frame.set_index(["tier", "month"])
@@ -90,3 +90,31 @@ def test_every_block_is_on_the_page(bundled, settings):
 def test_unknown_settings_are_refused(bundled, settings):
     with pytest.raises(ValueError, match="is not one of"):
         trajectories_view(context(bundled), **settings)
+
+
+def test_means_from_fewer_than_5_patients_are_flagged(bundled):
+    view = trajectories_view(context(bundled), grouping="genotype", months=6, patients="mar")
+    frame = view.means.frame
+    # Patients per genotype in the MaR group at month 0, counted here with plain pandas.
+    month0 = frame[frame["month"] == 0].set_index("genotype")
+    assert ((month0["n"] < 5) == (month0["flag"] == "⚠ n < 5")).all() and (month0["n"] < 5).any()
+    assert "flag" in view.means.columns and "⚠ n < 5" in view.means.caption
+    assert "rest on fewer than 5 patients" in view.chart.caption
+
+
+@pytest.mark.parametrize("grouping, caveat", [("tier", True), ("genotype_group", True), ("thal_type", False)])
+def test_groups_defined_by_the_outcome_carry_the_caveat(bundled, grouping, caveat):
+    view = trajectories_view(context(bundled), grouping=grouping)
+    assert bool(view.caveat) == caveat and ("defined by the outcome" in view.chart.caption) == caveat
+
+
+def test_the_reconstruction_marks_the_means_it_assumed(bundled):
+    view = trajectories_view(context(bundled), grouping="none")
+    basis = view.means.frame.set_index("month")["basis"]
+    # The paper prints no Hb at months 1, 3 (overall) or 18; the others follow from the printed group means.
+    assert basis.loc[[1, 3, 18]].tolist() == ["⚠ assumed"] * 3
+    assert "⚠ assumed" not in basis.loc[[0, 6, 12, 24]].tolist()
+    assert "the 18-month visit is not published; its values are assumed" in view.means.footer_notes
+    assert view.chart.footer_notes == view.means.footer_notes
+    other = trajectories_view(context(bundled, bundled=False), grouping="none")
+    assert "basis" not in other.means.columns and other.means.footer_notes == ()

@@ -21,7 +21,7 @@ from thaldash.grading.grade import grade
 from thaldash.grading.rules import GradingRules
 from thaldash.grading.scenarios import SCENARIOS, rules_text
 from thaldash.grading.sensitivity import sensitivity_grid
-from thaldash.grading.whatif import genotype_moves, patient_moves, sweep_values
+from thaldash.grading.whatif import genotype_moves, patient_moves, sweep_values, tier_changes
 from thaldash.views.sweep import sweep_grid, sweep_section
 from thaldash.views.reference import PINNED, resolve_reference
 from thaldash.views.whatif import groups_key, groups_section, moves_section, tier_key, tier_section, whatif_view
@@ -137,3 +137,38 @@ def test_the_page_draws_the_views_blocks(cohort, monkeypatch):
     view = whatif_view(context(cohort, rules=MOVED), patient="T3-02")
     # The open tab (patients who change tier); the other tabs do not run.
     assert_page_draws(at, (view.tiers.transitions, view.tiers.table, view.moves.changed, view.course))
+
+
+def test_the_tier_table_gives_the_paired_difference_and_mcnemar_p(cohort):
+    strict = SCENARIOS["Strict clinical"]
+    section = tier_section(context(cohort, rules=strict))
+    paper, alt = (grade(cohort, r)["tier"].astype(str).to_numpy() for r in (GradingRules(), strict))
+    # MaR under each rule set, counted here with pandas; all evaluable under both on the bundled cohort.
+    a, b = paper == "MaR", alt == "MaR"
+    only_a, only_b = int((a & ~b).sum()), int((~a & b).sum())
+    p = stats.binomtest(only_a, only_a + only_b).pvalue  # exact McNemar: binomial test on the discordant pairs
+    row = section.table.frame.set_index("tier").loc["MaR"]
+    changes = tier_changes(grade(cohort), grade(cohort, strict)).set_index("tier").loc["MaR"]
+    diff = 100 * (b.sum() - a.sum()) / len(a)
+    assert row["paired"] == (f"{diff:+.1f} ({changes['paired_ci_low']:.1f} to {changes['paired_ci_high']:.1f}), "
+                             f"n = {len(a)}")
+    assert row["mcnemar"] == ("< 0.001" if p < 0.001 else f"{p:.3f}") and row["change"] == f"{b.sum() - a.sum():+d}"
+    assert "McNemar" in section.table.columns["mcnemar"].label and "Newcombe" in section.table.caption
+    assert "exact for this cohort, so no interval" not in section.table.caption
+    # Strict clinical moves no one in or out of SLR (counted above the same way: 9 under both).
+    assert ((paper == "SLR") == (alt == "SLR")).all()
+    assert section.table.frame.set_index("tier").loc["SLR", "paired"].startswith("0.0 (")
+
+
+def test_the_effect_of_strict_clinical_is_said_in_words(cohort):
+    section = tier_section(context(cohort, rules=SCENARIOS["Strict clinical"]))
+    # Issue 11: all 21 transfusion-free TDT lose MaR under Strict clinical, resting on month-1 units.
+    assert section.effect.startswith("All 21 TDT patients graded MaR under the reference lose MaR (21 become MiR).")
+    assert section.effect in section.transitions.caption and section.effect in section.transitions.notes
+    assert "move no patient" in tier_section(context(cohort)).effect
+
+
+def test_the_movers_show_their_transfusion_status(cohort):
+    section = moves_section(context(cohort, rules=SCENARIOS["Strict clinical"]))
+    assert section.changed.columns["ti_status"].label == "Transfusion status"
+    assert set(section.changed.frame["ti_status"]) <= set(grade(cohort)["ti_status"].astype(str))

@@ -90,14 +90,27 @@ def footer_text(source_name: str, sha256: str, filter_text: str, scenario_text: 
     ``thaldash.published.constraints``) becomes a "note: …" line before the date.
     """
     short = _clean(sha256)[:12] or "unknown"
-    return "\n".join([
+    return with_notes("\n".join([
         f"data: {_clean(source_name) or 'unnamed'} (sha256 {short})",
         *([f"cohort: {RECONSTRUCTION_NOTE}"] if reconstruction else []),
         f"filter: {_clean(filter_text) or 'none'}",
         f"grading: {_clean(scenario_text) or 'not applicable'}",
-        *(f"note: {_clean(note)}" for note in notes if _clean(note)),
         f"exported: {when.isoformat()} with thaldash",
-    ])
+    ]), notes)
+
+
+def with_notes(footer: str, notes: Sequence[str]) -> str:
+    """``footer`` (a ``footer_text``) with a "note: …" line for each of ``notes`` before its last line.
+
+    A page's footer is made once; a table or figure that shows assumed results adds its
+    ``constraint_note`` here, so its own export says what the result rests on. Repeated and empty
+    notes are dropped.
+    """
+    extra = [f"note: {text}" for text in dict.fromkeys(_clean(n) for n in notes) if text]
+    if not extra:
+        return footer
+    lines = footer.splitlines()
+    return "\n".join([*lines[:-1], *extra, *lines[-1:]])
 
 
 def _fix_width(node: Any, width: int) -> Any:

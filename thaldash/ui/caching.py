@@ -111,6 +111,15 @@ def graded(cohort: Cohort, rules: GradingRules) -> pd.DataFrame:
     return grade(cohort, rules)
 
 
+@memo(max_entries=16)
+def graded_everyone(cohort: Cohort, rules: GradingRules) -> pd.DataFrame:
+    """``grade(cohort, rules, include_withdrawn=True)``: every patient of ``cohort``, withdrawn ones graded too;
+    a filtered cohort takes its rows of the whole cohort's, as ``graded`` does."""
+    if cohort.parent is not None:
+        return graded_rows(graded_everyone(cohort.parent, rules), cohort.patients["patient_id"])
+    return grade(cohort, rules, include_withdrawn=True)
+
+
 @memo(max_entries=8)
 def patient_table(cohort: Cohort, rules: GradingRules) -> pd.DataFrame:
     """``analysis.patient_table(cohort, rules)``: one per rule set, shared by the Comparisons, Change,

@@ -22,6 +22,7 @@ from thaldash.data.cohort import Cohort
 from thaldash.data.filters import CohortFilter
 from thaldash.data.loading import LoadResult
 from thaldash.data.memory import return_memory_as_freed
+from thaldash.export.files import with_notes
 from thaldash.grading.rules import GradingRules
 from thaldash.grading.scenarios import rules_from_params, rules_to_params
 from thaldash.ui import caching, state
@@ -117,7 +118,8 @@ class Frame:
         """This view for the page views of ``thaldash.views`` (gradings from the app's caches)."""
         return ViewContext(cohort=self.cohort, filtered=self.filtered, filter=self.filter, rules=self.rules,
                            scenario=self.scenario, bundled=digest_is_reconstruction(self.source.sha256),
-                           presentation=self.presentation, grader=caching.graded, tabulator=caching.patient_table)
+                           presentation=self.presentation, grader=caching.graded, tabulator=caching.patient_table,
+                           everyone_grader=caching.graded_everyone)
 
     def key(self, name: str) -> str:
         """The widget key a page gives to the widget of its param ``name``."""
@@ -150,13 +152,15 @@ class Frame:
         self._read[name] = value
         return value
 
-    def table(self, frame: pd.DataFrame, name: str, **kwargs: Any) -> None:
-        """``widgets.table`` with this view's footer and presentation mode (CSV download)."""
-        table(frame, name=name, footer=self.footer, presentation=self.presentation, **kwargs)
+    def table(self, frame: pd.DataFrame, name: str, *, notes: Sequence[str] = (), **kwargs: Any) -> None:
+        """``widgets.table`` with this view's footer (plus ``notes``) and presentation mode (CSV download)."""
+        table(frame, name=name, footer=with_notes(self.footer, notes), presentation=self.presentation, **kwargs)
 
-    def chart(self, figure: alt.TopLevelMixin, name: str, *, stretch: bool = True, more: Actions | None = None) -> None:
-        """``widgets.chart`` with this view's footer and presentation mode (PNG/SVG downloads)."""
-        chart(figure, name=name, footer=self.footer, presentation=self.presentation, stretch=stretch, more=more)
+    def chart(self, figure: alt.TopLevelMixin, name: str, *, stretch: bool = True, more: Actions | None = None,
+              notes: Sequence[str] = ()) -> None:
+        """``widgets.chart`` with this view's footer (plus ``notes``) and presentation mode (PNG/SVG downloads)."""
+        chart(figure, name=name, footer=with_notes(self.footer, notes), presentation=self.presentation,
+              stretch=stretch, more=more)
 
     rule_key = staticmethod(state.rule_widget_key)
     rules_changed = staticmethod(state.rules_changed)

@@ -55,7 +55,7 @@ def show(frame: Frame, block: Figure | Table | Stat, *, caption: bool = True, he
     deck_panel.sync()
     more = partial(deck_panel.add_button, frame=frame, block=block)
     if isinstance(block, Figure):
-        frame.chart(block.chart, block.key, stretch=block.stretch, more=more)
+        frame.chart(block.chart, block.key, stretch=block.stretch, more=more, notes=block.footer_notes)
     else:
         shown = block.frame[list(block.columns)]
         config = column_config(block.columns)
@@ -66,6 +66,7 @@ def show(frame: Frame, block: Figure | Table | Stat, *, caption: bool = True, he
                 c: None for c in block.frame.columns if c not in block.columns}, id_column=block.patient_column,
                 height=height, what=block.what, more=more)
         else:
-            frame.table(shown, block.key, column_config=config, height=height or "content", more=more)
+            frame.table(shown, block.key, column_config=config, height=height or "content", more=more,
+                        notes=block.footer_notes)
     if caption and block.caption:
         st.caption(plain(block.caption))

@@ -12,6 +12,7 @@ from typing import Any
 
 import streamlit as st
 
+from thaldash.data.bundled import RECONSTRUCTION_NOTE, digest_is_reconstruction
 from thaldash.data.cohort import Cohort
 from thaldash.data.filters import PARAM_NAMES, SPLENECTOMY_CHOICES, CohortFilter, FilterOptions
 from thaldash.grading.rules import GradingRules
@@ -21,6 +22,8 @@ from thaldash.ui.data_source import Source
 from thaldash.ui.widgets import plain
 from thaldash.views.provenance import grading_text, patients_text, view_footer
 
+RECONSTRUCTION_LINE = f"**Data {RECONSTRUCTION_NOTE}**"
+"""The first words under every page's title on the bundled cohort (static text, Markdown)."""
 FILTER_WIDGETS = ("thal_types", "genotypes", "alleles", "beta_classes", "splenectomy", "sexes", "age",
                    "include_withdrawn")
 
@@ -98,11 +101,17 @@ def grading_panel(name: str, rules: GradingRules, box: Any) -> tuple[str, Gradin
 
 def grading_lines(source: Source, flt: CohortFilter, n: int, name: str, rules: GradingRules,
                    header: Any, note: Any) -> tuple[str, str]:
-    """(scenario text, export footer); writes the title line and the sidebar note into their slots."""
+    """(scenario text, export footer); writes the title line and the sidebar note into their slots.
+
+    On the bundled reconstruction (``digest_is_reconstruction`` of the source's digest) the title
+    line starts with ``RECONSTRUCTION_LINE`` and the footer of every export says so too
+    (``views.provenance.view_footer``).
+    """
     scenario, changes = grading_text(name, rules)
     footer = view_footer(source.name, source.sha256, flt, n, name, rules, date.today())
     if header is not None:
-        header.caption(plain(f"Patients: {patients_text(flt, n)} · Grading: {scenario}"))
+        line = plain(f"Patients: {patients_text(flt, n)} · Grading: {scenario}")
+        header.caption(f"{RECONSTRUCTION_LINE} · {line}" if digest_is_reconstruction(source.sha256) else line)
     if note is not None:
         if changes:
             note.caption("Thresholds changed from this scenario: " + plain(changes))

@@ -41,6 +41,8 @@ class Figure:
     """A chart with its title, caption (n, test, method) and speaker notes (the numbers behind it).
 
     ``key`` is the figure's stable id within its page (the download's file name, the deck item's id).
+    ``footer_notes`` go into its export footer as "note: …" lines (``export.files.with_notes``): what
+    an assumed result rests on, so the file says it wherever it goes.
     """
 
     key: str
@@ -49,6 +51,7 @@ class Figure:
     caption: str = ""
     notes: str = ""
     stretch: bool = True
+    footer_notes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, eq=False)
@@ -58,6 +61,7 @@ class Table:
     ``frame`` keeps the raw numbers (the CSV download carries them); ``columns`` lists the shown
     columns in order with their ``Col``. With ``patient_column``, a click on a row opens that
     patient's page. ``what`` names the rows ("non-MaR patients") in notes such as "No non-MaR patients.".
+    ``footer_notes`` go into its CSV's footer as "note: …" lines, as for a ``Figure``.
     """
 
     key: str
@@ -68,6 +72,7 @@ class Table:
     notes: str = ""
     patient_column: str | None = None
     what: str = "rows"
+    footer_notes: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         missing = [c for c in self.columns if c not in self.frame.columns]

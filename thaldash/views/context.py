@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import pandas as pd
 
@@ -11,8 +11,13 @@ from thaldash.data.cohort import Cohort
 from thaldash.data.filters import CohortFilter
 from thaldash.grading.grade import grade
 from thaldash.grading.rules import GradingRules
+from thaldash.published.constraints import label_constraints
 
 PAPER_RULES = GradingRules()
+
+
+def _grade_everyone(cohort: Cohort, rules: GradingRules) -> pd.DataFrame:
+    return grade(cohort, rules, include_withdrawn=True)
 
 
 def _patient_table(cohort: Cohort, rules: GradingRules) -> pd.DataFrame:
@@ -41,6 +46,8 @@ class ViewContext:
     grader, tabulator
         ``grade`` and ``patient_table``, or cached versions of them (the app passes its caches, so
         a page view never grades a cohort a second time).
+    everyone_grader
+        ``grade(cohort, rules, include_withdrawn=True)``, or the app's cached version of it.
     """
 
     cohort: Cohort
@@ -52,10 +59,62 @@ class ViewContext:
     presentation: bool = False
     grader: Callable[[Cohort, GradingRules], pd.DataFrame] = grade
     tabulator: Callable[[Cohort, GradingRules], pd.DataFrame] = _patient_table
+    everyone_grader: Callable[[Cohort, GradingRules], pd.DataFrame] = _grade_everyone
 
     def graded(self, cohort: Cohort | None = None) -> pd.DataFrame:
         """The grading of ``cohort`` (default: the filtered patients) under the view's rules."""
         return self.grader(self.filtered if cohort is None else cohort, self.rules)
+
+    def graded_everyone(self) -> pd.DataFrame:
+        """The grading of every filtered patient, withdrawn ones included when the filter keeps them.
+
+        ``grade(filtered, rules, include_withdrawn=True)``: the rows ``tier_table`` and
+        ``response_headlines`` need for intention to treat, and the ones whose count is the header's n
+        whatever the "include withdrawn" box says.
+        """
+        return self.everyone_grader(self.filtered, self.rules)
+
+    def withdrawn_left_out(self) -> pd.DataFrame:
+        """The patients who withdrew whom the filter would keep but for its "include withdrawn" box (their
+        ``Cohort.patients`` rows; none when the box is ticked): intention to treat needs them."""
+        patients = self.cohort.patients
+        if self.filter.include_withdrawn or "withdrawn" not in patients:
+            return patients.iloc[:0]
+        kept = replace(self.filter, include_withdrawn=True).mask(patients)
+        return patients[kept & patients["withdrawn"].fillna(False).astype(bool).to_numpy()]
+
+    def labelled(self, rows: pd.DataFrame, kind: str, *, subgroup: bool = False, **context: str | None) -> pd.DataFrame:
+        """``rows`` plus ``constraint`` and ``constraint_note`` (``published.constraints.label_constraints``) on
+        the bundled reconstruction, "" on any other file, whose values are its own.
+
+        The grading (the paper's rules or not) and the filter (``paper_population``: none, TDT or NTDT alone
+        are the paper's populations) come from the view; ``subgroup`` says the page narrowed the patients
+        further itself. ``context`` passes ``measure``, ``grouping``, ``subset``, ``x``, ``y``.
+        """
+        if not self.bundled:
+            return rows.assign(constraint="", constraint_note="")
+        population = self.paper_population
+        keyed = rows
+        if population in ("TDT", "NTDT"):
+            # The filter keeps one of the paper's types: "all" / "analysed" rows are that type's results.
+            whole = {"all": population, "analysed": population}
+            keyed = rows.assign(**{c: rows[c].replace(whole) for c in ("population", "subset") if c in rows})
+            context["subset"] = whole.get(context.get("subset") or "analysed", context.get("subset"))
+        labels = label_constraints(keyed, kind,  # type: ignore[arg-type]
+                                   paper_rules=self.rules == PAPER_RULES,
+                                   paper_ti_rule=self.rules.ti_min_free_visits == PAPER_RULES.ti_min_free_visits,
+                                   whole_cohort=population is not None and not subgroup, **context)
+        return rows.assign(constraint=labels["constraint"], constraint_note=labels["constraint_note"])
+
+    @property
+    def paper_population(self) -> str | None:
+        """The paper's population the filter keeps: "all" (no filter), "TDT" or "NTDT" (the type alone), None for
+        any other subgroup, whose results the paper does not report."""
+        for name, kept in (("all", CohortFilter()), ("TDT", CohortFilter(thal_types=("TDT",))),
+                           ("NTDT", CohortFilter(thal_types=("NTDT",)))):
+            if self.filter == kept:
+                return name
+        return None
 
     def patient_table(self) -> pd.DataFrame:
         """``analyses.patients.patient_table`` of the whole cohort under the view's rules."""

@@ -14,8 +14,11 @@ from thaldash.views.context import ViewContext
 
 PAGE = "Data"
 NO_PROVENANCE = "This file has no `*_provenance` columns, so the origin of its values is not recorded."
-PROVENANCE_MEANING = ("published: printed in the paper for this patient; derived: solved from published aggregates; "
+PROVENANCE_MEANING = ("published: printed in the paper for this patient; derived: one of many values consistent "
+                      "with the published aggregates, which fix their sums and spreads but not this value; "
                       "assumed: not constrained by any published number.")
+"""What each provenance means, as the Data and Patient pages say it (a derived value is not "solved": the
+aggregates leave it free within their sums and spreads)."""
 
 
 @dataclass(frozen=True, eq=False)

@@ -1,15 +1,21 @@
-"""The home page: what the cohort is, its key numbers under the selected grading and filters, where to look."""
+"""The home page: what the cohort is, its key numbers under the selected grading and filters, where to look.
+
+TDT and NTDT apart, per protocol beside intention to treat: every NTDT of the paper was never
+transfused, so all are MaR by rule, and a pooled rate says little about the drug."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from thaldash.analyses.headlines import response_headlines
 from thaldash.grading.summary import tier_table
-from thaldash.reports.reproduction import report_counts
-from thaldash.views.blocks import PageView, Stat
+from thaldash.reports.reproduction import match_label, report_counts
+from thaldash.views.blocks import PageView, Stat, Table
 from thaldash.views.context import ViewContext
-from thaldash.views.reproduction import paper_report, reproduced_stat
-from thaldash.views.response import headline
+from thaldash.views.headlines import ITT, headline_stat, headline_table
+from thaldash.views.reproduction import paper_report
+
+PER_PROTOCOL = "per-protocol"
 
 PAGE = "Home"
 BUNDLED_INTRO = (
@@ -24,35 +30,46 @@ OTHER_INTRO = "This is your own cohort file, not the bundled reconstruction of t
 
 @dataclass(frozen=True, eq=False)
 class HomeView:
-    """The home page's introduction (Markdown written here, no data in it) and key numbers."""
+    """The home page's introduction (Markdown written here, no data in it), its key numbers in rows
+    (``headlines``: the patients and the published numbers; ``tdt``; ``others``: NTDT and pooled)
+    and every headline rate in one table (``rates``)."""
 
     intro: str
     headlines: tuple[Stat, ...]
+    tdt: tuple[Stat, ...]
+    others: tuple[Stat, ...]
+    rates: Table
 
     def page(self) -> PageView:
-        return PageView(PAGE, self.headlines)
+        return PageView(PAGE, (*self.headlines, *self.tdt, *self.others, self.rates))
 
 
 def home_view(ctx: ViewContext) -> HomeView:
-    """The home page of ``ctx``: analysed patients, ORR and MaR of the filtered patients under the view's
-    grading; for the bundled cohort how many published numbers the whole file reproduces, for another
-    file its size (the paper's numbers describe the paper's cohort only)."""
+    """The home page of ``ctx``: analysed patients, then the response rates of the filtered patients under
+    the view's grading, TDT and NTDT apart, per protocol and intention to treat
+    (``response_headlines(grade(filtered, rules, include_withdrawn=True))``); for the bundled cohort how
+    many published numbers the whole file was fitted to, for another file its size (the paper's numbers
+    describe the paper's cohort only)."""
     graded = ctx.graded()
     tiers = tier_table(graded).set_index("tier")
-    headlines = [
-        Stat("analysed", "Analysed patients", f"{len(graded)}", detail=f"{int(tiers.loc['not evaluable', 'n'])} not "
-             "evaluable"),
-        headline("orr", "Overall response rate (MaR + MiR + SLR)", tiers.loc["ORR"], "patients"),
-        headline("mar", "Major response (MaR)", tiers.loc["MaR"], "patients"),
-    ]
+    rows = response_headlines(ctx.graded_everyone())
+    headlines = [Stat("analysed", "Analysed patients", f"{len(graded)}", detail=(
+        f"{int(tiers.loc['not evaluable', 'n'])} not evaluable"))]
     if ctx.bundled:
-        counts = report_counts(paper_report(ctx)).set_index("status")["n"]
-        headlines.append(reproduced_stat(counts, "Published numbers reproduced", detail=(
-            f"{counts['documented contradiction']} documented contradictions in the paper; whole file, the paper's "
-            "rules")))
+        counts = report_counts(paper_report(ctx))
+        n = counts.set_index("status")["n"]
+        headlines.append(Stat("reproduced", match_label(reconstruction=True), f"{n['match']} of {n['total']}",
+                              detail=f"a reconstruction made to match them, not a validation; "
+                                     f"{n['documented contradiction']} documented contradictions in the paper; whole "
+                                     "file, the paper's rules"))
     else:
         patients = ctx.cohort.patients
         headlines.append(Stat("patients", "Patients in the file", f"{len(patients)}", detail=(
             f"{int(patients['withdrawn'].sum())} withdrawn; the Reproduction page sets this cohort beside the "
             "published study")))
-    return HomeView(BUNDLED_INTRO if ctx.bundled else OTHER_INTRO, tuple(headlines))
+    tdt = tuple(headline_stat(ctx, rows, "TDT", endpoint, analysis) for endpoint, analysis in (
+        ("ORR", PER_PROTOCOL), ("ORR", ITT), ("MaR", PER_PROTOCOL), ("transfusion-free", PER_PROTOCOL)))
+    others = tuple(headline_stat(ctx, rows, population, endpoint, analysis) for population, endpoint, analysis in (
+        ("NTDT", "MaR", PER_PROTOCOL), ("all", "ORR", PER_PROTOCOL), ("all", "ORR", ITT)))
+    return HomeView(BUNDLED_INTRO if ctx.bundled else OTHER_INTRO, tuple(headlines), tdt, others,
+                    headline_table(ctx, rows))

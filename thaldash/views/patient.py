@@ -14,6 +14,7 @@ from thaldash.grading.summary import genotype_groups
 from thaldash.views.blocks import Col, Figure, PageView, Stat, Table
 from thaldash.views.context import ViewContext
 from thaldash.views.params import Param
+from thaldash.views.data import PROVENANCE_MEANING
 
 PAGE = "Patient"
 TIMELINE_FACTS = ("genotype", "thal_type", "splenectomy", "chelation_stop_month", "published_tier")
@@ -92,14 +93,15 @@ def patient_view(ctx: ViewContext, *, patient: str) -> PatientView:
             visit_cols[provenance_column(measure)] = source
     visits = Table(f"patient_{pid}_visits", f"Patient {pid}: visits", profile.visits, visit_cols,
                    caption="Every study month; \"no visit\" where the file has none. " + (
-                       "Source of each value: published (printed for this patient), derived (solved from published "
-                       "aggregates) or assumed (not constrained by any published number)." if has_provenance else
+                       f"Source of each value: {PROVENANCE_MEANING}" if has_provenance else
                        "The file records no provenance for its values."))
     facts = Table(f"patient_{pid}_facts", f"Patient {pid}: facts", profile.attributes, {
-        "label": Col("Fact"), "value": Col("Value"), **({"provenance": source} if source is not None else {}),
+        "label": Col("Fact", width=260), "value": Col("Value"),
+        **({"provenance": source, "provenance_note": Col("Why")} if source is not None else {}),
         "attribute": Col("Column in the file", width="small")},
-        caption="Patient-level facts as the file records them" + (", each with its source." if has_provenance
-                                                                  else "; the file records no provenance."))
+        caption="Patient-level facts as the file records them" + (
+            f", each with its source and, where known, why it has that source. {PROVENANCE_MEANING}" if has_provenance
+            else "; the file records no provenance."))
     published = None
     if len(profile.published):
         matches = int((profile.published["status"] == "match").sum())

@@ -12,6 +12,7 @@ import datetime as dt
 from thaldash.data.filters import CohortFilter
 from thaldash.export.files import footer_text
 from thaldash.grading.rules import GradingRules
+from thaldash.data.bundled import digest_is_reconstruction
 from thaldash.grading.scenarios import SCENARIO_DESCRIPTIONS, SCENARIOS, differences, rules_to_params
 
 
@@ -29,9 +30,11 @@ def patients_text(flt: CohortFilter, n: int) -> str:
 
 def view_footer(source_name: str, sha256: str, flt: CohortFilter, n: int, name: str, rules: GradingRules,
                 when: dt.date) -> str:
-    """The provenance footer of a view's exports (``export.files.footer_text``): file and hash, patients, grading, date."""
+    """The provenance footer of a view's exports (``export.files.footer_text``): file and hash, patients, grading,
+    date, and on the bundled reconstruction (``data.bundled.digest_is_reconstruction``) the line saying so."""
     scenario, changes = grading_text(name, rules)
-    return footer_text(source_name, sha256, patients_text(flt, n), scenario + (f": {changes}" if changes else ""), when)
+    return footer_text(source_name, sha256, patients_text(flt, n), scenario + (f": {changes}" if changes else ""), when,
+                       reconstruction=digest_is_reconstruction(sha256))
 
 
 def grading_description(name: str, rules: GradingRules) -> str:

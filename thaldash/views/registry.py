@@ -65,6 +65,12 @@ class PageEntry:
         return call(getattr(module, self.function), self.context(ctx), **values, **given).page()
 
 
+def _response(module: Any, ctx: ViewContext, values: dict[str, Any], call: Call, _: dict) -> PageView:
+    # The link's short name ``ne_fail`` is the view's ``not_evaluable_as_failure``.
+    return call(module.response_view, ctx, by=values["by"], analysis=values["analysis"],
+                not_evaluable_as_failure=values["ne_fail"]).page()
+
+
 def _comparisons(module: Any, ctx: ViewContext, values: dict[str, Any], call: Call, _: dict) -> PageView:
     # The page passes the months as whole numbers, sorted, and only the groups its grouping reads.
     values["months"] = tuple(sorted(int(m) for m in values["months"]))
@@ -106,7 +112,7 @@ def _safety(module: Any, ctx: ViewContext, values: dict[str, Any], call: Call, g
 
 
 _ADAPTERS: dict[str, Callable[..., PageView]] = {
-    "Comparisons": _comparisons, "Change and correlation": _change, "What-if": _whatif, "Patient": _patient,
+    "Response": _response, "Comparisons": _comparisons, "Change and correlation": _change, "What-if": _whatif, "Patient": _patient,
     "Genotype look-up": _lookup, "Independence": _independence, "Safety": _safety}
 
 PAGES: dict[str, PageEntry] = {entry.label: entry for entry in (

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from thaldash.published.numbers import contradictions, published_numbers
-from thaldash.reports.reproduction import report_counts, reproduction_report
+from thaldash.reports.reproduction import match_label, report_counts, reproduction_report
 from thaldash.views.blocks import Col, PageView, Stat, Table
 from thaldash.views.context import PAPER_RULES, ViewContext
 from thaldash.views.params import Param
@@ -19,8 +19,9 @@ from thaldash.views.params import Param
 PAGE = "Reproduction"
 SHOW: dict[str, str] = {"all": "Every number", "misses": "Only what does not match",
                         "contradictions": "Documented contradictions"}
-BUNDLED_INTRO = ("The bundled cohort is a reconstruction from the paper's published aggregates; this page checks it "
-                 "against every number the paper prints.")
+BUNDLED_INTRO = ("The bundled cohort is a reconstruction from the paper's published aggregates, fitted to the numbers "
+                 "the paper prints: this page sets it beside every one of them. A match shows the fit, not a "
+                 "validation of the paper or of the drug.")
 OTHER_INTRO = ("**Your cohort beside the published study**: the paper's numbers next to the same quantities computed "
                "from your file. Differences are expected — it is another cohort.")
 RULE = ("All patients of the loaded file and the paper's grading rules, whatever the sidebar says: the published "
@@ -66,9 +67,14 @@ def shown_rows(report: pd.DataFrame, *, show: str = "all", sources: tuple[str, .
     return report[keep].reset_index(drop=True)
 
 
-def reproduced_stat(counts: pd.Series, label: str = "Reproduced", detail: str = "published numbers") -> Stat:
-    """"x of y" published numbers matched (``report_counts`` indexed by status)."""
-    return Stat("reproduced", label, f"{counts['match']} of {counts['total']}", detail=detail)
+def reproduced_stat(counts: pd.Series, *, reconstruction: bool) -> Stat:
+    """"x of y" published numbers matched (``report_counts`` indexed by status), under
+    ``reports.reproduction.match_label``: on the bundled reconstruction the numbers it was fitted to, not
+    a validation."""
+    detail = ("a reconstruction made to match them, not a validation" if reconstruction
+              else "published numbers this cohort reproduces")
+    return Stat("reproduced", match_label(reconstruction=reconstruction), f"{counts['match']} of {counts['total']}",
+                detail=detail)
 
 
 def reproduction_view(ctx: ViewContext, *, show: str = "all", sources: tuple[str, ...] = ()) -> ReproductionView:
@@ -76,7 +82,7 @@ def reproduction_view(ctx: ViewContext, *, show: str = "all", sources: tuple[str
     report = paper_report(ctx)
     counts = report_counts(report).set_index("status")["n"]
     headlines = (
-        reproduced_stat(counts),
+        reproduced_stat(counts, reconstruction=ctx.bundled),
         Stat("contradictions", "Documented contradictions", f"{counts['documented contradiction']}",
              detail="the paper contradicts itself: no cohort can match both sides"),
         Stat("misses", "Other misses", f"{counts['miss']}"),

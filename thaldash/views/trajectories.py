@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import pandas as pd
 
+from thaldash.analyses.groupings import grouping_caveat
 from thaldash.analyses.patient import lines_table
 from thaldash.analyses.response import grouped_visits, response_patients
 from thaldash.analyses.trajectories import cap_patients, completeness, individual_lines, trajectory_means
@@ -14,6 +15,7 @@ from thaldash.data.schema import STUDY_MONTHS
 from thaldash.views.blocks import Col, Figure, PageView, Stat, Table
 from thaldash.views.context import ViewContext
 from thaldash.views.params import Param
+from thaldash.views.wording import ASSUMED_MARK, SMALL_N_MARK, assumed_notes, basis_marks
 
 PAGE = "Trajectories"
 MEASURES: dict[str, str] = {"hb_g_l": "Hb (g/L)", "hbf_pct": "HbF (%)", "sf_ng_ml": "Serum ferritin (ng/mL)"}
@@ -39,7 +41,8 @@ class TrajectoriesView:
     """Everything the Trajectories page shows for one measure, grouping, span and selection of patients.
 
     ``chart`` is a ``Stat`` with the reason when the selection has no visits; the other blocks are
-    then None. ``complete`` says every expected value exists (the map can stay folded).
+    then None. ``complete`` says every expected value exists (the map can stay folded); ``caveat`` is the
+    line to show when the groups are defined by the outcome (``analyses.groupings.grouping_caveat``).
     """
 
     chart: Figure | Stat
@@ -48,6 +51,7 @@ class TrajectoriesView:
     completeness_map: Figure | None = None
     completeness: Table | None = None
     complete: bool = False
+    caveat: str = ""
 
     def page(self) -> PageView:
         blocks = (self.chart, self.lines, self.means, self.completeness_map, self.completeness)
@@ -92,8 +96,12 @@ def trajectories_view(ctx: ViewContext, *, measure: str = "hb_g_l", grouping: st
     span = "24 months" if months == 24 else f"months 0–{months}"
     title = f"{MEASURES[measure]} over {span}" + (f" by {GROUPINGS[grouping].lower()}" if by else "")
     notes = means_notes(means, by)
-    chart = Figure(key, title, figure, caption=f"{who}, months 0–{months}. {method} n per point in the tooltip and, "
-                   "for up to 4 groups, along the foot.", notes=notes)
+    caveat = grouping_caveat(by)
+    few = int(means["small_n"].sum())
+    chart = Figure(key, title, figure, caption=(f"{caveat} " if caveat else "") + f"{who}, months 0–{months}. "
+                   f"{method} n per point in the tooltip and, for up to 4 groups, along the foot."
+                   + (f" {few} point(s) rest on fewer than 5 patients ({SMALL_N_MARK} in the table)." if few else ""),
+                   notes=notes)
     drawn = None
     if individual is not None:
         rows = lines_table(individual.rows, measure=measure, by=by)
@@ -102,11 +110,21 @@ def trajectories_view(ctx: ViewContext, *, measure: str = "hb_g_l", grouping: st
             **{c: Col(f"{c[1:]} M", "%.1f") for c in rows.columns if c[1:].isdigit()}},
             caption=f"Thin lines: {individual.note}.", patient_column="patient_id", what="patients drawn")
     estimate = means["estimate"].iloc[0].capitalize() if len(means) else "Mean"
-    means_table = Table(f"trajectory_{measure}_means", f"{title}: {estimate.lower()} per month", means, {
+    labelled = _labelled(ctx, means, measure=measure, by=by, log=log,
+                         subgroup=patients != "all" and by not in ("genotype", "genotype_group"))
+    shown = labelled.assign(flag=[SMALL_N_MARK if s else "" for s in labelled["small_n"]],
+                            basis=basis_marks(labelled["constraint"]))
+    assumed = assumed_notes(labelled)
+    means_table = Table(f"trajectory_{measure}_means", f"{title}: {estimate.lower()} per month", shown, {
         **({by: Col(GROUPINGS[grouping])} if by else {}), "month": Col("Month"), "n": Col("n"),
-        "mean": Col(estimate, "%.1f"), "ci_low": Col("95% CI low", "%.1f"), "ci_high": Col("95% CI high", "%.1f"),
-        "reason": Col("Note"), "estimate": Col("Estimate")},
-        caption=f"{who}; {interval}; groups with one value or no spread get no interval (Note).", notes=notes)
+        "flag": Col("Few", width="small"), "mean": Col(estimate, "%.1f"), "ci_low": Col("95% CI low", "%.1f"),
+        "ci_high": Col("95% CI high", "%.1f"), "reason": Col("Note"), "estimate": Col("Estimate"),
+        **({"basis": Col("Basis")} if ctx.bundled else {})},
+        caption=f"{who}; {interval}; groups with one value or no spread get no interval (Note); {SMALL_N_MARK}: an "
+                "interval from so few values is wide and fragile."
+                + (f" Basis: whether the paper publishes the mean, fixes it by printed numbers (constrained) or leaves "
+                   f"it to the reconstruction ({ASSUMED_MARK}: e.g. months 1, 3 and 18, which the paper does not "
+                   "print)." if ctx.bundled else ""), notes=notes, footer_notes=assumed)
     found = completeness(visits, expected_months=[m for m in STUDY_MONTHS if m <= months], measures=(measure,))
     summary = found.summary
     complete = bool((summary["n_value"] == summary["n_expected"]).all())
@@ -124,7 +142,20 @@ def trajectories_view(ctx: ViewContext, *, measure: str = "hb_g_l", grouping: st
         "n_value": Col("With a value"), "pct_visit": Col("% visit", "%.1f"), "pct_value": Col("% value", "%.1f")},
         caption=f"{who}, each expected at every study month up to {months}. {counted}",
         notes=_completeness_notes(summary))
-    return TrajectoriesView(chart, drawn, means_table, grid_figure, table, complete)
+    chart = replace(chart, footer_notes=assumed)
+    return TrajectoriesView(chart, drawn, means_table, grid_figure, table, complete, caveat)
+
+
+def _labelled(ctx: ViewContext, means: pd.DataFrame, *, measure: str, by: str | None, log: bool,
+              subgroup: bool) -> pd.DataFrame:
+    """``means`` with ``constraint``/``constraint_note`` (``ctx.labelled``); a geometric mean is assumed, since the
+    paper prints arithmetic means only."""
+    labelled = ctx.labelled(means, "trajectory", subgroup=subgroup, measure=measure, grouping=by or "",
+                            subset="analysed")
+    if log and ctx.bundled:
+        return labelled.assign(constraint="assumed",
+                               constraint_note="a geometric mean: the paper prints arithmetic means only")
+    return labelled
 
 
 def means_notes(means: pd.DataFrame, by: str | None) -> str:

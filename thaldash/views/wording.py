@@ -10,7 +10,22 @@ import pandas as pd
 from thaldash.analyses.published_cells import contradiction_notes
 
 SMALL_N_MARK = "⚠ n < 5"
+ASSUMED_MARK = "⚠ assumed"
+"""How a result the reconstruction assumed is marked in a table's "Basis" column."""
+BASIS_NOTE = (f"Basis: whether the paper prints the number, fixes it by printed numbers (constrained) or leaves it to "
+              f"the reconstruction ({ASSUMED_MARK}).")
+"""The caption's sentence for a "Basis" column."""
 DIFFERS = "Some numbers do not print as the paper's, outside the documented contradictions."
+
+
+def basis_marks(constraints: pd.Series) -> list[str]:
+    """A "Basis" column from ``constraint`` values: "published", "constrained", ``ASSUMED_MARK`` or ""."""
+    return [ASSUMED_MARK if c == "assumed" else str(c) for c in constraints]
+
+
+def assumed_notes(rows: pd.DataFrame) -> tuple[str, ...]:
+    """The ``constraint_note`` of the assumed rows, once each: what an export of them must say it rests on."""
+    return tuple(dict.fromkeys(n for c, n in zip(rows["constraint"], rows["constraint_note"]) if c == "assumed" and n))
 
 
 def p_text(p: float, reason: str = "") -> str:
