@@ -18,7 +18,7 @@ address can be copied. The sidebar filter and grading travel in the session as o
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 from urllib.parse import urlencode
 
@@ -63,7 +63,7 @@ def patient_url(patient_id: str) -> str:
 
 def patient_table(frame: Frame, table: pd.DataFrame, name: str, *, column_config: Mapping[str, Any] | None = None,
                   max_rows: int = MAX_ROWS, height: int | str | None = None, id_column: str = "patient_id",
-                  what: str = "patients") -> None:
+                  what: str = "patients", counts: Sequence[str] = (), derived: Sequence[str] = ()) -> None:
     """A table with one row per patient; clicking a row opens that patient's page.
 
     Shows the first ``max_rows`` rows (with a note when there are more) and offers the whole
@@ -81,6 +81,8 @@ def patient_table(frame: Frame, table: pd.DataFrame, name: str, *, column_config
         Pixels, "content" or "auto"; by default the whole list up to 15 rows, else a scrolling box.
     what
         What the rows are, for the note ("non-MaR patients").
+    counts, derived
+        Columns that count patients and those computed from them (small cells in the CSV, ``data.disclosure``).
     """
     if table.empty:
         st.caption(f"No {what}.")
@@ -96,7 +98,8 @@ def patient_table(frame: Frame, table: pd.DataFrame, name: str, *, column_config
                          height=height, placeholder="–", on_select="rerun", selection_mode="single-row",
                          key=f"thaldash.pick.{name}")
     if not frame.presentation and len(table) <= MAX_CSV_ROWS:
-        st.download_button("Download CSV", lambda: export.table_csv(table, frame.footer), file_name=f"{name}.csv",
+        st.download_button("Download CSV", lambda: export.table_csv(table, frame.footer, counts=counts, derived=derived,
+                                                                   min_cell=frame.min_cell), file_name=f"{name}.csv",
                            mime="text/csv", key=f"thaldash.csv.{name}", on_click="ignore")
     rows = event.selection.rows if event is not None else []
     if rows:

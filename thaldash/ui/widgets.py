@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections import OrderedDict
+from collections.abc import Sequence
 
 import altair as alt
 import pandas as pd
@@ -79,7 +80,8 @@ def displayed(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def table(frame: pd.DataFrame, *, name: str, footer: str, presentation: bool = False,
-          column_config: dict | None = None, height: int | str = "auto") -> None:
+          column_config: dict | None = None, height: int | str = "auto", counts: Sequence[str] = (),
+          derived: Sequence[str] = (), min_cell: int | None = None) -> None:
     """A read-only table, plus a CSV download (with the provenance footer) outside presentation mode.
 
     Parameters
@@ -88,12 +90,17 @@ def table(frame: pd.DataFrame, *, name: str, footer: str, presentation: bool = F
         File name stem of the download (``<name>.csv``); also keeps the button's key unique.
     footer
         ``Frame.footer``: data file, filter, grading scenario, date.
+    counts, derived, min_cell
+        The columns that count patients and those computed from them, and k: the download shows counts
+        1 … k − 1 as "< k" (``data.disclosure``); None (the bundled reconstruction) leaves them. The screen
+        shows every number: it is the analyst's.
     """
     st.dataframe(displayed(frame), hide_index=True, width="stretch", column_config=column_config, height=height,
                  placeholder="–")
     if not presentation:  # the file is built only when the button is clicked
-        st.download_button("Download CSV", lambda: export.table_csv(frame, footer), file_name=f"{name}.csv",
-                           mime="text/csv", key=f"thaldash.csv.{name}", on_click="ignore")
+        st.download_button("Download CSV", lambda: export.table_csv(frame, footer, counts=counts, derived=derived,
+                                                                   min_cell=min_cell),
+                           file_name=f"{name}.csv", mime="text/csv", key=f"thaldash.csv.{name}", on_click="ignore")
 
 
 _SPECS: OrderedDict[int, tuple[alt.TopLevelMixin, dict]] = OrderedDict()
