@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from thaldash.analyses.centres import with_centre
 from thaldash.analyses.response import GROUPINGS
 from thaldash.ui import page_frame, plain
 from thaldash.ui.caching import cached_view
@@ -11,7 +12,8 @@ from thaldash.ui.render import show, show_stats
 from thaldash.views.response import response_view
 
 frame = page_frame("Response", icon="📊")
-by = frame.param("by", "genotype", tuple(GROUPINGS))
+groupings = with_centre(GROUPINGS, frame.cohort)  # the centre too, with several centres
+by = frame.param("by", "genotype", tuple(groupings))
 view = cached_view(response_view, frame.context(), by=by)
 
 st.caption(f"Percentages are of the evaluable patients; intervals are Clopper–Pearson exact 95%. The rules of "
@@ -33,7 +35,7 @@ st.subheader("Transfusion independence")
 show(frame, view.independence)
 
 st.subheader("Tiers by subgroup")
-st.radio("Group by", tuple(GROUPINGS), key=frame.key("by"), format_func=GROUPINGS.get, horizontal=True)
+st.radio("Group by", tuple(groupings), key=frame.key("by"), format_func=groupings.get, horizontal=True)
 show(frame, view.by_group_chart, caption=False)
 show(frame, view.by_group)
 

@@ -5,17 +5,18 @@ from __future__ import annotations
 import streamlit as st
 
 from thaldash.analyses.comparisons import SUBSETS, TESTS, group_label
-from thaldash.analyses.patients import DEFAULT_PAIR, GROUPINGS, VISIT_MEASURES
+from thaldash.analyses.patients import VISIT_MEASURES
 from thaldash.data.schema import STUDY_MONTHS
 from thaldash.ui import page_frame, plain
 from thaldash.ui.caching import cached_view, filter_options, group_choices
 from thaldash.ui.render import show
-from thaldash.views.comparisons import MEASURES, NO_CHART, TEST_LABELS, comparisons_view
+from thaldash.views.comparisons import MEASURES, NO_CHART, TEST_LABELS, comparisons_view, default_pair, groupings
 
 frame = page_frame("Comparisons", icon="⚖️")
 MONTHS = tuple(str(m) for m in STUDY_MONTHS)
 
 measure = frame.param("measure", "hb_g_l", tuple(MEASURES))
+GROUPINGS = groupings(frame.context())  # the centre too, with several centres
 grouping = frame.param("grouping", "genotype_group", tuple(GROUPINGS))
 subset = frame.param("subset", "analysed", tuple(SUBSETS))
 test = frame.param("test", "student", tuple(TESTS))
@@ -37,7 +38,8 @@ if grouping == "genotype_sets":
                         placeholder="Choose genotypes")
 else:
     choices = group_choices(frame.cohort, frame.rules, grouping)
-    for side, box, default in (("a", left, DEFAULT_PAIR[grouping][0]), ("b", right, DEFAULT_PAIR[grouping][1])):
+    pair = default_pair(frame.context(), grouping)
+    for side, box, default in (("a", left, pair[0]), ("b", right, pair[1])):
         groups[f"group_{side}"] = frame.param(f"group_{side}", default, choices)
         box.selectbox(f"Group {side.upper()}", choices, key=frame.key(f"group_{side}"),
                       format_func=lambda g: group_label(grouping, g))

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from thaldash.analyses.centres import with_centre
 from thaldash.analyses.comparisons import SUBSETS, TESTS, compare_view, group_label, marked_published
 from thaldash.analyses.patients import DEFAULT_PAIR, GROUPINGS, PATIENT_MEASURES, VISIT_MEASURES
 from thaldash.charts import group_means_chart
@@ -55,12 +56,13 @@ def comparisons_view(ctx: ViewContext, *, measure: str = "hb_g_l", grouping: str
     for ``grouping="genotype_sets"``, the genotypes of ``set_a``/``set_b``; ``test`` one of ``TESTS``'
     keys. The paper's printed values stand beside the computed ones when ``ctx.paper_applies()``.
     """
-    for name, value, allowed in (("measure", measure, MEASURES), ("grouping", grouping, GROUPINGS),
+    for name, value, allowed in (("measure", measure, MEASURES), ("grouping", grouping, groupings(ctx)),
                                  ("subset", subset, SUBSETS), ("test", test, TESTS)):
         if value not in allowed:
             raise ValueError(f"{name}: {value!r} is not one of {', '.join(allowed)}")
     sets = (tuple(set_a), tuple(set_b)) if grouping == "genotype_sets" else None
-    groups = ("set A", "set B") if sets else (group_a or DEFAULT_PAIR[grouping][0], group_b or DEFAULT_PAIR[grouping][1])
+    pair = default_pair(ctx, grouping)
+    groups = ("set A", "set B") if sets else (group_a or pair[0], group_b or pair[1])
     label_a, label_b = (group_label(grouping, g) for g in groups)
     title = f"{MEASURES[measure]}: {label_a} (A) vs {label_b} (B)"
     if sets is not None and not (sets[0] and sets[1]):
@@ -70,7 +72,8 @@ def comparisons_view(ctx: ViewContext, *, measure: str = "hb_g_l", grouping: str
         return ComparisonsView(title, problem="Choose at least one month.")
     ids = None if ctx.filter.is_default else ctx.filtered.patients["patient_id"]  # None: no million-id lookup
     try:
-        view = compare_view(ctx.cohort, ctx.rules, measure=measure, grouping=grouping, groups=groups,
+        # Groups from the whole cohort's grading (recorded months); the values at the months the view reads.
+        view = compare_view(ctx.scheduled(ctx.cohort), ctx.rules, measure=measure, grouping=grouping, groups=groups,
                             months=tuple(sorted(months)), subset=subset, patient_ids=ids, sets=sets,
                             test=TESTS[test], published=ctx.paper_applies(), patients=ctx.patient_table())
     except ValueError as error:  # the same group twice, overlapping genotype sets: say so, show nothing
@@ -114,8 +117,21 @@ def comparisons_view(ctx: ViewContext, *, measure: str = "hb_g_l", grouping: str
                            chart=chart)
 
 
+def groupings(ctx: ViewContext) -> dict[str, str]:
+    """The groupings the page offers for ``ctx``: ``GROUPINGS``, with the centre when there are several."""
+    return with_centre(GROUPINGS, ctx.cohort)
+
+
+def default_pair(ctx: ViewContext, grouping: str) -> tuple[str, str]:
+    """The two groups compared unless chosen: the paper's (``DEFAULT_PAIR``), or the first two centres."""
+    if grouping in DEFAULT_PAIR:
+        return DEFAULT_PAIR[grouping]
+    centres = (*ctx.cohort.centres, "", "")
+    return centres[0], centres[1]
+
+
 def _columns(test: str, per_patient: bool) -> dict[str, Col]:
-    return {"month": Col("Time", "%d M", 45), "label": Col("Group", width=115), "n": Col("n", "%d", 45),
+    return {"month": Col("Time", "%d M", 45), "label": Col("Group", width=115), "n": Col("n", "%d", 45, count=True),
             "mean": Col("Average", "%.2f", 70), "sd": Col("SD", "%.2f", 55), "se": Col("SE", "%.3f", 55),
             "diff": Col("Median diff. A − B" if test == "mann_whitney" else "Diff. A − B", "%.3f", 90),
             "p": Col(f"P ({_SHORT[test]})", width=90), "median": Col("Median", "%.2f"), "iqr": Col("IQR (Q1 to Q3)"),

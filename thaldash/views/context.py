@@ -9,6 +9,7 @@ import pandas as pd
 
 from thaldash.data.cohort import Cohort
 from thaldash.data.filters import CohortFilter
+from thaldash.data.schedule import DEFAULT_SCHEDULE, scheduled
 from thaldash.grading.grade import grade
 from thaldash.grading.rules import GradingRules
 
@@ -41,6 +42,10 @@ class ViewContext:
     grader, tabulator
         ``grade`` and ``patient_table``, or cached versions of them (the app passes its caches, so
         a page view never grades a cohort a second time).
+    schedule, scheduler
+        How visits off the study schedule are read by the trajectories and the comparisons by month
+        (``data.schedule.SCHEDULES``: "nearest" study month, or "recorded"), and ``data.schedule.scheduled``
+        or a cached version of it. Grading always reads the recorded months.
     """
 
     cohort: Cohort
@@ -52,6 +57,12 @@ class ViewContext:
     presentation: bool = False
     grader: Callable[[Cohort, GradingRules], pd.DataFrame] = grade
     tabulator: Callable[[Cohort, GradingRules], pd.DataFrame] = _patient_table
+    schedule: str = DEFAULT_SCHEDULE
+    scheduler: Callable[[Cohort, str], Cohort] = scheduled
+
+    def scheduled(self, cohort: Cohort | None = None) -> Cohort:
+        """``cohort`` (default: the filtered patients) with its visits read under the view's ``schedule``."""
+        return self.scheduler(self.filtered if cohort is None else cohort, self.schedule)
 
     def graded(self, cohort: Cohort | None = None) -> pd.DataFrame:
         """The grading of ``cohort`` (default: the filtered patients) under the view's rules."""
@@ -77,4 +88,4 @@ class ViewContext:
     def key(self) -> tuple:
         """What identifies this view for a cache: the data, the filter, the grading, the type size."""
         return (self.cohort.sha256, self.filtered.sha256, tuple(sorted(self.rules.to_params().items())),
-                self.scenario, self.bundled, self.presentation)
+                self.scenario, self.bundled, self.presentation, self.schedule)

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from thaldash.analyses.centres import with_centre
 from thaldash.analyses.response import (GROUPINGS, beside_published, non_mar_patients, response_patients, ti_timing,
                                         tier_crosstab)
 from thaldash.charts import tier_bars, tiers_by_group_chart
@@ -16,8 +17,8 @@ from thaldash.views.context import ViewContext
 
 PAGE = "Response"
 CI_NOTE = "Clopper–Pearson exact 95% CI"
-_PCT = {"pct": Col("%", "%.1f"), "ci_low": Col("95% CI low", "%.1f"), "ci_high": Col("95% CI high", "%.1f"),
-        "reason": Col("Note")}
+_PCT = {"pct": Col("%", "%.1f", from_counts=True), "ci_low": Col("95% CI low", "%.1f", from_counts=True),
+        "ci_high": Col("95% CI high", "%.1f", from_counts=True), "reason": Col("Note")}
 
 
 @dataclass(frozen=True, eq=False)
@@ -49,9 +50,11 @@ def headline(key: str, label: str, row: pd.Series, what: str) -> Stat:
 
 
 def response_view(ctx: ViewContext, *, by: str = "genotype") -> ResponseView:
-    """The Response page of ``ctx`` grouped by ``by`` (one of ``analyses.response.GROUPINGS``)."""
-    if by not in GROUPINGS:
-        raise ValueError(f"by: {by!r} is not one of {', '.join(GROUPINGS)}")
+    """The Response page of ``ctx`` grouped by ``by`` (one of ``groupings(ctx)``: ``analyses.response.GROUPINGS``,
+    and the centre when there are several)."""
+    labels = groupings(ctx)
+    if by not in labels:
+        raise ValueError(f"by: {by!r} is not one of {', '.join(labels)}")
     patients = response_patients(ctx.graded(), ctx.filtered.patients, ctx.graded(ctx.cohort))
     overall = tier_table(patients)
     timing = ti_timing(transfusion_facts(ctx.filtered))
@@ -67,7 +70,8 @@ def response_view(ctx: ViewContext, *, by: str = "genotype") -> ResponseView:
     beside = None
     if ctx.paper_applies():
         beside = Table("response_vs_paper", "Response beside the paper", beside_published(overall, timing), {
-            "quantity": Col("Figure"), "printed": Col("Published"), "n": Col("Computed n"), "total": Col("of", "%d"),
+            "quantity": Col("Figure"), "printed": Col("Published"), "n": Col("Computed n", count=True),
+            "total": Col("of", "%d", count=True),
             "pct": Col("Computed %", "%.1f"), "same_count": Col("Same count")},
             caption="Abstract, Results and Table 1 of Yang et al. 2024; the bundled cohort, unfiltered, the paper's "
                     "rule.")
@@ -79,10 +83,11 @@ def response_view(ctx: ViewContext, *, by: str = "genotype") -> ResponseView:
     else:
         tier_chart = Stat("response_tiers", "Tier chart", reason="fewer than 2 evaluable patients")
     tier_rows = Table("response_tiers_table", "Response tiers", overall, {
-        "tier": Col("Tier"), "n": Col("n"), "total": Col("of"), **_PCT}, caption=caption, notes=summary)
+        "tier": Col("Tier"), "n": Col("n", count=True), "total": Col("of", count=True), **_PCT}, caption=caption,
+        notes=summary)
     n_tdt = int(ti.loc["transfusion-free", "n_tdt"])
     independence = Table("transfusion_independence", "Transfusion independence (TDT)", timing, {
-        "category": Col("TDT patients"), "n": Col("n"), "total": Col("of"), **_PCT},
+        "category": Col("TDT patients"), "n": Col("n", count=True), "total": Col("of", count=True), **_PCT},
         caption=f"TDT patients (n = {n_tdt}), independent from the month after which no visit records a "
                 "transfusion: within 1 month (month ≤ 1), at 3 months (1 < month ≤ 3). \"of\": TDT patients "
                 f"whose status is known. {CI_NOTE}.",
@@ -91,13 +96,10 @@ def response_view(ctx: ViewContext, *, by: str = "genotype") -> ResponseView:
     crosstab = tier_crosstab(by_table, by=by)
     group_caption = (f"ORR: % of the evaluable patients of each group, {CI_NOTE}; a group with fewer than 2 "
                      "evaluable patients gets no interval, and groups under 5 are flagged (Note).")
-    by_group_chart = Figure(f"tiers_by_{by}", f"Response tiers by {GROUPINGS[by].lower()}", tiers_by_group_chart(
+    by_group_chart = Figure(f"tiers_by_{by}", f"Response tiers by {labels[by].lower()}", tiers_by_group_chart(
         by_table, by=by, presentation=ctx.presentation), caption=group_caption, notes=_group_notes(crosstab, by))
-    by_group = Table(f"tiers_by_{by}_table", f"Response tiers by {GROUPINGS[by].lower()}", crosstab, {
-        by: Col(GROUPINGS[by]), "MaR": Col("MaR"), "MiR": Col("MiR"), "SLR": Col("SLR"), "NR": Col("NR"),
-        "not evaluable": Col("not evaluable"), "n": Col("Patients"), "orr": Col("ORR %", "%.1f"),
-        "ci_low": Col("95% CI low", "%.1f"), "ci_high": Col("95% CI high", "%.1f"), "note": Col("Note")},
-        caption=group_caption, notes=_group_notes(crosstab, by))
+    by_group = Table(f"tiers_by_{by}_table", f"Response tiers by {labels[by].lower()}", crosstab,
+                     crosstab_columns(by, labels[by]), caption=group_caption, notes=_group_notes(crosstab, by))
     non_mar = Table("non_mar_patients", "Patients not graded MaR", non_mar_patients(patients), {
         "patient_id": Col("Patient"), "genotype": Col("Genotype"), "thal_type": Col("Type"), "tier": Col("Tier"),
         "reduction_pct": Col("Reduction %", "%.1f"), "hb_rise": Col("Hb rise (g/L)", "%.1f"),
@@ -105,6 +107,19 @@ def response_view(ctx: ViewContext, *, by: str = "genotype") -> ResponseView:
         caption="Each with the rule that decided the tier.", patient_column="patient_id",
         what="non-MaR patients")
     return ResponseView(headlines, beside, tier_chart, tier_rows, independence, by_group_chart, by_group, non_mar)
+
+
+def groupings(ctx: ViewContext) -> dict[str, str]:
+    """The groupings the page offers for ``ctx``: ``GROUPINGS``, with the centre when there are several."""
+    return with_centre(GROUPINGS, ctx.cohort)
+
+
+def crosstab_columns(by: str, label: str) -> dict[str, Col]:
+    """How a ``tier_crosstab`` (tiers and the ORR per group) is shown: counts, then the ORR with its interval."""
+    return {by: Col(label), **{t: Col(t, count=True) for t in ("MaR", "MiR", "SLR", "NR", "not evaluable")},
+            "n": Col("Patients", count=True), "orr": Col("ORR %", "%.1f", from_counts=True),
+            "ci_low": Col("95% CI low", "%.1f", from_counts=True), "ci_high": Col("95% CI high", "%.1f", from_counts=True),
+            "note": Col("Note")}
 
 
 def _group_notes(crosstab: pd.DataFrame, by: str) -> str:
