@@ -185,3 +185,22 @@ def test_contract_v1_1_documents_the_centre_column():
     assert "| `centre` | no | patient |" in text and "## Several centres" in text
     readme = (Path(__file__).resolve().parents[1] / "data" / "README.md").read_text(encoding="utf-8")
     assert readme.strip() == text.strip()
+
+
+def test_cli_validate_names_the_file_of_each_problem(tmp_path, source, capsys):
+    from thaldash.cli import main
+
+    folder = three_centres(tmp_path / "trial", source)
+    assert main(["validate", str(folder)]) == 0
+    out = capsys.readouterr().out
+    n = source["patient_id"].nunique()
+    assert f"valid: {3 * n:,} patients, {3 * len(source):,} visits from 3 files (3 centres)" in out
+    broken = source.copy()
+    broken.loc[broken.index[0], "hb_g_l"] = -5.0
+    broken.to_csv(folder / "west.csv", index=False)
+    assert main(["validate", str(folder)]) == 1
+    out = capsys.readouterr().out
+    assert out.startswith(f"error: west.csv: hb_g_l: patient {broken['patient_id'].iloc[0]}: ")
+    assert "the folder is refused" in out
+    assert main(["grade", str(folder)]) == 1
+    assert "not graded, the folder (one of its files) breaks the data contract" in capsys.readouterr().err

@@ -1,0 +1,50 @@
+"""A folder of three centres in the app: the centre filter, the small-cell and schedule settings, the
+Centres page and the Data page's file column (``tests.pages.conftest.write_centres_folder``)."""
+
+from __future__ import annotations
+
+from tests.pages.conftest import CENTRES, REPO, sidebar_text
+
+CENTRES_PAGE = REPO / "pages" / "15_Centres.py"
+DATA = REPO / "pages" / "10_Data.py"
+
+
+def test_the_sidebar_offers_centres_small_cells_and_the_schedule(run_page):
+    at = run_page(CENTRES_PAGE, "centres")
+    assert not at.exception
+    centre = [m for m in at.sidebar.multiselect if m.label == "Centre"]
+    assert len(centre) == 1 and tuple(centre[0].options) == CENTRES
+    assert [n.value for n in at.sidebar.number_input if n.label.startswith("Downloads")] == [5]
+    assert [r.value for r in at.sidebar.radio if r.label == "Visits off the study schedule"] == ["nearest"]
+
+
+def test_the_bundled_reconstruction_has_no_centre_filter_and_no_small_cell_guard(run_page):
+    at = run_page(CENTRES_PAGE)
+    assert not at.exception
+    assert not [m for m in at.sidebar.multiselect if m.label == "Centre"]
+    assert not [n for n in at.sidebar.number_input if n.label.startswith("Downloads")]
+    assert any("one centre" in i.value for i in at.info)
+
+
+def test_a_centre_link_filters_the_patients(run_page):
+    at = run_page(CENTRES_PAGE, "centres", query={"centre": "south"})
+    assert not at.exception
+    assert "n = 3 of 9 analysed patients" in sidebar_text(at)
+    table = at.dataframe[0].value
+    assert list(table.iloc[:, 0]) == ["south"]
+
+
+def test_the_centres_page_tables(run_page):
+    at = run_page(CENTRES_PAGE, "centres")
+    patients = at.dataframe[0].value
+    assert list(patients.iloc[:, 0]) == list(CENTRES)
+    assert any("ORR differs between centres?" in m.label for m in at.metric) or "not computed" in at.markdown[0].value
+
+
+def test_the_data_page_lists_files_and_moved_visits(run_page):
+    at = run_page(DATA, "centres")
+    assert not at.exception
+    captions = " ".join(c.value for c in at.caption).replace("\\", "")  # Markdown escapes of plain()
+    assert "3 files, one cohort: east.parquet, north.parquet, south.csv" in captions
+    moved = [d.value for d in at.dataframe if "recorded_month" in d.value.columns or "Recorded month" in d.value.columns]
+    assert len(moved) == 1 and len(moved[0]) == 2  # south's T1 at 17 (read as 18) and N1 at 2 (left out)
