@@ -204,3 +204,14 @@ def test_cli_validate_names_the_file_of_each_problem(tmp_path, source, capsys):
     assert "the folder is refused" in out
     assert main(["grade", str(folder)]) == 1
     assert "not graded, the folder (one of its files) breaks the data contract" in capsys.readouterr().err
+
+
+def test_duplicate_visits_are_per_centre_in_a_file_of_several_centres(tmp_path, source):
+    both = pd.concat([source.assign(centre="A"), source.assign(centre="B")], ignore_index=True)
+    first = both.iloc[[0]]  # centre A's first patient's first visit, twice
+    path = tmp_path / "dup.parquet"
+    pd.concat([both, first], ignore_index=True).to_parquet(path, index=False)
+    result = load_cohort(path)
+    assert not result.ok
+    errors = result.problems[result.problems["severity"] == "error"]
+    assert set(errors["patient_id"]) == {f"A/{source['patient_id'].iloc[0]}"}  # B's copy of the id is not a duplicate

@@ -138,12 +138,18 @@ def keyed(frame: pd.DataFrame) -> pd.DataFrame:
     c_codes, p_codes = centre.cat.codes.to_numpy(np.int64), pid.cat.codes.to_numpy(np.int64)
     n_ids = max(len(pid.cat.categories), 1)
     pairs, inverse = np.unique(c_codes * n_ids + p_codes, return_inverse=True)
-    labels = pd.Series([f"{centre.cat.categories[k // n_ids]}{CENTRE_SEPARATOR}{pid.cat.categories[k % n_ids]}"
-                        for k in pairs], dtype="str")
+    labels = joined(centre.cat.categories.to_numpy(dtype=object)[pairs // n_ids],
+                    pid.cat.categories.to_numpy(dtype=object)[pairs % n_ids])
     order, categories = pd.factorize(labels, sort=True)  # sorted, like every other text column of the cohort
     codes = order[inverse.reshape(-1)]
     key = pd.Categorical.from_codes(codes, dtype=pd.CategoricalDtype(pd.Index(categories, dtype="str")))
     return frame.assign(patient_id=pd.Series(key, index=frame.index), **{CENTRE_ID: pid})
+
+
+def joined(centres: np.ndarray, ids: np.ndarray) -> pd.Series:
+    """"CENTRE/ID" for each pair of the two arrays of text, vectorised (a million patients: no Python loop)."""
+    left = pd.Series(centres, dtype="str")
+    return left.str.cat(pd.Series(ids, dtype="str"), sep=CENTRE_SEPARATOR)
 
 
 def _with_centre(frame: pd.DataFrame, part: Part) -> pd.DataFrame | str:
@@ -193,9 +199,11 @@ def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
     for name in names:
         kinds = [f[name].dtype for f in frames if name in f]
         if any(isinstance(k, pd.CategoricalDtype) for k in kinds):
-            values = set().union(*(set(f[name].cat.categories) if isinstance(f[name].dtype, pd.CategoricalDtype)
-                                   else set(f[name].dropna().astype("str")) for f in frames if name in f))
-            dtypes[name] = pd.CategoricalDtype(pd.Index(sorted(values), dtype="str"))
+            parts = [(f[name].cat.categories if isinstance(f[name].dtype, pd.CategoricalDtype)
+                      else pd.Index(f[name].dropna().astype("str").unique())).to_numpy(dtype=object)
+                     for f in frames if name in f]
+            values = pd.Index(np.concatenate(parts), dtype="str").unique().sort_values()  # vectorised, no Python set
+            dtypes[name] = pd.CategoricalDtype(values)
     aligned = []
     for frame in frames:
         # Recoding a categorical to the union of categories maps its few categories, not its rows.

@@ -174,7 +174,8 @@ def _centre_patients(centre: tuple[np.ndarray, pd.Series], patient: tuple[np.nda
     usable = c_ok[c_codes] & p_ok[p_codes]
     codes, pairs = _pair_codes(np.where(usable, c_codes, -1), np.where(usable, p_codes, -1), len(p_texts))
     n = max(len(p_texts), 1)
-    texts = pd.Series([f"{c_named.iat[k // n]}{CENTRE_SEPARATOR}{p_named.iat[k % n]}" for k in pairs], dtype="str")
+    texts = pd.Series(c_named.to_numpy(dtype=object)[pairs // n], dtype="str").str.cat(
+        pd.Series(p_named.to_numpy(dtype=object)[pairs % n], dtype="str"), sep=CENTRE_SEPARATOR)
     return small_codes(codes, len(pairs)), texts
 
 
