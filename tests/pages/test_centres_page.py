@@ -32,6 +32,8 @@ def test_a_centre_link_filters_the_patients(run_page):
     assert "n = 3 of 9 analysed patients" in sidebar_text(at)
     table = at.dataframe[0].value
     assert list(table.iloc[:, 0]) == ["south"]
+    assert not any("name one centre" in i.value for i in at.info)  # the data have three; the filter keeps one
+    assert "filter keeps the patients of one centre" in " ".join(e.value for e in [*at.markdown, *at.caption])
 
 
 def test_the_centres_page_tables(run_page):

@@ -18,12 +18,14 @@ from thaldash.views.response import crosstab_columns
 PAGE = "Centres"
 ONE_CENTRE = ("These data name one centre: there is nothing to compare. A folder of files, one per centre, or a "
               "centre column makes several (the Data page's contract says how).")
+FILTERED_TO_ONE = "The sidebar's filter keeps the patients of one centre: there is nothing to compare."
 
 
 @dataclass(frozen=True, eq=False)
 class CentresView:
     """What the Centres page shows: headline numbers, patients and visits per centre, response per centre,
-    the test of heterogeneity (a ``Stat``, with the reason when it is not computed)."""
+    the test of heterogeneity (a ``Stat``, with the reason when it is not computed); ``several``: the data
+    name more than one centre (the filter may keep fewer)."""
 
     headlines: tuple[Stat, ...]
     patients: Table
@@ -65,20 +67,21 @@ def centres_view(ctx: ViewContext) -> CentresView:
         if len(crosstab) else Stat("tiers_by_centre", "Response by centre", reason="no analysed patient"))
     response = Table("centre_response", "Response tiers by centre", crosstab, crosstab_columns(CENTRE, "Centre"),
                      caption=group_caption, notes=_orr_notes(crosstab))
-    heterogeneity = _heterogeneity(test, several=n_centres > 1)
+    heterogeneity = _heterogeneity(test, several=n_centres > 1,
+                                   why=FILTERED_TO_ONE if ctx.cohort.several_centres else ONE_CENTRE)
     n_enrolled, n_analysed = int(counts["n_enrolled"].sum()), int(counts["n_analysed"].sum())
     headlines = (
         Stat("centres", "Centres", f"{n_centres:,}", n=n_enrolled, detail=f"{n_analysed:,} analysed patients"),
         Stat("withdrawn", "Withdrew", f"{int(counts['n_withdrawn'].sum()):,}", n=n_enrolled,
              detail="of the enrolled patients"),
     )
-    return CentresView(headlines, patients, chart, response, heterogeneity, n_centres > 1)
+    return CentresView(headlines, patients, chart, response, heterogeneity, ctx.cohort.several_centres)
 
 
-def _heterogeneity(test: pd.Series, *, several: bool) -> Stat:
+def _heterogeneity(test: pd.Series, *, several: bool, why: str) -> Stat:
     label = "ORR differs between centres?"
     if not several:
-        return Stat("heterogeneity", label, reason=ONE_CENTRE)
+        return Stat("heterogeneity", label, reason=why)
     if test["reason"]:
         return Stat("heterogeneity", label, reason=str(test["reason"]))
     statistic = (f"χ² = {test['statistic']:.2f}, {int(test['df'])} df; " if pd.notna(test["statistic"]) else "")
