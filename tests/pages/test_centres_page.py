@@ -50,3 +50,35 @@ def test_the_data_page_lists_files_and_moved_visits(run_page):
     assert "3 files, one cohort: east.parquet, north.parquet, south.csv" in captions
     moved = [d.value for d in at.dataframe if "recorded_month" in d.value.columns or "Recorded month" in d.value.columns]
     assert len(moved) == 1 and len(moved[0]) == 2  # south's T1 at 17 (read as 18) and N1 at 2 (left out)
+
+
+def _centre_files(broken: bool = False) -> list[tuple[str, bytes, str]]:
+    from tests.pages.conftest import parquet_bytes, tiny_cohort_frame
+
+    frame = tiny_cohort_frame()
+    south = frame.copy()
+    if broken:
+        south.loc[south.index[0], "hb_g_l"] = -5.0
+    return [("east.parquet", parquet_bytes(frame), "application/octet-stream"),
+            ("north.parquet", parquet_bytes(frame), "application/octet-stream"),
+            ("south.csv", south.to_csv(index=False).encode(), "text/csv")]
+
+
+def test_several_uploaded_files_are_one_cohort_of_centres(run_page):
+    at = run_page(DATA)
+    at.file_uploader[0].set_value(_centre_files()).run()
+    assert not at.exception
+    assert "n = 9 of 9 analysed patients" in sidebar_text(at)
+    assert any("In use for this session: 3 uploaded files" in s.value for s in at.success)
+    assert [m for m in at.sidebar.multiselect if m.label == "Centre"]
+
+
+def test_one_broken_uploaded_file_refuses_them_all_and_is_named(run_page):
+    at = run_page(DATA)
+    at.file_uploader[0].set_value(_centre_files(broken=True)).run()
+    assert not at.exception
+    assert "n = 48 of 48 analysed patients" in sidebar_text(at)  # the current data stay
+    assert any("3 uploaded files cannot be used" in e.value for e in at.error)
+    problems = at.dataframe[-1].value
+    errors = problems[problems["severity"] == "error"]
+    assert set(errors["file"]) == {"south.csv"} and set(errors["column"]) == {"hb_g_l"}
