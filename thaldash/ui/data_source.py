@@ -19,6 +19,7 @@ from typing import Literal
 
 import streamlit as st
 
+from thaldash.data.adverse_events import AdverseEvents
 from thaldash.data.loading import DATA_ENV, LoadResult, bundled_cohort_path
 from thaldash.data.schema import data_dictionary_markdown, upload_help_text
 from thaldash.data.sources import folder_digest, upload_parts
@@ -97,10 +98,11 @@ def load_current() -> tuple[Source, LoadResult]:
     return Source(result.source_name or path.name, result.sha256 or sha, kind), result
 
 
-def problems_table(result: LoadResult) -> None:
-    """The validation problems as a table of plain text (never interpreted as markup)."""
+def problems_table(result: LoadResult | AdverseEvents) -> None:
+    """The validation problems (of the cohort, or of the adverse-events table) as a table of plain text (never
+    interpreted as markup); the ``file`` column only for a folder of centres."""
     problems = result.problems.astype("str")
-    if not result.files:  # one file: every problem is in it
+    if not isinstance(result, LoadResult) or not result.files:  # one file: every problem is in it
         problems = problems.drop(columns="file", errors="ignore")
     widths = {"severity": 70, "file": "small", "column": "small", "patient_id": "small", "value": "small",
               "problem": "large"}
