@@ -59,11 +59,11 @@ st.caption(" ".join(f"No {t} patient matches." for t, k in n.items() if not k))
 st.caption("TDT and NTDT apart: independence for TDT, the Hb-based endpoint for NTDT (thresholds: the MiR and MaR "
            "Hb rise of the grading rules). Clopper–Pearson exact intervals; one patient gives no estimate.")
 frame.table(found.proportions, "lookup_endpoints", column_config={
-    "thal_type": "Type", "endpoint": "Endpoint", "k": "k", "n": "n", **PCT_COLUMNS})
+    "thal_type": "Type", "endpoint": "Endpoint", "k": "k", "n": "n", **PCT_COLUMNS}, counts=("k", "n"), derived=("pct", "ci_low", "ci_high"))
 frame.table(found.distributions, "lookup_distributions", column_config={
     "thal_type": "Type", "measure": "Measure", "n": "n", "median": st.column_config.NumberColumn("Median", format="%.1f"),
     "q1": st.column_config.NumberColumn("Q1", format="%.1f"), "q3": st.column_config.NumberColumn("Q3", format="%.1f"),
-    "min": None, "max": None, "reason": "Note", "basis": "Basis"})
+    "min": None, "max": None, "reason": "Note", "basis": "Basis"}, counts=("n",))
 with st.expander("Partially pooled estimate (a model)"):
     st.caption("Each genotype's share of independent TDT patients shrunk toward the other genotypes' by how much "
                "the genotypes differ (beta-binomial empirical Bayes). A model, not an observation: use it for "
@@ -72,7 +72,8 @@ with st.expander("Partially pooled estimate (a model)"):
         "estimate": st.column_config.NumberColumn("Estimate", format="%.2f"),
         "proportion": st.column_config.NumberColumn("Observed", format="%.2f"),
         "ci_low": st.column_config.NumberColumn("Low", format="%.2f"),
-        "ci_high": st.column_config.NumberColumn("High", format="%.2f"), "method": None, "label": None})
+        "ci_high": st.column_config.NumberColumn("High", format="%.2f"), "method": None, "label": None},
+        counts=("n", "k"), derived=("proportion",))
 
 st.subheader("Course beside the rest of the cohort")
 st.radio("Measure", ("hb_g_l", "hbf_pct"), key=frame.key("measure"), horizontal=True,
@@ -95,7 +96,8 @@ patient_table(frame, found.patients, "lookup_patients", what="matching patients"
 st.subheader("What the paper says for these genotypes")
 frame.table(found.beside, "lookup_table_1", column_config={
     "genotype": "Genotype", "source": "Source", "n_ntdt": "NTDT", "n_tdt": "TDT", "n_tdt_ti_1m": "TI within 1 m",
-    "n_tdt_ti_3m": "TI at 3 m", "n_total": "Total", "group": "Group"})
+    "n_tdt_ti_3m": "TI at 3 m", "n_total": "Total", "group": "Group"},
+    counts=("n_ntdt", "n_tdt", "n_tdt_ti_1m", "n_tdt_ti_3m", "n_total"))
 
 st.subheader("Does genotype predict independence? (TDT, all genotypes)")
 tests = claim(frame.filtered)
@@ -107,7 +109,7 @@ frame.table(tests, "genotype_claim", column_config={
     "odds_ratio": st.column_config.NumberColumn("OR", format="%.2f"),
     "ci_low": st.column_config.NumberColumn("OR low", format="%.2f"),
     "ci_high": st.column_config.NumberColumn("OR high", format="%.2f"), "ci_method": None,
-    "counts_from": "Counts from", "basis": "Basis", "reason": "Note"})
+    "counts_from": "Counts from", "basis": "Basis", "reason": "Note"}, counts=("n",), fractions=("table",))
 st.caption(plain(f"Counts from {tests['counts_from'].iloc[0]}.") + " " +
            ("On the whole bundled cohort the test uses Table 1's printed counts only: the reconstruction was fitted "
             "to them, so the result does not depend on its assumptions." if tests["counts_from"].iloc[0].startswith(

@@ -33,7 +33,8 @@ frame.table(result["incidence"], "ti_incidence", column_config={
     **{c: "Group" for c in group}, "visit": NUM("Month", format="%.0f"), "n": "Patients", "at_risk": "At risk",
     "events": "Became independent", "censored": "Censored", "cum_incidence": NUM("Independent", format="percent"),
     "ci_low": NUM("95% CI low", format="percent"), "ci_high": NUM("95% CI high", format="percent"), "method": None,
-    "reason": "Note", "basis": "Basis"})
+    "reason": "Note", "basis": "Basis"}, counts=("n", "at_risk", "events", "censored"),
+    derived=("cum_incidence", "ci_low", "ci_high"))
 
 st.subheader("Did it last?")
 st.caption("Of the patients who reached independence, those transfused again at a later visit, to month 24; "
@@ -42,7 +43,8 @@ frame.table(result["durability"], "ti_durability", column_config={
     **{c: "Group" for c in group}, "n": "TDT patients", "n_reached": "Reached", "n_unknown": "Later course unknown",
     "n_lost": "Lost it", "proportion_lost": NUM("Share lost", format="percent"),
     "ci_low": NUM("95% CI low", format="percent"), "ci_high": NUM("95% CI high", format="percent"), "method": None,
-    "reason": "Note", "basis": "Basis"})
+    "reason": "Note", "basis": "Basis"}, counts=("n", "n_reached", "n_unknown", "n_lost"),
+    derived=("proportion_lost", "ci_low", "ci_high"))
 
 st.subheader("Who becomes independent: a model with honest uncertainty")
 full = result["model"][result["model"]["model"] == result["model"]["model"].iloc[0]].iloc[0]
@@ -58,10 +60,11 @@ frame.table(result["model"], "ti_model", column_config={
     "odds_ratio": NUM("Odds ratio", format="%.2f"), "ci_low": NUM("95% CI low", format="%.2f"),
     "ci_high": NUM("95% CI high", format="%.2f"), "p": NUM("P", format="%.3f"), "test": None, "ci_method": None,
     "n": "n", "events": "Events", "non_events": "Non-events", "events_per_parameter": NUM("EPP", format="%.1f"),
-    "method": None, "reason": "Note", "basis": "Basis"})
+    "method": None, "reason": "Note", "basis": "Basis"}, counts=("n", "events", "non_events"))
 frame.chart(result["roc"], "ti_roc")
 frame.table(result["aucs"], "ti_roc", column_config={
     "score": "Score", "n": "n", "n_dropped": None, "n_pos": "Independent", "n_neg": "Not",
     "auc": NUM("AUC", format="%.3f"), "se": NUM("SE", format="%.3f"), "ci_low": NUM("95% CI low", format="%.3f"),
-    "ci_high": NUM("95% CI high", format="%.3f"), "method": "Interval", "reason": "Note", "basis": "Basis"})
+    "ci_high": NUM("95% CI high", format="%.3f"), "method": "Interval", "reason": "Note", "basis": "Basis"},
+    counts=("n", "n_dropped", "n_pos", "n_neg"))
 frame.footer_caption()

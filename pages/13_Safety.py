@@ -32,7 +32,8 @@ frame.table(table, "adverse_events", column_config={
     "event": "Event", "status": "Status", "n": st.column_config.NumberColumn("Patients", format="%d"),
     "total": "Of", **PCT_COLUMNS, "n_withdrawn": st.column_config.NumberColumn("Withdrew for it", format="%d"),
     "n_grade_3_plus": st.column_config.NumberColumn("Grade ≥ 3", format="%d"),
-    "source": st.column_config.TextColumn("Where", width="large")})
+    "source": st.column_config.TextColumn("Where", width="large")}, counts=("n", "total", "n_withdrawn", "n_grade_3_plus"),
+    derived=("pct", "ci_low", "ci_high"))
 
 if result["readings"] is not None:
     st.subheader("Rash: one list or two?")
@@ -40,7 +41,7 @@ if result["readings"] is not None:
                "\"skin rash in 4 cases\". Whether these are the same patients is not said (data/contradictions.csv, "
                "C9), so a rash of either kind affected 4 to 8 of the 52:")
     frame.table(result["readings"], "rash_readings", column_config={
-        "reading": "Reading", "n": "Patients", "total": "Of", **PCT_COLUMNS})
+        "reading": "Reading", "n": "Patients", "total": "Of", **PCT_COLUMNS}, counts=("n", "total"), derived=("pct", "ci_low", "ci_high"))
 
 st.subheader("Why patients withdrew")
 withdrew = result["withdrawals"]
@@ -50,7 +51,7 @@ else:
     frame.table(withdrew, "withdrawals", column_config={
         "reason_withdrawn": "Reason", "n": "Patients", "total": "Of enrolled", **PCT_COLUMNS,
         "month_min": st.column_config.NumberColumn("From month", format="%.0f"),
-        "month_max": st.column_config.NumberColumn("To month", format="%.0f")})
+        "month_max": st.column_config.NumberColumn("To month", format="%.0f")}, counts=("n", "total"), derived=("pct", "ci_low", "ci_high"))
     if is_bundled(frame.cohort):
         st.caption("Results: two withdrew for a severe rash within two months, one for a menstrual disorder after "
                    "five months, one for haematopoietic stem cell transplantation.")

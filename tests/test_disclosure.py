@@ -125,3 +125,14 @@ def test_every_count_field_of_the_report_exists():
     for section, (counts, derived) in COUNT_FIELDS.items():
         assert section in SECTION_FIELDS, section
         assert set(counts) | set(derived) <= set(SECTION_FIELDS[section]), section
+
+
+def test_counts_written_as_pairs_in_text_are_hidden_but_not_genotypes():
+    frame = pd.DataFrame({"table": ["per genotype: CD17/-28 0/5, CD17/CD17 2/2, CD41-42/IVS-II-654 4/14",
+                                    "β0/β0 11/15 independent vs β0/β+ 8/17"], "n": [34, 32]})
+    out = suppress_small_counts(frame, counts=["n"], fractions=["table"], min_cell=5)
+    assert out.frame["table"].tolist() == [
+        "per genotype: CD17/-28 0/5, CD17/CD17 < 5/< 5, CD41-42/IVS-II-654 < 5/14",
+        "β0/β0 11/15 independent vs β0/β+ 8/17"]
+    assert out.n_counts == 3 and out.frame["n"].tolist() == [34, 32]
+    assert frame["table"].iloc[0].endswith("4/14")  # the input is not changed

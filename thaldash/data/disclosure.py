@@ -17,6 +17,7 @@ there the analyst holds the data.
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -72,8 +73,12 @@ def default_min_cell() -> int:
     return DEFAULT_MIN_CELL if found is None else found
 
 
+FRACTION = re.compile(r"(?<![\w./-])(\d+)/(\d+)(?![\w./])")
+"""A count pair written in text ("11/15", "0/5"), not a genotype ("CD17/-28") or a class ("β0/β0")."""
+
+
 def suppress_small_counts(frame: pd.DataFrame, *, counts: Sequence[str], derived: Sequence[str] = (),
-                          min_cell: int | None) -> Suppressed:
+                          min_cell: int | None, fractions: Sequence[str] = ()) -> Suppressed:
     """``frame`` with each count from 1 to ``min_cell`` − 1 written "< k", and the ``derived`` cells of those
     rows left empty.
 
@@ -86,6 +91,9 @@ def suppress_small_counts(frame: pd.DataFrame, *, counts: Sequence[str], derived
         is hidden, since they would give it back (3 of 48 is 6.25 %).
     min_cell
         k; None, 0 or 1 leave the frame as it is. Zero counts are kept: they identify no one.
+    fractions
+        Text columns that write counts as "k/n" pairs ("CD17/CD17 2/2, β0/β0 11/15 independent"): each
+        number of a pair from 1 to k − 1 becomes "< k" ("CD17/CD17 < 5/< 5").
 
     Returns
     -------
@@ -94,13 +102,17 @@ def suppress_small_counts(frame: pd.DataFrame, *, counts: Sequence[str], derived
     """
     k = int(min_cell or 0)
     present = [c for c in counts if c in frame.columns]
-    if k <= 1 or not present:
+    texts = [c for c in fractions if c in frame.columns]
+    if k <= 1 or not (present or texts):
         return Suppressed(frame, 0, 0, k)
+    out, n_text = _fractions(frame, texts, k)
     small = {c: _small(frame[c], k) for c in present}
-    hidden_rows = np.logical_or.reduce(list(small.values()))
+    hidden_rows = (np.logical_or.reduce(list(small.values())) if small
+                   else np.zeros(len(frame), dtype=bool))
     if not hidden_rows.any():
-        return Suppressed(frame, 0, 0, k, checked=True)
-    out = frame.copy()
+        return Suppressed(out, n_text, 0, k, checked=True)
+    if out is frame:
+        out = frame.copy()
     for column, mask in small.items():
         if mask.any():
             out[column] = out[column].astype(object).where(~mask, f"< {k}")
@@ -109,7 +121,28 @@ def suppress_small_counts(frame: pd.DataFrame, *, counts: Sequence[str], derived
         filled = out[column].notna().to_numpy() & hidden_rows
         n_derived += int(filled.sum())
         out[column] = out[column].astype(object).where(~hidden_rows, None)
-    return Suppressed(out, int(sum(int(m.sum()) for m in small.values())), n_derived, k, checked=True)
+    return Suppressed(out, n_text + int(sum(int(m.sum()) for m in small.values())), n_derived, k, checked=True)
+
+
+def _fractions(frame: pd.DataFrame, columns: Sequence[str], k: int) -> tuple[pd.DataFrame, int]:
+    """``frame`` with the small numbers of the "k/n" pairs of ``columns`` written "< k", and how many."""
+    if not columns:
+        return frame, 0
+    hidden = 0
+
+    def one(match: re.Match) -> str:
+        nonlocal hidden
+        parts = []
+        for number in match.groups():
+            small = 1 <= int(number) < k
+            hidden += small
+            parts.append(f"< {k}" if small else number)
+        return "/".join(parts)
+
+    out = frame.copy()
+    for column in columns:
+        out[column] = [FRACTION.sub(one, v) if isinstance(v, str) else v for v in out[column]]
+    return out, hidden
 
 
 def suppression_note(result: Suppressed) -> str:

@@ -144,11 +144,12 @@ def chart_svg(chart: alt.TopLevelMixin, footer: str, *, width: int = EXPORT_WIDT
 
 
 def table_csv(frame: pd.DataFrame, footer: str, *, counts: Sequence[str] = (), derived: Sequence[str] = (),
-              min_cell: int | None = None) -> bytes:
+              min_cell: int | None = None, fractions: Sequence[str] = ()) -> bytes:
     """``frame`` as UTF-8 CSV (with a byte-order mark, so Excel reads "β" right), footer below.
 
     With ``min_cell`` k above 1, the ``counts`` columns show 1 … k − 1 as "< k" and the ``derived``
-    columns of those rows are left empty (``data.disclosure.suppress_small_counts``); a footer line says so.
+    columns of those rows are left empty, and small numbers of "k/n" pairs in the ``fractions`` text columns
+    read "< k" (``data.disclosure.suppress_small_counts``); a footer line says so.
 
     Text cells a spreadsheet would run as a formula (starting with ``=``, ``+``, ``-``, ``@``,
     tab or CR) get a leading apostrophe (``safe_for_spreadsheet``); numbers stay
@@ -159,7 +160,7 @@ def table_csv(frame: pd.DataFrame, footer: str, *, counts: Sequence[str] = (), d
     carry the values as they are (``thaldash.text``).
     """
     table = frame if isinstance(frame.index, pd.RangeIndex) else frame.reset_index()
-    hidden = suppress_small_counts(table, counts=counts, derived=derived, min_cell=min_cell)
+    hidden = suppress_small_counts(table, counts=counts, derived=derived, min_cell=min_cell, fractions=fractions)
     table = hidden.frame
     # Categorical text escapes safe_for_spreadsheet's string-column test; make it plain text.
     table = table.astype({c: "str" for c in table.columns

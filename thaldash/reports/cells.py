@@ -44,6 +44,8 @@ COUNT_FIELDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
 }
 """Per section: (fields counting patients, fields computed from a row's counts)."""
 POPULATION_COUNTS: tuple[str, ...] = ("enrolled", "withdrawn", "analysed", "graded_evaluable")
+FRACTION_FIELDS: dict[str, tuple[str, ...]] = {"genotype_claim": ("table",), "dose_test": ("table",)}
+"""Per section: text fields that write counts as "k/n" pairs (``disclosure.suppress_small_counts``' ``fractions``)."""
 
 
 def suppress_report(report: dict[str, Any], min_cell: int | None) -> dict[str, Any]:
@@ -65,7 +67,8 @@ def suppress_report(report: dict[str, Any], min_cell: int | None) -> dict[str, A
         if section not in report:
             continue
         frame = pd.DataFrame(report[section])
-        hidden = suppress_small_counts(frame, counts=counts, derived=derived, min_cell=k)
+        hidden = suppress_small_counts(frame, counts=counts, derived=derived, min_cell=k,
+                                       fractions=FRACTION_FIELDS.get(section, ()))
         out[section] = frame_records(hidden.frame)
         n_counts, n_derived = n_counts + hidden.n_counts, n_derived + hidden.n_derived
     note = suppression_note(type(hidden)(pd.DataFrame(), n_counts, n_derived, k, checked=True))

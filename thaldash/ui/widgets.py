@@ -81,7 +81,7 @@ def displayed(frame: pd.DataFrame) -> pd.DataFrame:
 
 def table(frame: pd.DataFrame, *, name: str, footer: str, presentation: bool = False,
           column_config: dict | None = None, height: int | str = "auto", counts: Sequence[str] = (),
-          derived: Sequence[str] = (), min_cell: int | None = None) -> None:
+          derived: Sequence[str] = (), min_cell: int | None = None, fractions: Sequence[str] = ()) -> None:
     """A read-only table, plus a CSV download (with the provenance footer) outside presentation mode.
 
     Parameters
@@ -90,8 +90,9 @@ def table(frame: pd.DataFrame, *, name: str, footer: str, presentation: bool = F
         File name stem of the download (``<name>.csv``); also keeps the button's key unique.
     footer
         ``Frame.footer``: data file, filter, grading scenario, date.
-    counts, derived, min_cell
-        The columns that count patients and those computed from them, and k: the download shows counts
+    counts, derived, fractions, min_cell
+        The columns that count patients, those computed from them, text columns writing counts as "k/n",
+        and k: the download shows counts
         1 … k − 1 as "< k" (``data.disclosure``); None (the bundled reconstruction) leaves them. The screen
         shows every number: it is the analyst's.
     """
@@ -99,7 +100,7 @@ def table(frame: pd.DataFrame, *, name: str, footer: str, presentation: bool = F
                  placeholder="–")
     if not presentation:  # the file is built only when the button is clicked
         st.download_button("Download CSV", lambda: export.table_csv(frame, footer, counts=counts, derived=derived,
-                                                                   min_cell=min_cell),
+                                                                   min_cell=min_cell, fractions=fractions),
                            file_name=f"{name}.csv", mime="text/csv", key=f"thaldash.csv.{name}", on_click="ignore")
 
 
