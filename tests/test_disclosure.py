@@ -136,3 +136,9 @@ def test_counts_written_as_pairs_in_text_are_hidden_but_not_genotypes():
         "β0/β0 11/15 independent vs β0/β+ 8/17"]
     assert out.n_counts == 3 and out.frame["n"].tolist() == [34, 32]
     assert frame["table"].iloc[0].endswith("4/14")  # the input is not changed
+
+
+def test_a_count_shown_as_text_with_a_mark_is_read_by_its_number():
+    frame = pd.DataFrame({"n_text": ["3 †", "12", "4.5", "none"]})
+    out = suppress_small_counts(frame, counts=["n_text"], min_cell=5)
+    assert out.frame["n_text"].tolist() == ["< 5", "12", "4.5", "none"]  # 4.5 is not a count

@@ -159,6 +159,9 @@ def suppression_note(result: Suppressed) -> str:
 
 
 def _small(values: pd.Series, k: int) -> np.ndarray:
+    """Counts from 1 to k − 1; a count shown as text with a mark after it ("3 †") is read by its number."""
+    if not pd.api.types.is_numeric_dtype(values.dtype):
+        values = values.astype("str").str.extract(r"^\s*(\d+)(?![\d.])", expand=False)
     numbers = pd.to_numeric(values, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
     with np.errstate(invalid="ignore"):
         return (numbers >= 1) & (numbers < k)

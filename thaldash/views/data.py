@@ -42,8 +42,9 @@ def data_view(ctx: ViewContext) -> DataView:
     if not len(found):
         return DataView(size, Stat("provenance", "Where the values come from", reason=NO_PROVENANCE), moved)
     table = Table("provenance", "Where the values come from", found, {
-        "measure": Col("Measure"), "counted": Col("Counted per"), "published": Col("Published"),
-        "derived": Col("Derived"), "assumed": Col("Assumed"), "not_recorded": Col("Not recorded"),
+        "measure": Col("Measure"), "counted": Col("Counted per"), "published": Col("Published", count=True),
+        "derived": Col("Derived", count=True), "assumed": Col("Assumed", count=True),
+        "not_recorded": Col("Not recorded", count=True),
         "total": Col("Total")},
         caption=f"Every patient of the file ({size}). {PROVENANCE_MEANING}",
         notes="\n".join(f"{r.measure}: {r.published} published, {r.derived} derived, {r.assumed} assumed, "

@@ -124,8 +124,9 @@ def trajectories_view(ctx: ViewContext, *, measure: str = "hb_g_l", grouping: st
                          caption=(f"The map shows {grid.note}; the table below counts every patient. " if grid.capped
                                   else "") + counted, notes=_completeness_notes(summary))
     table = Table(f"completeness_{measure}", f"Which {MEASURES[measure]} values exist, by month", summary, {
-        "month": Col("Month"), "n_expected": Col("Patients"), "n_visit": Col("With a visit"),
-        "n_value": Col("With a value"), "pct_visit": Col("% visit", "%.1f"), "pct_value": Col("% value", "%.1f")},
+        "month": Col("Month"), "n_expected": Col("Patients", count=True), "n_visit": Col("With a visit", count=True),
+        "n_value": Col("With a value", count=True), "pct_visit": Col("% visit", "%.1f", from_counts=True),
+        "pct_value": Col("% value", "%.1f", from_counts=True)},
         caption=f"{who}, each expected at every study month up to {months}. {counted}",
         notes=_completeness_notes(summary))
     return TrajectoriesView(chart, drawn, means_table, grid_figure, table, complete)
