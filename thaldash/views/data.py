@@ -45,7 +45,7 @@ def data_view(ctx: ViewContext) -> DataView:
         "measure": Col("Measure"), "counted": Col("Counted per"), "published": Col("Published", count=True),
         "derived": Col("Derived", count=True), "assumed": Col("Assumed", count=True),
         "not_recorded": Col("Not recorded", count=True),
-        "total": Col("Total")},
+        "total": Col("Total", count=True)},
         caption=f"Every patient of the file ({size}). {PROVENANCE_MEANING}",
         notes="\n".join(f"{r.measure}: {r.published} published, {r.derived} derived, {r.assumed} assumed, "
                         f"{r.not_recorded} not recorded, of {r.total} {r.counted}" for r in found.itertuples()))
