@@ -82,3 +82,18 @@ def test_one_broken_uploaded_file_refuses_them_all_and_is_named(run_page):
     problems = at.dataframe[-1].value
     errors = problems[problems["severity"] == "error"]
     assert set(errors["file"]) == {"south.csv"} and set(errors["column"]) == {"hb_g_l"}
+
+
+def test_the_link_sets_k_and_the_schedule_and_the_environment_sets_the_default(run_page, monkeypatch):
+    at = run_page(CENTRES_PAGE, "centres", query={"min_cell": "10", "schedule": "recorded"})
+    assert not at.exception
+    assert [n.value for n in at.sidebar.number_input if n.label.startswith("Downloads")] == [10]
+    assert [r.value for r in at.sidebar.radio if r.label == "Visits off the study schedule"] == ["recorded"]
+    # As recorded, south's visits at months 17 and 2 are off the schedule (T1 analysed; N1 analysed).
+    patients = at.dataframe[0].value
+    assert int(patients[patients.iloc[:, 0] == "south"]["n_off_schedule"].iloc[0]) == 2
+    monkeypatch.setenv("THALDASH_MIN_CELL", "3")
+    at = run_page(CENTRES_PAGE, "centres")
+    assert [n.value for n in at.sidebar.number_input if n.label.startswith("Downloads")] == [3]
+    at = run_page(CENTRES_PAGE, "centres", query={"min_cell": "lots"})
+    assert any("not a whole number" in w.value for w in at.warning)
