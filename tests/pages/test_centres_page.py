@@ -97,3 +97,17 @@ def test_the_link_sets_k_and_the_schedule_and_the_environment_sets_the_default(r
     assert [n.value for n in at.sidebar.number_input if n.label.startswith("Downloads")] == [3]
     at = run_page(CENTRES_PAGE, "centres", query={"min_cell": "lots"})
     assert any("not a whole number" in w.value for w in at.warning)
+
+
+def test_a_patient_link_names_the_centre_and_the_id(run_page):
+    from thaldash.ui.patient_link import patient_url
+
+    patient = REPO / "pages" / "8_Patient.py"
+    at = run_page(patient, "centres", query={"patient": "south/T1"})
+    assert not at.exception and not at.warning
+    assert at.selectbox(key="thaldash.w.patient.patient").value == "south/T1"
+    visits = next(d.value for d in at.dataframe if "hb_g_l" in d.value.columns)
+    # south.csv moves T1's month-18 visit to 17; the Patient page shows the visits as recorded (18 empty).
+    by_month = visits.set_index("month")["hb_g_l"]
+    assert by_month.notna()[17] and by_month.isna()[18]
+    assert "patient=south%2FT1" in patient_url("south/T1")
