@@ -215,3 +215,16 @@ def test_duplicate_visits_are_per_centre_in_a_file_of_several_centres(tmp_path, 
     assert not result.ok
     errors = result.problems[result.problems["severity"] == "error"]
     assert set(errors["patient_id"]) == {f"A/{source['patient_id'].iloc[0]}"}  # B's copy of the id is not a duplicate
+
+
+def test_the_row_limit_holds_for_the_folder_as_a_whole(tmp_path, source, monkeypatch):
+    import thaldash.data.centres as centres
+
+    folder = three_centres(tmp_path / "trial", source)
+    # Each file (347 rows) fits a limit of 800 rows; the three together (1,041) do not.
+    monkeypatch.setattr(centres, "MAX_ROWS", 800)
+    result = load_cohort(folder)
+    assert not result.ok and result.unreadable
+    refused = result.problems[result.problems["severity"] == "error"]
+    assert refused["file"].tolist() == ["south.csv"]  # the third file, read with what the first two left
+    assert "share one limit" in refused["problem"].iloc[0] and "694 rows" in refused["problem"].iloc[0]
