@@ -3,6 +3,8 @@ Centres page and the Data page's file column (``tests.pages.conftest.write_centr
 
 from __future__ import annotations
 
+import pytest
+
 from tests.pages.conftest import CENTRES, REPO, sidebar_text
 
 CENTRES_PAGE = REPO / "pages" / "15_Centres.py"
@@ -111,3 +113,17 @@ def test_a_patient_link_names_the_centre_and_the_id(run_page):
     by_month = visits.set_index("month")["hb_g_l"]
     assert by_month.notna()[17] and by_month.isna()[18]
     assert "patient=south%2FT1" in patient_url("south/T1")
+
+
+@pytest.mark.parametrize(("page", "query"), [("2_Response.py", {"by": "centre"}),
+                                             ("3_Trajectories.py", {"grouping": "centre"}),
+                                             ("4_Comparisons.py", {"grouping": "centre", "group_a": "east",
+                                                                   "group_b": "south"})])
+def test_pages_group_by_centre(run_page, page, query):
+    at = run_page(REPO / "pages" / page, "centres", query=query)
+    assert not at.exception and not at.warning
+    column = "label" if page.startswith("4_") else "centre"  # Comparisons labels its two groups
+    shown = [d.value for d in at.dataframe if column in d.value.columns]
+    assert shown
+    values = set().union(*(set(d[column]) for d in shown))
+    assert {"east", "south"} <= {str(v).split(" ⚠")[0] for v in values}  # Comparisons marks small groups
