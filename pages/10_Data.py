@@ -27,6 +27,14 @@ if len(result.problems):
 else:
     st.success("Every check of the contract passed.")
 
+if result.files:
+    st.caption(f"{len(result.files)} files, one cohort: " + ", ".join(plain(f) for f in result.files)
+               + (f". Not read: {', '.join(plain(f) for f in result.skipped)}" if result.skipped else "") + ".")
+
+if view.schedule is not None:
+    st.subheader("Visits off the study schedule")
+    show(frame, view.schedule)
+
 st.subheader("Where the values come from")
 if isinstance(view.provenance, Stat):
     st.info(view.provenance.reason)

@@ -5,15 +5,15 @@ from __future__ import annotations
 
 import streamlit as st
 
-from thaldash.analyses.response import GROUPINGS
 from thaldash.grading.summary import ANALYSES
 from thaldash.ui import page_frame, plain
 from thaldash.ui.caching import cached_view
 from thaldash.ui.render import show, show_stats
 from thaldash.views.headlines import ANALYSIS_LABELS
-from thaldash.views.response import response_view
+from thaldash.views.response import groupings as response_groupings, response_view
 
 frame = page_frame("Response", icon="📊")
+groupings = response_groupings(frame.context())  # the centre too, with several centres
 by = frame.param("by")
 analysis = frame.param("analysis")
 ne_fail = frame.param("ne_fail")
@@ -52,7 +52,7 @@ st.subheader("Transfusion independence")
 show(frame, view.independence)
 
 st.subheader("Tiers by subgroup")
-st.radio("Group by", tuple(GROUPINGS), key=frame.key("by"), format_func=GROUPINGS.get, horizontal=True)
+st.radio("Group by", tuple(groupings), key=frame.key("by"), format_func=groupings.get, horizontal=True)
 if view.caveat:
     st.info(view.caveat)
 show(frame, view.by_group_chart, caption=False)

@@ -7,7 +7,7 @@ import streamlit as st
 from thaldash.ui import page_frame
 from thaldash.ui.caching import cached_view
 from thaldash.ui.render import show
-from thaldash.views.trajectories import FIG_2, GROUPINGS, MEASURES, MONTHS, PATIENTS, trajectories_view
+from thaldash.views.trajectories import FIG_2, MEASURES, MONTHS, PATIENTS, groupings, trajectories_view
 
 frame = page_frame("Trajectories", icon="📈")
 
@@ -18,6 +18,7 @@ def show_fig_2():
 
 
 measure = frame.param("measure")
+GROUPINGS = groupings(frame.context())  # the centre too, with several centres
 grouping = frame.param("grouping")
 months = frame.param("months")
 patients = frame.param("patients")

@@ -5,15 +5,17 @@ from __future__ import annotations
 import streamlit as st
 
 from thaldash.analyses.comparisons import SUBSETS, group_label
-from thaldash.analyses.patients import GROUPINGS, VISIT_MEASURES
+from thaldash.analyses.patients import VISIT_MEASURES
 from thaldash.ui import page_frame, plain
 from thaldash.ui.caching import cached_view, filter_options, group_choices
 from thaldash.ui.render import show
-from thaldash.views.comparisons import MEASURES, MONTHS, NO_CHART, TEST_CHOICES, TEST_LABELS, comparisons_view
+from thaldash.views.comparisons import (MEASURES, MONTHS, NO_CHART, TEST_CHOICES, TEST_LABELS, comparisons_view,
+                                        groupings)
 
 frame = page_frame("Comparisons", icon="⚖️")
 
 measure = frame.param("measure")
+GROUPINGS = groupings(frame.context())  # the centre too, with several centres
 grouping = frame.param("grouping")
 subset = frame.param("subset")
 test = frame.param("test")

@@ -6,7 +6,9 @@ as soon as it exists. Scenarios:
 - ``bundled``: the bundled cohort (``THALDASH_DATA`` unset);
 - ``no_patients``: the bundled cohort with a link whose filter matches nobody;
 - ``tiny``: a four-patient cohort in which every genotype, tier and group has one patient
-  (``THALDASH_DATA`` points at a Parquet file written in a temporary folder).
+  (``THALDASH_DATA`` points at a Parquet file written in a temporary folder);
+- ``centres``: a folder of three centres, each the tiny cohort with the same patient ids (two Parquet
+  files and a CSV), the CSV's centre with visits off the study schedule (``centres_folder``).
 
 Use ``run_page(path, scenario, query=..., session=...)`` in a test to get a finished AppTest.
 """
@@ -26,7 +28,8 @@ from thaldash.data.loading import DATA_ENV
 
 REPO = Path(__file__).resolve().parents[2]
 PAGE_FILES: list[Path] = [REPO / "app.py", *sorted((REPO / "pages").glob("*.py"))]
-SCENARIOS: tuple[str, ...] = ("bundled", "no_patients", "tiny")
+SCENARIOS: tuple[str, ...] = ("bundled", "no_patients", "tiny", "centres")
+CENTRES: tuple[str, ...] = ("east", "north", "south")
 # Both values exist in the bundled cohort, but no CD41-42/CD17 patient is NTDT.
 NO_PATIENTS_QUERY: dict[str, str] = {"genotype": "CD41-42/CD17", "thal_type": "NTDT"}
 TIMEOUT = 120  # seconds; the first run of a session loads the cohort and imports the charts
@@ -66,6 +69,28 @@ def parquet_bytes(frame: pd.DataFrame) -> bytes:
     return buffer.getvalue()
 
 
+def write_centres_folder(folder: Path) -> Path:
+    """Three centres of the tiny cohort with colliding ids: east.parquet, north.parquet and south.csv.
+
+    In south.csv, T1's month-18 visit is at month 17 (read as 18) and N1's month-1 visit at month 2 (as
+    close to 1 as to 3, so read as 3, where N1 has a visit already: left out).
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    frame = tiny_cohort_frame()
+    frame.to_parquet(folder / "east.parquet", index=False)
+    frame.to_parquet(folder / "north.parquet", index=False)
+    south = frame.copy()
+    south.loc[(south["patient_id"] == "T1") & (south["month"] == 18), "month"] = 17
+    south.loc[(south["patient_id"] == "N1") & (south["month"] == 1), "month"] = 2
+    south.to_csv(folder / "south.csv", index=False)
+    return folder
+
+
+@pytest.fixture(scope="session")
+def centres_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return write_centres_folder(tmp_path_factory.mktemp("centres") / "centres")
+
+
 @pytest.fixture(scope="session")
 def tiny_cohort_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("tiny") / "tiny.parquet"
@@ -88,7 +113,7 @@ RunPage = Callable[..., AppTest]
 
 
 @pytest.fixture
-def run_page(monkeypatch: pytest.MonkeyPatch, tiny_cohort_path: Path) -> RunPage:
+def run_page(monkeypatch: pytest.MonkeyPatch, tiny_cohort_path: Path, centres_folder: Path) -> RunPage:
     """``run_page(path, scenario="bundled", query=None, session=None)`` → the AppTest after one run.
 
     ``query`` sets the URL's query parameters (as a shared link would); ``session`` seeds
@@ -98,6 +123,8 @@ def run_page(monkeypatch: pytest.MonkeyPatch, tiny_cohort_path: Path) -> RunPage
             session: Mapping[str, Any] | None = None) -> AppTest:
         if scenario == "tiny":
             monkeypatch.setenv(DATA_ENV, str(tiny_cohort_path))
+        elif scenario == "centres":
+            monkeypatch.setenv(DATA_ENV, str(centres_folder))
         else:
             monkeypatch.delenv(DATA_ENV, raising=False)
         at = AppTest.from_file(str(path), default_timeout=TIMEOUT)

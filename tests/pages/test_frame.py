@@ -51,6 +51,8 @@ def test_every_page_runs_in_every_scenario(run_page, page_file: Path, scenario: 
         assert f"n = 0 of {ANALYSED} analysed patients" in text
     elif scenario == "tiny":
         assert "n = 3 of 3 analysed patients" in text  # 4 enrolled, 1 withdrew
+    elif scenario == "centres":
+        assert "n = 9 of 9 analysed patients" in text  # three centres of 4 enrolled, 1 withdrew each
     else:
         assert f"n = {ANALYSED} of {ANALYSED} analysed patients" in text
     # Under the title, before anything else the page says: the bundled file is a reconstruction (the rule:

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from tests.views_support import assert_page_is_complete, context
+from tests.views.checks import assert_page_is_complete, context
 from thaldash.analyses.response import ti_timing
 from thaldash.data.filters import CohortFilter
 from thaldash.grading.grade import grade

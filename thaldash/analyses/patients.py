@@ -19,7 +19,7 @@ from thaldash.grading.rules import GradingRules
 from thaldash.analyses.groupings import with_p_reading
 from thaldash.stats import compare_groups, correlation, paired_change
 
-Grouping = Literal["genotype_group", "tier", "thal_type", "splenectomy", "sex", "genotype_sets"]
+Grouping = Literal["genotype_group", "tier", "thal_type", "splenectomy", "sex", "genotype_sets", "centre"]
 Subset = Literal["analysed", "TDT", "NTDT"]
 
 GROUPINGS: dict[str, str] = {
@@ -54,7 +54,8 @@ def patient_table(cohort: Cohort, rules: GradingRules = GradingRules()) -> pd.Da
     The genotype group is decided on every analysed patient of ``cohort`` (the paper's rule), so
     restricting rows afterwards (TDT only, a sidebar filter) never moves a genotype between groups.
     Columns: those of ``thaldash.grading.grade.grade`` plus ``genotype_group`` ("MaR"/"SLR/NR"/NaN when
-    not evaluable), ``sex``, ``age_years``, ``splenectomy``, ``beta_class``, ``hbf_baseline``.
+    not evaluable), ``sex``, ``age_years``, ``splenectomy``, ``beta_class``, ``centre`` (a cohort of
+    centres), ``hbf_baseline``.
     """
     graded = with_genotype_group(grade(cohort, rules))
     graded = graded.assign(genotype_group=graded["genotype_group"].map(
@@ -63,7 +64,7 @@ def patient_table(cohort: Cohort, rules: GradingRules = GradingRules()) -> pd.Da
     patients = cohort.patients
     at = positions(patients["patient_id"], graded["patient_id"])
     extra = {c: patients[c].array.take(at, allow_fill=True)
-             for c in ("sex", "age_years", "splenectomy", "beta_class") if c in patients and c not in graded}
+             for c in ("sex", "age_years", "splenectomy", "beta_class", "centre") if c in patients and c not in graded}
     if "splenectomy" in extra:
         extra["splenectomy"] = pd.Series(extra["splenectomy"]).map({True: "yes", False: "no"}).astype("category")
     analysed = cohort.analysed

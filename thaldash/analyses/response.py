@@ -63,10 +63,10 @@ def response_patients(graded: pd.DataFrame, patients: pd.DataFrame, reference: p
     Returns
     -------
     ``graded``'s columns plus ``splenectomy`` ("yes"/"no"), ``beta_class``, ``sex``,
-    ``age_years`` (those present in ``patients``) and ``genotype_group`` ("MaR group",
+    ``age_years``, ``centre`` (those present in ``patients``) and ``genotype_group`` ("MaR group",
     "SLR/NR group" or "not evaluable").
     """
-    attributes = [c for c in ("splenectomy", "beta_class", "sex", "age_years") if c in patients]
+    attributes = [c for c in ("splenectomy", "beta_class", "sex", "age_years", "centre") if c in patients]
     where = positions(patients["patient_id"], graded["patient_id"])
     if (where < 0).any():
         missing = graded["patient_id"].iloc[int(np.flatnonzero(where < 0)[0])]
@@ -196,7 +196,7 @@ def grouped_visits(visits: pd.DataFrame, patients: pd.DataFrame, *, genotype_gro
     Returns
     -------
     ``visits``'s rows and columns plus, from ``patients``, ``tier``, ``genotype_group`` and the
-    groupings a trajectory can be drawn by (``GROUPINGS``) that ``patients`` has, in the same order.
+    groupings a trajectory can be drawn by (``GROUPINGS``, and ``centre``) that ``patients`` has, in the same order.
     """
     where = positions(patients["patient_id"], visits["patient_id"])
     keep = where >= 0
@@ -207,5 +207,5 @@ def grouped_visits(visits: pd.DataFrame, patients: pd.DataFrame, *, genotype_gro
         keep &= visits["month"].to_numpy() <= max_month
     rows = rows_where(visits, keep)  # every visit kept (the usual view): the same frame, no copy
     at = where[keep]
-    attached = dict.fromkeys(["tier", "genotype_group", *GROUPINGS])
+    attached = dict.fromkeys(["tier", "genotype_group", *GROUPINGS, "centre"])
     return rows.assign(**{c: patients[c].array.take(at) for c in attached if c in patients and c not in rows})

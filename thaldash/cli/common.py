@@ -21,6 +21,23 @@ def add_rule_arguments(parser: argparse.ArgumentParser) -> None:
                              "repeatable. Rules: " + ", ".join(GradingRules().to_params()))
 
 
+def add_min_cell_argument(parser: argparse.ArgumentParser, what: str) -> None:
+    """``--min-cell K``: show counts from 1 to K − 1 as "< K" (``data.disclosure``); off by default here."""
+    parser.add_argument("--min-cell", type=_min_cell, default=None, metavar="K",
+                        help=f"small cells: show {what} from 1 to K−1 as '< K' (and leave out the percentages "
+                             "of their rows), as the dashboard's downloads do for real patients' data; off by "
+                             "default on the command line, where the analyst holds the data")
+
+
+def _min_cell(text: str) -> int:
+    from thaldash.data.disclosure import valid_min_cell
+
+    value = valid_min_cell(text)
+    if value is None:
+        raise argparse.ArgumentTypeError(f"--min-cell expects a whole number from 0 to 100; got {text!r}")
+    return value
+
+
 def rules_from_args(scenario: str, settings: list[str]) -> GradingRules:
     """The scenario's rules with each ``NAME=VALUE`` applied; ValueError sentences on bad input."""
     _, rules = find_scenario(scenario)
@@ -36,7 +53,8 @@ def rules_from_args(scenario: str, settings: list[str]) -> GradingRules:
 def load_for_command(path: str | None, verb: str) -> tuple[Cohort | None, int]:
     """``(cohort, 0)``; or ``(None, 1)`` after printing the contract errors; ``(None, 2)`` if unreadable.
 
-    ``path`` None means the default data (``THALDASH_DATA`` or the bundled cohort).
+    ``path`` None means the default data (``THALDASH_DATA`` or the bundled cohort); a folder is read as
+    one cohort of centres (``thaldash.data.centres``).
     """
     from thaldash.cli.validate import problem_line
     from thaldash.data.loading import default_data_path, load_cohort
@@ -49,7 +67,8 @@ def load_for_command(path: str | None, verb: str) -> tuple[Cohort | None, int]:
     for _, row in problems[problems["severity"] == "error"].iterrows():
         print(problem_line(row), file=sys.stderr)
     reason = "could not be read" if result.unreadable else "breaks the data contract"
-    print(escape_unsafe(f"{result.source_name}: not {verb}, the file {reason}"), file=sys.stderr)
+    what = "folder (one of its files)" if result.files else "file"
+    print(escape_unsafe(f"{result.source_name}: not {verb}, the {what} {reason}"), file=sys.stderr)
     return None, 2 if result.unreadable else 1
 
 

@@ -14,7 +14,7 @@ HELP = ("The whole analysis of a cohort (tiers with CIs, genotype groups, the Ta
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    from thaldash.cli.common import add_rule_arguments
+    from thaldash.cli.common import add_min_cell_argument, add_rule_arguments
 
     parser.add_argument("path", nargs="?", default=None,
                         help="cohort file (Parquet or CSV); default: the bundled cohort (or THALDASH_DATA)")
@@ -23,10 +23,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="the cohort's adverse-events table (CSV or Parquet: patient_id, event, month, grade, "
                              "led_to_withdrawal), for the safety section")
     add_rule_arguments(parser)
+    add_min_cell_argument(parser, "every count of the report")
 
 
 def run(args: argparse.Namespace) -> int:
     from thaldash.cli.common import rules_and_cohort
+    from thaldash.reports.cells import suppress_report
     from thaldash.reports.report import full_report, report_markdown
 
     from thaldash.cli.common import load_adverse_events_for_command
@@ -37,7 +39,8 @@ def run(args: argparse.Namespace) -> int:
     events, source, status = load_adverse_events_for_command(args.adverse_events, cohort, "reported")
     if status:
         return status
-    report = full_report(cohort, rules, adverse_events=events, adverse_events_source=source)
+    report = suppress_report(full_report(cohort, rules, adverse_events=events, adverse_events_source=source),
+                             args.min_cell)
     if args.format == "json":
         print(json.dumps(report, ensure_ascii=False, indent=1, allow_nan=False))
     else:

@@ -1,6 +1,7 @@
 """``python -m thaldash validate PATH``: check a cohort file against the contract.
 
-Exit status: 0 valid (warnings allowed), 1 contract violations, 2 unreadable file. Every
+Exit status: 0 valid (warnings allowed), 1 contract violations, 2 an unreadable file (in a folder: any of
+its files). Every
 printed value has control and bidi characters escaped, so a hostile label cannot rewrite
 the terminal.
 """
@@ -16,23 +17,28 @@ from thaldash.text import render
 from thaldash.data.loading import LoadResult, load_cohort
 from thaldash.data.validation import escape_unsafe
 
-HELP = ("Check a cohort file (Parquet or CSV) against the data contract and list every problem; with "
+HELP = ("Check a cohort file (Parquet or CSV), or a folder of them (one per centre), against the data contract "
+        "and list every problem (with its file); with "
         "--adverse-events, check that table against its contract and the cohort's patients too.")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("path", help="cohort file (Parquet or CSV, recognised from its content)")
+    parser.add_argument("path", help="cohort file (Parquet or CSV, recognised from its content), or a folder of "
+                                     "them, one per centre, or a partitioned dataset (centre=NAME/ folders)")
     parser.add_argument("--format", choices=("table", "csv", "json"), default="table",
                         help="table: one line per problem (default); csv/json: the problems table, "
                              "with the summary on stderr")
     parser.add_argument("--adverse-events", default=None, metavar="PATH",
                         help="an adverse-events table (patient_id, event, month, grade, led_to_withdrawal) to check "
-                             "as well; its problems follow the cohort's, with file 'adverse events'")
+                             "as well; its problems follow the cohort's, with table 'adverse events'")
 
 
 def problem_line(row: pd.Series) -> str:
-    """``severity: column: patient id: problem (value: v)``, omitting empty parts, escaped."""
+    """``severity: file: column: patient id: problem (value: v)``, omitting empty parts, escaped (``file``
+    names the file of a folder of centres)."""
     parts = [row["severity"]]
+    if row.get("file", ""):
+        parts.append(row["file"])
     if row["column"]:
         parts.append(row["column"])
     if row["patient_id"]:
@@ -45,12 +51,16 @@ def problem_line(row: pd.Series) -> str:
 
 def summary_line(result: LoadResult) -> str:
     """One line: "valid: N patients, M visits, K warnings" or the refusal with its counts."""
+    what = "folder" if result.files else "file"
     if result.cohort is not None:
-        return (f"valid: {len(result.cohort.patients):,} patients, {len(result.cohort.visits):,} visits, "
+        centres = len(result.cohort.centres)
+        files = (f" from {len(result.files):,} files" + (f" ({centres:,} centres)" if centres > 1 else "")
+                 if result.files else "")
+        return (f"valid: {len(result.cohort.patients):,} patients, {len(result.cohort.visits):,} visits{files}, "
                 f"{result.n_warnings:,} warnings")
-    if result.unreadable:
-        return "unreadable: the file was not checked"
-    return f"invalid: {result.n_errors:,} errors, {result.n_warnings:,} warnings; the file is refused"
+    if result.unreadable and not result.files:
+        return f"unreadable: the {what} was not checked"
+    return f"invalid: {result.n_errors:,} errors, {result.n_warnings:,} warnings; the {what} is refused"
 
 
 def run(args: argparse.Namespace) -> int:
@@ -64,18 +74,19 @@ def run(args: argparse.Namespace) -> int:
                                      patients=result.cohort.patients if result.ok else None)
         status = max(status, 0 if events.ok else (2 if events.unreadable else 1))
     if args.format in ("csv", "json"):
-        problems = result.problems.assign(file="cohort")
+        problems = result.problems.assign(table="cohort")
         if events is not None:
-            problems = pd.concat([problems, events.problems.assign(file="adverse events")], ignore_index=True)
+            problems = pd.concat([problems, events.problems.assign(table="adverse events")], ignore_index=True)
         print(render(problems.map(escape_unsafe), args.format))
         print(escape_unsafe(summary_line(result)), file=sys.stderr)
         if events is not None:
             print(escape_unsafe(events_summary_line(events)), file=sys.stderr)
         return status
-    stream = sys.stderr if result.unreadable else sys.stdout
+    whole = result.unreadable and not result.files  # nothing was checked: only the reason, on stderr
+    stream = sys.stderr if whole else sys.stdout
     for _, row in result.problems.iterrows():
         print(problem_line(row), file=stream)
-    if not result.unreadable:
+    if not whole:
         print(summary_line(result))
     if events is not None:
         out = sys.stderr if events.unreadable else sys.stdout

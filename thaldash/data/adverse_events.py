@@ -206,7 +206,7 @@ def load_adverse_events(source: str | Path | bytes, name: str | None = None, *,
     try:
         raw = read_table(source, name, max_rows=1_000_000, contract={c.name: c for c in ADVERSE_EVENTS})
     except UnreadableFile as exc:
-        problems = pd.DataFrame([{"severity": "error", "column": "", "patient_id": "", "value": "",
+        problems = pd.DataFrame([{"severity": "error", "file": "", "column": "", "patient_id": "", "value": "",
                                   "problem": str(exc)}])
         return AdverseEvents(None, problems, exc.name or fallback, exc.sha256, n_errors=1, unreadable=True)
     frame = raw.frame.loc[:, [c for c in raw.frame.columns if c in AE_COLUMNS]]

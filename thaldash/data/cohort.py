@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from thaldash.data.alleles import genotype_class, genotype_columns, genotype_label
-from thaldash.data.schema import COLUMNS
+from thaldash.data.schema import CENTRE_ID, COLUMNS, STUDY_MONTHS
 from thaldash.data.validation_text import text_column
 
 
@@ -27,7 +27,9 @@ class Cohort:
         memory, not copies). Every patient-level contract column with its contract type (text as
         categoricals with sorted categories, numbers as float64 with NaN for missing, booleans as
         bool), plus ``genotype`` (unordered allele pair, e.g. ``CD41-42/-28``), ``beta_class``
-        (e.g. ``β0/β+``) and ``n_visits``. ``withdrawn`` is always present.
+        (e.g. ``β0/β+``) and ``n_visits``. ``withdrawn`` is always present. With several centres
+        (``thaldash.data.centres``), ``patient_id`` is ``CENTRE/ID`` and ``centre`` and
+        ``centre_patient_id`` (the file's own id) are present too.
     visits
         One row per patient per visit, in the patients' order and then by month: ``patient_id``
         (a categorical sharing the patients' categories) and the visit-level columns only
@@ -78,6 +80,23 @@ class Cohort:
     def analysed(self) -> pd.DataFrame:
         """Visits of the patients who did not withdraw; a slice, once."""
         return self.visits.iloc[: int(self.patients["n_visits"].iloc[: self.n_analysed].sum())]
+
+    @cached_property
+    def centres(self) -> tuple[str, ...]:
+        """The centres of this cohort's patients, sorted; () when the data name no centre."""
+        if "centre" not in self.patients:
+            return ()
+        return tuple(sorted(str(c) for c in self.patients["centre"].dropna().unique()))
+
+    @property
+    def several_centres(self) -> bool:
+        """More than one centre: the centre is then a filter, a grouping and a page."""
+        return len(self.centres) > 1
+
+    @cached_property
+    def n_off_schedule(self) -> int:
+        """Visits at a month outside the study schedule (``schema.STUDY_MONTHS``)."""
+        return int((~np.isin(self.visits["month"].to_numpy(), STUDY_MONTHS)).sum())
 
     def visits_with(self, columns: Sequence[str], *, analysed: bool = False) -> pd.DataFrame:
         """Visits (of the analysed patients only, with ``analysed``) with patient-level ``columns`` joined.
@@ -162,7 +181,8 @@ def build_cohort(frame: pd.DataFrame, source_name: str, sha256: str) -> Cohort:
     soon as its reordered copy exists: a million patients cost one extra column, not a second cohort.
     """
     visit_cols = ["patient_id", *(c for c in frame.columns if c in COLUMNS and COLUMNS[c].level == "visit")]
-    patient_cols = [c for c in frame.columns if c in COLUMNS and COLUMNS[c].level == "patient" and c != "patient_id"]
+    patient_cols = [c for c in frame.columns
+                    if (c in COLUMNS and COLUMNS[c].level == "patient" and c != "patient_id") or c == CENTRE_ID]
     columns = {name: frame[name] for name in dict.fromkeys([*visit_cols, *patient_cols])}
     columns["withdrawn"] = (frame["withdrawn"].fillna(False).astype(bool) if "withdrawn" in frame
                             else pd.Series(np.zeros(len(frame), dtype=bool), index=frame.index))

@@ -29,7 +29,7 @@ SEXES: tuple[str, ...] = ("F", "M")
 # URL parameter of each multi-valued field; values are joined with SEPARATOR.
 _LIST_PARAMS: dict[str, str] = {
     "genotypes": "genotype", "alleles": "allele", "beta_classes": "beta_class",
-    "thal_types": "thal_type", "sexes": "sex",
+    "thal_types": "thal_type", "sexes": "sex", "centres": "centre",
 }
 PARAM_NAMES: tuple[str, ...] = (*_LIST_PARAMS.values(), "splenectomy", "age_min", "age_max", "withdrawn")
 SEPARATOR = ","
@@ -51,6 +51,7 @@ class FilterOptions:
     sexes: tuple[str, ...]
     age_range: tuple[float, float] | None
     ages_whole: bool = True
+    centres: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -60,7 +61,8 @@ class CohortFilter:
     An empty tuple means "no restriction" for that attribute. ``alleles`` keeps patients who carry
     any of the listed alleles (on either chromosome). ``age_min``/``age_max`` are inclusive; when
     either is set, patients without a recorded age are left out. Withdrawn patients are left out
-    unless ``include_withdrawn``.
+    unless ``include_withdrawn``. ``centres`` keeps the patients of those centres (a cohort of
+    several centres, ``thaldash.data.centres``).
     """
 
     genotypes: tuple[str, ...] = ()
@@ -72,6 +74,7 @@ class CohortFilter:
     age_min: float | None = None
     age_max: float | None = None
     include_withdrawn: bool = False
+    centres: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         for name in _LIST_PARAMS:  # tuples sorted and unique, so equal filters compare and hash equal
@@ -97,7 +100,7 @@ class CohortFilter:
         """Boolean array over ``patients`` rows (a ``Cohort.patients``-like frame): kept or not."""
         keep = np.ones(len(patients), dtype=bool)
         for name, column in (("genotypes", "genotype"), ("beta_classes", "beta_class"),
-                             ("thal_types", "thal_type"), ("sexes", "sex")):
+                             ("thal_types", "thal_type"), ("sexes", "sex"), ("centres", "centre")):
             wanted = getattr(self, name)
             if wanted:
                 keep &= _isin(patients, column, wanted)
@@ -136,7 +139,7 @@ class CohortFilter:
         for name, param in _LIST_PARAMS.items():
             values = getattr(self, name)
             if values:
-                out[param] = SEPARATOR.join(values)
+                out[param] = SEPARATOR.join(_escaped(v) for v in values)
         if self.splenectomy != "any":
             out["splenectomy"] = self.splenectomy
         if self.age_min is not None:
@@ -160,7 +163,7 @@ class CohortFilter:
         for name, param in _LIST_PARAMS.items():
             if param not in params:
                 continue
-            raw = list_items(params[param], SEPARATOR)
+            raw = [_unescaped(v) for v in list_items(params[param], SEPARATOR)]
             allowed = _allowed(name, options)
             kept = []
             for value in raw:
@@ -215,6 +218,8 @@ class CohortFilter:
     def describe(self) -> str:
         """Short human text for captions and export footers, e.g. "TDT · splenectomy: yes · age 12–18"."""
         parts: list[str] = []
+        if self.centres:
+            parts.append(("centre " if len(self.centres) == 1 else "centres ") + ", ".join(self.centres))
         if self.thal_types:
             parts.append(" or ".join(self.thal_types))
         if self.genotypes:
@@ -256,7 +261,16 @@ def options(cohort: Cohort) -> FilterOptions:
     return FilterOptions(
         genotypes=distinct("genotype"), alleles=alleles, beta_classes=distinct("beta_class", BETA_CLASSES),
         thal_types=distinct("thal_type", THAL_TYPES), sexes=distinct("sex", SEXES), age_range=age_range,
-        ages_whole=whole)
+        ages_whole=whole, centres=cohort.centres)
+
+
+def _escaped(value: str) -> str:
+    """A list item as URL text: a centre may be named "Nanning, 2nd hospital", and "," separates items."""
+    return value.replace("%", "%25").replace(SEPARATOR, "%2C")
+
+
+def _unescaped(text: str) -> str:
+    return text.replace("%2C", SEPARATOR).replace("%2c", SEPARATOR).replace("%25", "%")
 
 
 def _isin(patients: pd.DataFrame, column: str, wanted: tuple[str, ...]) -> np.ndarray:

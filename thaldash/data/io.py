@@ -114,7 +114,8 @@ class RawTable:
 
 
 def read_table(source: str | Path | bytes, name: str | None = None, *,
-               max_rows: int = MAX_ROWS, contract: Mapping[str, Column] = COLUMNS) -> RawTable:
+               max_rows: int = MAX_ROWS, max_decoded_bytes: int | None = None,
+               contract: Mapping[str, Column] = COLUMNS) -> RawTable:
     """Read the contract's columns of a Parquet or CSV cohort file without changing it.
 
     ``contract`` names the columns to read and their kinds, in order (the cohort's by default; the
@@ -129,6 +130,9 @@ def read_table(source: str | Path | bytes, name: str | None = None, *,
     max_rows
         Files with more rows are refused before they are parsed (Parquet from the footer, CSV
         from its line count).
+    max_decoded_bytes
+        Parquet files whose contract columns would take more memory once decoded are refused
+        from the footer; None: ``MAX_DECODED_BYTES`` (a folder of centres passes what its earlier files left).
 
     Raises
     ------
@@ -147,7 +151,9 @@ def read_table(source: str | Path | bytes, name: str | None = None, *,
         raise refuse("the file is empty")
     refused: tuple[tuple[str, str], ...] = ()
     if data.startswith(_PARQUET_MAGIC):
-        limits = Limits(rows=max_rows, columns=MAX_COLUMNS, decoded_bytes=MAX_DECODED_BYTES,
+        # None: the module's limit as it is when called (a test may lower it), not when this was defined.
+        decoded = MAX_DECODED_BYTES if max_decoded_bytes is None else max_decoded_bytes
+        limits = Limits(rows=max_rows, columns=MAX_COLUMNS, decoded_bytes=decoded,
                         footer_bytes=MAX_FOOTER_BYTES)
         parquet = read_parquet(data, limits, refuse, contract)
         frame, dups, extras, refused = parquet.frame, parquet.duplicated, parquet.extras, parquet.refused

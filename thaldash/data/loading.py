@@ -10,15 +10,18 @@ from __future__ import annotations
 import multiprocessing
 import os
 import pickle
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from multiprocessing.connection import Connection
 from pathlib import Path
 
 import pandas as pd
 
 from thaldash import DATA_DIR
+from thaldash.data.centres import keyed, read_folder
 from thaldash.data.cohort import Cohort, build_cohort
 from thaldash.data.io import UnreadableFile, read_table
+from thaldash.data.sources import Folder, folder_parts, is_folder, upload_parts
 from thaldash.data.memory import release_memory, return_memory_as_freed
 from thaldash.data.validation import validate
 from thaldash.data.validation_problems import PROBLEM_COLUMNS, empty_problems
@@ -50,6 +53,9 @@ class LoadResult:
         True when the source could not be read as a table at all.
     n_errors, n_warnings
         Number of problems found, counting those beyond the per-kind cap of ``problems``.
+    files
+        For a folder of centres (or several uploaded files): the files read, as ``problems``' ``file``
+        names them; () for a single file. ``skipped``: the folder's files that were not read.
     """
 
     cohort: Cohort | None
@@ -59,6 +65,8 @@ class LoadResult:
     unreadable: bool = False
     n_errors: int = 0
     n_warnings: int = 0
+    files: tuple[str, ...] = ()
+    skipped: tuple[str, ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -66,20 +74,51 @@ class LoadResult:
         return self.cohort is not None
 
 
-def load_cohort(source: str | Path | bytes, name: str | None = None) -> LoadResult:
+Source = str | Path | bytes | Folder | Sequence[tuple[str, bytes]]
+"""A file (path or bytes), a folder of centres (path, or a listed ``Folder``), or several uploaded files
+as (name, bytes) pairs."""
+
+
+def load_cohort(source: Source, name: str | None = None) -> LoadResult:
     """Read, validate and assemble a cohort; never raises for bad input.
 
     Parameters
     ----------
     source
-        Path to a Parquet or CSV file, or its bytes (e.g. an upload).
+        Path to a Parquet or CSV file, or its bytes (e.g. an upload); or a folder of such files, one per
+        centre, or a partitioned dataset (``thaldash.data.sources``); or several uploaded files as
+        (name, bytes) pairs, each a centre.
     name
         Display name; defaults to the file name, or "uploaded file" for bytes.
     """
     try:
+        if isinstance(source, Folder) or is_folder(source):
+            return _load_folder(source)
+        if isinstance(source, (list, tuple)):
+            return _load_folder(upload_parts(source))
         return _load(source, name)
     finally:
         release_memory()
+
+
+def _load_folder(source: str | Path | Folder) -> LoadResult:
+    """``load_cohort`` of a folder: every file read and checked (``centres.read_folder``), then one cohort."""
+    try:
+        folder = source if isinstance(source, Folder) else folder_parts(source)
+    except UnreadableFile as exc:
+        return LoadResult(None, _one_error(str(exc)), exc.name, "", unreadable=True, n_errors=1)
+    try:
+        table = read_folder(folder)
+        handed = [table.frame]  # as in _load: build_cohort frees each column once it has its place
+        table = replace(table, frame=None)
+        cohort = None if handed[0] is None else build_cohort(handed.pop(), source_name=table.name, sha256=table.sha256)
+    except MemoryError:
+        return LoadResult(None, _one_error(_needs_memory()), folder.name, "", n_errors=1)
+    except Exception as exc:  # a bug, not bad data; still one sentence rather than a traceback
+        message = f"internal error while checking the folder ({type(exc).__name__}: {exc}); please report it"
+        return LoadResult(None, _one_error(message), folder.name, "", n_errors=1)
+    return LoadResult(cohort, table.problems, table.name, table.sha256, unreadable=table.unreadable,
+                      n_errors=table.n_errors, n_warnings=table.n_warnings, files=table.files, skipped=table.skipped)
 
 
 def _load(source: str | Path | bytes, name: str | None) -> LoadResult:
@@ -100,7 +139,8 @@ def _load(source: str | Path | bytes, name: str | None) -> LoadResult:
         handed = [checked.frame]
         del raw, checked
         release_memory()  # validation's freed temporaries back to the system before the cohort is built
-        cohort = None if handed[0] is None else build_cohort(handed.pop(), source_name=shown, sha256=digest)
+        # A file with a centre column naming several centres keys its patients by centre, as a folder does.
+        cohort = None if handed[0] is None else build_cohort(keyed(handed.pop()), source_name=shown, sha256=digest)
     except MemoryError:
         return LoadResult(None, _one_error(_needs_memory()), shown, digest, n_errors=1)
     except Exception as exc:  # a bug, not bad data; still one sentence rather than a traceback
@@ -109,9 +149,11 @@ def _load(source: str | Path | bytes, name: str | None) -> LoadResult:
     return LoadResult(cohort, problems, shown, digest, n_errors=n_errors, n_warnings=n_warnings)
 
 
-def load_cohort_isolated(data: bytes, name: str, *, memory_limit_bytes: int = UPLOAD_MEMORY_LIMIT,
+def load_cohort_isolated(data: bytes | Sequence[tuple[str, bytes]], name: str, *,
+                         memory_limit_bytes: int = UPLOAD_MEMORY_LIMIT,
                          time_limit_s: float = UPLOAD_TIME_LIMIT_S) -> LoadResult:
-    """``load_cohort`` for an upload, run in a worker process with a memory limit.
+    """``load_cohort`` for an upload (one file's bytes, or several files as (name, bytes) pairs, each a
+    centre), run in a worker process with a memory limit.
 
     The worker reads, validates and assembles the cohort under ``memory_limit_bytes`` of address
     space and sends the ``LoadResult`` back (its arrays as separate buffers, so this process holds
@@ -126,7 +168,8 @@ def load_cohort_isolated(data: bytes, name: str, *, memory_limit_bytes: int = UP
     return outcome
 
 
-def _load_in_worker(data: bytes, name: str, memory_limit: int, time_limit: float) -> LoadResult | str:
+def _load_in_worker(data: bytes | Sequence[tuple[str, bytes]], name: str, memory_limit: int,
+                    time_limit: float) -> LoadResult | str:
     """The worker's LoadResult, or a sentence saying why there is none."""
     context = _worker_context()
     receive, send = context.Pipe(duplex=False)
@@ -157,7 +200,7 @@ def _load_in_worker(data: bytes, name: str, memory_limit: int, time_limit: float
     return outcome
 
 
-def _worker(send: Connection, data: bytes, name: str, memory_limit: int) -> None:
+def _worker(send: Connection, data: bytes | Sequence[tuple[str, bytes]], name: str, memory_limit: int) -> None:
     """In the worker: load under the memory limit and send the result back."""
     try:
         import resource
@@ -166,7 +209,7 @@ def _worker(send: Connection, data: bytes, name: str, memory_limit: int) -> None
     except (ImportError, ValueError, OSError):  # not Linux/macOS, or a lower limit already set
         pass
     return_memory_as_freed()  # as in the server: freed temporaries leave the worker's limit at once
-    result = load_cohort(data, name)
+    result = load_cohort(data if isinstance(data, bytes) else list(data), name)
     if result.problems["problem"].eq(_needs_memory()).any():
         result = _needs_memory(memory_limit)
     del data
@@ -237,6 +280,7 @@ def bundled_cohort_path() -> Path:
 
 
 def default_data_path() -> Path:
-    """The file named by the ``THALDASH_DATA`` environment variable if set, else the bundled cohort."""
+    """The file (or folder of centres) named by the ``THALDASH_DATA`` environment variable if set, else the
+    bundled cohort."""
     configured = os.environ.get(DATA_ENV, "").strip()
     return Path(configured).expanduser() if configured else bundled_cohort_path()

@@ -20,7 +20,7 @@ import pandas as pd
 
 from thaldash.data.alleles import normalise_allele
 from thaldash.data.io import RawTable
-from thaldash.data.schema import COLUMNS, CONTRACT, LABEL_COLUMNS, MAX_TEXT_CHARS, REQUIRED
+from thaldash.data.schema import CENTRE_SEPARATOR, COLUMNS, CONTRACT, LABEL_COLUMNS, MAX_TEXT_CHARS, REQUIRED
 from thaldash.data.checks import (CAP, PROBLEM_COLUMNS, UNSAFE_CHARACTERS, Collector, Labels,
                                         cells_per_value, coerce_bool, coerce_number, coerce_string, empty_problems,
                                         escape_unsafe, expand, factorize_text)
@@ -94,6 +94,9 @@ def validate(raw: RawTable | pd.DataFrame, *, chunk_rows: int = CHUNK_ROWS) -> V
     texts = {name: factorize_text(frame[name]) for name in frame.columns if COLUMNS[name].kind == "string"}
     # Problem rows name the patient by a code per row into the trimmed ids: no text per row.
     pid_codes, pid_texts = texts.get("patient_id", (np.full(len(frame), -1, dtype=np.int8), pd.Series([], dtype="str")))
+    several = "patient_id" in texts and _several_centres(texts.get("centre"))
+    if several:  # a patient is a (centre, patient_id) pair: rows are named "CENTRE/ID"
+        pid_codes, pid_texts = _centre_patients(texts["centre"], texts["patient_id"])
     stripped = pid_texts.str.strip()
     patients = _patients(pid_codes, pid_texts, stripped) if "patient_id" in texts else None
     out = Collector(pid_codes, stripped, row_chunks(patients, len(frame), chunk_rows))
@@ -122,12 +125,58 @@ def validate(raw: RawTable | pd.DataFrame, *, chunk_rows: int = CHUNK_ROWS) -> V
                                              normalise=normalise_allele if col.name in ALLELE_COLUMNS else None)
             typed[col.name], bad[col.name] = labels[col.name].text, labels[col.name].bad
     _check_labels(frame, texts, out)
+    if "centre" in texts:
+        codes, uniq = texts["centre"]
+        cells_per_value(out, "error", "centre", uniq.str.contains(CENTRE_SEPARATOR, regex=False).to_numpy(dtype=bool),
+                        codes, frame["centre"], f"contains '{CENTRE_SEPARATOR}', which joins a centre and a patient "
+                        "id in the cohort's patient ids; rename the centre")
     if "patient_id" in labels and len(frame):
+        if several and "centre" in labels:  # checks across rows (duplicates, constancy) per (centre, patient)
+            labels = labels | {"patient_id": labels["patient_id"]._replace(
+                codes=_pair_codes(labels["centre"].codes, labels["patient_id"].codes, len(labels["patient_id"].uniques))[0])}
         check_rows(frame, typed, bad, labels, out)
     problems = out.frame()
     if out.n_errors:
         return Validation(None, problems, out.n_errors, out.n_warnings)
     return Validation(_typed_frame(frame, typed), problems, out.n_errors, out.n_warnings)
+
+
+def _several_centres(centre: tuple[np.ndarray, pd.Series] | None) -> bool:
+    """True when a ``centre`` column names more than one centre (blank cells aside)."""
+    if centre is None:
+        return False
+    codes, uniq = centre
+    named = uniq.str.strip()
+    used = np.zeros(len(uniq), dtype=bool)
+    used[codes[codes >= 0]] = True
+    return named[used & (named != "").to_numpy(dtype=bool)].nunique() > 1
+
+
+def _pair_codes(first: np.ndarray, second: np.ndarray, n_second: int) -> tuple[np.ndarray, np.ndarray]:
+    """A code per row for each distinct (first, second) pair, in (first, second) order (-1 when either is
+    -1), and each pair's row of first codes and second codes as one key (``first * n_second + second``)."""
+    usable = (first >= 0) & (second >= 0)
+    key = first.astype(np.int64) * max(n_second, 1) + second.astype(np.int64)
+    pairs, inverse = np.unique(key[usable], return_inverse=True)
+    codes = np.full(len(first), -1, dtype=np.int64)
+    codes[usable] = inverse
+    return codes, pairs
+
+
+def _centre_patients(centre: tuple[np.ndarray, pd.Series], patient: tuple[np.ndarray, pd.Series]
+                     ) -> tuple[np.ndarray, pd.Series]:
+    """Row codes and texts ("CENTRE/ID", trimmed) of each (centre, patient_id) pair; a row with a blank
+    centre or id has no patient (-1), so problems name it by its row."""
+    (c_codes, c_texts), (p_codes, p_texts) = centre, patient
+    c_named, p_named = c_texts.str.strip(), p_texts.str.strip()
+    c_ok = np.r_[(c_named != "").to_numpy(dtype=bool), False]  # index -1: a missing cell
+    p_ok = np.r_[(p_named != "").to_numpy(dtype=bool), False]
+    usable = c_ok[c_codes] & p_ok[p_codes]
+    codes, pairs = _pair_codes(np.where(usable, c_codes, -1), np.where(usable, p_codes, -1), len(p_texts))
+    n = max(len(p_texts), 1)
+    texts = pd.Series(c_named.to_numpy(dtype=object)[pairs // n], dtype="str").str.cat(
+        pd.Series(p_named.to_numpy(dtype=object)[pairs % n], dtype="str"), sep=CENTRE_SEPARATOR)
+    return small_codes(codes, len(pairs)), texts
 
 
 def _patients(codes: np.ndarray, uniq: pd.Series, stripped: pd.Series) -> np.ndarray:

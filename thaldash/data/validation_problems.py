@@ -19,7 +19,8 @@ from thaldash.data.schema import COLUMNS
 
 CAP = 1_000  # problem rows kept per (column, problem kind); the rest become one summary row
 MAX_SHOWN_CHARS = 100  # characters of a cell (or column name) quoted in a problem row
-PROBLEM_COLUMNS: tuple[str, ...] = ("severity", "column", "patient_id", "value", "problem")
+PROBLEM_COLUMNS: tuple[str, ...] = ("severity", "file", "column", "patient_id", "value", "problem")
+"""``file`` names the file of a folder (its path inside the folder) the problem is in; "" for a single file."""
 
 # C0, DEL and C1 controls (tab and newline included: a label has no use for them), bidi
 # embeddings/overrides/isolates/marks, and invisible characters that make two labels look equal.
@@ -126,7 +127,7 @@ class Collector:
             text = problem(value) if callable(problem) else problem
             pid = self.patient_at(int(r))
             # Without a patient to name, the position is the only way to find the row (1 = first data row).
-            entry.rows.append({"severity": severity, "column": shorten(column), "patient_id": pid, "value": value,
+            entry.rows.append({"severity": severity, "file": "", "column": shorten(column), "patient_id": pid, "value": value,
                                "problem": text if pid else f"{text} (data row {r + 1:,})"})
             entry.summary = entry.summary or entry.rows[0]["problem"]
         entry.count += len(local)
@@ -152,7 +153,7 @@ class Collector:
     def one(self, severity: str, column: str, problem: str, patient_id: str = "", value: str = "",
             *, count: int = 1) -> None:
         """Record a single problem that is not tied to a set of cells."""
-        self._entries.append({"severity": severity, "column": shorten(column), "patient_id": patient_id,
+        self._entries.append({"severity": severity, "file": "", "column": shorten(column), "patient_id": patient_id,
                               "value": value, "problem": problem})
         self._count(severity, count)
 
@@ -171,7 +172,7 @@ class Collector:
                 continue
             rows.extend(entry.rows)
             if entry.count > CAP:
-                rows.append({"severity": entry.severity, "column": shorten(entry.column), "patient_id": "",
+                rows.append({"severity": entry.severity, "file": "", "column": shorten(entry.column), "patient_id": "",
                              "value": "", "problem": f"… and {entry.count - CAP:,} more rows with this problem "
                                                      f"({entry.summary})"})
         if not rows:

@@ -22,6 +22,7 @@ import vl_convert as vlc
 
 from thaldash.charts.palette import NORMAL, PRESENTATION
 from thaldash.data.bundled import RECONSTRUCTION_NOTE
+from thaldash.data.disclosure import suppress_small_counts, suppression_note
 
 EXPORT_WIDTH = 720
 """Width (px, before ``scale``) given to ``width="container"`` charts in an export."""
@@ -155,8 +156,13 @@ def chart_svg(chart: alt.TopLevelMixin, footer: str, *, width: int = EXPORT_WIDT
     return vlc.vegalite_to_svg(export_spec(chart, footer, width=width))
 
 
-def table_csv(frame: pd.DataFrame, footer: str) -> bytes:
+def table_csv(frame: pd.DataFrame, footer: str, *, counts: Sequence[str] = (), derived: Sequence[str] = (),
+              min_cell: int | None = None, fractions: Sequence[str] = ()) -> bytes:
     """``frame`` as UTF-8 CSV (with a byte-order mark, so Excel reads "β" right), footer below.
+
+    With ``min_cell`` k above 1, the ``counts`` columns show 1 … k − 1 as "< k" and the ``derived``
+    columns of those rows are left empty, and small numbers of "k/n" pairs in the ``fractions`` text columns
+    read "< k" (``data.disclosure.suppress_small_counts``); a footer line says so.
 
     Text cells a spreadsheet would run as a formula (starting with ``=``, ``+``, ``-``, ``@``,
     tab or CR) get a leading apostrophe (``safe_for_spreadsheet``); numbers stay
@@ -167,6 +173,8 @@ def table_csv(frame: pd.DataFrame, footer: str) -> bytes:
     carry the values as they are (``thaldash.text``).
     """
     table = frame if isinstance(frame.index, pd.RangeIndex) else frame.reset_index()
+    hidden = suppress_small_counts(table, counts=counts, derived=derived, min_cell=min_cell, fractions=fractions)
+    table = hidden.frame
     # Categorical text escapes safe_for_spreadsheet's string-column test; make it plain text.
     table = table.astype({c: "str" for c in table.columns
                           if isinstance(table[c].dtype, pd.CategoricalDtype)
@@ -176,7 +184,8 @@ def table_csv(frame: pd.DataFrame, footer: str) -> bytes:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow([])
-    for line in [*footer.splitlines(), *([guard_note(changed)] if changed else [])]:
+    small = suppression_note(hidden)
+    for line in [*footer.splitlines(), *([small] if small else []), *([guard_note(changed)] if changed else [])]:
         writer.writerow(["# " + _clean(line)])
     return ("\ufeff" + body + out.getvalue()).encode("utf-8")
 

@@ -1,4 +1,4 @@
-"""Tests of association in contingency tables: Fisher–Freeman–Halton (R×C) and Fisher (2×2).
+"""Tests of association in contingency tables: Fisher–Freeman–Halton (R×C), Fisher (2×2) and Pearson χ².
 
 Why: the paper claims genotype predicts transfusion independence (TI) among its 34 TDT
 patients — a genotype × TI table with ~14 sparse columns, where a χ² test is invalid and only
@@ -150,6 +150,45 @@ def fisher_2x2(a: int, b: int, c: int, d: int, *, confidence: float = 0.95) -> p
     row.update(odds_ratio=float(estimate.statistic), ci_low=float(interval.low),
                ci_high=float(interval.high), p=float(stats.fisher_exact(counts).pvalue))
     return _frame(row, FISHER_2X2_COLUMNS)
+
+
+PEARSON_CHI2 = "Pearson χ² test of independence (no continuity correction)"
+CHI2_COLUMNS: tuple[str, ...] = (
+    "n", "n_rows", "n_cols", "statistic", "df", "p", "min_expected", "n_expected_below_5", "test", "reason",
+)
+EXPECTED_MIN = 5.0
+"""Cochran's rule for the χ² approximation: every expected count at least 5 (``pearson_chi2``'s check)."""
+
+
+def pearson_chi2(table: pd.DataFrame | np.ndarray | list[list[int]]) -> pd.DataFrame:
+    """Pearson's χ² test of independence of the rows and columns of ``table``, with its expected counts.
+
+    Rows and columns without any patient are dropped first. No continuity correction, for a 2×2
+    table too (``scipy.stats.chi2_contingency(..., correction=False)``), so every table size is the
+    same test. The caller decides whether the approximation holds: ``min_expected`` and
+    ``n_expected_below_5`` say how far the table is from Cochran's rule (``EXPECTED_MIN``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row: ``n``, ``n_rows``, ``n_cols``; ``statistic`` (χ²), ``df``, ``p``; ``min_expected``
+        and ``n_expected_below_5`` (cells whose count expected under independence is below 5);
+        ``test``; ``reason``: ``""`` or "not computed: …" (fewer than 2 rows or columns with patients).
+    """
+    counts = _counts(table)
+    counts = counts[counts.sum(axis=1) > 0][:, counts.sum(axis=0) > 0]
+    row = {"n": int(counts.sum()), "n_rows": counts.shape[0], "n_cols": counts.shape[1], "statistic": np.nan,
+           "df": 0, "p": np.nan, "min_expected": np.nan, "n_expected_below_5": 0, "test": PEARSON_CHI2, "reason": ""}
+    if min(counts.shape) < 2:
+        row["reason"] = not_computed(
+            f"the table has {counts.shape[0]} row(s) and {counts.shape[1]} column(s) with "
+            "patients; a test of association needs at least 2 of each")
+        return _frame(row, CHI2_COLUMNS)
+    result = stats.chi2_contingency(counts, correction=False)
+    expected = np.asarray(result.expected_freq)
+    row.update(statistic=float(result.statistic), df=int(result.dof), p=float(result.pvalue),
+               min_expected=float(expected.min()), n_expected_below_5=int((expected < EXPECTED_MIN).sum()))
+    return _frame(row, CHI2_COLUMNS)
 
 
 def _frame(row: dict, columns: tuple[str, ...]) -> pd.DataFrame:

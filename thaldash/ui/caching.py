@@ -26,7 +26,10 @@ import streamlit as st
 from thaldash.data.cohort import Cohort
 from thaldash.data.filters import CohortFilter, FilterOptions, options
 from thaldash.grading.grade import grade
+from thaldash.data.io import UnreadableFile
 from thaldash.data.loading import LoadResult, load_cohort, load_cohort_isolated
+from thaldash.data.schedule import scheduled as read_on_schedule
+from thaldash.data.sources import folder_digest, folder_parts
 from thaldash.grading.rules import GradingRules
 from thaldash.grading.whatif import graded_rows
 from thaldash.ui.memo import memo, session_store
@@ -49,11 +52,18 @@ def file_sha256(path: str, mtime_ns: int, size: int) -> str:
 
 
 def path_sha256(path: Path) -> str:
-    """``file_sha256`` of ``path``, or "" when it cannot be read (``load_cohort`` then says why)."""
+    """``file_sha256`` of ``path``, or "" when it cannot be read (``load_cohort`` then says why).
+
+    For a folder of centres, ``sources.folder_digest`` of its files' digests: the digest its load gives,
+    so a changed, added or removed file loads the folder again.
+    """
     try:
+        if path.is_dir():
+            folder = folder_parts(path)
+            return folder_digest((part.name, path_sha256(part.source)) for part in folder.parts)
         info = path.stat()
         return file_sha256(str(path), info.st_mtime_ns, info.st_size)
-    except OSError:
+    except (OSError, UnreadableFile):
         return ""
 
 
@@ -68,8 +78,9 @@ def load(sha256: str, name: str, source: str | Path) -> LoadResult:
         return _load_shared(sha256, name, source)
 
 
-def load_upload(sha256: str, name: str, data: bytes) -> LoadResult:
-    """``load_cohort`` of a session's upload, kept in that session only (``memo.session_store``).
+def load_upload(sha256: str, name: str, data: bytes | tuple[tuple[str, bytes], ...]) -> LoadResult:
+    """``load_cohort`` of a session's upload (one file's bytes, or several files as (name, bytes) pairs, each
+    a centre), kept in that session only (``memo.session_store``).
 
     Its cohort is marked ``scope="session"``, so everything computed from it stays in the session too.
     """
@@ -96,6 +107,12 @@ def filter_options(cohort: Cohort) -> FilterOptions:
 def filtered(cohort: Cohort, flt: CohortFilter) -> Cohort:
     """``flt.apply(cohort)``, once per cohort and filter."""
     return flt.apply(cohort)
+
+
+@memo(max_entries=8)
+def scheduled(cohort: Cohort, schedule: str) -> Cohort:
+    """``data.schedule.scheduled(cohort, schedule)``: the visits read at study months, once per cohort and choice."""
+    return read_on_schedule(cohort, schedule)
 
 
 @memo(max_entries=16)
@@ -162,7 +179,7 @@ def cached_file_view(builder: Callable[..., V], context: ViewContext, **params: 
     """
     whole = ViewContext(cohort=context.cohort, filtered=filtered(context.cohort, CohortFilter()),
                         bundled=context.bundled, presentation=context.presentation, grader=context.grader,
-                        tabulator=context.tabulator)
+                        tabulator=context.tabulator, scheduler=context.scheduler)
     return cached_view(builder, whole, **params)
 
 

@@ -2,7 +2,8 @@
 
 Precedence: a valid upload held in this session (bytes in ``st.session_state``, never written to
 disk, never seen by other sessions) > ``streamlit run app.py -- --data PATH`` > the
-``THALDASH_DATA`` environment variable > the bundled cohort.
+``THALDASH_DATA`` environment variable > the bundled cohort. ``PATH`` may be a file or a folder of
+centres (``thaldash.data.sources``); an upload may be several files, one per centre.
 """
 
 from __future__ import annotations
@@ -18,8 +19,10 @@ from typing import Literal
 
 import streamlit as st
 
+from thaldash.data.adverse_events import AdverseEvents
 from thaldash.data.loading import DATA_ENV, LoadResult, bundled_cohort_path
 from thaldash.data.schema import data_dictionary_markdown, upload_help_text
+from thaldash.data.sources import folder_digest, upload_parts
 from thaldash.ui import caching
 from thaldash.ui.widgets import plain
 
@@ -95,10 +98,14 @@ def load_current() -> tuple[Source, LoadResult]:
     return Source(result.source_name or path.name, result.sha256 or sha, kind), result
 
 
-def problems_table(result: LoadResult) -> None:
-    """The validation problems as a table of plain text (never interpreted as markup)."""
+def problems_table(result: LoadResult | AdverseEvents) -> None:
+    """The validation problems (of the cohort, or of the adverse-events table) as a table of plain text (never
+    interpreted as markup); the ``file`` column only for a folder of centres."""
     problems = result.problems.astype("str")
-    widths = {"severity": 70, "column": "small", "patient_id": "small", "value": "small", "problem": "large"}
+    if not isinstance(result, LoadResult) or not result.files:  # one file: every problem is in it
+        problems = problems.drop(columns="file", errors="ignore")
+    widths = {"severity": 70, "file": "small", "column": "small", "patient_id": "small", "value": "small",
+              "problem": "large"}
     st.dataframe(problems, hide_index=True, width="stretch",
                  column_config={c: st.column_config.TextColumn(c, width=widths.get(c)) for c in problems.columns})
     shown = len(problems)
@@ -119,24 +126,35 @@ def upload_panel(*, key: str = "data") -> None:
     only, and the page reruns so that every number on it comes from the new file.
     """
     nonce = st.session_state.get(_UPLOADER_NONCE, 0)
-    uploaded = st.file_uploader("Upload a cohort file (Parquet or CSV)", type=["parquet", "csv"],
-                                help=upload_help_text(), key=f"thaldash.uploader.{key}.{nonce}")
-    if uploaded is None:
+    uploaded = st.file_uploader("Upload a cohort file (Parquet or CSV), or one file per centre", type=["parquet", "csv"],
+                                help=upload_help_text(), key=f"thaldash.uploader.{key}.{nonce}",
+                                accept_multiple_files=True)
+    if not uploaded:
         return
-    data = uploaded.getvalue()
-    sha = hashlib.sha256(data).hexdigest()
+    name, data, sha = uploaded_source([(f.name, f.getvalue()) for f in uploaded])
     current = st.session_state.get(UPLOAD_KEY)
     if current is not None and current["sha256"] == sha:
-        st.success(f"In use for this session: {plain(uploaded.name)}.")
+        st.success(f"In use for this session: {plain(name)}.")
         return
-    result = caching.load_upload(sha, uploaded.name, data)
+    result = caching.load_upload(sha, name, data)
     if not result.ok:
-        st.error(f"{plain(uploaded.name)} cannot be used ({result_summary(result)}); the current data "
+        st.error(f"{plain(name)} cannot be used ({result_summary(result)}); the current data "
                  "stay in place. Every problem found:")
         problems_table(result)
         return
-    st.session_state[UPLOAD_KEY] = {"name": uploaded.name, "data": data, "sha256": sha}
+    st.session_state[UPLOAD_KEY] = {"name": name, "data": data, "sha256": sha}
     st.rerun()
+
+
+def uploaded_source(files: list[tuple[str, bytes]]) -> tuple[str, bytes | tuple[tuple[str, bytes], ...], str]:
+    """(name, data, sha256) of an upload: one file's bytes, or several files, each a centre, as (name, bytes)
+    pairs in name order with the folder's digest (``sources.folder_digest``, as its load computes it)."""
+    if len(files) == 1:
+        name, data = files[0]
+        return name, data, hashlib.sha256(data).hexdigest()
+    pairs = tuple(sorted(files))
+    digest = folder_digest((name, hashlib.sha256(data).hexdigest()) for name, data in pairs)
+    return upload_parts(pairs).name, pairs, digest
 
 
 def return_to_default_button() -> None:

@@ -21,6 +21,8 @@ from thaldash.data.bundled import digest_is_reconstruction
 from thaldash.data.cohort import Cohort
 from thaldash.data.filters import CohortFilter
 from thaldash.data.loading import LoadResult
+from thaldash.data.schedule import DEFAULT_SCHEDULE, SCHEDULES
+from thaldash.data.disclosure import default_min_cell
 from thaldash.data.memory import return_memory_as_freed
 from thaldash.export.files import with_notes
 from thaldash.grading.rules import GradingRules
@@ -29,10 +31,11 @@ from thaldash.ui import caching, state
 from thaldash.ui.deck_panel import deck_panel
 from thaldash.ui.data_source import KIND_TEXT, Source, load_current, problems_table, result_summary, upload_panel
 from thaldash.ui.navigation import page_slug, sidebar_links
-from thaldash.ui.sidebar import FILTER_WIDGETS, filter_panel, grading_lines, grading_panel
+from thaldash.ui.sidebar import (FILTER_WIDGETS, data_panel, data_params, filter_panel, grading_lines,
+                                 grading_panel)
 from thaldash.ui.widgets import Actions, chart, plain, table
 from thaldash.views.context import ViewContext
-from thaldash.views.deck import GLOBAL_NAMES, PRESENT
+from thaldash.views.deck import GLOBAL_NAMES, MIN_CELL, PRESENT, SCHEDULE
 from thaldash.views.registry import declared_param
 
 _SOURCE_KEY = "thaldash.source_sha256"
@@ -80,6 +83,11 @@ class Frame:
         The load of the data (``LoadResult``: the file's problems and counts), for the Data page.
     rules_problem
         Set by ``refresh_rules`` only: why the rule controls' values are not applied, or None.
+    schedule
+        How visits off the study schedule are read (``data.schedule.SCHEDULES``); grading reads the recorded months.
+    min_cell
+        k of the downloads' small-cell guard (counts 1 … k − 1 shown as "< k", ``data.disclosure``); None for
+        the bundled reconstruction, which holds no patient.
 
     A page that edits the shared grading rules (the what-if page) draws one control per rule with
     ``key=frame.rule_key(name)``, ``on_change=frame.rules_changed`` and no value of its own, inside
@@ -98,10 +106,13 @@ class Frame:
     footer: str
     load: LoadResult | None = field(default=None, repr=False)
     rules_problem: str | None = None
+    schedule: str = DEFAULT_SCHEDULE
+    min_cell: int | None = None
     # Where page_frame wrote its grading lines (under the title, in the sidebar), for refresh_rules.
     _slots: tuple[Any, Any] = field(default=(None, None), repr=False)
     # The page's settings read in this run, by name: a declared default or choice may depend on them.
     _read: dict[str, Any] = field(default_factory=dict, repr=False)
+    _notes: tuple[str, ...] = field(default=(), repr=False)
 
     @property
     def enrolled(self) -> Cohort:
@@ -119,7 +130,8 @@ class Frame:
         return ViewContext(cohort=self.cohort, filtered=self.filtered, filter=self.filter, rules=self.rules,
                            scenario=self.scenario, bundled=digest_is_reconstruction(self.source.sha256),
                            presentation=self.presentation, grader=caching.graded, tabulator=caching.patient_table,
-                           everyone_grader=caching.graded_everyone)
+                           everyone_grader=caching.graded_everyone, schedule=self.schedule,
+                           scheduler=caching.scheduled)
 
     def key(self, name: str) -> str:
         """The widget key a page gives to the widget of its param ``name``."""
@@ -153,8 +165,10 @@ class Frame:
         return value
 
     def table(self, frame: pd.DataFrame, name: str, *, notes: Sequence[str] = (), **kwargs: Any) -> None:
-        """``widgets.table`` with this view's footer (plus ``notes``) and presentation mode (CSV download)."""
-        table(frame, name=name, footer=with_notes(self.footer, notes), presentation=self.presentation, **kwargs)
+        """``widgets.table`` with this view's footer (plus ``notes``), presentation mode and small-cell guard (CSV
+        download); pass ``counts=`` (and ``derived=``) naming the columns that count patients."""
+        table(frame, name=name, footer=with_notes(self.footer, notes), presentation=self.presentation,
+              min_cell=self.min_cell, **kwargs)
 
     def chart(self, figure: alt.TopLevelMixin, name: str, *, stretch: bool = True, more: Actions | None = None,
               notes: Sequence[str] = ()) -> None:
@@ -177,7 +191,7 @@ class Frame:
         problem = state.rules_problem()
         name, rules = state.shared_rules()
         scenario, footer = grading_lines(self.source, self.filter, len(self.filtered.patients), name, rules,
-                                          *self._slots)
+                                          *self._slots, notes=self._notes)
         state.mirror_to_url(st.session_state[state.VIEW_KEY] | state.page_params(self.page))
         return replace(self, rules=rules, scenario=scenario, footer=footer, rules_problem=problem)
 
@@ -258,6 +272,8 @@ def _page_frame(title: str, slug: str, icon: str | None, require_patients: bool)
     st.session_state[_SOURCE_KEY] = cohort.sha256
     flt, warnings = CohortFilter.from_params(params, options)
     name, rules, rule_warnings = rules_from_params(params)
+    schedule, min_cell, data_warnings = data_params(params)
+    warnings = [*warnings, *data_warnings]
     bad_link = st.session_state.pop(_BAD_LINK_KEY, None)
     if bad_link:
         warnings = [f"The link's settings could not be shown ({bad_link}); this is the default view.", *warnings]
@@ -269,24 +285,32 @@ def _page_frame(title: str, slug: str, icon: str | None, require_patients: bool)
     box.subheader("Grading")
     name, rules = grading_panel(name, rules, box)
     note = box.empty()
+    bundled = digest_is_reconstruction(source.sha256)
+    schedule, shown_min_cell = data_panel(schedule, min_cell, cohort, bundled, box)
     state.seed(state.widget_key(PRESENT), presentation)
     presentation = st.sidebar.toggle("Presentation mode", key=state.widget_key(PRESENT),
                                      help="Larger type and fewer controls, for a meeting-room screen.")
     st.sidebar.caption(f"Data: {plain(source.describe())}")
 
-    view = flt.to_params() | rules_to_params(name, rules) | ({PRESENT: "1"} if presentation else {})
+    view = (flt.to_params() | rules_to_params(name, rules) | ({PRESENT: "1"} if presentation else {})
+            | ({SCHEDULE: schedule} if schedule != DEFAULT_SCHEDULE else {})
+            | ({MIN_CELL: str(shown_min_cell)} if shown_min_cell not in (None, default_min_cell()) else {}))
     state.set_view_params(view)
     state.mirror_to_url(view | state.page_params(slug))
 
     n = len(filtered.patients)
     st.title(title)
     header = st.empty()
-    scenario, footer = grading_lines(source, flt, n, name, rules, header, note)
+    notes = (f"visits: {SCHEDULES[schedule].lower()} for the trajectories and comparisons by month "
+             f"({cohort.n_off_schedule:,} visits off the study schedule); grading uses the recorded months",
+             ) if cohort.n_off_schedule else ()
+    scenario, footer = grading_lines(source, flt, n, name, rules, header, note, notes=notes)
     if warnings or rule_warnings:
         st.warning("Not applied (the link or the previous data asked for it):\n"
                    + "\n".join(f"- {plain(w)}" for w in warnings + rule_warnings))
     frame = Frame(page=slug, cohort=cohort, filtered=filtered, filter=flt, rules=rules, scenario=scenario,
-                  source=source, presentation=presentation, footer=footer, load=result, _slots=(header, note))
+                  source=source, presentation=presentation, footer=footer, load=result, schedule=schedule,
+                  min_cell=shown_min_cell, _slots=(header, note), _notes=notes)
     deck_panel(frame)
     if require_patients and n == 0:
         st.info("No patient matches the filters in the sidebar. Widen or reset them to see this page.")

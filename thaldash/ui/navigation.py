@@ -42,6 +42,8 @@ class Page:
 PAGES: tuple[Page, ...] = (
     Page("app.py", "Home", "what the cohort is, its key numbers, and where to look"),
     Page("pages/1_Overview.py", "Overview", "study flow 52 → 48, demographics, Table 1 by genotype"),
+    Page("pages/15_Centres.py", "Centres",
+         "patients, withdrawals, visit completeness and response per centre, and whether response differs"),
     Page("pages/2_Response.py", "Response",
          "tiers and ORR with exact CIs, transfusion independence, by genotype, type and splenectomy"),
     Page("pages/3_Trajectories.py", "Trajectories",

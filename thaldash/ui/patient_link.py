@@ -18,7 +18,7 @@ address can be copied. The sidebar filter and grading travel in the session as o
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 from urllib.parse import urlencode
 
@@ -63,7 +63,8 @@ def patient_url(patient_id: str) -> str:
 
 def patient_table(frame: Frame, table: pd.DataFrame, name: str, *, column_config: Mapping[str, Any] | None = None,
                   max_rows: int = MAX_ROWS, height: int | str | None = None, id_column: str = "patient_id",
-                  what: str = "patients", more: Actions | None = None) -> None:
+                  what: str = "patients", more: Actions | None = None, counts: Sequence[str] = (),
+                  derived: Sequence[str] = ()) -> None:
     """A table with one row per patient; clicking a row opens that patient's page.
 
     Shows the first ``max_rows`` rows (with a note when there are more) and offers the whole
@@ -83,6 +84,8 @@ def patient_table(frame: Frame, table: pd.DataFrame, name: str, *, column_config
         What the rows are, for the note ("non-MaR patients").
     more
         Draws further buttons beside the download (outside presentation mode).
+    counts, derived
+        Columns that count patients and those computed from them (small cells in the CSV, ``data.disclosure``).
     """
     if table.empty:
         st.caption(f"No {what}.")
@@ -100,8 +103,9 @@ def patient_table(frame: Frame, table: pd.DataFrame, name: str, *, column_config
     if not frame.presentation:
         row = st.container(horizontal=True)
         if len(table) <= MAX_CSV_ROWS:
-            row.download_button("Download CSV", lambda: export.table_csv(table, frame.footer), file_name=f"{name}.csv",
-                                mime="text/csv", key=f"thaldash.csv.{name}", on_click="ignore")
+            row.download_button("Download CSV", lambda: export.table_csv(table, frame.footer, counts=counts,
+                                                                         derived=derived, min_cell=frame.min_cell),
+                                file_name=f"{name}.csv", mime="text/csv", key=f"thaldash.csv.{name}", on_click="ignore")
         if more is not None:
             more(row)
     rows = event.selection.rows if event is not None else []

@@ -33,7 +33,8 @@ def pick_patient(frame: Frame, table: Table, *, param: str = "patient", height: 
                          selection_mode="single-row",
                          selection_default={"selection": {"rows": [ids.index(wanted)] if wanted in ids else []}})
     if not frame.presentation:
-        st.download_button("Download CSV", lambda: export.table_csv(table.frame, frame.footer),
+        st.download_button("Download CSV", lambda: export.table_csv(table.frame, frame.footer, counts=table.counts,
+                                                                   derived=table.from_counts, min_cell=frame.min_cell),
                            file_name=f"{table.key}.csv", mime="text/csv", key=f"thaldash.csv.{table.key}",
                            on_click="ignore")
     chosen = ids[event.selection.rows[0]] if event.selection.rows else ""

@@ -64,9 +64,10 @@ def show(frame: Frame, block: Figure | Table | Stat, *, caption: bool = True, he
 
             patient_table(frame, block.frame, block.key, column_config=config | {
                 c: None for c in block.frame.columns if c not in block.columns}, id_column=block.patient_column,
-                height=height, what=block.what, more=more)
+                height=height, what=block.what, more=more, counts=block.counts, derived=block.from_counts)
         else:
             frame.table(shown, block.key, column_config=config, height=height or "content", more=more,
-                        notes=block.footer_notes)
+                        notes=block.footer_notes, counts=block.counts, derived=block.from_counts,
+                        fractions=block.fractions)
     if caption and block.caption:
         st.caption(plain(block.caption))

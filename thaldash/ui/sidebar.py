@@ -15,17 +15,20 @@ import streamlit as st
 from thaldash.data.bundled import RECONSTRUCTION_NOTE, digest_is_reconstruction
 from thaldash.data.cohort import Cohort
 from thaldash.data.filters import PARAM_NAMES, SPLENECTOMY_CHOICES, CohortFilter, FilterOptions
+from thaldash.data.schedule import DEFAULT_SCHEDULE, RULE, SCHEDULES
+from thaldash.data.disclosure import MAX_MIN_CELL, MIN_CELL_ENV, default_min_cell, valid_min_cell
 from thaldash.grading.rules import GradingRules
 from thaldash.grading.scenarios import DEFAULT_SCENARIO, SCENARIO_DESCRIPTIONS, SCENARIOS
 from thaldash.ui import caching, state
 from thaldash.ui.data_source import Source
 from thaldash.ui.widgets import plain
+from thaldash.views.deck import MIN_CELL, SCHEDULE
 from thaldash.views.provenance import grading_text, patients_text, view_footer
 
 RECONSTRUCTION_LINE = f"**Data {RECONSTRUCTION_NOTE}**"
 """The first words under every page's title on the bundled cohort (static text, Markdown)."""
-FILTER_WIDGETS = ("thal_types", "genotypes", "alleles", "beta_classes", "splenectomy", "sexes", "age",
-                   "include_withdrawn")
+FILTER_WIDGETS = ("centres", "thal_types", "genotypes", "alleles", "beta_classes", "splenectomy", "sexes", "age",
+                  "include_withdrawn")
 
 
 def reset_filters() -> None:
@@ -43,6 +46,8 @@ def filter_panel(flt: CohortFilter, options: FilterOptions, cohort: Cohort, box:
         state.seed(key, list(getattr(flt, field)), clean=lambda v: [x for x in v if x in choices])
         return tuple(box.multiselect(label, choices, key=key, placeholder="All", help=help))
 
+    centres = multi("centres", "Centre", options.centres if len(options.centres) > 1 else (),
+                    "The centre that enrolled the patient (the file, or the centre column, it came from).")
     thal = multi("thal_types", "TDT / NTDT", options.thal_types, "Transfusion-dependent or not, at enrolment.")
     genotypes = multi("genotypes", "Genotype combination", options.genotypes, "The unordered pair of β-globin variants.")
     alleles = multi("alleles", "Carries allele", options.alleles,
@@ -60,7 +65,7 @@ def filter_panel(flt: CohortFilter, options: FilterOptions, cohort: Cohort, box:
                              help="Off: the analysed patients (the paper's 48). On: everyone enrolled.")
     new = CohortFilter(genotypes=genotypes, alleles=alleles, beta_classes=classes, thal_types=thal,
                        splenectomy=spleen, sexes=sexes, age_min=age_min, age_max=age_max,
-                       include_withdrawn=withdrawn)
+                       include_withdrawn=withdrawn, centres=centres)
     chosen = caching.filtered(cohort, new)
     everyone = int(CohortFilter(include_withdrawn=withdrawn).mask(cohort.patients).sum())
     population = "enrolled patients (withdrawn included)" if withdrawn else "analysed patients"
@@ -100,15 +105,16 @@ def grading_panel(name: str, rules: GradingRules, box: Any) -> tuple[str, Gradin
 
 
 def grading_lines(source: Source, flt: CohortFilter, n: int, name: str, rules: GradingRules,
-                   header: Any, note: Any) -> tuple[str, str]:
+                   header: Any, note: Any, *, notes: tuple[str, ...] = ()) -> tuple[str, str]:
     """(scenario text, export footer); writes the title line and the sidebar note into their slots.
 
     On the bundled reconstruction (``digest_is_reconstruction`` of the source's digest) the title
     line starts with ``RECONSTRUCTION_LINE`` and the footer of every export says so too
-    (``views.provenance.view_footer``).
+    (``views.provenance.view_footer``); ``notes`` become "note:" lines of the footer (how off-schedule
+    visits are read).
     """
     scenario, changes = grading_text(name, rules)
-    footer = view_footer(source.name, source.sha256, flt, n, name, rules, date.today())
+    footer = view_footer(source.name, source.sha256, flt, n, name, rules, date.today(), notes=notes)
     if header is not None:
         line = plain(f"Patients: {patients_text(flt, n)} · Grading: {scenario}")
         header.caption(f"{RECONSTRUCTION_LINE} · {line}" if digest_is_reconstruction(source.sha256) else line)
@@ -118,3 +124,44 @@ def grading_lines(source: Source, flt: CohortFilter, n: int, name: str, rules: G
         else:
             note.empty()
     return scenario, footer
+
+
+def data_panel(schedule: str, min_cell: int, cohort: Cohort, bundled: bool, box: Any) -> tuple[str, int | None]:
+    """How off-schedule visits are read (only when the data have some) and the downloads' small-cell k
+    (not for the bundled reconstruction, which holds no patient): (schedule, k or None)."""
+    if cohort.n_off_schedule or not bundled:
+        box.subheader("Data")
+    if cohort.n_off_schedule:
+        key = state.widget_key(SCHEDULE)
+        state.seed(key, schedule, clean=lambda v: v if v in SCHEDULES else DEFAULT_SCHEDULE)
+        schedule = box.radio("Visits off the study schedule", tuple(SCHEDULES), key=key, format_func=SCHEDULES.get,
+                             help=f"{cohort.n_off_schedule:,} visits of these data are at a month off the study "
+                                  f"schedule. The nearest study month: {RULE.describe()}. Used by the trajectories and "
+                                  "the comparisons by month; the Data page lists every visit moved or left out. "
+                                  "Grading always uses the recorded months.")
+    if bundled:
+        return schedule, None
+    key = state.widget_key(MIN_CELL)
+    state.seed(key, min_cell, clean=lambda v: v if valid_min_cell(v) is not None else default_min_cell())
+    k = box.number_input("Downloads: hide counts below", min_value=0, max_value=MAX_MIN_CELL, step=1, key=key,
+                         help="Small cells: in every CSV download, counts from 1 to k − 1 are shown as \"< k\" (and the "
+                              "percentages of their rows left out), and the footer says so; 0 or 1 shows every count. "
+                              f"The default comes from {MIN_CELL_ENV} or .streamlit/thaldash.toml ([exports] min_cell).")
+    return schedule, int(k)
+
+
+def data_params(params: dict[str, str]) -> tuple[str, int, list[str]]:
+    """The link's schedule and small-cell threshold (defaults where absent), and a sentence per value dropped."""
+    warnings = []
+    schedule = params.get(SCHEDULE, DEFAULT_SCHEDULE)
+    if schedule not in SCHEDULES:
+        warnings.append(f"Visits {SCHEDULE}: {schedule!r} is not one of {', '.join(SCHEDULES)}; ignored.")
+        schedule = DEFAULT_SCHEDULE
+    min_cell = default_min_cell()
+    if MIN_CELL in params:
+        found = valid_min_cell(params[MIN_CELL])
+        if found is None:
+            warnings.append(f"Downloads {MIN_CELL}: {params[MIN_CELL]!r} is not a whole number from 0 to 100; ignored.")
+        else:
+            min_cell = found
+    return schedule, min_cell, warnings

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import altair as alt
@@ -85,7 +85,9 @@ Actions = Callable[[Any], None]
 
 
 def table(frame: pd.DataFrame, *, name: str, footer: str, presentation: bool = False,
-          column_config: dict | None = None, height: int | str = "auto", more: Actions | None = None) -> None:
+          column_config: dict | None = None, height: int | str = "auto", more: Actions | None = None,
+          counts: Sequence[str] = (), derived: Sequence[str] = (), min_cell: int | None = None,
+          fractions: Sequence[str] = ()) -> None:
     """A read-only table, plus a CSV download (with the provenance footer) outside presentation mode.
 
     Parameters
@@ -96,13 +98,19 @@ def table(frame: pd.DataFrame, *, name: str, footer: str, presentation: bool = F
         ``Frame.footer``: data file, filter, grading scenario, date.
     more
         Draws further buttons beside the download (outside presentation mode).
+    counts, derived, fractions, min_cell
+        The columns that count patients, those computed from them, text columns writing counts as "k/n",
+        and k: the download shows counts
+        1 … k − 1 as "< k" (``data.disclosure``); None (the bundled reconstruction) leaves them. The screen
+        shows every number: it is the analyst's.
     """
     st.dataframe(displayed(frame), hide_index=True, width="stretch", column_config=column_config, height=height,
                  placeholder="–")
     if not presentation:  # the file is built only when the button is clicked
         row = st.container(horizontal=True)
-        row.download_button("Download CSV", lambda: export.table_csv(frame, footer), file_name=f"{name}.csv",
-                            mime="text/csv", key=f"thaldash.csv.{name}", on_click="ignore")
+        row.download_button("Download CSV", lambda: export.table_csv(frame, footer, counts=counts, derived=derived,
+                                                                     min_cell=min_cell, fractions=fractions),
+                            file_name=f"{name}.csv", mime="text/csv", key=f"thaldash.csv.{name}", on_click="ignore")
         if more is not None:
             more(row)
 

@@ -29,11 +29,22 @@ class Col:
         percentage (0.471 → "47.1 %"); None shows the value as it is.
     width
         "small", "medium", "large" or pixels; None lets the table decide.
+    count
+        The column counts patients (or visits): a download of real patients' data shows 1 … k − 1 as
+        "< k" (``data.disclosure``).
+    from_counts
+        The column is computed from the row's counts (a percentage, an interval): left empty in a
+        download where a count of its row is hidden, since it would give the count back.
+    fraction
+        Text writing counts as "k/n" (a 2 × 2 table in words): each k below the threshold is hidden the same way.
     """
 
     label: str
     format: str | None = None
     width: str | int | None = None
+    count: bool = False
+    from_counts: bool = False
+    fraction: bool = False
 
 
 @dataclass(frozen=True, eq=False)
@@ -78,6 +89,21 @@ class Table:
         missing = [c for c in self.columns if c not in self.frame.columns]
         if missing:
             raise ValueError(f"table {self.key!r}: the columns {missing} to show are not in its frame")
+
+    @property
+    def counts(self) -> tuple[str, ...]:
+        """The shown columns that count patients (``Col.count``)."""
+        return tuple(name for name, col in self.columns.items() if col.count)
+
+    @property
+    def from_counts(self) -> tuple[str, ...]:
+        """The shown columns computed from a row's counts (``Col.from_counts``)."""
+        return tuple(name for name, col in self.columns.items() if col.from_counts)
+
+    @property
+    def fractions(self) -> tuple[str, ...]:
+        """The shown text columns writing counts as "k/n" (``Col.fraction``)."""
+        return tuple(name for name, col in self.columns.items() if col.fraction)
 
     def displayed(self) -> pd.DataFrame:
         """The shown columns, labelled, numbers formatted as text: what a slide or a handout prints."""

@@ -100,8 +100,8 @@ def paired_section(ctx: ViewContext, *, measure: str = "sf_ng_ml", pairs: tuple[
         p_adjusted=[p_text(p) for p in table["p_adjusted"]],
         p_wilcoxon_adjusted=[p_text(p) for p in table["p_wilcoxon_adjusted"]],
         n_text=[f"{n} {SMALL_N_MARK}" if s else f"{n}" for n, s in zip(table["n"], table["small_n"])])
-    cols = {"time_i": Col("(I)", "%d M", 50), "time_j": Col("(J)", "%d M", 50), "n_text": Col("n (both visits)", width=105),
-            "n_dropped": Col("Dropped", "%d", 65), "diff": Col("Mean diff. (I − J)", "%.3f", 115),
+    cols = {"time_i": Col("(I)", "%d M", 50), "time_j": Col("(J)", "%d M", 50), "n_text": Col("n (both visits)", width=105, count=True),
+            "n_dropped": Col("Dropped", "%d", 65, count=True), "diff": Col("Mean diff. (I − J)", "%.3f", 115),
             "se": Col("SE", "%.3f", 75), "ci": Col("95% CI", width=150), "p": Col(f"P ({PAIRED_T})", width=85),
             "p_adjusted": Col(f"P {name} ({PAIRED_T})", width=110), "mean_i": Col("Mean at I", "%.2f"),
             "mean_j": Col("Mean at J", "%.2f"),
@@ -157,7 +157,8 @@ def correlation_section(ctx: ViewContext, *, x: str = "hbf_baseline", y: str = "
     shown = marked_published(fit).assign(ci=[interval_text(a, b, 2) for a, b in zip(fit["ci_low"], fit["ci_high"])],
                                          p=[p_text(p, r) for p, r in zip(fit["p"], fit["reason"])],
                                          basis=basis_marks(fit["constraint"]))
-    cols = {"method": Col("Test"), "n": Col("n (patients)", "%d"), "n_dropped": Col("Dropped (a value missing)", "%d"),
+    cols = {"method": Col("Test"), "n": Col("n (patients)", "%d", count=True),
+            "n_dropped": Col("Dropped (a value missing)", "%d", count=True),
             "r": Col("r", "%.3f"), "ci": Col("95% CI (Fisher z)"), "p": Col("P"),
             **({"published_p": Col("P, paper (Fig. 3)")} if has_published(fit) else {}),
             **({"basis": Col("Basis")} if ctx.bundled else {})}

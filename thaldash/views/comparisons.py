@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from thaldash.analyses.centres import with_centre
 from thaldash.analyses.comparisons import (SUBSETS, TESTS, TESTS_BY_NAME, compare_view, default_test, group_choices,
                                            group_label)
 from thaldash.analyses.published_cells import marked_published
@@ -75,12 +76,13 @@ def comparisons_view(ctx: ViewContext, *, measure: str = "hb_g_l", grouping: str
     comparison says whether the paper publishes, constrains or leaves it assumed (``ctx.labelled``),
     and an assumed one carries its note into the export footer.
     """
-    for name, value, allowed in (("measure", measure, MEASURES), ("grouping", grouping, GROUPINGS),
+    for name, value, allowed in (("measure", measure, MEASURES), ("grouping", grouping, groupings(ctx)),
                                  ("subset", subset, SUBSETS), ("test", test, TEST_CHOICES)):
         if value not in allowed:
             raise ValueError(f"{name}: {value!r} is not one of {', '.join(allowed)}")
     sets = (tuple(set_a), tuple(set_b)) if grouping == "genotype_sets" else None
-    groups = ("set A", "set B") if sets else (group_a or DEFAULT_PAIR[grouping][0], group_b or DEFAULT_PAIR[grouping][1])
+    pair = default_pair(ctx, grouping)
+    groups = ("set A", "set B") if sets else (group_a or pair[0], group_b or pair[1])
     label_a, label_b = (group_label(grouping, g) for g in groups)
     title = f"{MEASURES[measure]}: {label_a} (A) vs {label_b} (B)"
     if sets is not None and not (sets[0] and sets[1]):
@@ -93,7 +95,8 @@ def comparisons_view(ctx: ViewContext, *, measure: str = "hb_g_l", grouping: str
                            published=ctx.paper_applies()) if test == DEFAULT_TEST else TESTS[test])
     test = TESTS_BY_NAME[chosen]
     try:
-        view = compare_view(ctx.cohort, ctx.rules, measure=measure, grouping=grouping, groups=groups,
+        # Groups from the whole cohort's grading (recorded months); the values at the months the view reads.
+        view = compare_view(ctx.scheduled(ctx.cohort), ctx.rules, measure=measure, grouping=grouping, groups=groups,
                             months=tuple(sorted(months)), subset=subset, patient_ids=ids, sets=sets,
                             test=chosen, published=ctx.paper_applies(), patients=ctx.patient_table(),
                             correction="holm")
@@ -154,6 +157,19 @@ def comparisons_view(ctx: ViewContext, *, measure: str = "hb_g_l", grouping: str
                            chart=chart, caveat=caveat)
 
 
+def groupings(ctx: ViewContext) -> dict[str, str]:
+    """The groupings the page offers for ``ctx``: ``GROUPINGS``, with the centre when there are several."""
+    return with_centre(GROUPINGS, ctx.cohort)
+
+
+def default_pair(ctx: ViewContext, grouping: str) -> tuple[str, str]:
+    """The two groups compared unless chosen: the paper's (``DEFAULT_PAIR``), or the first two centres."""
+    if grouping in DEFAULT_PAIR:
+        return DEFAULT_PAIR[grouping]
+    centres = (*ctx.cohort.centres, "", "")
+    return centres[0], centres[1]
+
+
 def _with_basis(ctx: ViewContext, table: pd.DataFrame, result: pd.DataFrame, test: str, **context: str) -> pd.DataFrame:
     """``table`` (the paper layout) plus ``constraint``/``constraint_note`` of its month's comparison on each
     month's first row ("" elsewhere and on any other file than the reconstruction)."""
@@ -180,7 +196,7 @@ def _shows(shown: pd.DataFrame, column: str) -> bool:
 
 
 def _columns(test: str, per_patient: bool, *, median: bool, k: int) -> dict[str, Col]:
-    return {"month": Col("Time", "%d M", 45), "label": Col("Group", width=115), "n": Col("n", "%d", 45),
+    return {"month": Col("Time", "%d M", 45), "label": Col("Group", width=115), "n": Col("n", "%d", 45, count=True),
             "mean": Col("Average", "%.2f", 70), "sd": Col("SD", "%.2f", 55), "se": Col("SE", "%.3f", 55),
             "diff": Col("Median diff. A − B" if median else "Mean diff. A − B", "%.3f", 90),
             "p": Col(f"P ({_SHORT[test]})", width=90), "p_holm": Col(f"P Holm ({k} tests on this page)", width=110),
@@ -223,7 +239,7 @@ def _sets(values: dict) -> bool:
 
 
 def _pair(side: int) -> Param:
-    return Param(f"group_{'ab'[side]}", lambda ctx, v: DEFAULT_PAIR[v["grouping"]][side],
+    return Param(f"group_{'ab'[side]}", lambda ctx, v: default_pair(ctx, v["grouping"])[side],
                  lambda ctx, v: group_choices(ctx.patient_table(), v["grouping"]), applies=lambda v: not _sets(v))
 
 
@@ -232,7 +248,7 @@ def _set(side: int) -> Param:
 
 
 PARAMS: tuple[Param, ...] = (
-    Param("measure", "hb_g_l", tuple(MEASURES)), Param("grouping", "genotype_group", tuple(GROUPINGS)),
+    Param("measure", "hb_g_l", tuple(MEASURES)), Param("grouping", "genotype_group", lambda ctx, _: tuple(groupings(ctx))),
     Param("subset", "analysed", tuple(SUBSETS)), Param("test", DEFAULT_TEST, TEST_CHOICES),
     _set(0), _set(1), _pair(0), _pair(1), Param("months", ("0", "6", "12", "24"), MONTHS))
 """The page's own settings (``views.params``): groups A and B are genotype sets only for ``genotype_sets``."""

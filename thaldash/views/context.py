@@ -9,6 +9,7 @@ import pandas as pd
 
 from thaldash.data.cohort import Cohort
 from thaldash.data.filters import CohortFilter
+from thaldash.data.schedule import DEFAULT_SCHEDULE, scheduled
 from thaldash.grading.grade import grade
 from thaldash.grading.rules import GradingRules
 from thaldash.published.constraints import label_constraints
@@ -48,6 +49,10 @@ class ViewContext:
         a page view never grades a cohort a second time).
     everyone_grader
         ``grade(cohort, rules, include_withdrawn=True)``, or the app's cached version of it.
+    schedule, scheduler
+        How visits off the study schedule are read by the trajectories and the comparisons by month
+        (``data.schedule.SCHEDULES``: "nearest" study month, or "recorded"), and ``data.schedule.scheduled``
+        or a cached version of it. Grading always reads the recorded months.
     """
 
     cohort: Cohort
@@ -60,6 +65,12 @@ class ViewContext:
     grader: Callable[[Cohort, GradingRules], pd.DataFrame] = grade
     tabulator: Callable[[Cohort, GradingRules], pd.DataFrame] = _patient_table
     everyone_grader: Callable[[Cohort, GradingRules], pd.DataFrame] = _grade_everyone
+    schedule: str = DEFAULT_SCHEDULE
+    scheduler: Callable[[Cohort, str], Cohort] = scheduled
+
+    def scheduled(self, cohort: Cohort | None = None) -> Cohort:
+        """``cohort`` (default: the filtered patients) with its visits read under the view's ``schedule``."""
+        return self.scheduler(self.filtered if cohort is None else cohort, self.schedule)
 
     def graded(self, cohort: Cohort | None = None) -> pd.DataFrame:
         """The grading of ``cohort`` (default: the filtered patients) under the view's rules."""
@@ -136,4 +147,4 @@ class ViewContext:
     def key(self) -> tuple:
         """What identifies this view for a cache: the data, the filter, the grading, the type size."""
         return (self.cohort.sha256, self.filtered.sha256, tuple(sorted(self.rules.to_params().items())),
-                self.scenario, self.bundled, self.presentation)
+                self.scenario, self.bundled, self.presentation, self.schedule)

@@ -28,9 +28,10 @@ from thaldash.views.params import params_text, read_params
 from thaldash.views.provenance import grading_description, grading_text, patients_text, view_footer
 from thaldash.views.registry import PAGES, Call, page_entry
 
-PRESENT = "present"
-GLOBAL_NAMES: frozenset[str] = frozenset({*PARAM_NAMES, "scenario", *FIELDS_BY_NAME, PRESENT})
-"""URL parameters shared by every page: the filters, the grading and presentation mode."""
+PRESENT, SCHEDULE, MIN_CELL = "present", "schedule", "min_cell"
+GLOBAL_NAMES: frozenset[str] = frozenset({*PARAM_NAMES, "scenario", *FIELDS_BY_NAME, PRESENT, SCHEDULE, MIN_CELL})
+"""URL parameters shared by every page: the filters, the grading, presentation mode, how off-schedule visits
+are read and the downloads' small-cell threshold."""
 DEFAULT_PAGES: tuple[str, ...] = ("Overview", "Response", "Trajectories", "Comparisons", "Transfusion and iron")
 """The deck ``python -m thaldash deck`` builds when no page is named: the main pages on their default view."""
 TITLE = "Thalidomide in β-thalassaemia"

@@ -46,21 +46,21 @@ def dose_view(ctx: ViewContext) -> DoseView:
     confounded, statement = confounding_statement(ages)
     n = len(per_patient)
     age_table = Table("dose_ages", "Ages on each dose", ages, {
-        "dose_mg_day": Col("Dose (mg/day)", "%g"), "n": Col("Patients"), "n_age": Col("With an age"),
+        "dose_mg_day": Col("Dose (mg/day)", "%g"), "n": Col("Patients", count=True), "n_age": Col("With an age", count=True),
         "age_min": Col("Youngest", "%.0f"), "age_max": Col("Oldest", "%.0f"), "age_median": Col("Median age", "%.1f"),
-        "n_under_14": Col("Under 14")}, caption=f"{n} analysed patients of the filter. {statement}", notes=statement)
+        "n_under_14": Col("Under 14", count=True)}, caption=f"{n} analysed patients of the filter. {statement}", notes=statement)
     tiers = dose_tiers(cohort, ctx.graded())
     shown = tiers[tiers["tier"].isin(("MaR", "ORR"))].reset_index(drop=True)
     tier_notes = rate_lines(shown.assign(label=shown["dose_mg_day"].astype(str) + " " + shown["tier"].astype(str)),
                             "label", count="n")
     tier_table = Table("dose_tiers", "Response by dose", shown, {
-        "dose_mg_day": Col("Dose"), "tier": Col("Tier"), "n": Col("n"), "total": Col("Of evaluable"), **PCT_COLUMNS},
+        "dose_mg_day": Col("Dose"), "tier": Col("Tier"), "n": Col("n", count=True), "total": Col("Of evaluable", count=True), **PCT_COLUMNS},
         caption=f"MaR and the overall response rate (MaR + MiR + SLR) per dose under {ctx.scenario}, of the evaluable "
                 "patients; Clopper–Pearson exact 95% CI. The full tier counts are in the CSV. " + statement,
         notes=tier_notes)
     endpoints = dose_endpoints(cohort, per_patient, rules)
     endpoint_table = Table("dose_endpoints", "Endpoints by dose", endpoints, {
-        "dose_mg_day": Col("Dose"), "thal_type": Col("Type"), "endpoint": Col("Endpoint"), "k": Col("k"), "n": Col("n"),
+        "dose_mg_day": Col("Dose"), "thal_type": Col("Type"), "endpoint": Col("Endpoint"), "k": Col("k", count=True), "n": Col("n", count=True),
         **PCT_COLUMNS}, caption="TDT: independence to the last visit; NTDT: the Hb-based endpoint; Clopper–Pearson "
                                 "exact 95% CI. " + statement,
         notes=rate_lines(endpoints.assign(label=endpoints["dose_mg_day"].astype(str) + ", " + endpoints["endpoint"]),
@@ -68,7 +68,7 @@ def dose_view(ctx: ViewContext) -> DoseView:
     test = dose_test(cohort, per_patient)
     sentence = result_sentence(test.iloc[0]) + " " + str(test["table"].iloc[0])
     test_table = Table("dose_test", "Independence by dose (TDT)", test, {
-        "comparison": Col("Comparison"), "test": Col("Test"), "table": Col("Counts"), "n": Col("n"), **_OR,
+        "comparison": Col("Comparison"), "test": Col("Test"), "table": Col("Counts", fraction=True), "n": Col("n", count=True), **_OR,
         "p": Col("P", "%.3f"), "basis": Col("Basis"), "reason": Col("Note")},
         caption=f"Fisher's exact test, conditional odds ratio with its exact interval. {statement}", notes=sentence)
     proportions = endpoint_proportions(per_patient, rules, bundled=is_bundled(cohort),
@@ -83,7 +83,7 @@ def dose_view(ctx: ViewContext) -> DoseView:
             "paper as applied counts every NTDT patient as MaR.")
     n_ntdt = int(ntdt["n"].max()) if len(ntdt) else 0
     ntdt_table = Table("ntdt_endpoint", "NTDT: an Hb-based endpoint", ntdt, {
-        "endpoint": Col("Endpoint"), "k": Col("k"), "n": Col("NTDT patients"), **PCT_COLUMNS},
+        "endpoint": Col("Endpoint"), "k": Col("k", count=True), "n": Col("NTDT patients", count=True), **PCT_COLUMNS},
         caption=f"{n_ntdt} NTDT patients with a known Hb rise; Clopper–Pearson exact 95% CI. {note}",
         notes=rate_lines(ntdt, "endpoint"))
     return DoseView(confounded, statement, age_table, tier_table, endpoint_table, sentence, test_table, intro,

@@ -7,8 +7,9 @@ import pandas as pd
 
 from thaldash.views.blocks import Col, Stat
 
-PCT_COLUMNS: dict[str, Col] = {"pct": Col("%", "%.1f"), "ci_low": Col("95% CI low", "%.1f"),
-                               "ci_high": Col("95% CI high", "%.1f"), "reason": Col("Note"), "basis": Col("Basis")}
+PCT_COLUMNS: dict[str, Col] = {"pct": Col("%", "%.1f", from_counts=True), "ci_low": Col("95% CI low", "%.1f", from_counts=True),
+                               "ci_high": Col("95% CI high", "%.1f", from_counts=True), "reason": Col("Note"),
+                               "basis": Col("Basis")}
 """A percentage (0–100) with its interval, why it is not computed, and whether it rests on the reconstruction."""
 RATE_COLUMNS: dict[str, Col] = {k: v for k, v in PCT_COLUMNS.items() if k != "basis"}
 """``PCT_COLUMNS`` of a table without a ``basis`` column."""

@@ -98,17 +98,17 @@ def lookup_view(ctx: ViewContext, *, by: str = "genotype", lookup: str = "", car
                  for i, (endpoint, row) in enumerate(props.loc["NTDT"].iterrows())) if n["NTDT"] else ()
     who = f"{query.label}: {n['TDT']} TDT and {n['NTDT']} NTDT patients"
     endpoints = Table("lookup_endpoints", f"{query.label}: endpoints", found.proportions, {
-        "thal_type": Col("Type"), "endpoint": Col("Endpoint"), "k": Col("k"), "n": Col("n"), **PCT_COLUMNS},
+        "thal_type": Col("Type"), "endpoint": Col("Endpoint"), "k": Col("k", count=True), "n": Col("n", count=True), **PCT_COLUMNS},
         caption=f"{who}. {ENDPOINTS_CAPTION}", notes=rate_lines(found.proportions.assign(
             label=found.proportions["thal_type"] + ": " + found.proportions["endpoint"]), "label"))
     distributions = Table("lookup_distributions", f"{query.label}: transfusion reduction and Hb rise",
-                          found.distributions, {"thal_type": Col("Type"), "measure": Col("Measure"), "n": Col("n"),
+                          found.distributions, {"thal_type": Col("Type"), "measure": Col("Measure"), "n": Col("n", count=True),
                                                 **_NUMBER, "reason": Col("Note"), "basis": Col("Basis")},
                           caption=f"{who}; median and quartiles (numpy linear); one patient gives no estimate.",
                           notes="\n".join(s.text() for s in tdt) or "No TDT patient matches.")
     pooled = Table("lookup_pooled", f"{query.label}: partially pooled independence (a model)", found.pooled, {
-        "genotype": Col("Genotype"), "n": Col("n"), "k": Col("k"), "estimate": Col("Estimate", "%.2f"),
-        "proportion": Col("Observed", "%.2f"), "ci_low": Col("Low", "%.2f"), "ci_high": Col("High", "%.2f"),
+        "genotype": Col("Genotype"), "n": Col("n", count=True), "k": Col("k", count=True), "estimate": Col("Estimate", "%.2f"),
+        "proportion": Col("Observed", "%.2f", from_counts=True), "ci_low": Col("Low", "%.2f"), "ci_high": Col("High", "%.2f"),
         "pooling": Col("Pooling"), "counts_from": Col("Counts from"), "basis": Col("Basis"), "reason": Col("Note")},
         caption=POOLED_CAPTION,
         notes=f"Counts from {found.pooled['counts_from'].iloc[0]}." if len(found.pooled) else "No genotype matches.")
@@ -121,13 +121,13 @@ def lookup_view(ctx: ViewContext, *, by: str = "genotype", lookup: str = "", car
         caption=f"{who}, each with the tier under {ctx.scenario}.", patient_column="patient_id",
         what="matching patients")
     beside = Table("lookup_table_1", f"{query.label}: the paper's Table 1 beside this file", found.beside, {
-        "genotype": Col("Genotype"), "source": Col("Source"), "n_ntdt": Col("NTDT"), "n_tdt": Col("TDT"),
-        "n_tdt_ti_1m": Col("TI within 1 m"), "n_tdt_ti_3m": Col("TI at 3 m"), "n_total": Col("Total"),
+        "genotype": Col("Genotype"), "source": Col("Source"), "n_ntdt": Col("NTDT", count=True), "n_tdt": Col("TDT", count=True),
+        "n_tdt_ti_1m": Col("TI within 1 m", count=True), "n_tdt_ti_3m": Col("TI at 3 m", count=True), "n_total": Col("Total", count=True),
         "group": Col("Group")}, caption="Yang et al. 2024, Table 1, beside the same counts in this file.")
     tests = genotype_claim(ctx.filtered, ti_course(ctx.filtered))
     sentences = tuple(result_sentence(row) for _, row in tests.iterrows())
     claim = Table("genotype_claim", "Does genotype predict independence? (TDT, all genotypes)", tests, {
-        "comparison": Col("Comparison"), "test": Col("Test"), "table": Col("Counts", width="large"),
+        "comparison": Col("Comparison"), "test": Col("Test"), "table": Col("Counts", width="large", fraction=True),
         "p": Col("P", "%.2e"), "mc_se": Col("MC error", "%.1e"), **_OR, "counts_from": Col("Counts from"),
         "basis": Col("Basis"), "reason": Col("Note")}, caption=_claim_caption(tests), notes="\n".join(sentences))
     return LookupView("", who, tdt, ntdt, " ".join(f"No {t} patient matches." for t, k in n.items() if not k),

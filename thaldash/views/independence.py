@@ -27,7 +27,7 @@ DURABILITY_CAPTION = ("Of the patients who reached independence, those transfuse
 MODEL_CAPTION = ("Firth's penalized logistic regression (genotype itself separates independence perfectly in the paper, "
                  "so it cannot be a predictor; β0/β0 stands for what genotype carries), odds ratios with "
                  "profile-likelihood 95% intervals and penalized likelihood-ratio P values.")
-_CI = {"ci_low": Col("95% CI low", PERCENT), "ci_high": Col("95% CI high", PERCENT)}
+_CI = {"ci_low": Col("95% CI low", PERCENT, from_counts=True), "ci_high": Col("95% CI high", PERCENT, from_counts=True)}
 _WHY = {"reason": Col("Note"), "basis": Col("Basis")}
 
 
@@ -80,12 +80,12 @@ def independence_view(ctx: ViewContext, *, by: str = "all", genotypes: tuple[str
         incidence, by=group, presentation=ctx.presentation), caption=f"{who}{compared}. {INCIDENCE_CAPTION}",
         notes=incidence_notes)
     incidence_table = Table("ti_incidence_table", "Time to transfusion independence", incidence, {
-        **named, "visit": Col("Month", "%.0f"), "n": Col("Patients"), "at_risk": Col("At risk"),
-        "events": Col("Became independent"), "censored": Col("Censored"), "cum_incidence": Col("Independent", PERCENT),
+        **named, "visit": Col("Month", "%.0f"), "n": Col("Patients", count=True), "at_risk": Col("At risk", count=True),
+        "events": Col("Became independent", count=True), "censored": Col("Censored", count=True), "cum_incidence": Col("Independent", PERCENT, from_counts=True),
         **_CI, **_WHY}, caption=f"{who}{compared}. {INCIDENCE_CAPTION}", notes=incidence_notes)
     durability_table = Table("ti_durability", "Did independence last?", durability, {
-        **named, "n": Col("TDT patients"), "n_reached": Col("Reached"), "n_unknown": Col("Later course unknown"),
-        "n_lost": Col("Lost it"), "proportion_lost": Col("Share lost", PERCENT), **_CI, **_WHY},
+        **named, "n": Col("TDT patients", count=True), "n_reached": Col("Reached", count=True), "n_unknown": Col("Later course unknown", count=True),
+        "n_lost": Col("Lost it", count=True), "proportion_lost": Col("Share lost", PERCENT, from_counts=True), **_CI, **_WHY},
         caption=f"{who}{compared}. {DURABILITY_CAPTION}", notes=_durability_notes(durability, group))
     full = model[model["model"] == model["model"].iloc[0]].iloc[0]
     sentence = (f"{int(full['n'])} TDT patients, {int(full['events'])} independent and {int(full['non_events'])} not: "
@@ -97,7 +97,7 @@ def independence_view(ctx: ViewContext, *, by: str = "all", genotypes: tuple[str
     model_table = Table("ti_model_table", "Who becomes independent: the models", model, {
         "model": Col("Model"), "label": Col("Term"), "odds_ratio": Col("Odds ratio", "%.2f"),
         "ci_low": Col("95% CI low", "%.2f"), "ci_high": Col("95% CI high", "%.2f"), "p": Col("P", "%.3f"),
-        "n": Col("n"), "events": Col("Events"), "non_events": Col("Non-events"),
+        "n": Col("n", count=True), "events": Col("Events", count=True), "non_events": Col("Non-events", count=True),
         "events_per_parameter": Col("EPP", "%.1f"), **_WHY}, caption=f"{sentence} {MODEL_CAPTION}", notes=model_notes)
     roc_caption = (f"{int(aucs['n_pos'].iloc[0])} independent and {int(aucs['n_neg'].iloc[0])} not; AUC with DeLong "
                    "95% interval. The model's curve is apparent (fitted and judged on the same patients), so optimistic.")
@@ -105,7 +105,7 @@ def independence_view(ctx: ViewContext, *, by: str = "all", genotypes: tuple[str
     roc = Figure("ti_roc", "Telling who becomes independent: ROC", charts.roc_chart(
         curves, aucs, presentation=ctx.presentation), caption=roc_caption, notes=roc_notes)
     auc_table = Table("ti_roc_table", "Telling who becomes independent: AUC", aucs, {
-        "score": Col("Score"), "n": Col("n"), "n_pos": Col("Independent"), "n_neg": Col("Not"),
+        "score": Col("Score"), "n": Col("n", count=True), "n_pos": Col("Independent", count=True), "n_neg": Col("Not", count=True),
         "auc": Col("AUC", "%.3f"), "se": Col("SE", "%.3f"), "ci_low": Col("95% CI low", "%.3f"),
         "ci_high": Col("95% CI high", "%.3f"), "method": Col("Interval"), **_WHY}, caption=roc_caption, notes=roc_notes)
     return IndependenceView(incidence_chart, incidence_table, durability_table, sentence, forest, model_table, roc,

@@ -62,7 +62,7 @@ def overview_view(ctx: ViewContext, *, population: Literal["enrolled", "analysed
     withdrawals = None
     if len(reasons):
         withdrawals = Table("withdrawals", "Withdrawals", reasons, {
-            "reason": Col("Reason for withdrawal"), "n": Col("Patients"), "month_min": Col("Earliest month", "%.0f"),
+            "reason": Col("Reason for withdrawal"), "n": Col("Patients", count=True), "month_min": Col("Earliest month", "%.0f"),
             "month_max": Col("Latest month", "%.0f")},
             caption=f"{totals['withdrawn']} of the {totals['enrolled']} enrolled patients who match the filters "
                     "withdrew; months are those of the withdrawal.",
@@ -71,8 +71,8 @@ def overview_view(ctx: ViewContext, *, population: Literal["enrolled", "analysed
     n = int(demo["total"].iloc[0]) if len(demo) else 0
     shown = demo.assign(characteristic=demo["characteristic"].map(LABELS).fillna(demo["characteristic"]))
     demographics_table = Table("demographics", "Demographics", shown, {
-        "characteristic": Col("Characteristic"), "category": Col("Category"), "n": Col("n"), "total": Col("of"),
-        "pct": Col("%", "%.1f"), "value": Col("Years", "%.0f")},
+        "characteristic": Col("Characteristic"), "category": Col("Category"), "n": Col("n", count=True),
+        "total": Col("of", count=True), "pct": Col("%", "%.1f", from_counts=True), "value": Col("Years", "%.0f")},
         caption=f"{_COUNTED[population]} who match the filters (n = {n}); "
                 "the paper's \"General conditions\" counts all 52 enrolled. % of the number in the \"of\" column.",
         notes=_demographics_notes(shown))
@@ -81,7 +81,7 @@ def overview_view(ctx: ViewContext, *, population: Literal["enrolled", "analysed
     table_one = Table("table_1", "Table 1 — genotype combinations and transfusion independence", table, {
         "genotype": Col("Genotype"), "beta_class": Col("Class"), "tiers_present": Col("Tiers", width=80),
         "group": Col("Genotype group", width=110),
-        **{c: Col(label, width="small") for c, label in TABLE_1_COUNTS.items()}},
+        **{c: Col(label, width="small", count=True) for c, label in TABLE_1_COUNTS.items()}},
         caption=f"Analysed patients (n = {ctx.n}). TDT patients are counted by the month from which they needed "
                 "no more transfusion. The genotype group is decided on the whole cohort under the selected "
                 "grading, so a filter never moves a combination between groups. TDT free M1 / M3: "

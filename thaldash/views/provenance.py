@@ -8,6 +8,7 @@ page's.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 
 from thaldash.data.filters import CohortFilter
 from thaldash.export.files import footer_text
@@ -29,12 +30,13 @@ def patients_text(flt: CohortFilter, n: int) -> str:
 
 
 def view_footer(source_name: str, sha256: str, flt: CohortFilter, n: int, name: str, rules: GradingRules,
-                when: dt.date) -> str:
+                when: dt.date, *, notes: Sequence[str] = ()) -> str:
     """The provenance footer of a view's exports (``export.files.footer_text``): file and hash, patients, grading,
-    date, and on the bundled reconstruction (``data.bundled.digest_is_reconstruction``) the line saying so."""
+    date, on the bundled reconstruction (``data.bundled.digest_is_reconstruction``) the line saying so, and
+    ``notes`` as "note:" lines."""
     scenario, changes = grading_text(name, rules)
     return footer_text(source_name, sha256, patients_text(flt, n), scenario + (f": {changes}" if changes else ""), when,
-                       reconstruction=digest_is_reconstruction(sha256))
+                       reconstruction=digest_is_reconstruction(sha256), notes=notes)
 
 
 def grading_description(name: str, rules: GradingRules) -> str:

@@ -9,6 +9,7 @@ import pandas as pd
 
 from thaldash.analyses.groupings import grouping_caveat
 from thaldash.analyses.headlines import reduction_summary, response_headlines
+from thaldash.analyses.centres import with_centre
 from thaldash.analyses.response import (GROUPINGS, beside_published, non_mar_patients, response_patients, ti_timing,
                                         tier_crosstab)
 from thaldash.charts import tier_bars, tiers_by_group_chart
@@ -22,11 +23,11 @@ from thaldash.views.headlines import (ANALYSIS_LABELS, ITT, headline, headline_s
 
 PAGE = "Response"
 CI_NOTE = "Clopper–Pearson exact 95% CI"
-_PCT = {"pct": Col("%", "%.1f"), "ci_low": Col("95% CI low", "%.1f"), "ci_high": Col("95% CI high", "%.1f"),
-        "reason": Col("Note")}
-PARAMS: tuple[Param, ...] = (Param("by", "genotype", tuple(GROUPINGS)), Param("analysis", "per-protocol", ANALYSES),
-                            Param("ne_fail", False))
-"""The page's own settings (``views.params``): the subgroups of the tiers."""
+_PCT = {"pct": Col("%", "%.1f", from_counts=True), "ci_low": Col("95% CI low", "%.1f", from_counts=True),
+        "ci_high": Col("95% CI high", "%.1f", from_counts=True), "reason": Col("Note")}
+PARAMS: tuple[Param, ...] = (Param("by", "genotype", lambda ctx, _: tuple(groupings(ctx))),
+                            Param("analysis", "per-protocol", ANALYSES), Param("ne_fail", False))
+"""The page's own settings (``views.params``): the subgroups of the tiers and the denominators."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -64,10 +65,12 @@ def response_view(ctx: ViewContext, *, by: str = "genotype", analysis: str = "pe
     Every filtered patient is graded, withdrawn ones too when the sidebar keeps them
     (``ctx.graded_everyone``), so the tiers' ``n_patients`` is the header's n; ``analysis``
     ("per-protocol" or "intention-to-treat") and ``not_evaluable_as_failure`` decide the denominators
-    (``grading.summary.tier_table``).
+    (``grading.summary.tier_table``). ``by`` is one of ``groupings(ctx)``: ``analyses.response.GROUPINGS``,
+    and the centre when there are several.
     """
-    if by not in GROUPINGS:
-        raise ValueError(f"by: {by!r} is not one of {', '.join(GROUPINGS)}")
+    labels = groupings(ctx)
+    if by not in labels:
+        raise ValueError(f"by: {by!r} is not one of {', '.join(labels)}")
     if analysis not in ANALYSES:
         raise ValueError(f"analysis: {analysis!r} is not one of {', '.join(ANALYSES)}")
     everyone = ctx.graded_everyone()
@@ -90,7 +93,8 @@ def response_view(ctx: ViewContext, *, by: str = "genotype", analysis: str = "pe
     beside = None
     if ctx.paper_applies() and analysis == "per-protocol" and not not_evaluable_as_failure:
         beside = Table("response_vs_paper", "Response beside the paper", beside_published(overall, timing), {
-            "quantity": Col("Figure"), "printed": Col("Published"), "n": Col("Computed n"), "total": Col("of", "%d"),
+            "quantity": Col("Figure"), "printed": Col("Published"), "n": Col("Computed n", count=True),
+            "total": Col("of", "%d", count=True),
             "pct": Col("Computed %", "%.1f"), "same_count": Col("Same count")},
             caption="Abstract, Results and Table 1 of Yang et al. 2024; the bundled cohort, unfiltered, the paper's "
                     "rule, per protocol.")
@@ -111,14 +115,15 @@ def response_view(ctx: ViewContext, *, by: str = "genotype", analysis: str = "pe
     shown = overall.assign(basis=basis_marks(labelled["constraint"]))
     tier_rows = Table("response_tiers_table", "Response tiers", shown, {
         # Basis before the Note, which is empty but on the not-evaluable rows: the table stands in half the page.
-        "tier": Col("Tier"), "n": Col("n"), "total": Col("of"), **{c: _PCT[c] for c in ("pct", "ci_low", "ci_high")},
+        "tier": Col("Tier"), "n": Col("n", count=True), "total": Col("of", count=True),
+        **{c: _PCT[c] for c in ("pct", "ci_low", "ci_high")},
         **({"basis": Col("Basis", width=105)} if ctx.bundled else {}), "reason": _PCT["reason"]},
         caption=caption + (f" {BASIS_NOTE}" if ctx.bundled else ""), notes=summary, footer_notes=assumed)
     by_type = tuple(headline_stat(ctx, rows, population, endpoint, analysis)
                     for population, endpoint in (("TDT", "ORR"), ("TDT", "MaR"), ("NTDT", "MaR")))
     n_tdt = int(ti.loc["transfusion-free", "n_tdt"])
     independence = Table("transfusion_independence", "Transfusion independence (TDT)", timing, {
-        "category": Col("TDT patients"), "n": Col("n"), "total": Col("of"), **_PCT},
+        "category": Col("TDT patients"), "n": Col("n", count=True), "total": Col("of", count=True), **_PCT},
         caption=f"TDT patients (n = {n_tdt}), independent from the month after which no visit records a "
                 f"transfusion, with at least {ctx.rules.ti_min_free_visits} later visit(s) without one (the grading's "
                 "rule): within 1 month (month ≤ 1), at 3 months (1 < month ≤ 3). \"of\": TDT patients whose status "
@@ -130,13 +135,10 @@ def response_view(ctx: ViewContext, *, by: str = "genotype", analysis: str = "pe
     group_caption = ((caveat + " " if caveat else "")
                      + f"ORR: % of the {denominator} of each group, {CI_NOTE}; a group with fewer than 2 in the "
                        "denominator gets no interval, and groups under 5 are flagged (Note).")
-    by_group_chart = Figure(f"tiers_by_{by}", f"Response tiers by {GROUPINGS[by].lower()}", tiers_by_group_chart(
+    by_group_chart = Figure(f"tiers_by_{by}", f"Response tiers by {labels[by].lower()}", tiers_by_group_chart(
         by_table, by=by, presentation=ctx.presentation), caption=group_caption, notes=_group_notes(crosstab, by))
-    by_group = Table(f"tiers_by_{by}_table", f"Response tiers by {GROUPINGS[by].lower()}", crosstab, {
-        by: Col(GROUPINGS[by]), "MaR": Col("MaR"), "MiR": Col("MiR"), "SLR": Col("SLR"), "NR": Col("NR"),
-        "not evaluable": Col("not evaluable"), "n": Col("Patients"), "orr": Col("ORR %", "%.1f"),
-        "ci_low": Col("95% CI low", "%.1f"), "ci_high": Col("95% CI high", "%.1f"), "note": Col("Note")},
-        caption=group_caption, notes=_group_notes(crosstab, by))
+    by_group = Table(f"tiers_by_{by}_table", f"Response tiers by {labels[by].lower()}", crosstab,
+                     crosstab_columns(by, labels[by]), caption=group_caption, notes=_group_notes(crosstab, by))
     non_mar = Table("non_mar_patients", "Patients not graded MaR", non_mar_patients(analysed), {
         "patient_id": Col("Patient"), "genotype": Col("Genotype"), "thal_type": Col("Type"), "tier": Col("Tier"),
         "reduction_pct": Col("Reduction %", "%.1f"), "hb_rise": Col("Hb rise (g/L)", "%.1f"),
@@ -150,6 +152,19 @@ def response_view(ctx: ViewContext, *, by: str = "genotype", analysis: str = "pe
                         notice, caveat)
 
 
+
+
+def groupings(ctx: ViewContext) -> dict[str, str]:
+    """The groupings the page offers for ``ctx``: ``GROUPINGS``, with the centre when there are several."""
+    return with_centre(GROUPINGS, ctx.cohort)
+
+
+def crosstab_columns(by: str, label: str) -> dict[str, Col]:
+    """How a ``tier_crosstab`` (tiers and the ORR per group) is shown: counts, then the ORR with its interval."""
+    return {by: Col(label), **{t: Col(t, count=True) for t in ("MaR", "MiR", "SLR", "NR", "not evaluable")},
+            "n": Col("Patients", count=True), "orr": Col("ORR %", "%.1f", from_counts=True),
+            "ci_low": Col("95% CI low", "%.1f", from_counts=True), "ci_high": Col("95% CI high", "%.1f", from_counts=True),
+            "note": Col("Note")}
 
 
 def _group_notes(crosstab: pd.DataFrame, by: str) -> str:

@@ -65,20 +65,20 @@ def safety_view(ctx: ViewContext, *, events: AdverseEvents | None = None) -> Saf
         table, label="event", heading="Adverse events", note="no point: no number (see Note)",
         presentation=ctx.presentation), caption=caption, notes=notes)
     events_table = Table("adverse_events_table", "Adverse events", table, {
-        "event": Col("Event"), "status": Col("Status"), "n": Col("Patients", "%d"), "total": Col("Of"), **PCT_COLUMNS,
-        "n_withdrawn": Col("Withdrew for it", "%d"), "n_grade_3_plus": Col("Grade ≥ 3", "%d"),
+        "event": Col("Event"), "status": Col("Status"), "n": Col("Patients", "%d", count=True), "total": Col("Of", count=True), **PCT_COLUMNS,
+        "n_withdrawn": Col("Withdrew for it", "%d", count=True), "n_grade_3_plus": Col("Grade ≥ 3", "%d", count=True),
         "source": Col("Where", width="large")}, caption=caption, notes=notes)
     readings = None
     if paper:
         rash = rash_readings(table)
         readings = Table("rash_readings", "Rash: one list or two?", rash, {
-            "reading": Col("Reading"), "n": Col("Patients", "%d"), "total": Col("Of"), **RATE_COLUMNS},
+            "reading": Col("Reading"), "n": Col("Patients", "%d", count=True), "total": Col("Of", count=True), **RATE_COLUMNS},
             caption=RASH_CAPTION, notes=rate_lines(rash, "reading", count="n"))
     gone = withdrawals(everyone.patients)
     withdrew = None
     if len(gone):
         withdrew = Table("withdrawals", "Why patients withdrew", gone, {
-            "reason_withdrawn": Col("Reason"), "n": Col("Patients"), "total": Col("Of enrolled"), **RATE_COLUMNS,
+            "reason_withdrawn": Col("Reason"), "n": Col("Patients", count=True), "total": Col("Of enrolled", count=True), **RATE_COLUMNS,
             "month_min": Col("From month", "%.0f"), "month_max": Col("To month", "%.0f")},
             caption=f"{int(gone['n'].sum())} of the {len(everyone.patients)} enrolled patients shown withdrew; "
                     "Clopper–Pearson exact 95% intervals." + (f" {WITHDRAWAL_NOTE}" if is_bundled(ctx.cohort) else ""),

@@ -7,6 +7,7 @@ from dataclasses import dataclass, replace
 import pandas as pd
 
 from thaldash.analyses.groupings import grouping_caveat
+from thaldash.analyses.centres import with_centre
 from thaldash.analyses.patient import lines_table
 from thaldash.analyses.response import grouped_visits, response_patients
 from thaldash.analyses.trajectories import cap_patients, completeness, individual_lines, trajectory_means
@@ -31,7 +32,7 @@ FIG_2: dict[str, object] = {"measure": "hb_g_l", "grouping": "genotype", "months
 """The page settings that draw the paper's Fig. 2 (Hb of the MaR-group patients by genotype, months 0–6)."""
 NO_VISITS = "No analysed patient of this selection has visits; choose other patients or widen the filter."
 PARAMS: tuple[Param, ...] = (
-    Param("measure", "hb_g_l", tuple(MEASURES)), Param("grouping", "tier", tuple(GROUPINGS)),
+    Param("measure", "hb_g_l", tuple(MEASURES)), Param("grouping", "tier", lambda ctx, _: tuple(groupings(ctx))),
     Param("months", 24, MONTHS), Param("patients", "all", tuple(PATIENTS)), Param("lines", False), Param("log", False))
 """The page's own settings (``views.params``)."""
 
@@ -58,19 +59,26 @@ class TrajectoriesView:
         return PageView(PAGE, tuple(b for b in blocks if b is not None))
 
 
+def groupings(ctx: ViewContext) -> dict[str, str]:
+    """The groupings the page offers for ``ctx``: ``GROUPINGS``, with the centre when there are several."""
+    return with_centre(GROUPINGS, ctx.cohort)
+
+
 def trajectory_visits(ctx: ViewContext, *, patients: str = "all", months: int = 24) -> pd.DataFrame:
     """The filtered analysed patients' visits up to ``months`` with their tier, genotype group and groupings,
     restricted to a genotype group (``PATIENTS``) decided on the whole cohort."""
     if patients not in PATIENTS:
         raise ValueError(f"patients: {patients!r} is not one of {', '.join(PATIENTS)}")
     table = response_patients(ctx.graded(), ctx.filtered.patients, ctx.graded(ctx.cohort))
-    return grouped_visits(ctx.filtered.visits, table, genotype_group=GROUP_OF[patients], max_month=months)
+    # Tiers from the recorded months; the measures at the study months the view reads them as.
+    return grouped_visits(ctx.scheduled().visits, table, genotype_group=GROUP_OF[patients], max_month=months)
 
 
 def trajectories_view(ctx: ViewContext, *, measure: str = "hb_g_l", grouping: str = "tier", months: int = 24,
                       patients: str = "all", lines: bool = False, log: bool = False) -> TrajectoriesView:
-    """The Trajectories page of ``ctx``; ``log`` applies to ferritin only (geometric means)."""
-    for name, value, allowed in (("measure", measure, MEASURES), ("grouping", grouping, GROUPINGS),
+    """The Trajectories page of ``ctx``; ``log`` applies to ferritin only (geometric means); ``grouping``
+    one of ``groupings(ctx)`` (the centre too with several centres)."""
+    for name, value, allowed in (("measure", measure, MEASURES), ("grouping", grouping, groupings(ctx)),
                                  ("months", months, MONTHS)):
         if value not in allowed:
             raise ValueError(f"{name}: {value!r} is not one of {', '.join(map(str, allowed))}")
@@ -83,7 +91,8 @@ def trajectories_view(ctx: ViewContext, *, measure: str = "hb_g_l", grouping: st
     means = trajectory_means(visits, measure=measure, by=by, log=log)
     n_patients = visits["patient_id"].nunique()
     who = f"{n_patients} analysed patients" + ("" if patients == "all" else f" of the {GROUP_OF[patients]}")
-    genotypes = sorted(ctx.cohort.patients["genotype"].dropna().unique()) if by == "genotype" else None
+    genotypes = (sorted(ctx.cohort.patients["genotype"].dropna().unique()) if by == "genotype"
+                 else list(ctx.cohort.centres) if by == "centre" else None)
     # Bounded by rows too: patients seen monthly for years would otherwise exceed what a chart embeds.
     individual = individual_lines(visits, measure=measure, by=by, max_rows=MAX_ROWS) if lines else None
     figure = trajectory_chart(means, measure=measure, grouping=by, log_scale=log, individual=individual,
@@ -94,7 +103,8 @@ def trajectories_view(ctx: ViewContext, *, measure: str = "hb_g_l", grouping: st
     method = ("Log scale: the line is the geometric mean and the band its 95% CI (t on log values, "
               "back-transformed)." if log else "Line: the mean; band: its 95% CI (t distribution).")
     span = "24 months" if months == 24 else f"months 0–{months}"
-    title = f"{MEASURES[measure]} over {span}" + (f" by {GROUPINGS[grouping].lower()}" if by else "")
+    labels = groupings(ctx)
+    title = f"{MEASURES[measure]} over {span}" + (f" by {labels[grouping].lower()}" if by else "")
     notes = means_notes(means, by)
     caveat = grouping_caveat(by)
     few = int(means["small_n"].sum())
@@ -106,7 +116,7 @@ def trajectories_view(ctx: ViewContext, *, measure: str = "hb_g_l", grouping: st
     if individual is not None:
         rows = lines_table(individual.rows, measure=measure, by=by)
         drawn = Table("trajectory_patients", "Patients drawn as lines", rows, {
-            "patient_id": Col("Patient"), **({by: Col(GROUPINGS[grouping])} if by else {}),
+            "patient_id": Col("Patient"), **({by: Col(labels[grouping])} if by else {}),
             **{c: Col(f"{c[1:]} M", "%.1f") for c in rows.columns if c[1:].isdigit()}},
             caption=f"Thin lines: {individual.note}.", patient_column="patient_id", what="patients drawn")
     estimate = means["estimate"].iloc[0].capitalize() if len(means) else "Mean"
@@ -116,7 +126,7 @@ def trajectories_view(ctx: ViewContext, *, measure: str = "hb_g_l", grouping: st
                             basis=basis_marks(labelled["constraint"]))
     assumed = assumed_notes(labelled)
     means_table = Table(f"trajectory_{measure}_means", f"{title}: {estimate.lower()} per month", shown, {
-        **({by: Col(GROUPINGS[grouping])} if by else {}), "month": Col("Month"), "n": Col("n"),
+        **({by: Col(labels[grouping])} if by else {}), "month": Col("Month"), "n": Col("n", count=True),
         "flag": Col("Few", width="small"), "mean": Col(estimate, "%.1f"), "ci_low": Col("95% CI low", "%.1f"),
         "ci_high": Col("95% CI high", "%.1f"), "reason": Col("Note"), "estimate": Col("Estimate"),
         **({"basis": Col("Basis")} if ctx.bundled else {})},
@@ -138,8 +148,9 @@ def trajectories_view(ctx: ViewContext, *, measure: str = "hb_g_l", grouping: st
                          caption=(f"The map shows {grid.note}; the table below counts every patient. " if grid.capped
                                   else "") + counted, notes=_completeness_notes(summary))
     table = Table(f"completeness_{measure}", f"Which {MEASURES[measure]} values exist, by month", summary, {
-        "month": Col("Month"), "n_expected": Col("Patients"), "n_visit": Col("With a visit"),
-        "n_value": Col("With a value"), "pct_visit": Col("% visit", "%.1f"), "pct_value": Col("% value", "%.1f")},
+        "month": Col("Month"), "n_expected": Col("Patients", count=True), "n_visit": Col("With a visit", count=True),
+        "n_value": Col("With a value", count=True), "pct_visit": Col("% visit", "%.1f", from_counts=True),
+        "pct_value": Col("% value", "%.1f", from_counts=True)},
         caption=f"{who}, each expected at every study month up to {months}. {counted}",
         notes=_completeness_notes(summary))
     chart = replace(chart, footer_notes=assumed)

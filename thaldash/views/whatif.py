@@ -258,7 +258,7 @@ def groups_section(ctx: ViewContext, *, reference: str = DEFAULT_REFERENCE, pinn
     moves = genotype_moves(ctx.grader(ctx.cohort, ref.rules), ctx.grader(ctx.cohort, ctx.rules))
     moved = moves[moves["move"].isin((ENTERS, LEAVES))]
     enter, leave = int((moves["move"] == ENTERS).sum()), int((moves["move"] == LEAVES).sum())
-    columns = {"genotype": Col("Genotype"), "n": Col("Patients"), "group_reference": Col("Group (reference)"),
+    columns = {"genotype": Col("Genotype"), "n": Col("Patients", count=True), "group_reference": Col("Group (reference)"),
                "group_whatif": Col("Group (what-if)"), "tiers_reference": Col("Tiers (reference)"),
                "tiers_whatif": Col("Tiers (what-if)"), "move": Col("Move")}
     caption = (f"A combination is in the MaR group when every evaluable patient with it is MaR (the paper's rule), "
