@@ -63,7 +63,6 @@ def test_html_handout_of_the_bundled_cohort(tmp_path, capsys, monkeypatch):
     (["--state", "bogus=1"], "error: bogus: not a setting of Overview, Response,"),
     (["--state", "thal_type=XYZ"], "error: Filter thal_type: 'XYZ' is not among this cohort's values."),
     (["--page", "Response#nope"], "error: Response has no figure or table 'nope'; it has:"),
-    (["--page", "Home"], "error: the pages named have no figure or table to put on a slide"),
 ])
 def test_a_bad_page_or_state_exits_2_with_one_line(argv, said, tmp_path, capsys, monkeypatch):
     monkeypatch.delenv("THALDASH_DATA", raising=False)

@@ -80,8 +80,8 @@ def test_notes_hold_the_numbers_with_their_interval_and_method(bundled, bundled_
     notes = list(bundled_prs.slides)[1].notes_slide.notes_text_frame.text
     tdt = bundled.patients[(bundled.patients["thal_type"] == "TDT") & ~bundled.patients["withdrawn"]]
     assert f"(n = {len(tdt)};" in notes
-    found = re.search(r"Major response \(MaR\): ([\d.]+) % \(n = (\d+); (\d+) patients · 95% CI ([\d.]+)–([\d.]+) % "
-                      r"\(Clopper–Pearson exact\)\)", notes)
+    found = re.search(r"major response \(MaR\), per protocol: ([\d.]+) % \(n = (\d+); (\d+) patients · 95% CI "
+                      r"([\d.]+)–([\d.]+) % \(Clopper–Pearson exact\)", notes)
     assert found, notes
     k, n = int(found[3]), int(found[2])
     ci = binomtest(k, n).proportion_ci(method="exact")  # scipy's Clopper–Pearson, independent of thaldash.stats
@@ -118,7 +118,7 @@ def test_whole_file_pages_ignore_the_sidebar(bundled):
     (["Nope"], "", "there is no page 'Nope'; the pages are: Home, Overview"),
     (["Response"], "by=zzz", "Response: by: 'zzz' is not allowed here; choose from genotype"),
     (["Response"], "foo=1", "foo: not a setting of Response"),
-    (["Response?measure=hb_g_l"], "", "Response: measure is not a setting of this page (its settings: by)"),
+    (["Response?measure=hb_g_l"], "", "Response: measure is not a setting of this page (its settings: analysis, by, ne_fail)"),
     (["Response#nope"], "", "Response has no figure or table 'nope'; it has: response_vs_paper"),
     (["Response"], "thal_type=XYZ", "Filter thal_type: 'XYZ' is not among this cohort's values."),
     (["Response"], "genotype=CD41-42/CD17&thal_type=NTDT", "no patient matches the filter"),

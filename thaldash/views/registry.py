@@ -118,6 +118,7 @@ _ADAPTERS: dict[str, Callable[..., PageView]] = {
 PAGES: dict[str, PageEntry] = {entry.label: entry for entry in (
     PageEntry("Home", "thaldash.views.home", "home_view"),
     PageEntry("Overview", "thaldash.views.overview", "overview_view"),
+    PageEntry("Centres", "thaldash.views.centres", "centres_view"),
     PageEntry("Response", "thaldash.views.response", "response_view"),
     PageEntry("Trajectories", "thaldash.views.trajectories", "trajectories_view"),
     PageEntry("Comparisons", "thaldash.views.comparisons", "comparisons_view"),
