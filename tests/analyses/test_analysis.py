@@ -23,7 +23,7 @@ NTDT = ["N-1", "N-2"]
 
 @pytest.mark.parametrize("test, equal_var", [(STUDENT_T, True), (WELCH_T, False)])
 def test_compare_tdt_vs_ntdt_hb_at_6_months(tiny, test, equal_var):
-    result = compare_measure(tiny, measure="hb_g_l", grouping="thal_type", months=(6,))
+    result = compare_measure(tiny, patient_table(tiny), measure="hb_g_l", grouping="thal_type", months=(6,))
     row = result[result["test"] == test].iloc[0]
     reference = stats.ttest_ind(_values(6, "hb_g_l", TDT), _values(6, "hb_g_l", NTDT), equal_var=equal_var)  # scipy
     assert (row["n_a"], row["n_b"]) == (4, 2)
@@ -50,14 +50,14 @@ def test_genotype_group_follows_every_patient_with_the_genotype(tiny):
 
 
 def test_subset_keeps_groups_decided_on_everyone(tiny):
-    result = compare_measure(tiny, measure="hb_g_l", subset="NTDT", months=(0,))
+    result = compare_measure(tiny, patient_table(tiny), measure="hb_g_l", subset="NTDT", months=(0,))
     row = result[result["test"] == STUDENT_T].iloc[0]
     assert (row["n_a"], row["n_b"]) == (1, 1)  # N-2 stays SLR/NR, N-1 MaR
     assert not row["computed"] and "n = 1" in row["reason"]
 
 
 def test_per_patient_measure_compared_once(tiny):
-    result = compare_measure(tiny, measure="hb_rise", grouping="thal_type")
+    result = compare_measure(tiny, patient_table(tiny), measure="hb_rise", grouping="thal_type")
     row = result[result["test"] == STUDENT_T].iloc[0]
     rise = lambda ids: _values(6, "hb_g_l", ids) - _values(0, "hb_g_l", ids)
     reference = stats.ttest_ind(rise(TDT), rise(NTDT), equal_var=True)  # scipy.stats.ttest_ind
@@ -78,7 +78,7 @@ def test_genotype_sets_label_patients(tiny):
 
 
 def test_paired_change_against_scipy_and_counts_dropped(tiny):
-    result = paired_ferritin(tiny, pairs=[(0, 6)])
+    result = paired_ferritin(tiny, patient_table(tiny), pairs=[(0, 6)])
     row = result[result["test"] == PAIRED_T].iloc[0]
     ids = TDT + NTDT
     before, after = _values(0, "sf_ng_ml", ids), _values(6, "sf_ng_ml", ids)
@@ -89,7 +89,7 @@ def test_paired_change_against_scipy_and_counts_dropped(tiny):
 
 
 def test_fig3_correlation_against_scipy(tiny):
-    points, result = baseline_hbf_vs_rise(tiny)
+    points, result = baseline_hbf_vs_rise(patient_table(tiny))
     evaluable = points.dropna(subset=["hbf_baseline", "hb_rise"])
     reference = stats.pearsonr(evaluable["hbf_baseline"], evaluable["hb_rise"])  # scipy.stats.pearsonr
     row = result[result["method"] == PEARSON].iloc[0]
@@ -98,6 +98,6 @@ def test_fig3_correlation_against_scipy(tiny):
 
 def test_single_patient_change_is_not_computed(tiny):
     # One patient gives n = 1: the paired t must say "not computed" and why, never print a number.
-    result = paired_ferritin(tiny, pairs=[(0, 12)], patient_ids=["N-1"])
+    result = paired_ferritin(tiny, patient_table(tiny), pairs=[(0, 12)], patient_ids=["N-1"])
     row = result[result["test"] == PAIRED_T].iloc[0]
     assert not row["computed"] and np.isnan(row["p"]) and row["reason"].startswith("not computed")

@@ -20,6 +20,7 @@ from thaldash.analyses.comparisons import (default_test, compare_view, group_cho
                                            with_published)
 from thaldash.analyses.published_cells import contradiction_notes, marked_published
 from thaldash.analyses.change import correlation_view, paired_view
+from thaldash.grading.rules import GradingRules
 from thaldash.published.numbers import prints_as, published_numbers
 from thaldash.stats import (
     MANN_WHITNEY,
@@ -35,6 +36,9 @@ HAND = pd.DataFrame({
     "group": ["a", "a", "a", "a", "b", "b", "b", "a", "a", "a", "b", "b", "b"],
     "value": [70.0, 74.5, 81.0, 66.0, 88.0, 90.5, 79.0, 95.0, 99.0, 101.5, 100.0, 100.0, 100.0],
 })
+# The tables below are graded under the paper's rules; WINDOW is the month of their Hb rise (Fig. 3's).
+RULES = GradingRules()
+WINDOW = RULES.window_months
 
 
 def _layout(frame: pd.DataFrame, test: str, a: str = "a", b: str = "b") -> pd.DataFrame:
@@ -99,7 +103,12 @@ def test_one_patient_in_a_group_is_not_computed():
 
 @pytest.fixture(scope="module")
 def tiny_patients(tiny):
-    return patient_table(tiny)
+    return patient_table(tiny, RULES)
+
+
+@pytest.fixture(scope="module")
+def bundled_patients(bundled):
+    return patient_table(bundled, RULES)
 
 
 def _tiny_values(patients: list[str], month: int, measure: str = "hb_g_l") -> np.ndarray:
@@ -112,10 +121,10 @@ TDT = ["T-MAR1", "T-MAR3", "T-SLR", "T-NR", "T-GAP"]
 NTDT = ["N-1", "N-2"]
 
 
-def test_compare_view_on_a_cohort_matches_scipy(tiny):
+def test_compare_view_on_a_cohort_matches_scipy(tiny, tiny_patients):
     # Student t asked for: Welch is the default outside the paper's tables (issue 11).
-    view = compare_view(tiny, measure="hb_g_l", grouping="thal_type", groups=("TDT", "NTDT"), months=(0, 6),
-                        test=STUDENT_T)
+    view = compare_view(tiny, tiny_patients, measure="hb_g_l", grouping="thal_type", groups=("TDT", "NTDT"),
+                        months=(0, 6), test=STUDENT_T)
     table = view.table.set_index(["month", "group"])
     for month in (0, 6):
         tdt, ntdt = _tiny_values(TDT, month), _tiny_values(NTDT, month)  # T-GAP has no month-6 visit
@@ -128,33 +137,34 @@ def test_compare_view_on_a_cohort_matches_scipy(tiny):
     assert (view.table["published_status"] == "").all()  # not asked for
 
 
-def test_empty_group_gives_no_p(tiny):
-    table = compare_view(tiny, measure="hb_g_l", grouping="tier", groups=("MiR", "MaR"), months=(0,)).table
+def test_empty_group_gives_no_p(tiny, tiny_patients):
+    table = compare_view(tiny, tiny_patients, measure="hb_g_l", grouping="tier", groups=("MiR", "MaR"),
+                         months=(0,)).table
     assert table.loc[0, "n"] == 0 and math.isnan(table.loc[0, "p"]) and not table.loc[0, "computed"]
     assert table.loc[0, "reason"].startswith("not computed")
 
 
-def test_no_patient_in_either_group_gives_an_empty_table(tiny):
-    view = compare_view(tiny, measure="hb_g_l", patient_ids=[])
+def test_no_patient_in_either_group_gives_an_empty_table(tiny, tiny_patients):
+    view = compare_view(tiny, tiny_patients, measure="hb_g_l", patient_ids=[])
     assert view.table.empty and view.means.empty
 
 
-def test_patient_measure_has_no_month(tiny):
-    view = compare_view(tiny, measure="hb_rise", grouping="thal_type", groups=("TDT", "NTDT"))
+def test_patient_measure_has_no_month(tiny, tiny_patients):
+    view = compare_view(tiny, tiny_patients, measure="hb_rise", grouping="thal_type", groups=("TDT", "NTDT"))
     assert view.table["month"].isna().all() and view.means.empty
     ntdt = _tiny_values(NTDT, 6) - _tiny_values(NTDT, 0)
     assert view.table.set_index("group").loc["NTDT", "mean"] == pytest.approx(ntdt.mean())
 
 
-def test_filter_applies_on_top_of_the_subset(tiny):
-    table = compare_view(tiny, measure="hb_g_l", grouping="tier", groups=("MaR", "SLR"), months=(0,),
+def test_filter_applies_on_top_of_the_subset(tiny, tiny_patients):
+    table = compare_view(tiny, tiny_patients, measure="hb_g_l", grouping="tier", groups=("MaR", "SLR"), months=(0,),
                          subset="TDT", patient_ids=["T-MAR1", "T-SLR", "N-1"]).table
     assert table.set_index("group")["n"].to_dict() == {"MaR": 1, "SLR": 1}
 
 
-def test_overlapping_sets_are_refused(tiny):
+def test_overlapping_sets_are_refused(tiny, tiny_patients):
     with pytest.raises(ValueError, match="both sets"):
-        compare_view(tiny, measure="hb_g_l", grouping="genotype_sets", sets=(["-28/-28"], ["-28/-28"]),
+        compare_view(tiny, tiny_patients, measure="hb_g_l", grouping="genotype_sets", sets=(["-28/-28"], ["-28/-28"]),
                      groups=("set A", "set B"))
 
 
@@ -176,8 +186,8 @@ def test_one_patient_with_both_visits_is_not_computed(tiny):
     assert row["n"] == 1 and math.isnan(row["p"]) and row["reason"].startswith("not computed")
 
 
-def test_correlation_matches_scipy(tiny):
-    points, fit = correlation_view(tiny, x="hbf_baseline", y="sf_baseline")
+def test_correlation_matches_scipy(tiny, tiny_patients):
+    points, fit = correlation_view(tiny, tiny_patients, x="hbf_baseline", y="sf_baseline", window_months=WINDOW)
     frame = tiny_frame()
     base = frame[(frame["month"] == 0) & frame["patient_id"].isin(points["patient_id"])]
     ref = stats.pearsonr(base["hbf_pct"], base["sf_ng_ml"])  # scipy.stats.pearsonr
@@ -187,9 +197,9 @@ def test_correlation_matches_scipy(tiny):
 
 
 @pytest.mark.parametrize("x, y", [("hb_rise", "hb_rise"), ("tier", "hb_rise")])
-def test_correlation_refuses_bad_variables(tiny, x, y):
+def test_correlation_refuses_bad_variables(tiny, tiny_patients, x, y):
     with pytest.raises(ValueError):
-        correlation_view(tiny, x=x, y=y)
+        correlation_view(tiny, tiny_patients, x=x, y=y, window_months=WINDOW)
 
 
 @pytest.mark.parametrize("value, printed, expected", [
@@ -214,8 +224,9 @@ def test_published_prefix(measure, grouping, groups, subset, test, expected):
     assert published_prefix(measure=measure, grouping=grouping, groups=groups, subset=subset, test=test) == expected
 
 
-def test_published_cells_are_the_printed_table(bundled):
-    table = compare_view(bundled, measure="hb_g_l", published=True).table.set_index(["month", "group"])
+def test_published_cells_are_the_printed_table(bundled, bundled_patients):
+    table = compare_view(bundled, bundled_patients, measure="hb_g_l",
+                         published=True).table.set_index(["month", "group"])
     printed = published_numbers().set_index("ref")["value"]
     assert table.loc[(12, "MaR"), "published_mean"] == printed["T4.hb_g_l.m12.MaR.mean"]  # Table 4: 110.49
     assert table.loc[(6, "SLR/NR"), "published_p"] == "< 0.001"  # Table 4: "< 0.001"
@@ -230,8 +241,8 @@ def test_published_cells_are_the_printed_table(bundled):
         (0, "MaR"), "published_mean"] == printed["T4.hb_g_l.m0.MaR.mean"] + " †"
 
 
-def test_a_number_that_differs_is_reported(bundled):
-    table = compare_view(bundled, measure="hb_g_l").table.assign(n=99)  # not the printed 15 / 33
+def test_a_number_that_differs_is_reported(bundled, bundled_patients):
+    table = compare_view(bundled, bundled_patients, measure="hb_g_l").table.assign(n=99)  # not the printed 15 / 33
     marked = with_published(table, "cmp.analysed.hb_g_l")
     assert (marked["published_status"] == "differs").all()
 
@@ -244,8 +255,8 @@ def test_paired_published_and_contradiction(bundled):
     assert (table["published_status"] != "differs").all()
 
 
-def test_fig3_published_p(bundled):
-    _, fit = correlation_view(bundled, published=True)
+def test_fig3_published_p(bundled, bundled_patients):
+    _, fit = correlation_view(bundled, bundled_patients, window_months=WINDOW, published=True)
     assert fit["published_p"].tolist() == ["0.009", ""]  # Fig. 3 / Discussion: P = 0.009
     assert fit["published_status"].tolist() == ["reproduced", ""]
 
@@ -261,42 +272,43 @@ def test_group_choices_follow_the_paper(tiny_patients):
     ("hbf_pct", "thal_type", ("TDT", "NTDT"), "analysed", slice(0, 30)),
     ("hb_rise", "splenectomy", ("yes", "no"), "analysed", slice(10, 40)),
 ])
-def test_statistics_are_compare_measures(bundled, measure, grouping, groups, subset, ids):
+def test_statistics_are_compare_measures(bundled, bundled_patients, measure, grouping, groups, subset, ids):
     # compare_view selects the values itself (faster); the numbers must be analysis.compare_measure's,
     # the code path of the reproduction report.
     patient_ids = None if ids is None else bundled.patients["patient_id"].iloc[ids]
-    view = compare_view(bundled, measure=measure, grouping=grouping, groups=groups, subset=subset,
+    view = compare_view(bundled, bundled_patients, measure=measure, grouping=grouping, groups=groups, subset=subset,
                         patient_ids=patient_ids)
-    expected = compare_measure(bundled, measure=measure, grouping=grouping, groups=groups, subset=subset,
-                               patient_ids=patient_ids).drop(columns=["measure", "grouping", "subset"])
+    expected = compare_measure(bundled, bundled_patients, measure=measure, grouping=grouping, groups=groups,
+                               subset=subset, patient_ids=patient_ids).drop(columns=["measure", "grouping", "subset"])
     pd.testing.assert_frame_equal(view.result[expected.columns], expected, check_dtype=False)
 
 
-def test_paired_and_correlation_are_the_analysis_functions(bundled):
+def test_paired_and_correlation_are_the_analysis_functions(bundled, bundled_patients):
     tdt = bundled.subset(bundled.patients.loc[bundled.patients["thal_type"] == "TDT", "patient_id"], "tdt")
     _, result = paired_view(tdt, pairs=[(0, 12), (6, 24)], correction="holm")
-    expected = paired_ferritin(bundled, pairs=[(0, 12), (6, 24)], correction="holm",
+    expected = paired_ferritin(bundled, bundled_patients, pairs=[(0, 12), (6, 24)], correction="holm",
                                patient_ids=tdt.patients["patient_id"])
     pd.testing.assert_frame_equal(result, expected)
     ids = tdt.patients["patient_id"]
-    points, fit = correlation_view(bundled, patient_ids=ids)
-    ref_points, ref_fit = baseline_hbf_vs_rise(bundled, patient_ids=ids)
+    points, fit = correlation_view(bundled, bundled_patients, patient_ids=ids, window_months=WINDOW)
+    ref_points, ref_fit = baseline_hbf_vs_rise(bundled_patients, patient_ids=ids)
     pd.testing.assert_frame_equal(fit[ref_fit.columns], ref_fit)
     assert points["patient_id"].tolist() == ref_points["patient_id"].tolist()
 
 
 # ------------------------------------------------------------------ issue 11: defaults that read right
-def test_welch_is_the_default_outside_the_papers_tables(bundled):
-    other = compare_view(bundled, measure="hb_g_l", grouping="thal_type", groups=("TDT", "NTDT"), months=(0,))
+def test_welch_is_the_default_outside_the_papers_tables(bundled, bundled_patients):
+    other = compare_view(bundled, bundled_patients, measure="hb_g_l", grouping="thal_type", groups=("TDT", "NTDT"),
+                         months=(0,))
     assert set(other.table.loc[other.table["test"] != "", "test"]) == {WELCH_T}
-    paper = compare_view(bundled, measure="hb_g_l", published=True)  # Table 4: Student t, as printed
+    paper = compare_view(bundled, bundled_patients, measure="hb_g_l", published=True)  # Table 4: Student t, as printed
     assert set(paper.table.loc[paper.table["test"] != "", "test"]) == {STUDENT_T}
     assert default_test(measure="hb_g_l", grouping="genotype_group", groups=("SLR/NR", "MaR"), subset="analysed",
                         published=False) == WELCH_T
 
 
-def test_holm_is_applied_across_the_months_shown(bundled):
-    view = compare_view(bundled, measure="sf_ng_ml", subset="TDT", test=STUDENT_T)
+def test_holm_is_applied_across_the_months_shown(bundled, bundled_patients):
+    view = compare_view(bundled, bundled_patients, measure="sf_ng_ml", subset="TDT", test=STUDENT_T)
     rows = view.table[view.table["test"] != ""]
     p = rows["p"].to_numpy()
     order = np.argsort(p)
@@ -307,18 +319,19 @@ def test_holm_is_applied_across_the_months_shown(bundled):
     expected[order] = holm
     assert rows["p_adjusted"].to_numpy() == pytest.approx(expected)
     assert set(rows["n_tests"]) == {4} and set(rows["correction"]) == {"holm over 4 tests"}
-    plain = compare_view(bundled, measure="sf_ng_ml", subset="TDT", test=STUDENT_T, correction=None)
+    plain = compare_view(bundled, bundled_patients, measure="sf_ng_ml", subset="TDT", test=STUDENT_T, correction=None)
     assert "p_adjusted" not in plain.table
 
 
-def test_outcome_defined_groups_make_later_p_values_descriptive(bundled):
-    table = compare_view(bundled, measure="hb_g_l", test=STUDENT_T).table
+def test_outcome_defined_groups_make_later_p_values_descriptive(bundled, bundled_patients):
+    table = compare_view(bundled, bundled_patients, measure="hb_g_l", test=STUDENT_T).table
     first = table[table["test"] != ""].set_index("month")
     # Hb at 6 M between groups decided by the response: P = 2.5e-8 by construction, descriptive.
     assert first.loc[6, "p"] < 1e-7 and first.loc[6, "p_descriptive"]
     assert "defined by the outcome" in first.loc[6, "p_note"]
     assert not first.loc[0, "p_descriptive"] and first.loc[0, "p_note"].startswith("baseline")
-    baseline = compare_view(bundled, measure="hb_g_l", grouping="thal_type", groups=("TDT", "NTDT")).table
+    baseline = compare_view(bundled, bundled_patients, measure="hb_g_l", grouping="thal_type",
+                            groups=("TDT", "NTDT")).table
     assert not baseline["p_descriptive"].any() and (baseline["p_note"] == "").all()
 
 

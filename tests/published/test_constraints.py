@@ -49,7 +49,7 @@ def _one(frame: pd.DataFrame, **where: object) -> pd.Series:
     ("TDT", "hbf_pct", 3, "Welch t", "assumed", "months 1, 3 and 18"),
 ])
 def test_comparisons(bundled, table, subset, measure, month, test, constraint, words) -> None:
-    rows = compare_measure(bundled, measure=measure, subset=subset, months=(month,), patients=table)
+    rows = compare_measure(bundled, table, measure=measure, subset=subset, months=(month,))
     row = _one(label_constraints(rows, "comparison"), test=test)
     assert row["constraint"] == constraint and words in row["constraint_note"]
 
@@ -60,13 +60,13 @@ def test_comparisons(bundled, table, subset, measure, month, test, constraint, w
     ("thal_type", ("TDT", "NTDT"), "only the genotype groups"),
 ])
 def test_subgroups_the_paper_does_not_compare_are_assumed(bundled, table, grouping, groups, words) -> None:
-    rows = label_constraints(compare_measure(bundled, measure="hbf_pct", grouping=grouping, groups=groups,
-                                             months=(0, 12), patients=table), "comparison")
+    rows = label_constraints(compare_measure(bundled, table, measure="hbf_pct", grouping=grouping, groups=groups,
+                                             months=(0, 12)), "comparison")
     assert set(rows["constraint"]) == {"assumed"} and rows["constraint_note"].str.contains(words).all()
 
 
 def test_paired_changes(bundled, table) -> None:
-    rows = label_constraints(paired_ferritin(bundled, patients=table), "paired")
+    rows = label_constraints(paired_ferritin(bundled, table), "paired")
     # Table 9: 0 vs 12 and 0 vs 24 printed; 12 vs 24's printed P is under C3, its difference and SE are kept.
     assert _one(rows, time_i=0, time_j=12, test="paired t")["constraint"] == "published"
     late = _one(rows, time_i=12, time_j=24, test="paired t")
@@ -75,12 +75,12 @@ def test_paired_changes(bundled, table) -> None:
 
 
 def test_correlations(bundled, table) -> None:
-    _, fig3 = baseline_hbf_vs_rise(bundled, patients=table)
+    _, fig3 = baseline_hbf_vs_rise(table)
     rows = label_constraints(fig3, "correlation", x="hbf_baseline", y="hb_rise")
     # Fig. 3 / Discussion print the Pearson P = 0.009; no Spearman.
     assert _one(rows, method="Pearson")["constraint"] == "published"
     assert _one(rows, method="Spearman")["constraint"] == "assumed"
-    _, age = baseline_hbf_vs_rise(bundled, patients=table, x="age_years")
+    _, age = baseline_hbf_vs_rise(table, x="age_years")
     aged = label_constraints(age, "correlation", x="age_years", y="hb_rise")
     assert set(aged["constraint"]) == {"assumed"} and aged["constraint_note"].str.contains("ages").all()
 
@@ -113,7 +113,7 @@ def test_trajectory_means(bundled) -> None:
 
 
 def test_a_filtered_subgroup_is_assumed(bundled, table) -> None:
-    rows = compare_measure(bundled, measure="hb_g_l", months=(12,), patients=table)
+    rows = compare_measure(bundled, table, measure="hb_g_l", months=(12,))
     assert set(label_constraints(rows, "comparison", whole_cohort=False)["constraint"]) == {"assumed"}
 
 

@@ -7,8 +7,9 @@ import json
 
 import pytest
 
-from thaldash.analyses.patients import compare_measure
+from thaldash.analyses.patients import compare_measure, patient_table
 from thaldash.cli import main
+from thaldash.grading.rules import GradingRules
 from thaldash.reports.report import SECTION_FIELDS, full_report, report_markdown
 from thaldash.stats import STUDENT_T
 
@@ -30,7 +31,8 @@ def test_report_is_strict_json(report):
 
 
 def test_report_numbers_are_the_dashboards(bundled, report):
-    direct = compare_measure(bundled, measure="sf_ng_ml", subset="TDT", months=(24,))
+    direct = compare_measure(bundled, patient_table(bundled, GradingRules()), measure="sf_ng_ml", subset="TDT",
+                             months=(24,))
     expected = direct[direct["test"] == STUDENT_T].iloc[0]
     row = next(r for r in report["comparisons"] if r["subset"] == "TDT" and r["measure"] == "sf_ng_ml"
                and r["month"] == 24 and r["test"] == STUDENT_T)

@@ -9,13 +9,20 @@ import pandas as pd
 import pytest
 from scipy import stats
 
+from thaldash.analyses.patients import patient_table
+from thaldash.grading.rules import GradingRules
 from thaldash.published.numbers import contradictions, printed_interval, published_numbers
 from thaldash.reports.reproduction import STATUSES, _matches, cohort_facts, report_counts, reproduction_report
 
 
 @pytest.fixture(scope="module")
-def report(bundled):
-    return reproduction_report(bundled)
+def bundled_patients(bundled):
+    return patient_table(bundled, GradingRules())  # the paper's rules: those its numbers were graded under
+
+
+@pytest.fixture(scope="module")
+def report(bundled, bundled_patients):
+    return reproduction_report(bundled, bundled_patients)
 
 
 ADVERSE_EVENT_FACT = r"^ae\["
@@ -48,12 +55,12 @@ def paper_like_events() -> pd.DataFrame:
         month=1.0, grade=pd.array([1] * len(rows), dtype="Int64"))
 
 
-def test_adverse_event_counts_match_a_table_that_follows_the_paper(bundled):
-    report = reproduction_report(bundled, adverse_events=paper_like_events())
+def test_adverse_event_counts_match_a_table_that_follows_the_paper(bundled, bundled_patients):
+    report = reproduction_report(bundled, bundled_patients, adverse_events=paper_like_events())
     events = report[report["fact"].str.contains(ADVERSE_EVENT_FACT)]
     assert (events["status"] == "match").all(), events[["ref", "printed", "computed"]].to_string()
     fewer = paper_like_events().iloc[1:]  # one oedema patient less: 8, not the printed 9
-    report = reproduction_report(bundled, adverse_events=fewer).set_index("ref")
+    report = reproduction_report(bundled, bundled_patients, adverse_events=fewer).set_index("ref")
     assert report.loc["res.ae.oedema", "status"] == "miss"
 
 
@@ -109,9 +116,9 @@ def test_printed_interval(printed, interval):
         assert got == pytest.approx(interval)
 
 
-def test_table_6_hb_6m_against_scipy(bundled):
+def test_table_6_hb_6m_against_scipy(bundled, bundled_patients):
     # Table 6, Hb 6 M (TDT, SLR/NR 13 vs MaR 21): printed SE 3.672 and P < 0.001.
-    facts = cohort_facts(bundled)
+    facts = cohort_facts(bundled, bundled_patients)
     long = bundled.visits_with(["thal_type", "withdrawn", "genotype"])
     visits = long[(long["month"] == 6) & (long["thal_type"] == "TDT") & ~long["withdrawn"]]
     slr_genotypes = {"CD17/-28", "CD41-42/CD41-42", "CD17/IVS-II-654", "CD71-72/HbE"}
@@ -124,29 +131,30 @@ def test_table_6_hb_6m_against_scipy(bundled):
     assert round(facts["cmp.tdt.hb_g_l.m6.se"], 3) == 3.672  # Table 6, printed SE
 
 
-def test_fig3_correlation_against_scipy(bundled):
+def test_fig3_correlation_against_scipy(bundled, bundled_patients):
     # Fig. 3: baseline HbF vs Hb rise at 6 M, Pearson P = 0.009 as printed.
     v = bundled.analysed.pivot(index="patient_id", columns="month")
     x = v[("hbf_pct", 0)].to_numpy()
     y = (v[("hb_g_l", 6)] - v[("hb_g_l", 0)]).to_numpy()
     reference = stats.pearsonr(x, y)  # scipy.stats.pearsonr
-    assert cohort_facts(bundled)["corr.analysed.hbf_pct.m0.hb_rise.m6.pearson.p"] == pytest.approx(reference.pvalue)
+    facts = cohort_facts(bundled, bundled_patients)
+    assert facts["corr.analysed.hbf_pct.m0.hb_rise.m6.pearson.p"] == pytest.approx(reference.pvalue)
     assert round(reference.pvalue, 3) == 0.009
 
 
-def test_table_9_against_scipy(bundled):
+def test_table_9_against_scipy(bundled, bundled_patients):
     # Table 9: SF 0 M − 12 M over the 48, paired t: printed difference 1490.586, SE 295.779.
     v = bundled.analysed.pivot(index="patient_id", columns="month", values="sf_ng_ml")
     d = (v[0] - v[12]).to_numpy()
     reference = stats.ttest_rel(v[0], v[12])  # scipy.stats.ttest_rel
-    facts = cohort_facts(bundled)
+    facts = cohort_facts(bundled, bundled_patients)
     assert facts["paired.analysed.sf_ng_ml.m0-m12.p"] == pytest.approx(reference.pvalue)
     assert facts["paired.analysed.sf_ng_ml.m0-m12.se"] == pytest.approx(d.std(ddof=1) / math.sqrt(len(d)))
     assert f"{facts['paired.analysed.sf_ng_ml.m0-m12.diff']:.3f}" == "1490.586"
 
 
 def test_report_on_another_cohort_runs_and_says_so(tiny):
-    report = reproduction_report(tiny)
+    report = reproduction_report(tiny, patient_table(tiny, GradingRules()))
     assert set(report["status"]) <= set(STATUSES)
     assert (report["status"] == "miss").any()  # a different cohort: it does not reproduce the paper
     assert (report["status"] == "not in this cohort").any()  # e.g. the paper's Table 3 patients

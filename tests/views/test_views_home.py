@@ -10,8 +10,10 @@ from scipy import stats
 
 import thaldash.views.home as home
 from tests.views.checks import assert_page_is_complete, context
+from thaldash.analyses.patients import patient_table
 from thaldash.data.filters import CohortFilter
 from thaldash.grading.grade import grade
+from thaldash.grading.rules import GradingRules
 from thaldash.grading.summary import tier_table
 from thaldash.reports.reproduction import report_counts, reproduction_report
 from thaldash.views.home import BUNDLED_INTRO, OTHER_INTRO, home_view
@@ -34,7 +36,8 @@ def test_the_papers_cohort_shows_tdt_and_ntdt_apart_and_what_it_was_fitted_to(bu
     assert "says nothing about the drug" in ntdt.detail
     pooled = shown["all_orr_pp"]  # Abstract: ORR 44/48 = 91.7 %
     assert (pooled.value, pooled.n) == ("91.7 %", 48) and "pools 34 TDT and 14 NTDT" in pooled.detail
-    counts = report_counts(reproduction_report(bundled)).set_index("status")["n"]
+    report = reproduction_report(bundled, patient_table(bundled, GradingRules()))
+    counts = report_counts(report).set_index("status")["n"]
     fitted = shown["reproduced"]
     assert fitted.label == "Published numbers the cohort was fitted to"
     assert fitted.value == f"{counts['match']} of {counts['total']}" and "not a validation" in fitted.detail

@@ -6,7 +6,9 @@ import pandas as pd
 import pytest
 
 from tests.views.checks import assert_page_is_complete, context
+from thaldash.analyses.patients import patient_table
 from thaldash.data.filters import CohortFilter
+from thaldash.grading.rules import GradingRules
 from thaldash.grading.scenarios import SCENARIOS
 from thaldash.published.numbers import contradictions, published_numbers
 from thaldash.reports.reproduction import report_counts, reproduction_report
@@ -15,7 +17,7 @@ from thaldash.views.reproduction import BUNDLED_INTRO, OTHER_INTRO, printed_sour
 
 @pytest.fixture(scope="module")
 def report(bundled) -> pd.DataFrame:
-    return reproduction_report(bundled)
+    return reproduction_report(bundled, patient_table(bundled, GradingRules()))
 
 
 def test_counts_and_rows_are_the_reports(bundled, report):

@@ -15,11 +15,9 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from thaldash.analyses.comparisons import PAPER_RULES
-from thaldash.analyses.patients import PAPER_SF_PAIRS, baseline_hbf_vs_rise, only_patients, patient_table
+from thaldash.analyses.patients import PAPER_SF_PAIRS, baseline_hbf_vs_rise, only_patients
 from thaldash.analyses.published_cells import published_columns
 from thaldash.data.cohort import Cohort
-from thaldash.grading.rules import GradingRules
 from thaldash.stats import PAIRED_T, PEARSON, WILCOXON, paired_change
 
 CORRELATES: dict[str, str] = {
@@ -71,11 +69,15 @@ def with_baselines(patients: pd.DataFrame, cohort: Cohort) -> pd.DataFrame:
     return patients.assign(sf_baseline=values[where])  # position -1 (no baseline visit) takes the NaN
 
 
-def correlation_view(cohort: Cohort, rules: GradingRules = PAPER_RULES, *, x: str = "hbf_baseline",
-                     y: str = "hb_rise", patient_ids: pd.Index | Sequence[str] | None = None,
-                     published: bool = False, patients: pd.DataFrame | None = None,
-                     ) -> tuple[pd.DataFrame, pd.DataFrame]:
+def correlation_view(cohort: Cohort, patients: pd.DataFrame, *, x: str = "hbf_baseline", y: str = "hb_rise",
+                     patient_ids: pd.Index | Sequence[str] | None = None, window_months: int,
+                     published: bool = False) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Fig. 3: ``(points, result)`` of ``analysis.baseline_hbf_vs_rise`` for any two ``CORRELATES``.
+
+    ``patients`` is ``analyses.patients.patient_table(cohort, rules)``; ``cohort`` gives the
+    baseline serum ferritin (``with_baselines``). ``window_months`` is ``rules.window_months`` of
+    that table, the month of its Hb rise: Fig. 3 is the rise at month 6, so another window has no
+    published value beside it.
 
     ``result`` (``stats.correlation``: Pearson then Spearman) gains ``published_p`` (Fig. 3's P on
     the Pearson row for baseline HbF vs Hb rise when ``published``, else ""), ``contradiction``,
@@ -91,9 +93,9 @@ def correlation_view(cohort: Cohort, rules: GradingRules = PAPER_RULES, *, x: st
             raise ValueError(f"{name!r} is not a per-patient variable offered ({', '.join(CORRELATES)})")
     if x == y:
         raise ValueError(f"{CORRELATES[x]} is on both axes; choose two different variables")
-    table = only_patients(patient_table(cohort, rules) if patients is None else patients, patient_ids)
-    points, result = baseline_hbf_vs_rise(cohort, rules, x=x, y=y, patients=with_baselines(table, cohort))
+    table = only_patients(patients, patient_ids)
+    points, result = baseline_hbf_vs_rise(with_baselines(table, cohort), x=x, y=y)
     fig3 = published and (x, y) == ("hbf_baseline", "hb_rise")
-    keys = [[f"corr.analysed.hbf_pct.m0.hb_rise.m{rules.window_months}.pearson.p"
+    keys = [[f"corr.analysed.hbf_pct.m0.hb_rise.m{window_months}.pearson.p"
              if fig3 and method == PEARSON else None] for method in result["method"]]
     return points, published_columns(result, keys, ("p",))

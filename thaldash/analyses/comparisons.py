@@ -28,13 +28,11 @@ from thaldash.analyses.patients import (
     Subset,
     group_column,
     only_patients,
-    patient_table,
     subset_patients,
 )
 from thaldash.data.cohort import Cohort, positions
 from thaldash.analyses.published_cells import published_columns
 from thaldash.published.numbers import published_numbers
-from thaldash.grading.rules import GradingRules
 from thaldash.data.schema import MAR_GROUP, OTHER_GROUP, TIERS
 from thaldash.stats import (
     MANN_WHITNEY,
@@ -64,8 +62,6 @@ _LABELS: dict[str, dict[str, str]] = {
 }
 _CHART_COLUMN: dict[str, str] = {"genotype_sets": "genotype_set"}
 _PUBLISHED_SUBSETS: dict[str, str] = {"analysed": "analysed", "TDT": "tdt"}
-PAPER_RULES = GradingRules()
-"""The grading the published numbers were computed under (the default scenario)."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -185,18 +181,19 @@ def default_test(*, measure: str, grouping: str, groups: tuple[str, str], subset
     return WELCH_T
 
 
-def compare_view(cohort: Cohort, rules: GradingRules = PAPER_RULES, *, measure: str,
+def compare_view(cohort: Cohort, patients: pd.DataFrame, *, measure: str,
                  grouping: Grouping = "genotype_group", groups: tuple[str, str] = ("SLR/NR", "MaR"),
                  months: Sequence[int] = PAPER_MONTHS, subset: Subset = "analysed",
                  patient_ids: pd.Index | Sequence[str] | None = None,
                  sets: tuple[Sequence[str], Sequence[str]] | None = None, test: str | None = None,
-                 published: bool = False, patients: pd.DataFrame | None = None,
-                 correction: Correction | None = "holm") -> Comparison:
+                 published: bool = False, correction: Correction | None = "holm") -> Comparison:
     """Everything the Comparisons page shows for one choice (see ``Comparison``).
 
-    ``cohort`` is the whole cohort (groups are decided on it); ``patient_ids`` restricts to the
-    filtered patients. With ``published`` (``views.context.ViewContext.paper_applies``) and a choice that matches
-    a printed table, the published columns are filled (``with_published``).
+    ``cohort`` is the whole cohort (its visits are compared); ``patients`` is its
+    ``analyses.patients.patient_table(cohort, rules)`` (groups are decided on it, under the
+    caller's rules); ``patient_ids`` restricts to the filtered patients. With ``published``
+    (``views.context.ViewContext.paper_applies``) and a choice that matches a printed table, the
+    published columns are filled (``with_published``).
 
     ``test`` None takes ``default_test``: Welch t, or the paper's Student t where the view
     reproduces a printed table. ``correction`` (Holm by default; None for none) adjusts the P
@@ -217,8 +214,7 @@ def compare_view(cohort: Cohort, rules: GradingRules = PAPER_RULES, *, measure: 
         raise ValueError(f"test: {test!r} is not one of {', '.join(TESTS.values())}")
     if measure not in VISIT_MEASURES and measure not in PATIENT_MEASURES:
         raise ValueError(f"measure: {measure!r} is not one of {', '.join([*VISIT_MEASURES, *PATIENT_MEASURES])}")
-    table = patient_table(cohort, rules) if patients is None else patients
-    values = grouped_values(cohort, table, measure=measure, grouping=grouping, groups=tuple(groups), months=months,
+    values = grouped_values(cohort, patients, measure=measure, grouping=grouping, groups=tuple(groups), months=months,
                             subset=subset, patient_ids=patient_ids, sets=sets)
     by = "month" if "month" in values else None
     # compare_groups on the values compare_measure would select (tests check they agree); a

@@ -99,23 +99,28 @@ def subset_patients(patients: pd.DataFrame, subset: Subset,
     return only_patients(chosen, patient_ids)
 
 
-def compare_measure(cohort: Cohort, rules: GradingRules = GradingRules(), *, measure: str,
+def compare_measure(cohort: Cohort, patients: pd.DataFrame, *, measure: str,
                     grouping: Grouping = "genotype_group", groups: tuple[str, str] | None = None,
                     months: Sequence[int] = PAPER_MONTHS, subset: Subset = "analysed",
                     patient_ids: pd.Index | Sequence[str] | None = None,
-                    sets: tuple[Sequence[str], Sequence[str]] | None = None,
-                    patients: pd.DataFrame | None = None) -> pd.DataFrame:
+                    sets: tuple[Sequence[str], Sequence[str]] | None = None) -> pd.DataFrame:
     """``thaldash.stats.compare_groups`` for one measure by month (or once, for a per-patient measure).
 
-    ``patients`` may pass a ``patient_table(cohort, rules)`` computed once for several calls.
-    Returns its columns plus ``measure``, ``grouping`` and ``subset``; ``month`` is NaN for the
-    per-patient measures (``hb_rise``, ``reduction_pct``); ``p_descriptive`` and ``p_note`` say
-    where the P is descriptive because the groups are defined by the outcome
-    (``analyses.groupings.with_p_reading``).
+    Parameters
+    ----------
+    cohort
+        The cohort whose visits are compared (a visit measure).
+    patients
+        ``patient_table(cohort, rules)``: who is in which group (and the per-patient measures),
+        computed once by the caller under the rules it grades by.
+
+    Returns ``thaldash.stats.compare_groups``'s columns plus ``measure``, ``grouping`` and
+    ``subset``; ``month`` is NaN for the per-patient measures (``hb_rise``, ``reduction_pct``);
+    ``p_descriptive`` and ``p_note`` say where the P is descriptive because the groups are defined
+    by the outcome (``analyses.groupings.with_p_reading``).
     """
     a, b = groups or DEFAULT_PAIR[grouping]
-    table = patient_table(cohort, rules) if patients is None else patients
-    patients = subset_patients(table, subset, patient_ids)
+    patients = subset_patients(patients, subset, patient_ids)
     patients = patients.assign(group=group_column(patients, grouping, sets))
     if measure in PATIENT_MEASURES:
         result = compare_groups(patients, value=measure, group="group", a=a, b=b).assign(month=np.nan)
@@ -135,31 +140,32 @@ def _with_group(visits: pd.DataFrame, patients: pd.DataFrame, months: Sequence[i
     return rows[kept].assign(group=pd.Series(patients["group"].array.take(at[kept]), index=rows.index[kept]))
 
 
-def paired_ferritin(cohort: Cohort, rules: GradingRules = GradingRules(), *, measure: str = "sf_ng_ml",
+def paired_ferritin(cohort: Cohort, patients: pd.DataFrame, *, measure: str = "sf_ng_ml",
                     pairs: Sequence[tuple[int, int]] = PAPER_SF_PAIRS, subset: Subset = "analysed",
                     patient_ids: pd.Index | Sequence[str] | None = None,
-                    correction: str | None = None, patients: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Within-patient change between visits (Table 9 layout: mean of value(i) − value(j))."""
-    table = patient_table(cohort, rules) if patients is None else patients
-    patients = subset_patients(table, subset, patient_ids)
+                    correction: str | None = None) -> pd.DataFrame:
+    """Within-patient change between visits (Table 9 layout: mean of value(i) − value(j)).
+
+    ``patients`` (``patient_table(cohort, rules)``) says who is analysed and of which type; the
+    values are ``cohort``'s visits of those patients.
+    """
+    patients = subset_patients(patients, subset, patient_ids)
     at = positions(patients["patient_id"], cohort.visits["patient_id"])
     visits = cohort.visits.loc[at >= 0, ["patient_id", "month", measure]]
     return paired_change(visits, value=measure, subject="patient_id", time="month", pairs=list(pairs),
                          correction=correction).assign(measure=measure, subset=subset)
 
 
-def baseline_hbf_vs_rise(cohort: Cohort, rules: GradingRules = GradingRules(), *,
-                         subset: Subset = "analysed",
+def baseline_hbf_vs_rise(patients: pd.DataFrame, *, subset: Subset = "analysed",
                          patient_ids: pd.Index | Sequence[str] | None = None,
-                         x: str = "hbf_baseline", y: str = "hb_rise",
-                         patients: pd.DataFrame | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+                         x: str = "hbf_baseline", y: str = "hb_rise") -> tuple[pd.DataFrame, pd.DataFrame]:
     """Fig. 3: the per-patient points and their Pearson/Spearman correlation.
 
-    Returns ``(points, result)``: points has patient_id, genotype, tier, x and y columns;
-    result is ``thaldash.stats.correlations``'s frame.
+    ``patients`` is a ``patient_table(cohort, rules)`` (both variables are per-patient columns of
+    it, so no visit is read). Returns ``(points, result)``: points has patient_id, genotype,
+    thal_type, tier, x and y columns; result is ``thaldash.stats.correlation``'s frame.
     """
-    table = patient_table(cohort, rules) if patients is None else patients
-    patients = subset_patients(table, subset, patient_ids)
+    patients = subset_patients(patients, subset, patient_ids)
     points = patients[["patient_id", "genotype", "thal_type", "tier", x, y]]
     return points, correlation(points, x=x, y=y)
 

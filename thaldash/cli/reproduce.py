@@ -25,15 +25,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from thaldash.analyses.patients import patient_table
     from thaldash.cli.common import load_for_command
     from thaldash.data.bundled import is_reconstruction
+    from thaldash.grading.rules import GradingRules
     from thaldash.reports.reproduction import report_counts, reproduction_report, reproduction_summary
     from thaldash.data.validation import escape_unsafe
 
     cohort, status = load_for_command(args.path, "compared")
     if cohort is None:
         return status
-    report = reproduction_report(cohort)
+    report = reproduction_report(cohort, patient_table(cohort, GradingRules()))  # the rules the paper graded by
     counts = report_counts(report).set_index("status")["n"]
     shown = report[report["status"] != "match"] if args.misses_only else report
     if args.format in ("table", "md"):

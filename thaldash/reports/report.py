@@ -116,11 +116,11 @@ def full_report(cohort: Cohort, rules: GradingRules = GradingRules(), *,
     table = patient_table(cohort, rules)
     everyone = grade(cohort, rules, include_withdrawn=True)
     comparisons = pd.concat([
-        compare_measure(cohort, rules, measure=m, subset=s, months=PAPER_MONTHS, patients=table)
+        compare_measure(cohort, table, measure=m, subset=s, months=PAPER_MONTHS)
         for s in ("analysed", "TDT") for m in ("hb_g_l", "hbf_pct", "sf_ng_ml")], ignore_index=True)
     comparisons = adjust_family(comparisons, method="holm")
-    paired = paired_ferritin(cohort, rules, patients=table, correction="holm")
-    _points, correlation = baseline_hbf_vs_rise(cohort, rules, patients=table)
+    paired = paired_ferritin(cohort, table, correction="holm")
+    _points, correlation = baseline_hbf_vs_rise(table)
     tiers = pd.concat([tier_table(everyone, analysis=a) for a in ANALYSES], ignore_index=True)
     labels = {"reconstruction": reconstruction, "paper_rules": rules == paper,
               "paper_ti_rule": rules.ti_min_free_visits == paper.ti_min_free_visits}

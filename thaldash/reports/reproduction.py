@@ -13,14 +13,12 @@ import re
 import numpy as np
 import pandas as pd
 
-from thaldash.analyses.patients import PAPER_MONTHS, baseline_hbf_vs_rise, compare_measure, \
-    paired_ferritin, patient_table
+from thaldash.analyses.patients import PAPER_MONTHS, baseline_hbf_vs_rise, compare_measure, paired_ferritin
 from thaldash.data.cohort import Cohort
 from thaldash.grading.summary import tier_table
 from thaldash.analyses.patient import patient_rows
 from thaldash.analyses.safety import cohort_safety, withdrawals
 from thaldash.published.numbers import contradictions, decimals, printed_interval, prints_as, published_numbers
-from thaldash.grading.rules import GradingRules
 from thaldash.stats import PAIRED_T, PEARSON, STUDENT_T
 from thaldash.grading.transfusion import transfusion_facts
 from thaldash.grading.panel import cohort_panel
@@ -29,11 +27,12 @@ Facts = dict[str, object]
 STATUSES = ("match", "documented contradiction", "miss", "not in this cohort")
 
 
-def cohort_facts(cohort: Cohort, rules: GradingRules = GradingRules(), *,
-                 patients: pd.DataFrame | None = None, adverse_events: pd.DataFrame | None = None) -> Facts:
+def cohort_facts(cohort: Cohort, patients: pd.DataFrame, *,
+                 adverse_events: pd.DataFrame | None = None) -> Facts:
     """Every quantity ``data/published.csv`` refers to, computed from ``cohort`` (key → value).
 
-    ``patients`` may pass ``analysis.patient_table(cohort, rules)`` when the caller already has it.
+    ``patients`` is ``analyses.patients.patient_table(cohort, rules)``: the tiers, groups and
+    comparisons are those of its rules (the paper's, ``GradingRules()``, for the reproduction).
     ``adverse_events`` is the cohort's adverse-events table (``AdverseEvents.events``); without it
     the paper's adverse-event counts are "not in this cohort" (the bundled reconstruction has none:
     the paper prints counts, not patients).
@@ -41,14 +40,12 @@ def cohort_facts(cohort: Cohort, rules: GradingRules = GradingRules(), *,
     facts: Facts = {}
     if adverse_events is not None:
         _adverse_events(facts, cohort, adverse_events)
-    table = patient_table(cohort, rules) if patients is None else patients
-    patients = cohort.patients
     transfusions = transfusion_facts(cohort)
-    _population(facts, patients)
-    _tiers(facts, cohort, table, transfusions)
-    _genotypes(facts, cohort, table, transfusions)
-    _patients(facts, cohort, table)
-    _comparisons(facts, cohort, rules, table)
+    _population(facts, cohort.patients)
+    _tiers(facts, cohort, patients, transfusions)
+    _genotypes(facts, cohort, patients, transfusions)
+    _patients(facts, cohort, patients)
+    _comparisons(facts, cohort, patients)
     return facts
 
 
@@ -182,23 +179,22 @@ def _patients(facts: Facts, cohort: Cohort, table: pd.DataFrame) -> None:
             facts[f"{key}.sf_ng_ml.at_chelation_stop"] = visits.at[stop, "sf_ng_ml"]
 
 
-def _comparisons(facts: Facts, cohort: Cohort, rules: GradingRules, table: pd.DataFrame) -> None:
+def _comparisons(facts: Facts, cohort: Cohort, table: pd.DataFrame) -> None:
     for subset, name in (("analysed", "analysed"), ("TDT", "tdt")):
         for measure in ("hb_g_l", "hbf_pct", "sf_ng_ml"):
-            result = compare_measure(cohort, rules, measure=measure, subset=subset, months=PAPER_MONTHS,
-                                     patients=table)
+            result = compare_measure(cohort, table, measure=measure, subset=subset, months=PAPER_MONTHS)
             for row in result[result["test"] == STUDENT_T].itertuples(index=False):
                 key = f"cmp.{name}.{measure}.m{int(row.month)}"
                 for group, suffix in ((row.group_a, "a"), (row.group_b, "b")):
                     for field in ("n", "mean", "sd"):
                         facts[f"{key}.{group}.{field}"] = getattr(row, f"{field}_{suffix}")
                 facts[f"{key}.diff"], facts[f"{key}.se"], facts[f"{key}.p"] = row.diff, row.se, row.p
-    paired = paired_ferritin(cohort, rules, patients=table)
+    paired = paired_ferritin(cohort, table)
     for row in paired[paired["test"] == PAIRED_T].itertuples(index=False):
         for i, j, sign in ((row.time_i, row.time_j, 1), (row.time_j, row.time_i, -1)):
             key = f"paired.analysed.sf_ng_ml.m{int(i)}-m{int(j)}"
             facts[f"{key}.diff"], facts[f"{key}.se"], facts[f"{key}.p"] = sign * row.diff, row.se, row.p
-    _points, correlation = baseline_hbf_vs_rise(cohort, rules, patients=table)
+    _points, correlation = baseline_hbf_vs_rise(table)
     pearson = correlation[correlation["method"] == PEARSON].iloc[0]
     facts["corr.analysed.hbf_pct.m0.hb_rise.m6.pearson.p"] = pearson["p"]
     facts["corr.analysed.hbf_pct.m0.hb_rise.m6.pearson.r"] = pearson["r"]
@@ -232,8 +228,7 @@ def _shown(value: object, expected: str, fact: str) -> str:
     return f"{number:.{decimals(expected)}f}"
 
 
-def reproduction_report(cohort: Cohort, rules: GradingRules = GradingRules(), *,
-                        patients: pd.DataFrame | None = None,
+def reproduction_report(cohort: Cohort, patients: pd.DataFrame, *,
                         adverse_events: pd.DataFrame | None = None) -> pd.DataFrame:
     """One row per published number: ref, source, location, printed, computed, status, contradiction, note.
 
@@ -241,7 +236,7 @@ def reproduction_report(cohort: Cohort, rules: GradingRules = GradingRules(), *,
     ``data/contradictions.csv`` explains (it can never be matched together with the number kept).
     ``patients``, ``adverse_events``: as in ``cohort_facts``.
     """
-    facts = cohort_facts(cohort, rules, patients=patients, adverse_events=adverse_events)
+    facts = cohort_facts(cohort, patients, adverse_events=adverse_events)
     published = published_numbers()
     notes = contradictions().set_index("id")["title"]
     computed, status = [], []

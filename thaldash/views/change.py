@@ -151,8 +151,8 @@ def correlation_section(ctx: ViewContext, *, x: str = "hbf_baseline", y: str = "
     if x == y:
         return Section(problem="Choose two different variables.")
     ids = None if ctx.filter.is_default else ctx.filtered.patients["patient_id"]  # None: no million-id lookup
-    points, fit = correlation_view(ctx.cohort, ctx.rules, x=x, y=y, patient_ids=ids, published=ctx.paper_applies(),
-                                   patients=ctx.patient_table())
+    points, fit = correlation_view(ctx.cohort, ctx.patient_table(), x=x, y=y, patient_ids=ids,
+                                   window_months=ctx.rules.window_months, published=ctx.paper_applies())
     fit = ctx.labelled(fit, "correlation", x=x, y=y, subset="analysed")
     shown = marked_published(fit).assign(ci=[interval_text(a, b, 2) for a, b in zip(fit["ci_low"], fit["ci_high"])],
                                          p=[p_text(p, r) for p, r in zip(fit["p"], fit["reason"])],

@@ -96,10 +96,9 @@ def comparisons_view(ctx: ViewContext, *, measure: str = "hb_g_l", grouping: str
     test = TESTS_BY_NAME[chosen]
     try:
         # Groups from the whole cohort's grading (recorded months); the values at the months the view reads.
-        view = compare_view(ctx.scheduled(ctx.cohort), ctx.rules, measure=measure, grouping=grouping, groups=groups,
-                            months=tuple(sorted(months)), subset=subset, patient_ids=ids, sets=sets,
-                            test=chosen, published=ctx.paper_applies(), patients=ctx.patient_table(),
-                            correction="holm")
+        view = compare_view(ctx.scheduled(ctx.cohort), ctx.patient_table(), measure=measure, grouping=grouping,
+                            groups=groups, months=tuple(sorted(months)), subset=subset, patient_ids=ids, sets=sets,
+                            test=chosen, published=ctx.paper_applies(), correction="holm")
     except ValueError as error:  # the same group twice, overlapping genotype sets: say so, show nothing
         return ComparisonsView(title, problem=str(error))
     table = view.table

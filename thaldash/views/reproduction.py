@@ -44,7 +44,7 @@ class ReproductionView:
 
 def paper_report(ctx: ViewContext) -> pd.DataFrame:
     """``reproduction_report`` of the whole file under the paper's rules (the published numbers were graded so)."""
-    return reproduction_report(ctx.cohort, PAPER_RULES, patients=ctx.tabulator(ctx.cohort, PAPER_RULES))
+    return reproduction_report(ctx.cohort, ctx.tabulator(ctx.cohort, PAPER_RULES))
 
 
 def printed_sources() -> tuple[str, ...]:
