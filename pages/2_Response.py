@@ -10,10 +10,10 @@ from thaldash.ui import page_frame, plain
 from thaldash.ui.caching import cached_view
 from thaldash.ui.render import show, show_stats
 from thaldash.views.headlines import ANALYSIS_LABELS
-from thaldash.views.response import groupings as response_groupings, response_view
+from thaldash.views.response import GROUPINGS, response_view
 
 frame = page_frame("Response", icon="📊")
-groupings = response_groupings(frame.context())  # the centre too, with several centres
+groupings = frame.context().groupings(GROUPINGS)  # the centre too, with several centres
 by = frame.param("by")
 analysis = frame.param("analysis")
 ne_fail = frame.param("ne_fail")

@@ -7,7 +7,7 @@ import streamlit as st
 from thaldash.ui import page_frame
 from thaldash.ui.caching import cached_view
 from thaldash.ui.render import show
-from thaldash.views.trajectories import FIG_2, MEASURES, MONTHS, PATIENTS, groupings, trajectories_view
+from thaldash.views.trajectories import FIG_2, GROUPINGS, MEASURES, MONTHS, PATIENTS, trajectories_view
 
 frame = page_frame("Trajectories", icon="📈")
 
@@ -18,14 +18,14 @@ def show_fig_2():
 
 
 measure = frame.param("measure")
-GROUPINGS = groupings(frame.context())  # the centre too, with several centres
+groupings = frame.context().groupings(GROUPINGS)  # the centre too, with several centres
 grouping = frame.param("grouping")
 months = frame.param("months")
 patients = frame.param("patients")
 lines, log = frame.param("lines"), frame.param("log")
 cols = st.columns([3, 3, 3, 4])
 cols[0].selectbox("Measure", tuple(MEASURES), key=frame.key("measure"), format_func=MEASURES.get)
-cols[1].selectbox("Group by", tuple(GROUPINGS), key=frame.key("grouping"), format_func=GROUPINGS.get)
+cols[1].selectbox("Group by", tuple(groupings), key=frame.key("grouping"), format_func=groupings.get)
 cols[2].selectbox("Patients", tuple(PATIENTS), key=frame.key("patients"), format_func=PATIENTS.get,
                   help="Genotype groups are decided on the whole cohort under the selected grading.")
 cols[3].select_slider("Months 0 to", MONTHS, key=frame.key("months"))

@@ -9,19 +9,19 @@ from thaldash.analyses.patients import VISIT_MEASURES
 from thaldash.ui import page_frame, plain
 from thaldash.ui.caching import cached_view, filter_options, group_choices
 from thaldash.ui.render import show
-from thaldash.views.comparisons import (MEASURES, MONTHS, NO_CHART, TEST_CHOICES, TEST_LABELS, comparisons_view,
-                                        groupings)
+from thaldash.views.comparisons import (GROUPINGS, MEASURES, MONTHS, NO_CHART, TEST_CHOICES, TEST_LABELS,
+                                        comparisons_view)
 
 frame = page_frame("Comparisons", icon="⚖️")
 
 measure = frame.param("measure")
-GROUPINGS = groupings(frame.context())  # the centre too, with several centres
+groupings = frame.context().groupings(GROUPINGS)  # the centre too, with several centres
 grouping = frame.param("grouping")
 subset = frame.param("subset")
 test = frame.param("test")
 cols = st.columns([3, 3, 2, 2])
 cols[0].selectbox("Measure", tuple(MEASURES), key=frame.key("measure"), format_func=MEASURES.get)
-cols[1].selectbox("Compare", tuple(GROUPINGS), key=frame.key("grouping"), format_func=GROUPINGS.get)
+cols[1].selectbox("Compare", tuple(groupings), key=frame.key("grouping"), format_func=groupings.get)
 cols[2].selectbox("Patients", tuple(SUBSETS), key=frame.key("subset"), format_func=SUBSETS.get,
                   help="On top of the sidebar filter.")
 cols[3].selectbox("Test", TEST_CHOICES, key=frame.key("test"), format_func=TEST_LABELS.get,

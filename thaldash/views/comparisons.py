@@ -6,7 +6,6 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from thaldash.analyses.centres import with_centre
 from thaldash.analyses.comparisons import (SUBSETS, TESTS, TESTS_BY_NAME, compare_view, default_test, group_choices,
                                            group_label)
 from thaldash.analyses.published_cells import marked_published
@@ -76,7 +75,7 @@ def comparisons_view(ctx: ViewContext, *, measure: str = "hb_g_l", grouping: str
     comparison says whether the paper publishes, constrains or leaves it assumed (``ctx.labelled``),
     and an assumed one carries its note into the export footer.
     """
-    for name, value, allowed in (("measure", measure, MEASURES), ("grouping", grouping, groupings(ctx)),
+    for name, value, allowed in (("measure", measure, MEASURES), ("grouping", grouping, ctx.groupings(GROUPINGS)),
                                  ("subset", subset, SUBSETS), ("test", test, TEST_CHOICES)):
         if value not in allowed:
             raise ValueError(f"{name}: {value!r} is not one of {', '.join(allowed)}")
@@ -154,11 +153,6 @@ def comparisons_view(ctx: ViewContext, *, measure: str = "hb_g_l", grouping: str
                     "(the table gives Holm's)." + (f" {caveat}" if caveat else ""), notes=notes, footer_notes=assumed)
     return ComparisonsView(title, comparison=comparison, paper_warning=warning, not_computed=undefined, more=more,
                            chart=chart, caveat=caveat)
-
-
-def groupings(ctx: ViewContext) -> dict[str, str]:
-    """The groupings the page offers for ``ctx``: ``GROUPINGS``, with the centre when there are several."""
-    return with_centre(GROUPINGS, ctx.cohort)
 
 
 def default_pair(ctx: ViewContext, grouping: str) -> tuple[str, str]:
@@ -247,7 +241,8 @@ def _set(side: int) -> Param:
 
 
 PARAMS: tuple[Param, ...] = (
-    Param("measure", "hb_g_l", tuple(MEASURES)), Param("grouping", "genotype_group", lambda ctx, _: tuple(groupings(ctx))),
+    Param("measure", "hb_g_l", tuple(MEASURES)),
+    Param("grouping", "genotype_group", lambda ctx, _: tuple(ctx.groupings(GROUPINGS))),
     Param("subset", "analysed", tuple(SUBSETS)), Param("test", DEFAULT_TEST, TEST_CHOICES),
     _set(0), _set(1), _pair(0), _pair(1), Param("months", ("0", "6", "12", "24"), MONTHS))
 """The page's own settings (``views.params``): groups A and B are genotype sets only for ``genotype_sets``."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 
 import pandas as pd
@@ -126,6 +126,14 @@ class ViewContext:
             if self.filter == kept:
                 return name
         return None
+
+    def groupings(self, base: Mapping[str, str]) -> dict[str, str]:
+        """The groupings a page offers (name → label): its ``base`` ones, and the centre when the cohort
+        has several (``analyses.centres.with_centre``)."""
+        # Imported when first used, as in _patient_table: the centres module needs scipy.stats.
+        from thaldash.analyses.centres import with_centre
+
+        return with_centre(base, self.cohort)
 
     def patient_table(self) -> pd.DataFrame:
         """``analyses.patients.patient_table`` of the whole cohort under the view's rules."""

@@ -9,7 +9,6 @@ import pandas as pd
 
 from thaldash.analyses.groupings import grouping_caveat
 from thaldash.analyses.headlines import reduction_summary, response_headlines
-from thaldash.analyses.centres import with_centre
 from thaldash.analyses.response import (GROUPINGS, beside_published, non_mar_patients, response_patients, ti_timing,
                                         tier_crosstab)
 from thaldash.charts import tier_bars, tiers_by_group_chart
@@ -25,7 +24,7 @@ PAGE = "Response"
 CI_NOTE = "Clopper–Pearson exact 95% CI"
 _PCT = {"pct": Col("%", "%.1f", from_counts=True), "ci_low": Col("95% CI low", "%.1f", from_counts=True),
         "ci_high": Col("95% CI high", "%.1f", from_counts=True), "reason": Col("Note")}
-PARAMS: tuple[Param, ...] = (Param("by", "genotype", lambda ctx, _: tuple(groupings(ctx))),
+PARAMS: tuple[Param, ...] = (Param("by", "genotype", lambda ctx, _: tuple(ctx.groupings(GROUPINGS))),
                             Param("analysis", "per-protocol", ANALYSES), Param("ne_fail", False))
 """The page's own settings (``views.params``): the subgroups of the tiers and the denominators."""
 
@@ -65,10 +64,10 @@ def response_view(ctx: ViewContext, *, by: str = "genotype", analysis: str = "pe
     Every filtered patient is graded, withdrawn ones too when the sidebar keeps them
     (``ctx.graded_everyone``), so the tiers' ``n_patients`` is the header's n; ``analysis``
     ("per-protocol" or "intention-to-treat") and ``not_evaluable_as_failure`` decide the denominators
-    (``grading.summary.tier_table``). ``by`` is one of ``groupings(ctx)``: ``analyses.response.GROUPINGS``,
-    and the centre when there are several.
+    (``grading.summary.tier_table``). ``by`` is one of ``ctx.groupings(GROUPINGS)``:
+    ``analyses.response.GROUPINGS``, and the centre when there are several.
     """
-    labels = groupings(ctx)
+    labels = ctx.groupings(GROUPINGS)
     if by not in labels:
         raise ValueError(f"by: {by!r} is not one of {', '.join(labels)}")
     if analysis not in ANALYSES:
@@ -152,11 +151,6 @@ def response_view(ctx: ViewContext, *, by: str = "genotype", analysis: str = "pe
                         notice, caveat)
 
 
-
-
-def groupings(ctx: ViewContext) -> dict[str, str]:
-    """The groupings the page offers for ``ctx``: ``GROUPINGS``, with the centre when there are several."""
-    return with_centre(GROUPINGS, ctx.cohort)
 
 
 def crosstab_columns(by: str, label: str) -> dict[str, Col]:

@@ -7,7 +7,6 @@ from dataclasses import dataclass, replace
 import pandas as pd
 
 from thaldash.analyses.groupings import grouping_caveat
-from thaldash.analyses.centres import with_centre
 from thaldash.analyses.patient import lines_table
 from thaldash.analyses.response import grouped_visits, response_patients
 from thaldash.analyses.trajectories import cap_patients, completeness, individual_lines, trajectory_means
@@ -32,7 +31,8 @@ FIG_2: dict[str, object] = {"measure": "hb_g_l", "grouping": "genotype", "months
 """The page settings that draw the paper's Fig. 2 (Hb of the MaR-group patients by genotype, months 0–6)."""
 NO_VISITS = "No analysed patient of this selection has visits; choose other patients or widen the filter."
 PARAMS: tuple[Param, ...] = (
-    Param("measure", "hb_g_l", tuple(MEASURES)), Param("grouping", "tier", lambda ctx, _: tuple(groupings(ctx))),
+    Param("measure", "hb_g_l", tuple(MEASURES)),
+    Param("grouping", "tier", lambda ctx, _: tuple(ctx.groupings(GROUPINGS))),
     Param("months", 24, MONTHS), Param("patients", "all", tuple(PATIENTS)), Param("lines", False), Param("log", False))
 """The page's own settings (``views.params``)."""
 
@@ -59,11 +59,6 @@ class TrajectoriesView:
         return PageView(PAGE, tuple(b for b in blocks if b is not None))
 
 
-def groupings(ctx: ViewContext) -> dict[str, str]:
-    """The groupings the page offers for ``ctx``: ``GROUPINGS``, with the centre when there are several."""
-    return with_centre(GROUPINGS, ctx.cohort)
-
-
 def trajectory_visits(ctx: ViewContext, *, patients: str = "all", months: int = 24) -> pd.DataFrame:
     """The filtered analysed patients' visits up to ``months`` with their tier, genotype group and groupings,
     restricted to a genotype group (``PATIENTS``) decided on the whole cohort."""
@@ -77,8 +72,8 @@ def trajectory_visits(ctx: ViewContext, *, patients: str = "all", months: int = 
 def trajectories_view(ctx: ViewContext, *, measure: str = "hb_g_l", grouping: str = "tier", months: int = 24,
                       patients: str = "all", lines: bool = False, log: bool = False) -> TrajectoriesView:
     """The Trajectories page of ``ctx``; ``log`` applies to ferritin only (geometric means); ``grouping``
-    one of ``groupings(ctx)`` (the centre too with several centres)."""
-    for name, value, allowed in (("measure", measure, MEASURES), ("grouping", grouping, groupings(ctx)),
+    one of ``ctx.groupings(GROUPINGS)`` (the centre too with several centres)."""
+    for name, value, allowed in (("measure", measure, MEASURES), ("grouping", grouping, ctx.groupings(GROUPINGS)),
                                  ("months", months, MONTHS)):
         if value not in allowed:
             raise ValueError(f"{name}: {value!r} is not one of {', '.join(map(str, allowed))}")
@@ -103,7 +98,7 @@ def trajectories_view(ctx: ViewContext, *, measure: str = "hb_g_l", grouping: st
     method = ("Log scale: the line is the geometric mean and the band its 95% CI (t on log values, "
               "back-transformed)." if log else "Line: the mean; band: its 95% CI (t distribution).")
     span = "24 months" if months == 24 else f"months 0–{months}"
-    labels = groupings(ctx)
+    labels = ctx.groupings(GROUPINGS)
     title = f"{MEASURES[measure]} over {span}" + (f" by {labels[grouping].lower()}" if by else "")
     notes = means_notes(means, by)
     caveat = grouping_caveat(by)
