@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from thaldash.charts.base import (
-    HEIGHT, colour, finish, fmt_num, fmt_p, group_domain, grouping_title, guard, in_sentence, labelled,
+    HEIGHT, colour, count_marks, finish, fmt_num, fmt_p, group_domain, grouping_title, guard, in_sentence, labelled,
     measure_title, require, title,
 )
 from thaldash.charts.palette import NEUTRAL
@@ -71,7 +71,7 @@ def group_means_chart(summary: pd.DataFrame, *, measure: str, group: str,
                      *([alt.Tooltip("reason:N", title="Note")] if "reason" in shown else [])]))
         subtitle += f"; p: {test}"
     chart = alt.layer(*layers).properties(
-        width="container", height=HEIGHT,
+        width="container", height=HEIGHT, usermeta=count_marks(labels=["n_text"]),
         title=title(f"{measure_title(measure)} by {grouping_title(group).lower()}", subtitle))
     return finish(chart, presentation=presentation)
 
