@@ -168,3 +168,9 @@ def test_a_fraction_column_loses_its_percentages_with_a_hidden_count():
     frame = pd.DataFrame({"computed": ["3/48 (6.3%)", "44/48 (91.7%)"]})
     out = suppress_small_counts(frame, counts=[], fractions=["computed"], min_cell=5)
     assert out.frame["computed"].tolist() == ["< 5/48", "44/48 (91.7%)"] and out.n_counts == 1
+
+
+def test_notes_are_guarded_line_by_line():
+    notes = "MaR: 66.7 % (n = 6; 4 patients)\nORR: 91.7 % (n = 48; 44 patients)"
+    assert disclosure.hide_counts_in_lines(notes, 5) == ("MaR:  (n = 6; < 5 patients)\nORR: 91.7 % (n = 48; 44 patients)",
+                                                        1)

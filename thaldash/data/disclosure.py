@@ -166,6 +166,17 @@ def hide_counts_in_text(text: str, min_cell: int | None, *, leading: bool = Fals
     return (RATE.sub("", out) if hidden else out), hidden
 
 
+def hide_counts_in_lines(text: str, min_cell: int | None) -> tuple[str, int]:
+    """``hide_counts_in_text`` line by line (speaker notes, captions): a hidden count takes out only its own
+    line's percentages. Returns the text and how many counts were hidden."""
+    lines, hidden = [], 0
+    for line in text.splitlines():
+        shown, n = hide_counts_in_text(line, min_cell)
+        lines.append(shown)
+        hidden += n
+    return ("\n".join(lines), hidden) if hidden else (text, 0)
+
+
 def _fractions(frame: pd.DataFrame, columns: Sequence[str], k: int) -> tuple[pd.DataFrame, int]:
     """``frame`` with the small counts of the text ``columns`` written "< k" (``hide_counts_in_text``), and how many."""
     if not columns:

@@ -18,7 +18,7 @@ from urllib.parse import parse_qsl, urlencode
 from thaldash.data.adverse_events import AdverseEvents
 from thaldash.data.bundled import RECONSTRUCTION_NOTE, is_reconstruction
 from thaldash.data.cohort import Cohort
-from thaldash.data.disclosure import (default_min_cell, hide_counts_in_text, suppress_small_counts, suppression_note,
+from thaldash.data.disclosure import (default_min_cell, hide_counts_in_lines, suppress_small_counts, suppression_note,
                                       valid_min_cell)
 from thaldash.data.filters import PARAM_NAMES, CohortFilter, options
 from thaldash.export.deck.model import Deck, DeckItem, Source
@@ -62,7 +62,7 @@ def deck_item(block: Figure | Table, *, page: str, state: str, footer: str, reco
     k = None if reconstruction else min_cell
     caption = " ".join(t for t in (block.caption.strip(), f"Filter: {patients}." if patients else "") if t)
     notes = block.notes.strip() or block.caption.strip()
-    (caption, in_caption), (notes, in_notes) = _hidden_lines(caption, k), _hidden_lines(notes, k)
+    (caption, in_caption), (notes, in_notes) = hide_counts_in_lines(caption, k), hide_counts_in_lines(notes, k)
     hidden_text = in_caption + in_notes
     footer = "\n".join(line for line in footer.splitlines() if line.strip() != f"cohort: {RECONSTRUCTION_NOTE}")
     state = state.lstrip("?")
@@ -83,19 +83,6 @@ def deck_item(block: Figure | Table, *, page: str, state: str, footer: str, reco
                              "all.")
         shown = shown.head(MAX_TABLE_ROWS)
     return DeckItem("table", block.title, table=shown, **common)
-
-
-def _hidden_lines(text: str, k: int | None) -> tuple[str, int]:
-    """``text`` with the small counts of each line hidden (``hide_counts_in_text``, line by line, so a hidden
-    count takes out only its own line's percentages), and how many."""
-    if not k or k <= 1:
-        return text, 0
-    lines, hidden = [], 0
-    for line in text.splitlines():
-        shown, n = hide_counts_in_text(line, k)
-        lines.append(shown)
-        hidden += n
-    return "\n".join(lines), hidden
 
 
 def _guarded_footer(footer: str, note: str, k: int | None, hidden_text: int) -> str:
