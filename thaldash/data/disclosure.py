@@ -5,13 +5,17 @@ guard of a multi-centre study is to publish no count below a threshold k. ``supp
 is the one implementation: a table says which of its columns are counts (``views.blocks.Col(count=True)``)
 and which are computed from them (``from_counts``: a percentage or an interval, which would give a
 suppressed count back); every CSV download passes them (``export.files.table_csv``), and the CLI's
-report and grade apply it with ``--min-cell`` (``reports.cells``). The bundled
-reconstruction holds no patient and is never suppressed (``data.bundled.is_reconstruction``).
+report and grade apply it with ``--min-cell`` (``reports.cells``). Counts written in text ("ORR 3/15",
+"n = 3", "4 patients") are hidden by ``hide_counts_in_text``, with the percentages that would give them back:
+the speaker notes and captions of a deck (``views.deck``), a chart's count labels in its PNG/SVG and on
+slides (``export.small_cells``). The bundled reconstruction holds no patient and is never suppressed
+(``data.bundled.is_reconstruction``).
 
 k comes from the sidebar (URL parameter ``min_cell``), whose default is ``default_min_cell``: the
 ``THALDASH_MIN_CELL`` environment variable, else ``min_cell`` under ``[exports]`` in
-``.streamlit/thaldash.toml``, else 5. The command line leaves counts alone unless given ``--min-cell K``:
-there the analyst holds the data.
+``.streamlit/thaldash.toml``, else 5. The command line's report and grade leave counts alone unless given
+``--min-cell K``: there the analyst holds the data. Its deck is made to be shown, so it is guarded like the
+dashboard's unless told otherwise (``views.deck.slide_min_cell``).
 """
 
 from __future__ import annotations
