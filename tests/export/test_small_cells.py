@@ -82,3 +82,14 @@ def test_a_chart_without_count_labels_is_left_as_it_is():
     assert not result.checked and chart_note(result) == ""
     assert result.spec["data"] == spec["data"]
     assert suppressed_spec(spec, None).spec is spec
+
+
+def test_paired_change_labels_hide_a_small_n():
+    from thaldash.charts.stats import paired_change_chart
+
+    paired = pd.DataFrame({"time_i": [6, 24], "time_j": [0, 0], "test": ["paired t"] * 2, "n": [3, 12],
+                           "diff": [5.0, 7.0], "ci_low": [1.0, 2.0], "ci_high": [9.0, 12.0], "p": [0.04, 0.01],
+                           "computed": [True, True], "reason": ["", ""]})
+    spec = suppressed_spec(paired_change_chart(paired, measure="hb_g_l").to_dict(), 5).spec
+    labels = [r["label"] for rows in spec["datasets"].values() for r in rows if "label" in r]
+    assert labels[0].startswith("n < 5,") and labels[1].startswith("n = 12,")
