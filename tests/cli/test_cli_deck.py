@@ -91,3 +91,18 @@ def test_a_file_that_breaks_the_contract_is_not_made_into_a_deck(tmp_path, capsy
     status, _, err = run([str(bad), "--out", str(tmp_path / "deck.pptx")], capsys)
     assert status == 1 and "not made into a deck" in err
     assert not (tmp_path / "deck.pptx").exists()
+
+
+def test_min_cell_hides_small_counts_of_a_real_cohort(cohort_csv, tmp_path, capsys):
+    """Eight hand-written patients: every tier count is 1 to 4; ``--min-cell`` sets k, 0 shows every count."""
+    out = tmp_path / "cells.html"
+    page = ["--page", "Response#response_tiers_table"]
+    status, _, err = run([str(cohort_csv), "--out", str(out), *page, "--min-cell", "3"], capsys)
+    assert status == 0, err
+    html = out.read_text(encoding="utf-8")
+    assert "&lt; 3" in html and "counts below 3 shown as &lt; 3" in html
+    status, _, err = run([str(cohort_csv), "--out", str(out), *page, "--min-cell", "0"], capsys)
+    assert status == 0, err
+    assert "small cells" not in out.read_text(encoding="utf-8")
+    status, _, err = run([str(cohort_csv), "--out", str(out), *page, "--min-cell", "many"], capsys)
+    assert status == 2 and "--min-cell expects a whole number from 0 to 100; got 'many'" in err

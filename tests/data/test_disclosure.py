@@ -142,3 +142,35 @@ def test_a_count_shown_as_text_with_a_mark_is_read_by_its_number():
     frame = pd.DataFrame({"n_text": ["3 †", "12", "4.5", "none"]})
     out = suppress_small_counts(frame, counts=["n_text"], min_cell=5)
     assert out.frame["n_text"].tolist() == ["< 5", "12", "4.5", "none"]  # 4.5 is not a count
+
+
+@pytest.mark.parametrize("text, leading, expected, hidden", [
+    ("ORR 3/15 = 20.0%", False, "ORR < 5/15", 1),  # the percentage would give 3 back (3 = 20 % of 15)
+    ("3/15 = 20.0 % (5.1–45.4)", False, "< 5/15", 1),  # the interval goes with it
+    ("3 (6.3%)", True, "< 5", 1),  # a chart label that is a count
+    ("3 (6.3%)", False, "3 (6.3%)", 0),  # in running text a leading number is not read as a count
+    ("n=3 at month 6", False, "n < 5 at month 6", 1),
+    ("66.7 % (n = 6; 4 patients · 95% CI 22.3–95.7 %)", False, " (n = 6; < 5 patients · 95% CI )", 1),
+    ("pools 5 TDT and 2 NTDT", False, "pools 5 TDT and < 5 NTDT", 1),
+    ("ORR 44/48 = 91.7% (95% CI 80.0–97.7)", False, "ORR 44/48 = 91.7% (95% CI 80.0–97.7)", 0),
+    ("CD17/-28 in 0/12, 24 months, 1 month", False, "CD17/-28 in 0/12, 24 months, 1 month", 0),  # not counts
+])
+def test_counts_in_text_are_hidden_with_the_percentages_that_would_give_them_back(text, leading, expected, hidden):
+    assert disclosure.hide_counts_in_text(text, 5, leading=leading) == (expected, hidden)
+
+
+@pytest.mark.parametrize("k", [None, 0, 1])
+def test_k_off_leaves_text(k):
+    assert disclosure.hide_counts_in_text("ORR 3/4 = 75.0%", k) == ("ORR 3/4 = 75.0%", 0)
+
+
+def test_a_fraction_column_loses_its_percentages_with_a_hidden_count():
+    frame = pd.DataFrame({"computed": ["3/48 (6.3%)", "44/48 (91.7%)"]})
+    out = suppress_small_counts(frame, counts=[], fractions=["computed"], min_cell=5)
+    assert out.frame["computed"].tolist() == ["< 5/48", "44/48 (91.7%)"] and out.n_counts == 1
+
+
+def test_notes_are_guarded_line_by_line():
+    notes = "MaR: 66.7 % (n = 6; 4 patients)\nORR: 91.7 % (n = 48; 44 patients)"
+    assert disclosure.hide_counts_in_lines(notes, 5) == ("MaR:  (n = 6; < 5 patients)\nORR: 91.7 % (n = 48; 44 patients)",
+                                                        1)

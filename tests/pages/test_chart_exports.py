@@ -11,6 +11,7 @@ import pytest
 
 import thaldash.ui.frame as frame_module
 from tests.pages.conftest import PAGE_FILES
+from thaldash.data.disclosure import default_min_cell
 from thaldash.export import files as export
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
@@ -22,8 +23,11 @@ def test_every_chart_of_every_page_exports(run_page, monkeypatch, scenario):
     drawn: list[tuple[str, str, object]] = []
     original = frame_module.chart
 
+    guards: set[object] = set()
+
     def recording(figure, *, name, **kwargs):
         drawn.append((page.name, name, figure))
+        guards.add(kwargs.get("min_cell"))
         return original(figure, name=name, **kwargs)
 
     monkeypatch.setattr(frame_module, "chart", recording)
@@ -41,4 +45,9 @@ def test_every_chart_of_every_page_exports(run_page, monkeypatch, scenario):
         svg = export.chart_svg(figure, footer)
         assert png.startswith(PNG_MAGIC) and len(png) > 5_000, (page_name, name)
         assert "<svg" in svg and "exported: 2026-01-01" in svg, (page_name, name)
+        if scenario == "tiny":  # a real cohort: its downloads hide small count labels, and every chart still draws
+            guarded = export.chart_svg(figure, footer, min_cell=5)
+            assert "<svg" in guarded and "exported: 2026-01-01" in guarded, (page_name, name)
+    # the downloads of the reconstruction are never guarded; a real cohort's at the default k
+    assert guards == ({None} if scenario == "bundled" else {default_min_cell()})
 

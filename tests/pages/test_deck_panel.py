@@ -96,3 +96,20 @@ def test_a_figure_added_after_a_what_if_slider_records_those_rules(run_page):
     item = deck_of(at).items[0]
     assert parse_state(item.source.state)["slr_reduction_pct"] == "40"
     assert "grading: Paper, as applied (modified): slr_reduction_pct = 40" in item.footer
+
+
+def test_a_real_cohorts_slides_hide_small_counts_at_the_sidebars_k(run_page):
+    """The hand-written cohort (every tier count 1 to 4): "Add to deck" and "Add this page" guard at the
+    sidebar's k (here 3 from the link), the footer says so and the item's state records k."""
+    at = run_page(RESPONSE, "tiny", query={"min_cell": "3"})
+    assert not at.exception
+    at.button(key="thaldash.deck.add.response_tiers_table").click().run()
+    at.button(key="thaldash.deck.add_page").click().run()
+    assert not at.exception
+    items = deck_of(at).items
+    assert len(items) >= 2
+    for item in items:
+        assert "small cells: counts below 3 shown as < 3" in item.footer, item.item_id
+        assert parse_state(item.source.state)["min_cell"] == "3"
+    table = next(i for i in items if i.item_id == "response_tiers_table").table
+    assert "< 3" in table["n"].tolist()

@@ -74,3 +74,24 @@ def test_every_block_is_on_the_page(bundled):
 def test_an_unknown_selection_is_refused(report):
     with pytest.raises(ValueError, match="is not one of"):
         shown_rows(report, show="some")
+
+
+def test_the_download_of_a_real_cohort_hides_its_small_computed_counts(tiny):
+    """Eight hand-written patients: a computed count of 1 to 4 reads "< 5" in the CSV, and its status (which
+    says whether it equals the printed number) is left empty with it."""
+    import csv
+    import io
+
+    from thaldash.export.files import table_csv
+
+    table = reproduction_view(context(tiny)).rows
+    assert "computed" in table.counts and "computed" in table.fractions and "status" in table.from_counts
+    small = [v for v in table.frame["computed"] if v.isdigit() and 1 <= int(v) < 5]
+    assert small, "the tiny cohort has counts of 1 to 4 patients"
+    body = table_csv(table.frame, "data: tiny", counts=table.counts, derived=table.from_counts,
+                     fractions=table.fractions, min_cell=5).decode("utf-8-sig")
+    rows = list(csv.DictReader(io.StringIO(body.split("\r\n\r\n")[0])))
+    computed = [r["computed"] for r in rows]
+    assert computed.count("< 5") >= len(small)
+    assert not any(v.isdigit() and 1 <= int(v) < 5 for v in computed)
+    assert all(r["status"] == "" for r in rows if r["computed"] == "< 5")

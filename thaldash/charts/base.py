@@ -85,6 +85,16 @@ def fmt_num(x: float, digits: int = 1) -> str:
     return "–" if x is None or not math.isfinite(x) else f"{x:,.{digits}f}"
 
 
+def count_marks(*, counts: Sequence[str] = (), labels: Sequence[str] = ()) -> dict:
+    """The ``usermeta`` of a chart whose text marks show counts of patients (pass to ``.properties``).
+
+    ``counts`` are numeric fields a text mark shows; ``labels`` are text fields written from counts
+    ("3 (6.3%)", "ORR 3/15 = 20.0%", "n=3"). An export of a real cohort shows their counts from 1 to k − 1
+    as "< k" (``export.small_cells``); the screen shows them as they are.
+    """
+    return {"thaldash": {"counts": list(counts), "labels": list(labels)}}
+
+
 def finish(chart: alt.TopLevelMixin, *, presentation: bool = False) -> alt.TopLevelMixin:
     """Apply the house fonts and sizes; call once, on the top-level chart.
 

@@ -17,7 +17,7 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-from thaldash.charts.base import (HEIGHT, colour, finish, fmt_num, fmt_p, group_domain, grouping_title, guard,
+from thaldash.charts.base import (HEIGHT, colour, count_marks, finish, fmt_num, fmt_p, group_domain, grouping_title, guard,
                                   month_x, require, title)
 from thaldash.charts.palette import NEUTRAL
 
@@ -122,7 +122,7 @@ def proportion_forest(table: pd.DataFrame, *, label: str, heading: str, note: st
         base.mark_point(filled=True, size=80, color=NEUTRAL, opacity=1).encode(x=x),
         base.mark_text(align="left", dx=8, fontSize=11 if not presentation else 15).encode(
             x=alt.X("anchor:Q", scale=x_scale), text="text:N"),
-    ).properties(width="container", height=max(_ROW * len(order), 120),
+    ).properties(width="container", height=max(_ROW * len(order), 120), usermeta=count_marks(labels=["text"]),
                  title=title(heading, [f"Points: % of patients; lines: {method} CI" + (f"; {note}" if note else "")]))
     return finish(chart, presentation=presentation)
 
@@ -208,8 +208,8 @@ def incidence_chart(incidence: pd.DataFrame, *, by: str | None = None, domain: S
         layers.append(alt.Chart(foot).mark_text(baseline="bottom", fontSize=10 if not presentation else 14).encode(
             x=month_x(), y=alt.value(HEIGHT - 3 - (len(groups) - 1 - k) * step), text="n_text:N", color=enc))
     head = "Time to transfusion independence" + (f" by {grouping_title(by).lower()}" if by else "")
-    chart = alt.layer(*layers).properties(width="container", height=HEIGHT, title=title(
-        head, ["Step: % independent by each visit (Kaplan–Meier on the visit where it is first seen); "
+    chart = alt.layer(*layers).properties(width="container", height=HEIGHT, usermeta=count_marks(labels=["n_text"]),
+                                          title=title(head, ["Step: % independent by each visit (Kaplan–Meier on the visit where it is first seen); "
                "band: 95% log-log CI",
                "Numbers along the foot: patients still transfused and followed at each visit"]))
     return finish(chart, presentation=presentation)

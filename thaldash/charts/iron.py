@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from thaldash.charts.base import (
-    HEIGHT, colour, finish, fmt_num, n_foot, group_domain, guard, measure_title, month_x, require, title,
+    HEIGHT, colour, count_marks, finish, fmt_num, n_foot, group_domain, guard, measure_title, month_x, require, title,
 )
 from thaldash.charts.palette import CATEGORICAL, INDIVIDUAL_LINE, NEUTRAL, SINGLE_SERIES, TIER_COLOURS
 
@@ -215,6 +215,7 @@ def ferritin_with_stops(means_or_patients: pd.DataFrame, stops: pd.DataFrame, *,
                        if "sf_24m" in marks else [])]))
         subtitle = "One line per patient; triangle: last ferritin before chelation was stopped for low ferritin"
     chart = alt.layer(*layers).properties(width="container", height=HEIGHT,
+                                          usermeta=count_marks(labels=["text", "n_text"]),
                                           title=title("Serum ferritin and chelation stops", subtitle))
     return finish(chart, presentation=presentation)
 

@@ -10,7 +10,7 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-from thaldash.charts.base import HEIGHT, colour, finish, fmt_num, grouping_title, guard, require, title
+from thaldash.charts.base import HEIGHT, colour, count_marks, finish, fmt_num, grouping_title, guard, require, title
 from thaldash.grading.rules import FIELDS_BY_NAME
 from thaldash.data.schema import NOT_EVALUABLE, TIER_ORDER, TIERS
 
@@ -54,7 +54,7 @@ def tier_bars(summary: pd.DataFrame, *, presentation: bool = False) -> alt.Layer
         base.mark_bar(size=48).encode(y=y, color=colour("tier", list(TIERS), legend=False)),
         base.mark_rule(strokeWidth=1.5, color="#333333").encode(y="ci_low:Q", y2="ci_high:Q"),
         base.mark_text(dy=-8, baseline="bottom").encode(y="ci_high:Q", text="label:N"),
-    ).properties(width="container", height=HEIGHT,
+    ).properties(width="container", height=HEIGHT, usermeta=count_marks(labels=["label"]),
                  title=title(f"Response tiers of {total} evaluable patients" if total else "Response tiers", subtitle))
     return finish(chart, presentation=presentation)
 
@@ -98,6 +98,7 @@ def transition_heatmap(matrix: pd.DataFrame, *, reference_name: str = "reference
     # One constructor, not .resolve_scale().properties(): each Altair method copies the whole chart.
     chart = alt.LayerChart(
         layer=[cells, same, other], data=data, width="container", height=height or HEIGHT,
+        usermeta=count_marks(counts=["n"]),
         resolve=alt.Resolve(scale=alt.ScaleResolveMap(color="independent")),
         title=title("How patients move between tiers",
                     f"{moved} of {total} patients change tier; bold: same tier under both rule sets"))
@@ -215,7 +216,7 @@ def tiers_by_group_chart(table: pd.DataFrame, *, by: str, presentation: bool = F
     step = 26 if presentation else 20
     height = max(step * len(order), 130)  # room for the tier legend when there are few groups
     chart = alt.layer(*layers).properties(
-        width="container", height=height,
+        width="container", height=height, usermeta=count_marks(counts=["n"], labels=["text"]),
         title=title(f"Response tiers by {grouping_title(by).lower()}",
                     "Patients per tier (numbers in the bars); ORR = (MaR + MiR + SLR) / evaluable patients"))
     return finish(chart, presentation=presentation)

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from thaldash.charts.base import (
-    HEIGHT, colour, finish, fmt_num, fmt_p, group_domain, grouping_title, guard, in_sentence, labelled,
+    HEIGHT, colour, count_marks, finish, fmt_num, fmt_p, group_domain, grouping_title, guard, in_sentence, labelled,
     measure_title, require, title,
 )
 from thaldash.charts.palette import NEUTRAL
@@ -71,7 +71,7 @@ def group_means_chart(summary: pd.DataFrame, *, measure: str, group: str,
                      *([alt.Tooltip("reason:N", title="Note")] if "reason" in shown else [])]))
         subtitle += f"; p: {test}"
     chart = alt.layer(*layers).properties(
-        width="container", height=HEIGHT,
+        width="container", height=HEIGHT, usermeta=count_marks(labels=["n_text"]),
         title=title(f"{measure_title(measure)} by {grouping_title(group).lower()}", subtitle))
     return finish(chart, presentation=presentation)
 
@@ -153,7 +153,7 @@ def paired_change_chart(paired: pd.DataFrame, *, measure: str, test: str = PAIRE
         base.mark_rule(strokeWidth=2, color=NEUTRAL).encode(x=alt.X("ci_low:Q", title=xtitle), x2="ci_high:Q"),
         base.mark_point(filled=True, size=80, color=NEUTRAL, opacity=1).encode(x=x),
         base.mark_text(align="left", dx=8).encode(x="anchor:Q", text="label:N"),
-    ).properties(width="container", height=height or max(60 * len(data), 120),
+    ).properties(width="container", height=height or max(60 * len(data), 120), usermeta=count_marks(labels=["label"]),
                  title=title(f"Change in {in_sentence(measure_title(measure))} between visits",
                              f"Mean of (I − J) per patient with 95% CI; {test}"))
     return finish(chart, presentation=presentation)

@@ -9,7 +9,7 @@ import altair as alt
 import pandas as pd
 
 from thaldash.charts.base import (
-    HEIGHT, PANEL_WIDTH, colour, finish, n_foot, group_domain, grouping_title, guard, labelled, measure_title,
+    HEIGHT, PANEL_WIDTH, colour, count_marks, finish, n_foot, group_domain, grouping_title, guard, labelled, measure_title,
     month_x, require, title,
 )
 from thaldash.charts.palette import INDIVIDUAL_LINE, SINGLE_SERIES, scale_for, value_label
@@ -100,7 +100,7 @@ def trajectory_chart(means: pd.DataFrame, *, measure: str, grouping: str | None 
     span = "over 24 months" if months == 24 else f"over months 0–{months}"
     head = f"{label} {span}" + (f" by {grouping_title(grouping).lower()}" if grouping else "")
     chart = alt.layer(*layers).properties(
-        width="container", height=HEIGHT,
+        width="container", height=HEIGHT, usermeta=count_marks(labels=["n_text"]),
         title=title(head, f"Line: {how}; {'numbers along the foot' if show_n else 'tooltip'}: n per point{note}"))
     return finish(chart, presentation=presentation)
 

@@ -23,13 +23,14 @@ def add_rule_arguments(parser: argparse.ArgumentParser) -> None:
 
 def add_min_cell_argument(parser: argparse.ArgumentParser, what: str) -> None:
     """``--min-cell K``: show counts from 1 to K − 1 as "< K" (``data.disclosure``); off by default here."""
-    parser.add_argument("--min-cell", type=_min_cell, default=None, metavar="K",
+    parser.add_argument("--min-cell", type=min_cell_value, default=None, metavar="K",
                         help=f"small cells: show {what} from 1 to K−1 as '< K' (and leave out the percentages "
                              "of their rows), as the dashboard's downloads do for real patients' data; off by "
                              "default on the command line, where the analyst holds the data")
 
 
-def _min_cell(text: str) -> int:
+def min_cell_value(text: str) -> int:
+    """``--min-cell``'s value: a whole number from 0 to 100, else an argparse error naming it."""
     from thaldash.data.disclosure import valid_min_cell
 
     value = valid_min_cell(text)

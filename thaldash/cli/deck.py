@@ -21,6 +21,7 @@ SUFFIXES = (".pptx", ".html")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    from thaldash.cli.common import min_cell_value
     from thaldash.views.deck import DEFAULT_PAGES
     from thaldash.views.registry import PAGES
 
@@ -36,6 +37,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="the dashboard's URL query (the part after ?): filters, grading and page settings, "
                              "e.g. 'thal_type=TDT&scenario=strict-clinical&by=genotype'")
     parser.add_argument("--title", default=None, help="the deck's title (default: the study's)")
+    parser.add_argument("--min-cell", type=min_cell_value, default=None, metavar="K",
+                        help="small cells: on the slides of real patients' data, show counts from 1 to K−1 as "
+                             "'< K' (tables, figure labels, notes; their percentages left out) and say so in the "
+                             "footer. Default: the state's min_cell, else the dashboard's (THALDASH_MIN_CELL, "
+                             ".streamlit/thaldash.toml, else 5), since a deck is made to be shown; 0 shows every "
+                             "count. The bundled reconstruction is never changed")
     parser.add_argument("--adverse-events", default=None, metavar="PATH",
                         help="the cohort's adverse-events table, for the Safety page (default: the paper's counts)")
 
@@ -81,7 +88,8 @@ def run(args: argparse.Namespace) -> int:
     if status:
         return status
     try:
-        deck = page_deck(cohort, requests, state, adverse_events=events, title=args.title or TITLE)
+        deck = page_deck(cohort, requests, state, adverse_events=events, title=args.title or TITLE,
+                         min_cell=args.min_cell)
     except ValueError as error:
         return _fail(str(error))
     if not deck.items:

@@ -5,13 +5,17 @@ guard of a multi-centre study is to publish no count below a threshold k. ``supp
 is the one implementation: a table says which of its columns are counts (``views.blocks.Col(count=True)``)
 and which are computed from them (``from_counts``: a percentage or an interval, which would give a
 suppressed count back); every CSV download passes them (``export.files.table_csv``), and the CLI's
-report and grade apply it with ``--min-cell`` (``reports.cells``). The bundled
-reconstruction holds no patient and is never suppressed (``data.bundled.is_reconstruction``).
+report and grade apply it with ``--min-cell`` (``reports.cells``). Counts written in text ("ORR 3/15",
+"n = 3", "4 patients") are hidden by ``hide_counts_in_text``, with the percentages that would give them back:
+the speaker notes and captions of a deck (``views.deck``), a chart's count labels in its PNG/SVG and on
+slides (``export.small_cells``). The bundled reconstruction holds no patient and is never suppressed
+(``data.bundled.is_reconstruction``).
 
 k comes from the sidebar (URL parameter ``min_cell``), whose default is ``default_min_cell``: the
 ``THALDASH_MIN_CELL`` environment variable, else ``min_cell`` under ``[exports]`` in
-``.streamlit/thaldash.toml``, else 5. The command line leaves counts alone unless given ``--min-cell K``:
-there the analyst holds the data.
+``.streamlit/thaldash.toml``, else 5. The command line's report and grade leave counts alone unless given
+``--min-cell K``: there the analyst holds the data. Its deck is made to be shown, so it is guarded like the
+dashboard's unless told otherwise (``views.deck.slide_min_cell``).
 """
 
 from __future__ import annotations
@@ -92,8 +96,9 @@ def suppress_small_counts(frame: pd.DataFrame, *, counts: Sequence[str], derived
     min_cell
         k; None, 0 or 1 leave the frame as it is. Zero counts are kept: they identify no one.
     fractions
-        Text columns that write counts as "k/n" pairs ("CD17/CD17 2/2, β0/β0 11/15 independent"): each
-        number of a pair from 1 to k − 1 becomes "< k" ("CD17/CD17 < 5/< 5").
+        Text columns that write counts as "k/n" pairs ("CD17/CD17 2/2, β0/β0 11/15 independent") or "n = 3": each
+        such count from 1 to k − 1 becomes "< k" ("CD17/CD17 < 5/< 5"), and the percentages of a text with a
+        hidden count are taken out (``hide_counts_in_text``).
 
     Returns
     -------
@@ -124,24 +129,71 @@ def suppress_small_counts(frame: pd.DataFrame, *, counts: Sequence[str], derived
     return Suppressed(out, n_text + int(sum(int(m.sum()) for m in small.values())), n_derived, k, checked=True)
 
 
+N_EQUALS = re.compile(r"(?<![\w.])(n\s*=\s*)(\d+)(?![\w.])")
+"""A count written "n = 3" or "n=3"."""
+LEADING = re.compile(r"^(\s*)(\d+)(?![\d.,/])")
+"""A label that starts with its count ("3 (6.3%)", "3 stopped")."""
+COUNTED = re.compile(r"(?<![\w.,/–-])(\d+)(?=\s+(?:[A-Za-z-]+\s+){0,2}(?:patients?|visits?|TDT|NTDT|responders?)\b)")
+"""A number of people written in words: "4 patients", "3 TDT patients", "5 TDT and 2 NTDT", "the 6 evaluable
+analysed patients"."""
+RATE = re.compile(r"\s*=\s*[\d.,]+\s?%(\s*\([^()]*\))?|\s*\(\s*[\d.,]+\s?%[^()]*\)"
+                  r"|(?<![\w.])[\d.,]+(?:\s?[–-]\s?[\d.,]+)?\s?%(?!\s*CI)")
+"""A percentage (or a percentage interval) given with a count ("= 20.0 % (5.1–45.4)", "(6.3%)", "66.7 %",
+"22.3–95.7 %"), but not a confidence level ("95% CI"): it would give a hidden count back."""
+
+
+def hide_counts_in_text(text: str, min_cell: int | None, *, leading: bool = False) -> tuple[str, int]:
+    """``text`` with its counts from 1 to ``min_cell`` − 1 written "< k" ("n < k"), and how many were hidden.
+
+    The counts of a text are the numbers of its "k/n" pairs ("ORR 3/15"), its "n = 3", its numbers of people
+    in words ("4 patients", "5 TDT and 2 NTDT"), and with ``leading`` the number a label starts with
+    ("3 (6.3%)", for chart labels that are a count). Where a count is hidden, the percentages of the text
+    ("= 20.0 % (5.1–45.4)", "(6.3%)", "66.7 %") are taken out too, since they would give it back. A genotype ("CD17/-28"), a class ("β0/β0") and a decimal are not counts.
+    """
+    k = int(min_cell or 0)
+    if k <= 1 or not isinstance(text, str):
+        return text, 0
+    hidden = 0
+
+    def small(number: str) -> str:
+        nonlocal hidden
+        if 1 <= int(number) < k:
+            hidden += 1
+            return f"< {k}"
+        return number
+
+    out = FRACTION.sub(lambda m: "/".join(small(n) for n in m.groups()), text)
+    out = COUNTED.sub(lambda m: small(m.group(1)), out)
+    out = N_EQUALS.sub(lambda m: "n " + shown if (shown := small(m.group(2))).startswith("<") else m.group(0), out)
+    if leading:
+        out = LEADING.sub(lambda m: m.group(1) + small(m.group(2)), out, count=1)
+    return (RATE.sub("", out) if hidden else out), hidden
+
+
+def hide_counts_in_lines(text: str, min_cell: int | None) -> tuple[str, int]:
+    """``hide_counts_in_text`` line by line (speaker notes, captions): a hidden count takes out only its own
+    line's percentages. Returns the text and how many counts were hidden."""
+    lines, hidden = [], 0
+    for line in text.splitlines():
+        shown, n = hide_counts_in_text(line, min_cell)
+        lines.append(shown)
+        hidden += n
+    return ("\n".join(lines), hidden) if hidden else (text, 0)
+
+
 def _fractions(frame: pd.DataFrame, columns: Sequence[str], k: int) -> tuple[pd.DataFrame, int]:
-    """``frame`` with the small numbers of the "k/n" pairs of ``columns`` written "< k", and how many."""
+    """``frame`` with the small counts of the text ``columns`` written "< k" (``hide_counts_in_text``), and how many."""
     if not columns:
         return frame, 0
     hidden = 0
-
-    def one(match: re.Match) -> str:
-        nonlocal hidden
-        parts = []
-        for number in match.groups():
-            small = 1 <= int(number) < k
-            hidden += small
-            parts.append(f"< {k}" if small else number)
-        return "/".join(parts)
-
     out = frame.copy()
     for column in columns:
-        out[column] = [FRACTION.sub(one, v) if isinstance(v, str) else v for v in out[column]]
+        values = []
+        for value in out[column]:
+            text, n = hide_counts_in_text(value, k) if isinstance(value, str) else (value, 0)
+            values.append(text)
+            hidden += n
+        out[column] = values
     return out, hidden
 
 

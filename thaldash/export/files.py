@@ -23,6 +23,7 @@ import vl_convert as vlc
 from thaldash.charts.palette import NORMAL, PRESENTATION
 from thaldash.data.bundled import RECONSTRUCTION_NOTE
 from thaldash.data.disclosure import suppress_small_counts, suppression_note
+from thaldash.export.small_cells import chart_note, suppressed_spec
 
 EXPORT_WIDTH = 720
 """Width (px, before ``scale``) given to ``width="container"`` charts in an export."""
@@ -128,9 +129,17 @@ def is_presentation(spec: dict[str, Any]) -> bool:
     return spec.get("config", {}).get("title", {}).get("fontSize", NORMAL.title) > NORMAL.title
 
 
-def export_spec(chart: alt.TopLevelMixin, footer: str, *, width: int = EXPORT_WIDTH) -> dict[str, Any]:
-    """The Vega-Lite spec of ``chart`` with ``footer`` as small grey lines underneath."""
-    spec = _fix_width(chart.to_dict(), width)
+def export_spec(chart: alt.TopLevelMixin, footer: str, *, width: int = EXPORT_WIDTH,
+                min_cell: int | None = None) -> dict[str, Any]:
+    """The Vega-Lite spec of ``chart`` with ``footer`` as small grey lines underneath.
+
+    With ``min_cell`` k above 1 (a real cohort), the chart's count labels from 1 to k − 1 read "< k"
+    (``export.small_cells.suppressed_spec``) and a footer line says so.
+    """
+    hidden = suppressed_spec(chart.to_dict(), min_cell)
+    small = chart_note(hidden)
+    footer = f"{footer}\n{small}" if small and footer else small or footer
+    spec = _fix_width(hidden.spec, width)
     top = {k: spec.pop(k) for k in _TOP_LEVEL_ONLY if k in spec}
     size = (PRESENTATION if is_presentation(top) else NORMAL).footer
     lines = [part for line in footer.splitlines() for part in textwrap.wrap(_clean(line), FOOTER_WRAP) or [""]]
@@ -146,14 +155,17 @@ def export_spec(chart: alt.TopLevelMixin, footer: str, *, width: int = EXPORT_WI
     return {**top, "vconcat": [spec, footer_view], "spacing": 16}
 
 
-def chart_png(chart: alt.TopLevelMixin, footer: str, *, scale: float = 2, width: int = EXPORT_WIDTH) -> bytes:
-    """``chart`` with its footer as PNG bytes (``scale`` 2 gives crisp slides and print)."""
-    return vlc.vegalite_to_png(export_spec(chart, footer, width=width), scale=scale)
+def chart_png(chart: alt.TopLevelMixin, footer: str, *, scale: float = 2, width: int = EXPORT_WIDTH,
+              min_cell: int | None = None) -> bytes:
+    """``chart`` with its footer as PNG bytes (``scale`` 2 gives crisp slides and print); ``min_cell`` as for
+    ``export_spec``."""
+    return vlc.vegalite_to_png(export_spec(chart, footer, width=width, min_cell=min_cell), scale=scale)
 
 
-def chart_svg(chart: alt.TopLevelMixin, footer: str, *, width: int = EXPORT_WIDTH) -> str:
-    """``chart`` with its footer as SVG text (text stays text, so the footer is searchable)."""
-    return vlc.vegalite_to_svg(export_spec(chart, footer, width=width))
+def chart_svg(chart: alt.TopLevelMixin, footer: str, *, width: int = EXPORT_WIDTH, min_cell: int | None = None) -> str:
+    """``chart`` with its footer as SVG text (text stays text, so the footer is searchable); ``min_cell`` as for
+    ``export_spec``."""
+    return vlc.vegalite_to_svg(export_spec(chart, footer, width=width, min_cell=min_cell))
 
 
 def table_csv(frame: pd.DataFrame, footer: str, *, counts: Sequence[str] = (), derived: Sequence[str] = (),

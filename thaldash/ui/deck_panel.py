@@ -40,6 +40,7 @@ class Frame(Protocol):
     source: Any
     presentation: bool
     footer: str
+    min_cell: int | None
 
     def context(self) -> ViewContext: ...
 
@@ -77,7 +78,7 @@ def _add_block(frame: Frame, label: str, block: Figure | Table) -> None:
     """Button callback: ``block`` as shown on the page, with the view's state now."""
     item = deck_item(block, page=label, state=view_state(frame.page), footer=frame.footer,
                      reconstruction=frame.context().bundled,
-                     patients=patients_text(frame.filter, len(frame.filtered.patients)))
+                     patients=patients_text(frame.filter, len(frame.filtered.patients)), min_cell=frame.min_cell)
     _added(current_deck(), [item], f"“{block.title}”")
 
 
@@ -88,7 +89,7 @@ def _add_page(frame: Frame, label: str) -> None:
     shared = {k: v for k, v in st.session_state.get(state.VIEW_KEY, {}).items() if k != PRESENT}
     try:
         view = deck_view(frame.cohort, shared, when=dt.date.today(), source_name=frame.source.name,
-                         presentation=frame.presentation)
+                         presentation=frame.presentation, min_cell=frame.min_cell)
         view = replace(view, ctx=replace(view.ctx, grader=caching.graded, tabulator=caching.patient_table))
         events = current_adverse_events(frame.cohort) if "adverse_events" in PAGES[label].resources else None
         items = page_items(label, view, state.page_params(frame.page), call=caching.cached_view,

@@ -172,9 +172,10 @@ class Frame:
 
     def chart(self, figure: alt.TopLevelMixin, name: str, *, stretch: bool = True, more: Actions | None = None,
               notes: Sequence[str] = ()) -> None:
-        """``widgets.chart`` with this view's footer (plus ``notes``) and presentation mode (PNG/SVG downloads)."""
+        """``widgets.chart`` with this view's footer (plus ``notes``), presentation mode and small-cell guard (PNG/SVG
+        downloads)."""
         chart(figure, name=name, footer=with_notes(self.footer, notes), presentation=self.presentation,
-              stretch=stretch, more=more)
+              stretch=stretch, more=more, min_cell=self.min_cell)
 
     rule_key = staticmethod(state.rule_widget_key)
     rules_changed = staticmethod(state.rules_changed)

@@ -144,8 +144,10 @@ def data_panel(schedule: str, min_cell: int, cohort: Cohort, bundled: bool, box:
     key = state.widget_key(MIN_CELL)
     state.seed(key, min_cell, clean=lambda v: v if valid_min_cell(v) is not None else default_min_cell())
     k = box.number_input("Downloads: hide counts below", min_value=0, max_value=MAX_MIN_CELL, step=1, key=key,
-                         help="Small cells: in every CSV download, counts from 1 to k − 1 are shown as \"< k\" (and the "
+                         help="Small cells: in every CSV download, chart download (PNG/SVG labels) and deck slide "
+                              "(tables, labels, speaker notes), counts from 1 to k − 1 are shown as \"< k\" (and the "
                               "percentages of their rows left out), and the footer says so; 0 or 1 shows every count. "
+                              "The screen shows every number. "
                               f"The default comes from {MIN_CELL_ENV} or .streamlit/thaldash.toml ([exports] min_cell).")
     return schedule, int(k)
 

@@ -144,13 +144,15 @@ def _spec(figure: alt.TopLevelMixin) -> dict:
 
 
 def chart(figure: alt.TopLevelMixin, *, name: str, footer: str, presentation: bool = False,
-          stretch: bool = True, more: Actions | None = None) -> None:
+          stretch: bool = True, more: Actions | None = None, min_cell: int | None = None) -> None:
     """An Altair chart, plus PNG and SVG downloads (with the provenance footer) outside presentation mode.
 
     On screen the chart fills the page's width at its own height (``autosize: fit-x``); Streamlit's
     default ``fit`` would squeeze the plot to make room for titles and axes inside that height.
     With ``stretch=False`` it keeps its own width (multi-panel charts of fixed panel width). The
     exports use the figure as built, with the footer under it. ``more`` draws further buttons beside the downloads.
+    With ``min_cell`` k (a real cohort), the downloads' count labels from 1 to k − 1 read "< k"
+    (``export.small_cells``); None (the bundled reconstruction) leaves them. The screen shows every number.
     """
     spec = dict(_spec(figure))  # Streamlit takes the data out of the dict it is given (top-level keys only)
     if stretch:
@@ -159,9 +161,11 @@ def chart(figure: alt.TopLevelMixin, *, name: str, footer: str, presentation: bo
     if presentation:
         return
     row = st.container(horizontal=True)
-    row.download_button("Download PNG", lambda: export.chart_png(figure, footer), file_name=f"{name}.png",
+    row.download_button("Download PNG", lambda: export.chart_png(figure, footer, min_cell=min_cell),
+                        file_name=f"{name}.png",
                         mime="image/png", key=f"thaldash.png.{name}", on_click="ignore")
-    row.download_button("Download SVG", lambda: export.chart_svg(figure, footer), file_name=f"{name}.svg",
+    row.download_button("Download SVG", lambda: export.chart_svg(figure, footer, min_cell=min_cell),
+                        file_name=f"{name}.svg",
                         mime="image/svg+xml", key=f"thaldash.svg.{name}", on_click="ignore")
     if more is not None:
         more(row)

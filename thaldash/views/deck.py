@@ -12,14 +12,17 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from urllib.parse import parse_qsl, urlencode
 
 from thaldash.data.adverse_events import AdverseEvents
 from thaldash.data.bundled import RECONSTRUCTION_NOTE, is_reconstruction
 from thaldash.data.cohort import Cohort
+from thaldash.data.disclosure import (default_min_cell, hide_counts_in_lines, suppress_small_counts, suppression_note,
+                                      valid_min_cell)
 from thaldash.data.filters import PARAM_NAMES, CohortFilter, options
 from thaldash.export.deck.model import Deck, DeckItem, Source
+from thaldash.export.small_cells import chart_note, suppressed_spec
 from thaldash.grading.rules import FIELDS_BY_NAME
 from thaldash.grading.scenarios import DEFAULT_SCENARIO, rules_from_params, rules_to_params
 from thaldash.views.blocks import Figure, Table
@@ -42,27 +45,72 @@ page's CSV download has them all."""
 
 
 def deck_item(block: Figure | Table, *, page: str, state: str, footer: str, reconstruction: bool,
-              patients: str = "") -> DeckItem:
+              patients: str = "", min_cell: int | None = None) -> DeckItem:
     """``block`` as a deck item made on ``page`` under URL ``state`` (the query string without "?").
 
     A figure keeps its chart as a Vega-Lite dict; a table is the labelled, formatted frame the page shows
     (``Table.displayed``), its first ``MAX_TABLE_ROWS`` rows. ``patients`` ("TDT (n = 34)") is added to the
     caption ("Filter: TDT (n = 34)."), so a slide names the patients the filter kept; the speaker notes are the block's numbers (the caption
     when a block has none). The footer's reconstruction line is left to the slide, which says it in bold.
+
+    With ``min_cell`` k above 1 (a real cohort; None for the bundled reconstruction), the slide is guarded as
+    the page's downloads are (``data.disclosure``): a table's counts from 1 to k − 1 read "< k" and the
+    percentages of their rows are left empty, a figure's count labels read "< k" (``export.small_cells``),
+    the caption's and notes' "k/n" and "n = k" counts too, and the footer says so. The item's state records
+    k, so the deck rebuilt from it is guarded the same way.
     """
+    k = None if reconstruction else min_cell
     caption = " ".join(t for t in (block.caption.strip(), f"Filter: {patients}." if patients else "") if t)
     notes = block.notes.strip() or block.caption.strip()
+    (caption, in_caption), (notes, in_notes) = hide_counts_in_lines(caption, k), hide_counts_in_lines(notes, k)
+    hidden_text = in_caption + in_notes
     footer = "\n".join(line for line in footer.splitlines() if line.strip() != f"cohort: {RECONSTRUCTION_NOTE}")
-    common = {"caption": caption, "notes": notes, "footer": footer, "reconstruction": reconstruction,
-              "source": Source(page, state.lstrip("?")), "item_id": block.key}
+    state = state.lstrip("?")
+    if k is not None and MIN_CELL not in parse_state(state):
+        state = "&".join(t for t in (state, urlencode({MIN_CELL: k})) if t)
+    common = {"caption": caption, "notes": notes, "reconstruction": reconstruction,
+              "source": Source(page, state), "item_id": block.key}
     if isinstance(block, Figure):
-        return DeckItem("figure", block.title, figure=block.chart.to_dict(), **common)
-    shown = block.displayed()
+        figure = suppressed_spec(block.chart.to_dict(), k)
+        return DeckItem("figure", block.title, figure=figure.spec,
+                        footer=_guarded_footer(footer, chart_note(figure), k, hidden_text), **common)
+    table = suppress_small_counts(block.frame, counts=block.counts, derived=block.from_counts,
+                                  fractions=block.fractions, min_cell=k)
+    common["footer"] = _guarded_footer(footer, suppression_note(table), k, hidden_text)
+    shown = replace(block, frame=table.frame).displayed()
     if len(shown) > MAX_TABLE_ROWS:
         common["caption"] = (f"{caption} The first {MAX_TABLE_ROWS} of {len(shown)} rows; the page's CSV has them "
                              "all.")
         shown = shown.head(MAX_TABLE_ROWS)
     return DeckItem("table", block.title, table=shown, **common)
+
+
+def _guarded_footer(footer: str, note: str, k: int | None, hidden_text: int) -> str:
+    """``footer`` with the small-cell line of a guarded slide before its last ("exported: …") line."""
+    if not k or k <= 1:
+        return footer
+    line = note or f"small cells: counts below {k} shown as < {k}" + (
+        f" ({hidden_text} in the caption and notes)" if hidden_text else "")
+    lines = footer.splitlines()
+    return "\n".join([*lines[:-1], line, *lines[-1:]]) if lines else line
+
+
+def slide_min_cell(state: Mapping[str, str], *, bundled: bool, min_cell: int | None = None) -> int | None:
+    """k of a deck's slides: ``min_cell`` (``--min-cell``, the dashboard's setting), else the state's ``min_cell``,
+    else the dashboard's default (``data.disclosure.default_min_cell``: a deck is made to be shown); None for
+    the bundled reconstruction, which holds no patient. Raises ValueError (a sentence) for a state value that is
+    not a whole number from 0 to 100."""
+    if bundled:
+        return None
+    if min_cell is not None:
+        return min_cell
+    if MIN_CELL in state:
+        found = valid_min_cell(state[MIN_CELL])
+        if found is None:
+            raise ValueError(f"{MIN_CELL}: {state[MIN_CELL]!r} is not a whole number from 0 to 100 (the smallest "
+                             "count a slide shows; 0 shows every count)")
+        return found
+    return default_min_cell()
 
 
 def parse_state(state: str | Mapping[str, str]) -> dict[str, str]:
@@ -101,13 +149,14 @@ class PageRequest:
 @dataclass(frozen=True)
 class DeckView:
     """The shared view of a deck, from a URL state: the context (filter, grading), the scenario's name, the
-    shared settings as URL text, and what the footers say (file, date)."""
+    shared settings as URL text, what the footers say (file, date) and the slides' small-cell k (``slide_min_cell``)."""
 
     ctx: ViewContext
     name: str
     state: dict[str, str]
     source_name: str
     when: dt.date
+    min_cell: int | None = None
 
     def footer(self, ctx: ViewContext, name: str) -> str:
         """The provenance footer of ``ctx`` (the shared view, or a whole-file page's) graded by scenario ``name``."""
@@ -116,9 +165,12 @@ class DeckView:
 
 
 def deck_view(cohort: Cohort, state: Mapping[str, str], *, when: dt.date, source_name: str | None = None,
-              presentation: bool = True) -> DeckView:
+              presentation: bool = True, min_cell: int | None = None) -> DeckView:
     """The filter and grading ``state`` asks for on ``cohort``, strictly: any value the cohort or the rules
-    cannot take is a ValueError sentence (a link opened in the dashboard would drop it with a warning)."""
+    cannot take is a ValueError sentence (a link opened in the dashboard would drop it with a warning).
+    ``min_cell`` overrides the state's small-cell k (``slide_min_cell``)."""
+    bundled = is_reconstruction(cohort)
+    k = slide_min_cell(state, bundled=bundled, min_cell=min_cell)
     flt, warnings = CohortFilter.from_params(dict(state), options(cohort))
     name, rules, rule_warnings = rules_from_params(dict(state))
     if warnings or rule_warnings:  # said as the dashboard says them, without what it would do instead
@@ -127,18 +179,20 @@ def deck_view(cohort: Cohort, state: Mapping[str, str], *, when: dt.date, source
     if not len(filtered.patients):
         raise ValueError(f"no patient matches the filter ({flt.describe()}); widen it")
     ctx = ViewContext(cohort=cohort, filtered=filtered, filter=flt, rules=rules, scenario=grading_text(name, rules)[0],
-                      bundled=is_reconstruction(cohort), presentation=presentation)
-    return DeckView(ctx, name, flt.to_params() | rules_to_params(name, rules), source_name or cohort.source_name, when)
+                      bundled=bundled, presentation=presentation)
+    return DeckView(ctx, name, flt.to_params() | rules_to_params(name, rules), source_name or cohort.source_name, when,
+                    min_cell=k)
 
 
 def page_deck(cohort: Cohort, pages: Sequence[str | PageRequest] = DEFAULT_PAGES, state: str | Mapping[str, str] = "",
               *, when: dt.date | None = None, source_name: str | None = None,
-              adverse_events: AdverseEvents | None = None, title: str = TITLE) -> Deck:
+              adverse_events: AdverseEvents | None = None, title: str = TITLE, min_cell: int | None = None) -> Deck:
     """The figures and tables of ``pages`` (labels, or ``PageRequest`` text) of ``cohort`` under URL ``state``.
 
     ``state`` holds the shared filter and grading and any page's own settings; a page's own text
     ("Response?by=thal_type", or an item's recorded state with its own filter and grading) is read over it.
-    Figures are built in presentation type.
+    Figures are built in presentation type. The slides of a real cohort hide counts below k (``deck_item``):
+    ``min_cell`` (``--min-cell``) if given, else the state's ``min_cell``, else the dashboard's default.
 
     Raises
     ------
@@ -168,7 +222,7 @@ def page_deck(cohort: Cohort, pages: Sequence[str | PageRequest] = DEFAULT_PAGES
         common = {k: v for k, v in merged.items() if k in GLOBAL_NAMES and k != PRESENT}
         key = tuple(sorted(common.items()))
         if key not in views:
-            views[key] = deck_view(cohort, common, when=when, source_name=source_name)
+            views[key] = deck_view(cohort, common, when=when, source_name=source_name, min_cell=min_cell)
         texts = {k: v for k, v in merged.items() if k in names}
         items += page_items(request.label, views[key], texts, item=request.item, adverse_events=adverse_events)
     return collected_deck(items, when=when, title=title)
@@ -198,7 +252,7 @@ def page_items(label: str, view: DeckView, texts: Mapping[str, str], *, item: st
     footer = view.footer(ctx, DEFAULT_SCENARIO if entry.whole_file else view.name)
     patients = patients_text(ctx.filter, len(ctx.filtered.patients))
     return [deck_item(b, page=entry.label, state=state, footer=footer, reconstruction=view.ctx.bundled,
-                      patients=patients) for b in blocks]
+                      patients=patients, min_cell=view.min_cell) for b in blocks]
 
 
 def footer_fields(footer: str) -> dict[str, str]:
@@ -232,4 +286,4 @@ def collected_deck(items: Sequence[DeckItem], *, when: dt.date | None = None, ti
 
 
 __all__ = ["DEFAULT_PAGES", "GLOBAL_NAMES", "MAX_TABLE_ROWS", "DeckView", "PageRequest", "collected_deck", "deck_item",
-           "deck_view", "footer_fields", "page_deck", "page_items", "parse_state"]
+           "deck_view", "footer_fields", "page_deck", "page_items", "parse_state", "slide_min_cell"]

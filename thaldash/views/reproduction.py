@@ -92,7 +92,10 @@ def reproduction_view(ctx: ViewContext, *, show: str = "all", sources: tuple[str
     where = f" printed in {', '.join(sources)}" if sources else ""
     table = Table("reproduction", "The paper's numbers beside this cohort's", rows, {
         "source": Col("Printed in"), "location": Col("Row and column"), "printed": Col("Published"),
-        "computed": Col("Computed"), "status": Col("Status"), "contradiction": Col("Contradiction")},
+        # A whole number from 1 to k − 1 in Computed is read as a count (most are: patients per genotype, per
+        # tier); its status would say whether it equals the printed number, so it goes with it in a download.
+        "computed": Col("Computed", count=True, fraction=True), "status": Col("Status", from_counts=True),
+        "contradiction": Col("Contradiction")},
         caption=f"{len(rows)} of {len(report)} published numbers shown ({SHOW[show].lower()}{where}). {RULE}",
         notes="\n".join(s.text() for s in headlines))
     found = contradictions()

@@ -94,7 +94,7 @@ def response_view(ctx: ViewContext, *, by: str = "genotype", analysis: str = "pe
         beside = Table("response_vs_paper", "Response beside the paper", beside_published(overall, timing), {
             "quantity": Col("Figure"), "printed": Col("Published"), "n": Col("Computed n", count=True),
             "total": Col("of", "%d", count=True),
-            "pct": Col("Computed %", "%.1f"), "same_count": Col("Same count")},
+            "pct": Col("Computed %", "%.1f", from_counts=True), "same_count": Col("Same count")},
             caption="Abstract, Results and Table 1 of Yang et al. 2024; the bundled cohort, unfiltered, the paper's "
                     "rule, per protocol.")
     denominator = str(overall["denominator"].iloc[0])
