@@ -19,8 +19,8 @@ from thaldash.ui.rules_editor import presets, reference_picker, rule_controls
 from thaldash.views.context import ViewContext
 from thaldash.views.reference import Reference
 from thaldash.views.sweep import SWEPT, sweep_figure, sweep_grid, sweep_label
-from thaldash.views.whatif import (TABS, course_figure, course_key, groups_key, groups_section, moves_section,
-                                   tier_key, tier_section)
+from thaldash.views.whatif import TABS, course_figure, course_key, groups_key, groups_section, moves_section
+from thaldash.views.whatif_tiers import tier_key, tier_section
 
 frame = page_frame("What-if", icon="🔀")
 VIEWS = TABS

@@ -267,7 +267,7 @@ def test_the_frame_starts_without_scipy_stats():
     import subprocess
     import sys
 
-    done = subprocess.run([sys.executable, "-c", "import sys, thaldash.ui.frame, thaldash.ui.caching, "
+    done = subprocess.run([sys.executable, "-c", "import sys, thaldash.ui.frame, thaldash.ui.page_setup, thaldash.ui.caching, "
                            "thaldash.grading.summary; print('scipy.stats' in sys.modules)"],
                           cwd=REPO, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
@@ -291,7 +291,7 @@ def test_an_absurd_age_in_a_link_is_clamped_not_an_overflow(run_page, query):
 def test_a_link_that_breaks_the_page_falls_back_to_the_default_view(run_page, monkeypatch):
     # Whatever a link's settings break in the frame, the page shows the default view and says why,
     # and the next runs of the session do not inherit the broken state.
-    import thaldash.ui.frame as frame_module
+    import thaldash.ui.page_setup as frame_module
 
     real, calls = frame_module.filter_panel, []
 

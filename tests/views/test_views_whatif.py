@@ -24,7 +24,8 @@ from thaldash.grading.sensitivity import sensitivity_grid
 from thaldash.grading.whatif import genotype_moves, patient_moves, sweep_values, tier_changes
 from thaldash.views.sweep import sweep_grid, sweep_section
 from thaldash.views.reference import PINNED, resolve_reference
-from thaldash.views.whatif import groups_key, groups_section, moves_section, tier_key, tier_section, whatif_view
+from thaldash.views.whatif import groups_key, groups_section, moves_section, whatif_view
+from thaldash.views.whatif_tiers import tier_key, tier_section
 
 PAGE = REPO / "pages" / "6_What-if.py"
 MOVED = GradingRules(mir_reduction_pct=30, slr_reduction_pct=20)  # T3-02 and others change tier

@@ -25,7 +25,8 @@ with ``@cache_on_cohort``; show text that comes from data through ``plain`` (or 
 from __future__ import annotations
 
 from thaldash.ui.caching import cache_on_cohort
-from thaldash.ui.frame import Frame, page_frame
+from thaldash.ui.frame import Frame
+from thaldash.ui.page_setup import page_frame
 from thaldash.ui.widgets import chart, not_computed, plain, stat, table
 
 __all__ = ["Frame", "page_frame", "cache_on_cohort", "chart", "not_computed", "plain", "stat", "table"]

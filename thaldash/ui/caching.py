@@ -200,7 +200,7 @@ def _part(name: str, content: tuple, _builder: Callable[..., Any], _args: tuple,
 
 def cached_on(content: tuple, builder: Callable[..., V], *args: Any, **kwargs: Any) -> V:
     """``builder(*args, **kwargs)``, once per ``content``, for a part of a page view that depends on its
-    arguments only through ``content``, which its view module computes (e.g. ``views.whatif.tier_key``: the
+    arguments only through ``content``, which its view module computes (e.g. ``views.whatif_tiers.tier_key``: the
     tiers two gradings give, and the part's params).
 
     A change that leaves ``content`` alone (a threshold step that moves no patient) then reuses the part,
