@@ -1,41 +1,25 @@
-"""In chromium, on a server started on a folder of three centres (``tests.pages.conftest.write_centres_folder``:
+"""In chromium, on a server started on a folder of three centres (THALDASH_DATA) (``tests.pages.conftest.write_centres_folder``:
 the tiny cohort at east.parquet, north.parquet and south.csv, ids colliding, south with off-schedule
 visits): every page opens without an error, and the centre filter works from a link and the sidebar."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from collections.abc import Iterator
 
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import REPO, Contexts, _clean_env, _free_port, _wait_healthy
+from tests.browser.conftest import Contexts, serving
 from tests.browser.test_navigation import PAGE_FILES, choose, open_page, sidebar_n, url_path
 from tests.pages.conftest import write_centres_folder
+from thaldash.data.loading import DATA_ENV
 
 
 @pytest.fixture(scope="module")
 def centres_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     folder = write_centres_folder(tmp_path_factory.mktemp("centres") / "trial")
-    port = _free_port()
-    log = tmp_path_factory.mktemp("server") / "streamlit.log"
-    command = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
-               "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false",
-               "--", "--data", str(folder)]
-    with open(log, "w", encoding="utf-8") as out:
-        process = subprocess.Popen(command, cwd=REPO, env=_clean_env(), stdout=out, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        _wait_healthy(f"{base}/_stcore/health", process, log)
+    with serving(tmp_path_factory.mktemp("server") / "streamlit.log", {DATA_ENV: str(folder)}) as base:
         yield base
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
 
 
 @pytest.fixture
@@ -45,8 +29,14 @@ def pages(browser: object, centres_url: str) -> Iterator[Contexts]:
     opened.close()
 
 
-@pytest.mark.parametrize("path", PAGE_FILES, ids=lambda p: p.name)
-def test_every_page_opens_on_a_folder_of_centres(pages, centres_url, screenshot, path):
+# AppTest runs every page on this folder (tests/pages/test_frame.py, scenario "centres"); in chromium, the
+# pages where centres change what is drawn: the Centres page, the groupings, a patient's id and the upload.
+CENTRE_PAGES = [p for p in PAGE_FILES if url_path(p) in ("", "Centres", "Response", "Trajectories", "Comparisons",
+                                                          "Patient", "Data")]
+
+
+@pytest.mark.parametrize("path", CENTRE_PAGES, ids=lambda p: p.name)
+def test_the_pages_centres_change_open_on_a_folder_of_centres(pages, centres_url, screenshot, path):
     page = pages.new_page()
     open_page(page, f"{centres_url}/{url_path(path)}")
     expect(page.get_by_test_id("stException")).to_have_count(0)

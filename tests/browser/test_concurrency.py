@@ -23,7 +23,9 @@ def test_an_upload_is_never_visible_in_another_session(contexts, app_url, tmp_pa
 
     mine = contexts.new_page()
     open_page(mine, f"{app_url}/Data")
-    mine.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(str(upload))
+    # The cohort uploader (the Data page also has one for an adverse-events table).
+    cohort_uploader = mine.get_by_role("region", name=re.compile(r"^Upload a cohort file"))
+    cohort_uploader.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(str(upload))
     expect(sidebar_n(mine)).to_have_text("n = 3 of 3 analysed patients")
     expect(mine.get_by_text("In use for this session")).to_be_visible()
 
