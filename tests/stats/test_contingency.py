@@ -16,6 +16,8 @@ from thaldash.stats.contingency import (
     FFH_COLUMNS,
     FISHER_2X2_COLUMNS,
     MONTE_CARLO,
+    ODDS_RATIO,
+    ODDS_RATIO_LARGE,
     fisher_2x2,
     fisher_freeman_halton,
 )
@@ -177,3 +179,21 @@ def test_fisher_2x2_zero_cell_gives_an_infinite_odds_ratio() -> None:
     row = fisher_2x2(7, 0, 2, 6).iloc[0]  # every β0/β0 patient independent
     assert row["odds_ratio"] == np.inf and row["ci_high"] == np.inf and row["ci_low"] > 1
     assert row["p"] == pytest.approx(stats.fisher_exact([[7, 0], [2, 6]]).pvalue)
+
+
+def test_fisher_2x2_of_a_large_table_takes_the_sample_odds_ratio_with_woolfs_interval() -> None:
+    # A million-patient cohort made the exact conditional interval take minutes (BENCHMARKS.md). Above
+    # EXACT_OR_MAX_N the row says it gives the sample odds ratio and Woolf's interval; the reference is
+    # Woolf's formula computed here, and the P stays scipy's exact Fisher test.
+    a, b, c, d = 300_000, 120_000, 200_000, 180_000
+    row = fisher_2x2(a, b, c, d).iloc[0]
+    log_or, se = np.log(a * d / (b * c)), np.sqrt(1 / a + 1 / b + 1 / c + 1 / d)
+    assert row["ci_method"] == ODDS_RATIO_LARGE
+    assert row["odds_ratio"] == pytest.approx(a * d / (b * c), rel=1e-12)
+    assert row["ci_low"] == pytest.approx(np.exp(log_or - stats.norm.ppf(0.975) * se), rel=1e-9)
+    assert row["ci_high"] == pytest.approx(np.exp(log_or + stats.norm.ppf(0.975) * se), rel=1e-9)
+    assert row["p"] == stats.fisher_exact([[a, b], [c, d]]).pvalue
+
+
+def test_fisher_2x2_of_a_small_table_keeps_the_exact_conditional_interval() -> None:
+    assert fisher_2x2(3, 1, 1, 3).iloc[0]["ci_method"] == ODDS_RATIO  # the values: test_fisher_2x2_matches_r_tea_tasting

@@ -218,3 +218,21 @@ def test_a_profile_that_does_not_converge_is_reported(monkeypatch: pytest.Monkey
     assert np.isfinite(fit.loc["hbf", "estimate"])
     assert np.isnan(fit.loc["hbf", "p"]) and np.isnan(fit.loc["hbf", "ci_low"])
     assert "did not converge" in fit.loc["hbf", "reason"]
+
+
+def test_a_large_cohort_gets_wald_intervals_and_keeps_the_likelihood_ratio_test(monkeypatch) -> None:
+    # Above PROFILE_MAX_N patients the interval is Wald's (a million patients made the profile take
+    # minutes). The threshold is lowered so that logistf's sex2 data cross it: the estimate, SE and
+    # penalized LR test stay logistf's; the limits are exp(estimate ± z·SE), z from scipy.
+    from thaldash.stats import firth
+
+    data = pd.read_csv(DATA / "sex2.csv")
+    profile = firth_logistic(data, outcome="case", predictors=SEX2_TERMS[1:])
+    monkeypatch.setattr(firth, "PROFILE_MAX_N", len(data) - 1)
+    wald = firth_logistic(data, outcome="case", predictors=SEX2_TERMS[1:])
+    z = stats.norm.ppf(0.975)
+    assert (wald["ci_method"] == firth.CI_METHOD_LARGE).all() and (profile["ci_method"] == firth.CI_METHOD).all()
+    pd.testing.assert_series_equal(wald["estimate"], profile["estimate"])
+    pd.testing.assert_series_equal(wald["p"], profile["p"])
+    np.testing.assert_allclose(wald["ci_low"], np.exp(wald["estimate"] - z * wald["se"]), rtol=1e-12)
+    np.testing.assert_allclose(wald["ci_high"], np.exp(wald["estimate"] + z * wald["se"]), rtol=1e-12)

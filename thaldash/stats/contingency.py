@@ -32,6 +32,11 @@ EXACT = "Fisher–Freeman–Halton exact (full enumeration)"
 MONTE_CARLO = "Fisher–Freeman–Halton Monte Carlo (random tables with fixed margins)"
 FISHER_2X2 = "Fisher's exact test (two-sided, tables no more probable than observed)"
 ODDS_RATIO = "conditional maximum likelihood odds ratio, exact interval"
+ODDS_RATIO_LARGE = "sample odds ratio, Woolf (logit) interval"
+EXACT_OR_MAX_N = 5_000
+"""Patients above which ``fisher_2x2`` gives the sample odds ratio with Woolf's interval: the exact
+conditional interval searches a noncentral hypergeometric whose support grows with n (about 1 s at
+7,000 patients, minutes at a million), while at such sizes the two agree to the printed digits."""
 FFH_COLUMNS: tuple[str, ...] = (
     "n", "n_rows", "n_cols", "p", "method", "n_resamples", "seed", "mc_se", "reason",
 )
@@ -128,7 +133,9 @@ def fisher_2x2(a: int, b: int, c: int, d: int, *, confidence: float = 0.95) -> p
     pandas.DataFrame
         One row: ``n``, ``a``, ``b``, ``c``, ``d``; ``odds_ratio``: conditional maximum
         likelihood estimate (R's ``fisher.test`` estimate, 0 or inf at a zero cell);
-        ``ci_low``, ``ci_high``: its exact conditional interval; ``p``: two-sided P value;
+        ``ci_low``, ``ci_high``: its exact conditional interval (above ``EXACT_OR_MAX_N`` patients with
+        every cell filled: the sample odds ratio and Woolf's interval, said in ``ci_method``); ``p``:
+        two-sided P value (exact at every size);
         ``test``, ``ci_method``; ``reason``: ``""`` or "not computed: …" (a row or column of
         the table is empty: then nothing is computed).
 
@@ -145,10 +152,12 @@ def fisher_2x2(a: int, b: int, c: int, d: int, *, confidence: float = 0.95) -> p
     if (counts.sum(axis=0) == 0).any() or (counts.sum(axis=1) == 0).any():
         row["reason"] = not_computed("a row or a column of the 2×2 table has no patient")
         return _frame(row, FISHER_2X2_COLUMNS)
-    estimate = contingency.odds_ratio(counts, kind="conditional")
+    large = row["n"] > EXACT_OR_MAX_N and (counts > 0).all()  # Woolf's interval needs every cell
+    estimate = contingency.odds_ratio(counts, kind="sample" if large else "conditional")
     interval = estimate.confidence_interval(confidence_level=level)
     row.update(odds_ratio=float(estimate.statistic), ci_low=float(interval.low),
-               ci_high=float(interval.high), p=float(stats.fisher_exact(counts).pvalue))
+               ci_high=float(interval.high), p=float(stats.fisher_exact(counts).pvalue),
+               ci_method=ODDS_RATIO_LARGE if large else ODDS_RATIO)
     return _frame(row, FISHER_2X2_COLUMNS)
 
 
