@@ -3,6 +3,7 @@ paper's Table 1 rows beside this file's, and the test of the paper's claim that 
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass
 
 import pandas as pd
@@ -38,9 +39,21 @@ class LookupChoices:
     common: str
 
 
+_CHOICES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
 def lookup_choices(ctx: ViewContext) -> LookupChoices:
-    """The genotypes and alleles of the filtered patients, and the commonest genotype (the look-up's default)."""
-    patients = ctx.filtered.patients
+    """The genotypes and alleles of the filtered patients, and the commonest genotype (the look-up's default).
+
+    Kept per filtered cohort (the app's cached cohorts live across reruns): the page and its declared
+    settings ask for them on every run, and at a million patients they take seconds to count.
+    """
+    if ctx.filtered not in _CHOICES:
+        _CHOICES[ctx.filtered] = _choices(ctx.filtered.patients)
+    return _CHOICES[ctx.filtered]
+
+
+def _choices(patients: pd.DataFrame) -> LookupChoices:
     genotypes = tuple(sorted(patients["genotype"].dropna().astype(str).unique()))
     alleles = tuple(sorted({*patients["allele_1"].dropna().astype(str), *patients["allele_2"].dropna().astype(str)}))
     counts = patients["genotype"].dropna().astype(str).value_counts()
