@@ -391,3 +391,14 @@ def messy_frame(n_patients: int = 3_000, seed: int = 7, *, straddle_at: int | No
         frame.loc[rows, "month"] = [str(m) for m in STUDY_MONTHS]
         frame.loc[rows, "age_years"] = ["30.0"] * 3 + ["31.0"] * 4
     return frame.fillna("")
+
+
+def matching_problems(problems: pd.DataFrame, case: Case) -> pd.DataFrame:
+    """The problem rows ``case`` expects: its severity, and its column and patient where it names them."""
+    severity = "warning" if case.outcome == "warning" else "error"
+    rows = problems[problems["severity"] == severity]
+    if case.column:
+        rows = rows[rows["column"] == case.column]
+    if case.patient_id:
+        rows = rows[rows["patient_id"] == case.patient_id]
+    return rows

@@ -15,7 +15,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
-from tests.adversarial import CASES, TARGET_PATIENT, valid_frame, write_ten_million_rows
+from tests.adversarial import CASES, TARGET_PATIENT, matching_problems, valid_frame, write_ten_million_rows
 from thaldash.data.cohort import build_cohort
 from thaldash.data.loading import load_cohort
 from thaldash.data.validation import validate
@@ -36,12 +36,7 @@ def test_every_adversarial_file_gives_a_sentence_naming_the_column(tmp_path, cas
     problems = result.problems
     assert result.ok == (case.outcome == "warning")
     assert result.unreadable == (case.outcome == "unreadable")
-    severity = "warning" if case.outcome == "warning" else "error"
-    rows = problems[problems["severity"] == severity]
-    if case.column:
-        rows = rows[rows["column"] == case.column]
-    if case.patient_id:
-        rows = rows[rows["patient_id"] == case.patient_id]
+    rows = matching_problems(problems, case)
     assert rows["problem"].str.lower().str.contains(case.text.lower(), regex=False).any(), problems.to_string()
     assert not problems["problem"].str.contains("Traceback|internal error", regex=True).any()
     assert result.sha256 == before or (result.unreadable and result.sha256 in ("", before))

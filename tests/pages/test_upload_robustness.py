@@ -13,7 +13,8 @@ import hashlib
 import pandas as pd
 import pytest
 
-from tests.adversarial import CASES, Case, write_binary_text_column, write_csv_named_parquet, write_valid_csv
+from tests.adversarial import (CASES, Case, matching_problems, write_binary_text_column, write_csv_named_parquet,
+                               write_valid_csv)
 from tests.pages.conftest import REPO, sidebar_text
 
 DATA = REPO / "pages" / "10_Data.py"
@@ -47,12 +48,7 @@ def test_every_bad_upload_is_explained_without_a_traceback(tmp_path, run_page, c
     tables = _problems_tables(at)
     assert tables, "the problems are shown as a table"
     problems = pd.concat(tables, ignore_index=True)
-    severity = "warning" if case.outcome == "warning" else "error"
-    rows = problems[problems["severity"] == severity]
-    if case.column:
-        rows = rows[rows["column"] == case.column]
-    if case.patient_id:
-        rows = rows[rows["patient_id"] == case.patient_id]
+    rows = matching_problems(problems, case)
     assert rows["problem"].str.lower().str.contains(case.text.lower(), regex=False).any(), problems.to_string()
     if case.outcome == "warning":
         assert VALID_N in sidebar_text(at), "a file with warnings only is used for this session"
