@@ -29,7 +29,7 @@ from streamlit.errors import StreamlitAPIException
 from thaldash.export import files as export
 from thaldash.ui import state
 from thaldash.ui.frame import Frame
-from thaldash.ui.widgets import Actions, displayed
+from thaldash.ui.widgets import Actions, sent
 
 PATIENT_PAGE = "pages/8_Patient.py"
 PATIENT_SLUG = "patient"  # page_slug("Patient")
@@ -97,7 +97,7 @@ def patient_table(frame: Frame, table: pd.DataFrame, name: str, *, column_config
     if len(table) > max_rows:
         note = (f"The first {max_rows:,} of {len(table):,} {what} (the counts above cover all of them). " + note)
     st.caption(note)
-    event = st.dataframe(displayed(shown), hide_index=True, width="stretch", column_config=dict(column_config or {}),
+    event = st.dataframe(sent(table, max_rows), hide_index=True, width="stretch", column_config=dict(column_config or {}),
                          height=height, placeholder="–", on_select="rerun", selection_mode="single-row",
                          key=f"thaldash.pick.{name}")
     if not frame.presentation:

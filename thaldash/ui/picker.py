@@ -11,7 +11,7 @@ import streamlit as st
 from thaldash.export import files as export
 from thaldash.ui.frame import Frame
 from thaldash.ui.render import column_config
-from thaldash.ui.widgets import displayed
+from thaldash.ui.widgets import sent
 from thaldash.views.blocks import Table
 
 MAX_LISTED = 1_000
@@ -27,7 +27,7 @@ def pick_patient(frame: Frame, table: Table, *, param: str = "patient", height: 
     listed = table.frame.head(MAX_LISTED)
     ids = listed[table.patient_column].astype(str).tolist()
     wanted = frame.param(param, "")
-    event = st.dataframe(displayed(listed), hide_index=True, width="stretch", column_config=column_config(table.columns),
+    event = st.dataframe(sent(table.frame, MAX_LISTED), hide_index=True, width="stretch", column_config=column_config(table.columns),
                          column_order=list(table.columns), placeholder="–", height=height,
                          key=f"thaldash.pick.{table.key}.{hash(tuple(ids))}", on_select="rerun",
                          selection_mode="single-row",

@@ -57,7 +57,6 @@ def show(frame: Frame, block: Figure | Table | Stat, *, caption: bool = True, he
     if isinstance(block, Figure):
         frame.chart(block.chart, block.key, stretch=block.stretch, more=more, notes=block.footer_notes)
     else:
-        shown = block.frame[list(block.columns)]
         config = column_config(block.columns)
         if block.patient_column is not None:
             from thaldash.ui.patient_link import patient_table
@@ -66,7 +65,8 @@ def show(frame: Frame, block: Figure | Table | Stat, *, caption: bool = True, he
                 c: None for c in block.frame.columns if c not in block.columns}, id_column=block.patient_column,
                 height=height, what=block.what, more=more, counts=block.counts, derived=block.from_counts)
         else:
-            frame.table(shown, block.key, column_config=config, height=height or "content", more=more,
+            frame.table(block.frame, block.key, columns=tuple(block.columns), column_config=config,
+                        height=height or "content", more=more,
                         notes=block.footer_notes, counts=block.counts, derived=block.from_counts,
                         fractions=block.fractions)
     if caption and block.caption:

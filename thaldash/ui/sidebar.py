@@ -67,7 +67,7 @@ def filter_panel(flt: CohortFilter, options: FilterOptions, cohort: Cohort, box:
                        splenectomy=spleen, sexes=sexes, age_min=age_min, age_max=age_max,
                        include_withdrawn=withdrawn, centres=centres)
     chosen = caching.filtered(cohort, new)
-    everyone = int(CohortFilter(include_withdrawn=withdrawn).mask(cohort.patients).sum())
+    everyone = len(cohort.patients) if withdrawn else cohort.n_analysed  # what the filter's defaults keep
     population = "enrolled patients (withdrawn included)" if withdrawn else "analysed patients"
     box.markdown(f"**n = {len(chosen.patients)} of {everyone} {population}**")
     if not new.is_default:

@@ -6,6 +6,8 @@ the whole file (``ctx.cohort``) and never the sidebar's filter or grading.
 
 from __future__ import annotations
 
+import functools
+
 from dataclasses import dataclass
 
 import pandas as pd
@@ -47,6 +49,7 @@ def paper_report(ctx: ViewContext) -> pd.DataFrame:
     return reproduction_report(ctx.cohort, ctx.tabulator(ctx.cohort, PAPER_RULES))
 
 
+@functools.cache  # asked on every rerun (the page's choices); the paper does not change
 def printed_sources() -> tuple[str, ...]:
     """Where the paper prints its numbers ("Abstract", "Table 1", …), in the paper's order."""
     return tuple(dict.fromkeys(published_numbers()["source"]))
