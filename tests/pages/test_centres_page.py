@@ -96,6 +96,9 @@ def test_the_link_sets_k_and_the_schedule_and_the_environment_sets_the_default(r
     assert int(patients[patients.iloc[:, 0] == "south"]["n_off_schedule"].iloc[0]) == 2
     monkeypatch.setenv("THALDASH_MIN_CELL", "3")
     at = run_page(CENTRES_PAGE, "centres")
+    # Read at the nearest study month, the same two visits are still counted as recorded off the schedule.
+    patients = at.dataframe[0].value
+    assert int(patients[patients.iloc[:, 0] == "south"]["n_off_schedule"].iloc[0]) == 2
     assert [n.value for n in at.sidebar.number_input if n.label.startswith("Downloads")] == [3]
     at = run_page(CENTRES_PAGE, "centres", query={"min_cell": "lots"})
     assert any("not a whole number" in w.value for w in at.warning)

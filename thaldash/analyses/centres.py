@@ -47,18 +47,17 @@ def centre_patients(enrolled: Cohort, visits: Cohort) -> pd.DataFrame:
     One row per centre, sorted (``PATIENT_COLUMNS``): ``n_enrolled``, ``n_withdrawn``, ``n_analysed``;
     ``n_expected`` (analysed patients × the study's 7 visits), ``n_visits`` (their visits at a study
     month), ``pct_visits`` (100 × n_visits / n_expected, NaN without analysed patients) and
-    ``n_off_schedule`` (their visits at a month off the schedule, as read).
+    ``n_off_schedule`` (their visits at a month off the study schedule, as recorded in ``enrolled``,
+    however ``visits`` reads them).
     """
     patients = enrolled.patients
     centre = patients[CENTRE].astype("str") if CENTRE in patients else pd.Series("all", index=patients.index)
     withdrawn = patients["withdrawn"].to_numpy(dtype=bool)
-    read = visits.analysed
-    at = visits.visit_patient[: len(read)]
-    on_schedule = np.isin(read["month"].to_numpy(), STUDY_MONTHS)
-    visit_centre = (visits.patients[CENTRE].astype("str").to_numpy()[at] if CENTRE in visits.patients
-                    else np.full(len(read), "all", dtype=object))
-    counted = pd.DataFrame({CENTRE: visit_centre, "on": on_schedule, "off": ~on_schedule})
-    by_visit = counted.groupby(CENTRE, sort=True)[["on", "off"]].sum()
+    # Visits at a study month as the view reads them; visits off the schedule as recorded (once read at
+    # the nearest study month, none would be left off it, yet the centre recorded them).
+    on = _by_centre(visits, np.isin(visits.analysed["month"].to_numpy(), STUDY_MONTHS)).rename("on")
+    off = _by_centre(enrolled, ~np.isin(enrolled.analysed["month"].to_numpy(), STUDY_MONTHS)).rename("off")
+    by_visit = pd.concat([on, off], axis=1)
     out = pd.DataFrame({CENTRE: centre.to_numpy(), "w": withdrawn}).groupby(CENTRE, sort=True)["w"].agg(
         n_enrolled="size", n_withdrawn="sum")
     out = out.assign(n_analysed=out["n_enrolled"] - out["n_withdrawn"]).join(by_visit, how="left").fillna(0)
@@ -68,6 +67,14 @@ def centre_patients(enrolled: Cohort, visits: Cohort) -> pd.DataFrame:
     out = out.assign(n_expected=expected, n_visits=out["on"].astype(np.int64), pct_visits=pct,
                      n_off_schedule=out["off"].astype(np.int64)).reset_index()
     return out.astype({c: np.int64 for c in ("n_enrolled", "n_withdrawn", "n_analysed")})[list(PATIENT_COLUMNS)]
+
+
+def _by_centre(cohort: Cohort, flags: np.ndarray) -> pd.Series:
+    """How many of the analysed patients' visits of ``cohort`` are flagged, per centre."""
+    at = cohort.visit_patient[: len(flags)]
+    centre = (cohort.patients[CENTRE].astype("str").to_numpy()[at] if CENTRE in cohort.patients
+              else np.full(len(flags), "all", dtype=object))
+    return pd.Series(flags).groupby(centre, sort=True).sum()
 
 
 def centre_response(graded: pd.DataFrame) -> pd.DataFrame:

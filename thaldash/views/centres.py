@@ -54,10 +54,11 @@ def centres_view(ctx: ViewContext) -> CentresView:
         "n_analysed": Col("Analysed", count=True), "n_expected": Col("Visits expected", count=True),
         "n_visits": Col("Visits at a study month", count=True),
         "pct_visits": Col("Visit completeness %", "%.1f", from_counts=True),
-        "n_off_schedule": Col("Visits off the schedule", count=True)},
+        "n_off_schedule": Col("Visits off the schedule (recorded)", count=True)},
         caption=f"Enrolled patients of the filter, withdrawn included. Visit completeness: the analysed patients' "
-                f"visits at the 7 study months (0–24) of all they were expected to have; off-schedule visits "
-                f"{schedule} (sidebar). Withdrawn patients are left out of the visits.",
+                f"visits at the 7 study months (0–24) of all they were expected to have, off-schedule visits "
+                f"{schedule} (sidebar); visits off the schedule are counted as the centre recorded them. "
+                f"Withdrawn patients are left out of the visits.",
         notes=_patient_notes(counts))
     group_caption = ("ORR: MaR + MiR + SLR of the evaluable patients of each centre, Clopper–Pearson exact 95% CI; "
                      "centres under 5 evaluable patients are flagged (Note).")
