@@ -69,9 +69,9 @@ def path_sha256(path: Path) -> str:
 
 
 _LOADED = Store(sys.maxsize)
-"""The configured file's loads, outside the shared store's byte bound: a million-patient cohort (~520 MiB)
-is as large as that bound, so there it was evicted by the next result put beside it and loaded again
-(12 s) on every rerun. What is computed from it stays bounded; the loads are bounded by entries."""
+"""The configured file's loads, outside the shared store's byte bound: a million-patient cohort (359 MiB by
+``memo.footprint``) is most of that bound, so there it was evicted by what was computed from it and loaded
+again (12 s) on every rerun. What is computed from it stays bounded; the loads are bounded by entries (2)."""
 
 
 def load(sha256: str, name: str, source: str | Path) -> LoadResult:
