@@ -13,15 +13,16 @@ from pathlib import Path
 import pytest
 
 from thaldash import charts, stats
+from thaldash.export import deck
 
 
-@pytest.mark.parametrize("package", [stats, charts], ids=lambda p: p.__name__)
+@pytest.mark.parametrize("package", [stats, charts, deck], ids=lambda p: p.__name__)
 def test_exported_names_are_not_module_names(package):
     modules = {p.stem for p in Path(package.__file__).parent.glob("*.py")}
     assert not (set(package.__all__) & modules)
 
 
-@pytest.mark.parametrize("package", [stats, charts], ids=lambda p: p.__name__)
+@pytest.mark.parametrize("package", [stats, charts, deck], ids=lambda p: p.__name__)
 def test_every_exported_name_resolves_to_its_object(package):
     for name in package.__all__:
         value = getattr(package, name)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import math
 
+import numpy as np
 import pandas as pd
 import pytest
 from scipy import stats as sps
@@ -625,3 +626,24 @@ def test_the_rule_trace_shows_the_independence_rule(needed: int, clause: str) ->
 def test_the_trace_says_never_transfused() -> None:
     assert only(ntdt("P1"))["rule_trace"] == ("MaR: no transfusion in months 3–6. "
                                               "Transfusion independence: never transfused")
+
+
+@pytest.mark.parametrize("by", [None, "thal_type", "genotype"])
+@pytest.mark.parametrize("analysis", ["per-protocol", "intention-to-treat"])
+def test_tier_counts_agree_with_pandas_crosstab(bundled, by, analysis):
+    """``tier_table`` counts on codes; pandas' crosstab of the tier texts per group is the reference."""
+    from thaldash.grading.summary import tier_table
+
+    graded = grade(bundled, GradingRules(), include_withdrawn=True)
+    out = tier_table(graded, by=by, analysis=analysis)
+    column = np.where(graded["withdrawn"].to_numpy(dtype=bool), "withdrawn",
+                      np.where(graded["tier"].isna().to_numpy(), "not evaluable", graded["tier"].astype(str).to_numpy()))
+    known = np.ones(len(graded), bool) if by is None else graded[by].notna().to_numpy()
+    key = np.full(len(graded), "all", dtype=object) if by is None else graded[by].astype(str).to_numpy()
+    reference = pd.crosstab(key[known], column[known])
+    assert len(reference) == (1 if by is None else graded[by].nunique())
+    for group, row in reference.iterrows():
+        mine = out if by is None else out[out[by].astype(str) == group]
+        for tier, n in row.items():
+            assert int(mine.loc[mine["tier"] == tier, "n"].iloc[0]) == n, (group, tier)
+    assert out["n_patients"].groupby(out[by] if by else pd.Series(0, index=out.index)).first().sum() == known.sum()

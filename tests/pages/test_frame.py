@@ -274,6 +274,20 @@ def test_the_frame_starts_without_scipy_stats():
     assert done.stdout.strip() == "False"
 
 
+def test_the_home_page_starts_without_pptx_altair_or_scipy_stats():
+    # What app.py imports: python-pptx (a deck download), altair (the first chart) and scipy.stats (the
+    # reproduction report, bundled cohort only) cost seconds of a cold start the home page does not use.
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-c", "import sys, thaldash.ui, thaldash.ui.caching, thaldash.ui.render, "
+                           "thaldash.ui.navigation, thaldash.views.home; "
+                           "print(sorted(m for m in ('pptx', 'altair', 'scipy.stats') if m in sys.modules))"],
+                          cwd=REPO, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"
+
+
 @pytest.mark.parametrize("query", [{"age_min": "1e308"}, {"age_max": "-1e308"}, {"age_min": "1e308", "age_max": "2e308"}])
 def test_an_absurd_age_in_a_link_is_clamped_not_an_overflow(run_page, query):
     # Issue 17: ?age_min=1e308 on a cohort whose ages are not whole numbers raised OverflowError on every page.

@@ -54,3 +54,39 @@ def test_an_upload_and_all_that_is_computed_from_it_stay_in_its_session(tmp_path
     assert result.cohort.scope == "session"
     # Held only by the session's state: Streamlit drops it when the session closes. (AppTest keeps the
     # page script's globals after a run, so a weak reference cannot show the release here.)
+
+
+def test_a_filtered_cohort_is_counted_without_its_parent(bundled):
+    from dataclasses import replace
+
+    from thaldash.data.filters import CohortFilter
+
+    tdt = CohortFilter(thal_types=("TDT",)).apply(bundled)
+    assert tdt.parent is bundled
+    # The parent is the loaded cohort, held by the load cache; counted here too, a filtered cohort at 1M
+    # outweighed the whole store. The same cohort without a parent is the reference.
+    assert memo.footprint(tdt) == memo.footprint(replace(tdt, parent=None))
+    assert memo.footprint(tdt) < memo.footprint(bundled) + memo.footprint(replace(tdt, parent=None))
+
+
+def test_the_configured_file_and_its_gradings_outlive_a_full_shared_store(bundled, monkeypatch):
+    from thaldash.data.filters import CohortFilter
+    from thaldash.data.loading import LoadResult, bundled_cohort_path
+    from thaldash.grading.rules import GradingRules
+    from thaldash.ui import caching
+
+    loads = []
+
+    def counted_load(source, name):
+        loads.append(name)
+        return LoadResult(cohort=bundled, problems=pd.DataFrame(), source_name=name, sha256="sha-test")
+
+    monkeypatch.setattr(caching, "load_cohort", counted_load)
+    monkeypatch.setattr(memo.SHARED, "max_bytes", 1)  # every put evicts all but the newest entry
+    path = bundled_cohort_path()
+    first = caching.load("sha-test", "bundled", path)
+    whole = caching.graded(bundled, GradingRules())
+    caching.graded(caching.filtered(bundled, CohortFilter(thal_types=("TDT",))), GradingRules())
+    caching.graded(caching.filtered(bundled, CohortFilter(thal_types=("NTDT",))), GradingRules())
+    assert caching.load("sha-test", "bundled", path) is first and loads == ["bundled"]
+    assert caching.graded(bundled, GradingRules()) is whole, "the whole cohort's grading was computed again"

@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 from scipy import stats
 
-import thaldash.views.home as home
+import thaldash.views.reproduction as reproduction
 from tests.views.checks import assert_page_is_complete, context
 from thaldash.analyses.patients import patient_table
 from thaldash.data.filters import CohortFilter
@@ -83,7 +83,7 @@ def test_another_cohort_is_not_measured_against_the_paper(tiny, monkeypatch):
     def refuse(ctx):
         raise AssertionError("the reproduction report was computed for a cohort that is not the paper's")
 
-    monkeypatch.setattr(home, "paper_report", refuse)
+    monkeypatch.setattr(reproduction, "paper_report", refuse)  # home_view imports it from there when it needs it
     view = home_view(context(tiny, bundled=False))
     shown = {s.label: s.value for s in view.headlines}
     assert "Published numbers reproduced" not in shown and "Published numbers the cohort was fitted to" not in shown

@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from thaldash.data.coded_text import equals
 from thaldash.data.schema import THAL_TYPES
 from thaldash.grading.summary import ANALYSES, ORR, tier_table
 from thaldash.grading.transfusion import NEVER_TRANSFUSED
@@ -80,12 +81,11 @@ def response_headlines(graded: pd.DataFrame, *, confidence: float = 0.95,
 
 def _transfusion_free(graded: pd.DataFrame, analysis: str, confidence: float, ne_fail: bool) -> pd.DataFrame:
     """TDT patients independent of transfusion (a ``ti_month``), of TDT whose status is known."""
-    tdt = (graded["thal_type"].astype(str) == "TDT").to_numpy()
+    tdt = equals(graded["thal_type"], "TDT")
     gone = _withdrawn(graded)
     ti = pd.to_numeric(graded["ti_month"]).to_numpy(dtype=float, na_value=np.nan)
-    status = graded["ti_status"].astype(str).to_numpy()
     free = tdt & ~gone & ~np.isnan(ti)
-    settled = (status == "still transfused at the last visit") | (status == NEVER_TRANSFUSED)
+    settled = equals(graded["ti_status"], "still transfused at the last visit") | equals(graded["ti_status"], NEVER_TRANSFUSED)
     known = tdt & ~gone & (~np.isnan(ti) | settled)
     unknown = tdt & ~gone & ~known
     total = int(known.sum()) + (int(unknown.sum()) if ne_fail else 0) + \
@@ -93,7 +93,7 @@ def _transfusion_free(graded: pd.DataFrame, analysis: str, confidence: float, ne
     props = proportions(np.array([int(free.sum())]), np.array([total]), confidence=confidence, noun="TDT patient")
     rows = [{"population": "TDT", "endpoint": "transfusion-free", "analysis": analysis, "n": int(free.sum()),
              "total": total, "n_patients": int(tdt.sum()), **{k: v[0] for k, v in props.items()}}]
-    ntdt = (graded["thal_type"].astype(str) == "NTDT").to_numpy()
+    ntdt = equals(graded["thal_type"], "NTDT")
     why = {"NTDT": "not computed: NTDT were never transfusion-dependent, so being transfusion-free says nothing "
                    "about the drug",
            "all": "not computed: it would pool the TDT with NTDT, who were never transfusion-dependent; read the "
@@ -106,12 +106,11 @@ def _transfusion_free(graded: pd.DataFrame, analysis: str, confidence: float, ne
 
 
 def _notes(graded: pd.DataFrame, rows: pd.DataFrame) -> list[str]:
-    types = graded["thal_type"].astype(str).to_numpy()
     gone = _withdrawn(graded)
-    ntdt = (types == "NTDT") & ~gone
-    never = ntdt & (graded["ti_status"].astype(str).to_numpy() == NEVER_TRANSFUSED)
-    by_rule = int((never & (graded["tier"].astype(str).to_numpy() == "MaR")).sum())
-    n_ntdt, n_tdt = int(ntdt.sum()), int(((types == "TDT") & ~gone).sum())
+    ntdt = equals(graded["thal_type"], "NTDT") & ~gone
+    never = ntdt & equals(graded["ti_status"], NEVER_TRANSFUSED)
+    by_rule = int((never & equals(graded["tier"], "MaR")).sum())
+    n_ntdt, n_tdt = int(ntdt.sum()), int((equals(graded["thal_type"], "TDT") & ~gone).sum())
     lead = f"all {n_ntdt} NTDT were" if by_rule == n_ntdt else f"{by_rule} of the {n_ntdt} NTDT were"
     rule = (f"{lead} never transfused, so each is MaR by the transfusion-free rule: this says nothing about "
             "the drug") if by_rule else ""

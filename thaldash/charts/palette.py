@@ -15,10 +15,12 @@ from __future__ import annotations
 
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
-
-import altair as alt
+from typing import TYPE_CHECKING
 
 from thaldash.data.schema import MAR_GROUP, NOT_EVALUABLE, OTHER_GROUP
+
+if TYPE_CHECKING:  # altair (a second of a cold start) loads with the first chart
+    import altair as alt
 
 # Okabe–Ito colours, by their published names.
 BLACK = "#000000"
@@ -135,6 +137,8 @@ def scale_for(grouping: str, domain: Sequence[Hashable] | None = None) -> alt.Sc
         (e.g. every genotype of the unfiltered cohort, sorted) so that a filter does not shift
         the colours.
     """
+    import altair as alt  # here: the page frame reads this module's colours before any chart is drawn
+
     labels = (list(FIXED[palette_name(grouping)]) if domain is None and palette_name(grouping)
               else [value_label(grouping, v) for v in (domain or [])])
     return alt.Scale(domain=labels, range=colours_for(grouping, domain))

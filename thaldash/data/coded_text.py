@@ -99,3 +99,12 @@ def observed(labels: pd.Series) -> pd.Series:
     if isinstance(labels.dtype, pd.CategoricalDtype):
         return labels.cat.remove_unused_categories()
     return labels
+
+
+def equals(labels: pd.Series, text: str) -> np.ndarray:
+    """``labels.astype(str).to_numpy() == text`` as a bool array; a categorical is compared once per category,
+    not written out as a million strings (a missing label is never equal)."""
+    if isinstance(labels.dtype, pd.CategoricalDtype):
+        hit = np.append(np.asarray(labels.cat.categories.astype(str) == text, dtype=bool), False)
+        return hit[labels.cat.codes.to_numpy()]  # code -1 (missing) reads the appended False
+    return np.asarray(labels.astype(str).to_numpy() == text, dtype=bool)

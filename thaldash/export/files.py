@@ -14,9 +14,8 @@ import io
 import textwrap
 import unicodedata
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import altair as alt
 import pandas as pd
 import vl_convert as vlc
 
@@ -24,6 +23,9 @@ from thaldash.charts.palette import NORMAL, PRESENTATION
 from thaldash.data.bundled import RECONSTRUCTION_NOTE
 from thaldash.data.disclosure import suppress_small_counts, suppression_note
 from thaldash.export.small_cells import chart_note, suppressed_spec
+
+if TYPE_CHECKING:  # altair (a second of a cold start) loads with the first chart
+    import altair as alt
 
 EXPORT_WIDTH = 720
 """Width (px, before ``scale``) given to ``width="container"`` charts in an export."""

@@ -15,6 +15,7 @@ here too (gradings, filtered cohorts, the patient table).
 from __future__ import annotations
 
 import hashlib
+import sys
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
@@ -32,7 +33,7 @@ from thaldash.data.schedule import scheduled as read_on_schedule
 from thaldash.data.sources import folder_digest, folder_parts
 from thaldash.grading.rules import GradingRules
 from thaldash.grading.whatif import graded_rows
-from thaldash.ui.memo import memo, session_store
+from thaldash.ui.memo import Store, content_key, memo, private, session_store
 from thaldash.views.context import ViewContext
 
 
@@ -67,15 +68,21 @@ def path_sha256(path: Path) -> str:
         return ""
 
 
-@memo(max_entries=2)
-def _load_shared(sha256: str, name: str, _source: str | Path) -> LoadResult:
-    return load_cohort(_source, name=name)
+_LOADED = Store(sys.maxsize)
+"""The configured file's loads, outside the shared store's byte bound: a million-patient cohort (359 MiB by
+``memo.footprint``) is most of that bound, so there it was evicted by what was computed from it and loaded
+again (12 s) on every rerun. What is computed from it stays bounded; the loads are bounded by entries (2)."""
 
 
 def load(sha256: str, name: str, source: str | Path) -> LoadResult:
     """``load_cohort`` of the configured file, once per content hash, shared by every session."""
-    with st.spinner("Loading and checking the data…"):
-        return _load_shared(sha256, name, source)
+    key = ("load", sha256, name)
+    found, result = _LOADED.get(key)
+    if not found:
+        with st.spinner("Loading and checking the data…"):
+            result = load_cohort(source, name=name)
+        _LOADED.put(key, result, max_entries=2)
+    return result
 
 
 def load_upload(sha256: str, name: str, data: bytes | tuple[tuple[str, bytes], ...]) -> LoadResult:
@@ -115,7 +122,6 @@ def scheduled(cohort: Cohort, schedule: str) -> Cohort:
     return read_on_schedule(cohort, schedule)
 
 
-@memo(max_entries=16)
 def graded(cohort: Cohort, rules: GradingRules) -> pd.DataFrame:
     """``thaldash.grading.grade.grade(cohort, rules)`` (analysed patients), once per cohort and rules.
 
@@ -123,18 +129,36 @@ def graded(cohort: Cohort, rules: GradingRules) -> pd.DataFrame:
     their own visits only; tests/test_whatif.py checks the equality): one grading per rule set,
     and the default filter's is the whole cohort's, not a second copy.
     """
-    if cohort.parent is not None:
-        return graded_rows(graded(cohort.parent, rules), cohort.patients["patient_id"])
-    return grade(cohort, rules)
+    if cohort.parent is None:
+        return _whole_graded(cohort, rules, include_withdrawn=False)
+    return _graded_rows(cohort, rules, include_withdrawn=False)
 
 
-@memo(max_entries=16)
 def graded_everyone(cohort: Cohort, rules: GradingRules) -> pd.DataFrame:
     """``grade(cohort, rules, include_withdrawn=True)``: every patient of ``cohort``, withdrawn ones graded too;
     a filtered cohort takes its rows of the whole cohort's, as ``graded`` does."""
-    if cohort.parent is not None:
-        return graded_rows(graded_everyone(cohort.parent, rules), cohort.patients["patient_id"])
-    return grade(cohort, rules, include_withdrawn=True)
+    if cohort.parent is None:
+        return _whole_graded(cohort, rules, include_withdrawn=True)
+    return _graded_rows(cohort, rules, include_withdrawn=True)
+
+
+@memo(max_entries=32)
+def _graded_rows(cohort: Cohort, rules: GradingRules, include_withdrawn: bool) -> pd.DataFrame:
+    whole = _whole_graded(cohort.parent, rules, include_withdrawn=include_withdrawn)
+    return graded_rows(whole, cohort.patients["patient_id"])
+
+
+def _whole_graded(cohort: Cohort, rules: GradingRules, *, include_withdrawn: bool) -> pd.DataFrame:
+    # What every filter's grading is read from: kept beside the load (the configured file) or in the session's
+    # store (an upload), not in the shared store's LRU, where at 1M a new filtered cohort evicted it and each
+    # filter change graded a million patients twice again (10 s). Bounded by entries: two rule sets.
+    store = session_store() if private(cohort) else _LOADED
+    key = ("whole_graded", cohort.sha256, content_key(rules), include_withdrawn)
+    found, result = store.get(key)
+    if not found:
+        result = grade(cohort, rules, include_withdrawn=include_withdrawn)
+        store.put(key, result, max_entries=4)
+    return result
 
 
 @memo(max_entries=8)

@@ -9,9 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import altair as alt
 import pandas as pd
 import streamlit as st
 
@@ -29,6 +28,9 @@ from thaldash.ui.widgets import Actions, chart, plain, table
 from thaldash.views.context import ViewContext
 from thaldash.views.deck import GLOBAL_NAMES
 from thaldash.views.registry import declared_param
+
+if TYPE_CHECKING:  # altair (a second of a cold start) loads with the first chart
+    import altair as alt
 
 GLOBAL_PARAMS: frozenset[str] = GLOBAL_NAMES
 DECLARED: Any = object()

@@ -63,7 +63,10 @@ def footprint(value: Any, _seen: set[int] | None = None) -> int:
     if isinstance(value, (list, tuple, set, frozenset)):
         return sum(footprint(v, seen) for v in value) + 64
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return sum(footprint(getattr(value, f.name), seen) for f in dataclasses.fields(value)) + 64
+        # A filtered cohort's parent is the loaded cohort, held by the load cache: counting it here made a
+        # filtered cohort at 1M (691 MiB) outweigh the whole store, which then evicted everything per rerun.
+        return sum(footprint(getattr(value, f.name), seen) for f in dataclasses.fields(value)
+                   if not (isinstance(value, Cohort) and f.name == "parent")) + 64
     if hasattr(value, "to_dict") and hasattr(value, "mark") or type(value).__module__.startswith("altair"):
         # an Altair chart: its datasets (layers and panels included)
         parts = [getattr(value, a, None) for a in ("data", "layer", "vconcat", "hconcat", "concat", "spec")]

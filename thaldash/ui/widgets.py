@@ -11,9 +11,8 @@ import re
 import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import altair as alt
 import pandas as pd
 import pyarrow as pa
 import streamlit as st
@@ -21,6 +20,9 @@ import streamlit as st
 from streamlit.dataframe_util import convert_anything_to_arrow_bytes, convert_pandas_df_to_arrow_table
 
 from thaldash.export import files as export
+
+if TYPE_CHECKING:  # altair (a second of a cold start) loads with the first chart
+    import altair as alt
 
 # Every ASCII punctuation character that Markdown, Streamlit's directives (":red[…]",
 # ":material/…:") or KaTeX ("$…$") can give a meaning to; CommonMark lets a backslash escape each.

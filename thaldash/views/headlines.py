@@ -7,9 +7,12 @@ module only words them.
 
 from __future__ import annotations
 
+from weakref import WeakKeyDictionary
+
 import pandas as pd
 
 from thaldash.analyses.headlines import POOLED, UNWEIGHTED_MEAN
+from thaldash.data.coded_text import equals
 from thaldash.views.blocks import Col, Stat, Table
 from thaldash.views.context import ViewContext
 from thaldash.views.wording import BASIS_NOTE, assumed_notes, basis_marks
@@ -30,14 +33,23 @@ def headline(key: str, label: str, row: pd.Series, what: str) -> Stat:
                        f"({str(row['ci_method']).removesuffix(' 95%')})")
 
 
+_LEFT_OUT: WeakKeyDictionary[ViewContext, pd.DataFrame] = WeakKeyDictionary()
+
+
+def _left_out(ctx: ViewContext) -> pd.DataFrame:
+    # Once per view: a page asks for each of its rates, and at 1M each ask filtered a million patients (2 s).
+    gone = _LEFT_OUT.get(ctx)
+    if gone is None:
+        gone = _LEFT_OUT[ctx] = ctx.withdrawn_left_out()
+    return gone
+
+
 def itt_left_out(ctx: ViewContext, population: str = "all") -> str:
     """Why intention to treat is not computed for ``population`` ("TDT", "NTDT" or "all") in this view
     ("" when it is): the sidebar filter leaves out patients of it who withdrew, whom it would count as
     failures."""
-    gone = ctx.withdrawn_left_out()
-    if population != "all":
-        gone = gone[(gone["thal_type"].astype(str) == population).to_numpy()]
-    n = len(gone)
+    gone = _left_out(ctx)
+    n = len(gone) if population == "all" else int(equals(gone["thal_type"], population).sum())
     if not n:
         return ""
     who = "patient who withdrew" if n == 1 else f"{n} patients who withdrew"

@@ -9,11 +9,9 @@ from dataclasses import dataclass
 
 from thaldash.analyses.headlines import response_headlines
 from thaldash.grading.summary import tier_table
-from thaldash.reports.reproduction import match_label, report_counts
 from thaldash.views.blocks import PageView, Stat, Table
 from thaldash.views.context import ViewContext
 from thaldash.views.headlines import ITT, headline_stat, headline_table
-from thaldash.views.reproduction import paper_report
 
 PER_PROTOCOL = "per-protocol"
 
@@ -56,6 +54,11 @@ def home_view(ctx: ViewContext) -> HomeView:
     headlines = [Stat("analysed", "Analysed patients", f"{len(graded)}", detail=(
         f"{int(tiers.loc['not evaluable', 'n'])} not evaluable"))]
     if ctx.bundled:
+        # Imported here: the reproduction report needs scipy.stats (seconds of a cold start), and only the
+        # bundled reconstruction is compared with the paper.
+        from thaldash.reports.reproduction import match_label, report_counts
+        from thaldash.views.reproduction import paper_report
+
         counts = report_counts(paper_report(ctx))
         n = counts.set_index("status")["n"]
         headlines.append(Stat("reproduced", match_label(reconstruction=True), f"{n['match']} of {n['total']}",
