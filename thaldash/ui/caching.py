@@ -67,7 +67,7 @@ def path_sha256(path: Path) -> str:
         return ""
 
 
-@memo(max_entries=2)
+@memo(max_entries=2, pinned=True)  # the current file and the one before it, outside the byte bound (memo)
 def _load_shared(sha256: str, name: str, _source: str | Path) -> LoadResult:
     return load_cohort(_source, name=name)
 
@@ -93,7 +93,7 @@ def load_upload(sha256: str, name: str, data: bytes | tuple[tuple[str, bytes], .
             result = load_cohort_isolated(data, name)
         if result.cohort is not None:
             result = replace(result, cohort=replace(result.cohort, scope="session"))
-        store.put(key, result, max_entries=4)
+        store.put(key, result, max_entries=4, pinned=True)
     return result
 
 
