@@ -1,6 +1,7 @@
 """Where the server's memory goes: app.py then every page once, in a fresh process, with the holders named.
 
     python -m bench.memory --data bench/.cache/synthetic-1000000-s0.parquet [--scan] [--out m.json]
+    python -m bench.memory --data bench/.cache/synthetic-1000000-s0.parquet --server   # a real server
 
 Runs ``app.py`` and then every page of ``pages/`` once with ``streamlit.testing.v1.AppTest``
 (``THALDASH_DATA`` names the file; one page open at a time, as one visitor going through the pages),
@@ -17,7 +18,8 @@ and after each page prints
 
 Sizes are of memory regions (numpy data, Arrow buffers, Python text objects), so a slice sharing
 its parent's memory counts once. AppTest has no websocket, so Streamlit's per-session message
-bookkeeping of a real server is not in these figures (check a real server's ``/proc/<pid>/status``).
+bookkeeping of a real server is not in these figures: ``--server`` reads a real server's process tree
+(``/proc/<pid>/status``) after the cold start and each page opened in chromium.
 """
 
 from __future__ import annotations
@@ -139,6 +141,14 @@ def measure(data: Path | None, do_scan: bool, top: int) -> list[dict]:
     from thaldash.ui import memo
     from thaldash.ui.footprint import Regions
 
+    evicted: list[dict] = []
+    evict = memo.SHARED._evict
+
+    def logged(key: tuple) -> None:  # every eviction, also of an entry put and evicted within one page
+        evicted.append({"key": _key_text(key), "est": memo.SHARED._items[key][1]})
+        evict(key)
+
+    memo.SHARED._evict = logged
     rows = []
     for path in page_files():
         _reset_peak()
@@ -160,7 +170,9 @@ def measure(data: Path | None, do_scan: bool, top: int) -> list[dict]:
                "store_pinned": getattr(memo.SHARED, "pinned_nbytes", 0), "store_entries": len(memo.SHARED),
                "store_deep_unique": cohort_regions.nbytes() + sum(e["new"] for e in entries),
                "cohort_bytes": cohort_regions.nbytes(),
-               "entries": sorted(entries, key=lambda e: -e["new"])[:top]}
+               "entries": sorted(entries, key=lambda e: -e["new"])[:top],
+               "evicted": list(evicted)}
+        evicted.clear()
         if do_scan:
             reached = Regions()
             for value, _ in memo.SHARED._items.values():
@@ -168,6 +180,29 @@ def measure(data: Path | None, do_scan: bool, top: int) -> list[dict]:
             row["scan"] = scan(reached)
         rows.append(row)
         _print(row)
+    return rows
+
+
+def measure_server(data: Path | None) -> list[dict]:
+    """The real server (``streamlit run app.py``, chromium through Playwright): its process tree's ``VmRSS``
+    and ``VmHWM`` after the cold start and after the first opening of each page, in one browser tab."""
+    from bench.browser import chromium, cold_start, new_page, open_page, url_path
+    from bench.script_time import page_files
+    from bench.server import Server
+
+    rows = []
+    with Server(REPO / "app.py", data=data) as server, chromium() as browser:
+        page = new_page(browser)
+        for path in page_files():
+            if path.name == "app.py":
+                seconds, state = cold_start(page, server.url, server.started)
+            else:
+                seconds, state = open_page(page, f"{server.url}/{url_path(path)}")
+            row = {"page": path.name, "seconds": seconds, "exceptions": state.get("exceptions", 0),
+                   "VmRSS": server.rss_bytes(), "VmHWM": server.peak_rss_bytes()}
+            rows.append(row)
+            print(f"== {row['page']}  {seconds:.1f} s  server VmRSS {row['VmRSS'] / MIB:,.0f} MiB"
+                  f"  VmHWM {row['VmHWM'] / MIB:,.0f} MiB  exceptions {row['exceptions']}", flush=True)
     return rows
 
 
@@ -182,6 +217,8 @@ def _print(row: dict) -> None:
         print(f"   EXCEPTION {exc}")
     for e in row["entries"]:
         print(f"   {m(e['new']):>6} new {m(e['deep']):>6} deep {m(e['est']):>6} est  {e['key']}")
+    for e in row["evicted"]:
+        print(f"   evicted during the page: {m(e['est']):>6} est  {e['key']}")
     if "scan" in row:
         s = row["scan"]
         print(f"   scan: live {m(s['live_bytes'])} MiB, not reached by the store {m(s['not_in_store_bytes'])} MiB")
@@ -196,8 +233,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--scan", action="store_true", help="also scan every live frame and array (slow)")
     parser.add_argument("--top", type=int, default=12, help="entries listed per page")
     parser.add_argument("--out", type=Path, default=None, help="write the rows as JSON too")
+    parser.add_argument("--server", action="store_true",
+                        help="measure a real server opened in chromium instead (process tree, no attribution)")
     args = parser.parse_args(argv)
-    rows = measure(args.data, args.scan, args.top)
+    rows = measure_server(args.data) if args.server else measure(args.data, args.scan, args.top)
     if args.out:
         args.out.write_text(json.dumps(rows, indent=1), encoding="utf-8")
     return 0
