@@ -14,9 +14,9 @@ server for as long as a few entries allowed. Here
 The least recently used entries go first. A result's size is every buffer it reaches, each memory region
 once (``footprint.footprint``: text and categories included); a cohort inside a result is not counted
 there, being an entry of its own, and a filtered cohort counts what it does not share with the whole
-one. The loaded files themselves (``pinned`` entries, at most two) are kept outside the byte bound:
-every page needs the current one, and evicting it would only load it again while results computed
-from it still hold the first copy. Callers must not mutate what they get.
+one. The loaded files themselves (``pinned`` entries: two shared, four uploads per session) are bounded
+by count, outside the byte bound: every page needs the current one, and evicting it would only load it
+again while results computed from it still hold the first copy. Callers must not mutate what they get.
 """
 
 from __future__ import annotations
