@@ -15,7 +15,6 @@ here too (gradings, filtered cohorts, the patient table).
 from __future__ import annotations
 
 import hashlib
-import sys
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
@@ -33,7 +32,7 @@ from thaldash.data.schedule import scheduled as read_on_schedule
 from thaldash.data.sources import folder_digest, folder_parts
 from thaldash.grading.rules import GradingRules
 from thaldash.grading.whatif import graded_rows
-from thaldash.ui.memo import Store, content_key, memo, private, session_store
+from thaldash.ui.memo import SHARED, content_key, memo, private, session_store
 from thaldash.views.context import ViewContext
 
 
@@ -68,21 +67,15 @@ def path_sha256(path: Path) -> str:
         return ""
 
 
-_LOADED = Store(sys.maxsize)
-"""The configured file's loads, outside the shared store's byte bound: a million-patient cohort (359 MiB by
-``memo.footprint``) is most of that bound, so there it was evicted by what was computed from it and loaded
-again (12 s) on every rerun. What is computed from it stays bounded; the loads are bounded by entries (2)."""
+@memo(max_entries=2, pinned=True)  # the current file and the one before it, outside the byte bound (memo)
+def _load_shared(sha256: str, name: str, _source: str | Path) -> LoadResult:
+    return load_cohort(_source, name=name)
 
 
 def load(sha256: str, name: str, source: str | Path) -> LoadResult:
     """``load_cohort`` of the configured file, once per content hash, shared by every session."""
-    key = ("load", sha256, name)
-    found, result = _LOADED.get(key)
-    if not found:
-        with st.spinner("Loading and checking the data…"):
-            result = load_cohort(source, name=name)
-        _LOADED.put(key, result, max_entries=2)
-    return result
+    with st.spinner("Loading and checking the data…"):
+        return _load_shared(sha256, name, source)
 
 
 def load_upload(sha256: str, name: str, data: bytes | tuple[tuple[str, bytes], ...]) -> LoadResult:
@@ -100,7 +93,7 @@ def load_upload(sha256: str, name: str, data: bytes | tuple[tuple[str, bytes], .
             result = load_cohort_isolated(data, name)
         if result.cohort is not None:
             result = replace(result, cohort=replace(result.cohort, scope="session"))
-        store.put(key, result, max_entries=4)
+        store.put(key, result, max_entries=4, pinned=True)
     return result
 
 
@@ -149,15 +142,16 @@ def _graded_rows(cohort: Cohort, rules: GradingRules, include_withdrawn: bool) -
 
 
 def _whole_graded(cohort: Cohort, rules: GradingRules, *, include_withdrawn: bool) -> pd.DataFrame:
-    # What every filter's grading is read from: kept beside the load (the configured file) or in the session's
-    # store (an upload), not in the shared store's LRU, where at 1M a new filtered cohort evicted it and each
-    # filter change graded a million patients twice again (10 s). Bounded by entries: two rule sets.
-    store = session_store() if private(cohort) else _LOADED
+    # What every filter's grading is read from: pinned beside the load (outside the byte bound, in the shared
+    # store or the session's for an upload), not in the LRU, where at 1M a new filtered cohort evicted it and
+    # each filter change graded a million patients twice again (10 s). Bounded by entries: four (rule sets ×
+    # with or without the withdrawn).
+    store = session_store() if private(cohort) else SHARED
     key = ("whole_graded", cohort.sha256, content_key(rules), include_withdrawn)
     found, result = store.get(key)
     if not found:
         result = grade(cohort, rules, include_withdrawn=include_withdrawn)
-        store.put(key, result, max_entries=4)
+        store.put(key, result, max_entries=4, pinned=True)
     return result
 
 

@@ -11,30 +11,31 @@ server for as long as a few entries allowed. Here
   ``st.session_state``, ``SESSION_BYTES``): no other session can reach it, and it is released with
   the session.
 
-The least recently used entries go first. A result's size is estimated from its frames and arrays
-(``footprint``), counted in full even when it shares memory with another entry: the bound errs on the
-safe side. Callers must not mutate what they get.
+The least recently used entries go first. A result's size is every buffer it reaches, each memory region
+once (``footprint.footprint``: text and categories included); a cohort inside a result is not counted
+there, being an entry of its own, and a filtered cohort counts what it does not share with the whole
+one. The loaded files themselves (``pinned`` entries: two shared, four uploads per session) are bounded
+by count, outside the byte bound: every page needs the current one, and evicting it would only load it
+again while results computed from it still hold the first copy. Callers must not mutate what they get.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 import inspect
 import os
-import sys
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from typing import Any, TypeVar
 
-import numpy as np
 import pandas as pd
 import streamlit as st
 
 from thaldash.data.cohort import Cohort
 from thaldash.data.filters import CohortFilter
 from thaldash.grading.rules import GradingRules
+from thaldash.ui.footprint import footprint
 from thaldash.views.context import ViewContext
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -44,36 +45,6 @@ SESSION_BYTES = int(float(os.environ.get("THALDASH_SESSION_CACHE_MB", "256")) * 
 _SESSION_KEY = "thaldash.session_cache"
 
 
-def footprint(value: Any, _seen: set[int] | None = None) -> int:
-    """Bytes ``value`` holds, estimated from its frames, arrays and containers (not exact; never 0)."""
-    seen = set() if _seen is None else _seen
-    if id(value) in seen:
-        return 0
-    seen.add(id(value))
-    if isinstance(value, pd.DataFrame):
-        return int(value.memory_usage(index=True, deep=False).sum())
-    if isinstance(value, (pd.Series, pd.Index)):
-        return int(value.memory_usage(deep=False))
-    if isinstance(value, np.ndarray):
-        return int(value.nbytes)
-    if isinstance(value, (str, bytes)):
-        return sys.getsizeof(value)
-    if isinstance(value, dict):
-        return sum(footprint(v, seen) for v in value.values()) + 64
-    if isinstance(value, (list, tuple, set, frozenset)):
-        return sum(footprint(v, seen) for v in value) + 64
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        # A filtered cohort's parent is the loaded cohort, held by the load cache: counting it here made a
-        # filtered cohort at 1M (691 MiB) outweigh the whole store, which then evicted everything per rerun.
-        return sum(footprint(getattr(value, f.name), seen) for f in dataclasses.fields(value)
-                   if not (isinstance(value, Cohort) and f.name == "parent")) + 64
-    if hasattr(value, "to_dict") and hasattr(value, "mark") or type(value).__module__.startswith("altair"):
-        # an Altair chart: its datasets (layers and panels included)
-        parts = [getattr(value, a, None) for a in ("data", "layer", "vconcat", "hconcat", "concat", "spec")]
-        return sum(footprint(p, seen) for p in parts if p is not None and not isinstance(p, type)) + 4096
-    return sys.getsizeof(value)
-
-
 class Store:
     """An LRU of computed results, bounded by total bytes and by entries per cached function."""
 
@@ -81,12 +52,20 @@ class Store:
         self.max_bytes = max_bytes
         self._items: OrderedDict[tuple, tuple[Any, int]] = OrderedDict()
         self._per_function: dict[str, int] = {}
+        self._pinned: set[tuple] = set()
         self._bytes = 0
+        self._pinned_bytes = 0
         self._lock = threading.Lock()
 
     @property
     def nbytes(self) -> int:
+        """Bytes of the entries the bound applies to (pinned ones apart)."""
         return self._bytes
+
+    @property
+    def pinned_nbytes(self) -> int:
+        """Bytes of the pinned entries (the loaded files), outside the bound."""
+        return self._pinned_bytes
 
     def __len__(self) -> int:
         return len(self._items)
@@ -99,29 +78,42 @@ class Store:
             self._items.move_to_end(key)
             return True, hit[0]
 
-    def put(self, key: tuple, value: Any, max_entries: int) -> None:
-        size = footprint(value)
+    def put(self, key: tuple, value: Any, max_entries: int, *, pinned: bool = False) -> None:
+        """Keep ``value``; a ``pinned`` one is bounded by ``max_entries`` only, never evicted for bytes."""
+        size = footprint(value, cohorts=pinned)
         with self._lock:
             if key in self._items:
                 return
             name = key[0]
             self._items[key] = (value, size)
-            self._bytes += size
+            if pinned:
+                self._pinned.add(key)
+                self._pinned_bytes += size
+            else:
+                self._bytes += size
             self._per_function[name] = self._per_function.get(name, 0) + 1
             if self._per_function[name] > max_entries:
                 self._evict(next(k for k in self._items if k[0] == name))
-            while self._bytes > self.max_bytes and len(self._items) > 1:
-                self._evict(next(iter(self._items)))
+            while self._bytes > self.max_bytes:
+                unpinned = [k for k in self._items if k not in self._pinned]
+                if len(unpinned) <= 1:
+                    break
+                self._evict(unpinned[0])
 
     def clear(self) -> None:
         with self._lock:
             self._items.clear()
             self._per_function.clear()
-            self._bytes = 0
+            self._pinned.clear()
+            self._bytes = self._pinned_bytes = 0
 
     def _evict(self, key: tuple) -> None:
         _, size = self._items.pop(key)
-        self._bytes -= size
+        if key in self._pinned:
+            self._pinned.discard(key)
+            self._pinned_bytes -= size
+        else:
+            self._bytes -= size
         self._per_function[key[0]] -= 1
 
 
@@ -164,11 +156,11 @@ def private(value: Any) -> bool:
     return False
 
 
-def memo(func: F | None = None, *, max_entries: int = 32) -> F:
+def memo(func: F | None = None, *, max_entries: int = 32, pinned: bool = False) -> F:
     """Cache ``func`` by the content of its arguments in ``SHARED`` or, for a session's data, its own store.
 
     Arguments whose names start with ``_`` are not part of the key (they are what another argument
-    stands for, e.g. a file's bytes and its hash).
+    stands for, e.g. a file's bytes and its hash). ``pinned``: kept by entries only (``Store.put``).
     """
     def decorate(f: Callable[..., Any]) -> Callable[..., Any]:
         signature = inspect.signature(f)
@@ -185,7 +177,7 @@ def memo(func: F | None = None, *, max_entries: int = 32) -> F:
             if found:
                 return value
             value = f(*args, **kwargs)
-            store.put(key, value, max_entries)
+            store.put(key, value, max_entries, pinned=pinned)
             return value
 
         return cached
