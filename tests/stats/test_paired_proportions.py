@@ -97,3 +97,21 @@ def test_nobody_classified_twice_is_not_computed() -> None:
 def test_bad_input_raises_sentences(x: list, y: list, message: str) -> None:
     with pytest.raises(ValueError, match=message):
         paired_difference(x, y)
+
+
+@pytest.mark.parametrize("as_type", [int, np.int64])
+def test_a_million_pairs_give_the_large_sample_interval(as_type) -> None:
+    # At 1,000,000 patients the product of the four margins is ~6e22, past int64: the What-if page failed
+    # there. Reference: for large n the method-10 interval tends to the Wald interval of a paired difference,
+    # (c − b)/n ± z·sqrt((b + c)/n − ((c − b)/n)²)/sqrt(n) (Agresti, Categorical Data Analysis, §10.1),
+    # with z from scipy.
+    from scipy import stats as scipy_stats
+
+    a, b, c, d = 400_000, 30_000, 90_000, 480_000
+    n = a + b + c + d
+    low, high = newcombe_interval(*(as_type(v) for v in (a, b, c, d)))
+    diff = (c - b) / n
+    half = scipy_stats.norm.ppf(0.975) * math.sqrt((b + c) / n - diff**2) / math.sqrt(n)
+    assert math.isfinite(low) and math.isfinite(high)
+    # the sign convention of newcombe_interval: (a + b)/n − (a + c)/n = (b − c)/n
+    assert (low, high) == pytest.approx((-diff - half, -diff + half), abs=2e-5)

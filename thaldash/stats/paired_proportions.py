@@ -13,6 +13,8 @@ split 50:50 (``scipy.stats.binomtest``).
 
 from __future__ import annotations
 
+import math
+
 from collections.abc import Sequence
 
 import numpy as np
@@ -103,6 +105,9 @@ def newcombe_interval(a: int, b: int, c: int, d: int, *, confidence: float = 0.9
     ``a``: positive under both classifications, ``b``: under the first only, ``c``: under the
     second only, ``d``: under neither (Newcombe 1998's notation, n = a + b + c + d > 0).
     """
+    # Python integers: the product of four counts overflows int64 from about 55,000 patients (numpy would
+    # wrap it silently; a Python int past 2**64 has no numpy square root), so it is taken as a float below.
+    a, b, c, d = int(a), int(b), int(c), int(d)
     n = a + b + c + d
     z = z_value(check_confidence(confidence))
     p1, p2 = (a + b) / n, (a + c) / n
@@ -112,7 +117,7 @@ def newcombe_interval(a: int, b: int, c: int, d: int, *, confidence: float = 0.9
     cross = a * d - b * c
     # Newcombe's correction: zero while 0 ≤ ad − bc ≤ n/2, reduced by n/2 above it
     corrected = cross - n / 2 if cross > n / 2 else (cross if cross < 0 else 0.0)
-    phi = corrected / np.sqrt(product) if product > 0 else 0.0
+    phi = corrected / math.sqrt(float(product)) if product > 0 else 0.0
     lower = np.sqrt(max((p1 - l1) ** 2 - 2 * phi * (p1 - l1) * (u2 - p2) + (u2 - p2) ** 2, 0.0))
     upper = np.sqrt(max((u1 - p1) ** 2 - 2 * phi * (u1 - p1) * (p2 - l2) + (p2 - l2) ** 2, 0.0))
     return float(p1 - p2 - lower), float(p1 - p2 + upper)
