@@ -264,3 +264,17 @@ def test_categorical_tiers_give_the_same_results(cohort, name, reference, whatif
         pd.testing.assert_frame_equal(got, expected)
     pd.testing.assert_frame_equal(genotype_moves(cat_ref, cat_alt), genotype_moves(ref, alt))
     assert tier_digest(cat_alt) == tier_digest(alt)
+
+
+def test_tier_digest_is_kept_while_its_grading_lives(bundled):
+    import gc
+
+    from thaldash.grading import whatif
+
+    graded = grade(bundled)
+    key = id(graded)
+    digest = tier_digest(graded)
+    assert whatif._DIGESTS[key][1] == digest and tier_digest(graded) == digest
+    del graded
+    gc.collect()
+    assert key not in whatif._DIGESTS
