@@ -7,7 +7,7 @@ import streamlit as st
 from thaldash.ui import page_frame, plain
 from thaldash.ui.caching import cached_view
 from thaldash.ui.render import show
-from thaldash.views.independence import GROUPINGS, independence_view, tdt_genotypes
+from thaldash.views.independence import GROUPINGS, independence_view
 
 frame = page_frame("Independence", icon="⏱️")
 
@@ -16,7 +16,7 @@ chosen = frame.param("set")
 left, right = st.columns([1, 2])
 left.radio("Compare", tuple(GROUPINGS), key=frame.key("by"), format_func=GROUPINGS.get)
 if by == "genotype_set":
-    right.multiselect("Chosen genotypes (against all other TDT genotypes)", tdt_genotypes(frame.context()),
+    right.multiselect("Chosen genotypes (against all other TDT genotypes)", frame.choices("set"),
                       key=frame.key("set"), placeholder="Pick one or more genotypes")
 view = cached_view(independence_view, frame.context(), by=by, genotypes=tuple(chosen))
 

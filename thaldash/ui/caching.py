@@ -188,6 +188,20 @@ def cached_view(builder: Callable[..., V], context: ViewContext, **params: Any) 
     return _view(name, context, tuple(sorted(params.items())), builder, params)
 
 
+@memo(max_entries=128)
+def declared_setting(page: str, name: str, context: ViewContext, values: tuple) -> tuple[Any, tuple | None]:
+    """(default, choices) of the page setting ``name`` declared by ``page`` (``views.registry.declared_param``),
+    given the settings read before it (``values``: (name, value) pairs), once per view of the data.
+
+    A setting's default or choices may count the patients (the genotypes of the filtered TDT patients, the
+    groups a grouping offers): asked on every rerun, that took 200 ms at a million patients.
+    """
+    from thaldash.views.registry import declared_param
+
+    spec, read = declared_param(page, name), dict(values)
+    return spec.default_for(context, read), spec.choices_for(context, read)
+
+
 def cached_file_view(builder: Callable[..., V], context: ViewContext, **params: Any) -> V:
     """``cached_view`` of a view of the whole file that never reads the sidebar (the Reproduction and Data pages).
 

@@ -93,6 +93,7 @@ class Frame:
     _slots: tuple[Any, Any] = field(default=(None, None), repr=False)
     # The page's settings read in this run, by name: a declared default or choice may depend on them.
     _read: dict[str, Any] = field(default_factory=dict, repr=False)
+    _offered: dict[str, tuple[Any, ...] | None] = field(default_factory=dict, repr=False)
     _notes: tuple[str, ...] = field(default=(), repr=False)
 
     @property
@@ -118,6 +119,11 @@ class Frame:
         """The widget key a page gives to the widget of its param ``name``."""
         return state.widget_key(name, self.page)
 
+    def choices(self, name: str) -> tuple[Any, ...]:
+        """The choices of the declared setting ``name`` as ``param(name)`` computed them this run (call it first):
+        the options of its widget."""
+        return self._offered.get(name) or ()
+
     def param(self, name: str, default: Any = DECLARED, choices: Sequence[Any] | None = None, *,
               minimum: float | None = None, maximum: float | None = None) -> Any:
         """A page setting kept in the URL; returns its value for this run and seeds its widget.
@@ -138,8 +144,8 @@ class Frame:
             raise ValueError(f"Page param {name!r} would clash with the shared URL state; rename it.")
         if default is DECLARED:
             spec = declared_param(self.page, name)
-            ctx = self.context()
-            default, choices = spec.default_for(ctx, self._read), spec.choices_for(ctx, self._read)
+            default, choices = caching.declared_setting(self.page, name, self.context(), tuple(self._read.items()))
+            self._offered[name] = choices
             minimum, maximum = spec.minimum, spec.maximum
         value = state.page_param(self.page, name, default, choices, minimum=minimum, maximum=maximum)
         self._read[name] = value
