@@ -106,13 +106,7 @@ def guard_calls() -> Iterator[list[tuple[str, int, int]]]:
         yield calls
 
 
-def case_param(case: tuple[str, int, Path, dict[str, str]]) -> object:
-    """The case as a parameter; the cases of one cohort run on one pytest-xdist worker, which loads it once."""
-    variant, size = case[:2]
-    return pytest.param(case, id=case_id(case), marks=pytest.mark.xdist_group(f"awkward-{variant}-{size}"))
-
-
-@pytest.mark.parametrize("case", map(case_param, CASES))
+@pytest.mark.parametrize("case", CASES, ids=map(case_id, CASES))
 def test_page_runs_and_charts_get_data_within_limits(case, cohort_file, guard_calls, monkeypatch):
     variant, size, page, query = case
     monkeypatch.setenv(DATA_ENV, str(cohort_file(variant, size)))
