@@ -15,12 +15,12 @@ from urllib.parse import urlsplit
 from playwright.sync_api import Page, expect
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
-from tests.browser.conftest import wait_rendered
+from tests.browser.conftest import WAIT_MS, wait_rendered
 from tests.browser.test_navigation import open_page
 
 DOWNLOADS = ("Download CSV", "Download PNG", "Download SVG")
 LOCAL_SCHEMES = ("data", "blob", "about", "chrome-extension")
-DOWNLOAD_MS = 30_000  # a PNG is rendered on the server when asked for
+DOWNLOAD_MS = WAIT_MS  # a PNG is rendered on the server when asked for
 
 
 def guard_requests(page: Page, app_host: str) -> list[str]:
