@@ -30,8 +30,11 @@ SCREENSHOTS = REPO / "artifacts" / "screenshots"
 VIEWPORT = {"width": 1440, "height": 900}
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
-START_TIMEOUT = 60.0  # seconds for the server to answer its health check
-WAIT_MS = 30_000  # Playwright waits (a first page load imports the analyses)
+# Bounds of waits on conditions, not expectations of speed: a failing test fails when one is reached, a passing
+# one never waits that long. With two test workers and other jobs on 2 cores, a fresh server's first page
+# (which imports the analyses) and an upload's rerun each took over 30 s.
+START_TIMEOUT = 120.0  # seconds for the server to answer its health check
+WAIT_MS = 90_000  # Playwright waits
 expect.set_options(timeout=WAIT_MS)
 
 

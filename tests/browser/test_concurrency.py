@@ -23,6 +23,9 @@ def test_an_upload_is_never_visible_in_another_session(contexts, app_url, tmp_pa
 
     mine = contexts.new_page()
     open_page(mine, f"{app_url}/Data")
+    # A file set while a run is still replacing the page's elements can be lost with its element (the upload
+    # then never reaches the session): wait for the run to finish, as a person sees the page settle first.
+    wait_rendered(mine)
     # The cohort uploader (the Data page also has one for an adverse-events table).
     cohort_uploader = mine.get_by_role("region", name=re.compile(r"^Upload a cohort file"))
     cohort_uploader.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(str(upload))

@@ -3,7 +3,9 @@ and a copied URL reproduces the view in a new browser. No request may leave the 
 
 Streamlit 1.67 clears the query string when the sidebar switches pages, and drops the state of
 widgets that a run does not draw; the frame keeps the view in ``st.session_state`` and writes it
-back to the URL (``thaldash.ui.state``). These tests are the evidence that this works.
+back to the URL (``thaldash.ui.state``). These tests are the evidence that this works. That every page
+opens by its URL is checked in tests/browser/test_every_page.py, in the same browser session that uses
+the page for tests/browser/test_privacy.py.
 """
 
 from __future__ import annotations
@@ -11,7 +13,6 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import pytest
 from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import REPO
@@ -52,19 +53,6 @@ def choose(page: Page, label: str, option: str) -> None:
 def switch_page(page: Page, name: str) -> None:
     page.get_by_test_id("stSidebar").get_by_role("link", name=name, exact=True).click()
     expect(page.get_by_role("heading", name=name, level=1)).to_be_visible()
-
-
-@pytest.mark.parametrize("path", PAGE_FILES, ids=lambda p: p.name)
-def test_every_page_opens_by_its_url(contexts, app_url, screenshot, path):
-    page = contexts.new_page()
-    open_page(page, f"{app_url}/{url_path(path)}")
-    expect(page.get_by_test_id("stException")).to_have_count(0)
-    expect(sidebar_n(page)).to_have_text("n = 48 of 48 analysed patients")
-    screenshot(page, f"page-{path.stem}")
-    open_page(page, f"{app_url}/{url_path(path)}?present=1", sidebar=False)  # a new session: the link decides
-    expect(page.get_by_test_id("stException")).to_have_count(0)
-    screenshot(page, f"page-{path.stem}-presentation")
-    assert contexts.foreign_requests() == []
 
 
 def test_filters_survive_page_switches_and_a_shared_link_reproduces_the_view(contexts, app_url, screenshot):

@@ -1,29 +1,29 @@
 """No page sends anything to another host, even when every part of it is used.
 
-tests/browser/test_navigation.py checks the requests of opening each page. Here every page is
-also used the way an investigator would: scrolled to the end (lazy content), every expander
+Every page is used the way an investigator would: scrolled to the end (lazy content), every expander
 opened, every tab shown, and one CSV, PNG and SVG asked for (each must arrive). Every request of the browser
 context is routed through a handler that lets requests to the app's own host through and
 aborts and records any other, so the test fails on one without letting it leave the machine.
+That pass over every page is shared with the navigation checks, in tests/browser/test_every_page.py
+(``guard_requests`` and ``use_everything`` here are its steps); one browser session per page serves both.
 """
 
 from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-import pytest
 from playwright.sync_api import Page, expect
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
-from tests.browser.conftest import wait_rendered
-from tests.browser.test_navigation import PAGE_FILES, open_page, url_path
+from tests.browser.conftest import WAIT_MS, wait_rendered
+from tests.browser.test_navigation import open_page
 
 DOWNLOADS = ("Download CSV", "Download PNG", "Download SVG")
 LOCAL_SCHEMES = ("data", "blob", "about", "chrome-extension")
-DOWNLOAD_MS = 30_000  # a PNG is rendered on the server when asked for
+DOWNLOAD_MS = WAIT_MS  # a PNG is rendered on the server when asked for
 
 
-def _guard(page: Page, app_host: str) -> list[str]:
+def guard_requests(page: Page, app_host: str) -> list[str]:
     """Abort and record every request to a host other than ``app_host``."""
     foreign: list[str] = []
 
@@ -42,7 +42,7 @@ def _guard(page: Page, app_host: str) -> list[str]:
     return foreign
 
 
-def _use_everything(page: Page) -> list[str]:
+def use_everything(page: Page) -> list[str]:
     """Scroll, open expanders and tabs, ask for one file of each kind; returns the labels that gave none."""
     main = page.get_by_test_id("stMain")
     main.evaluate("element => element.scrollTo(0, element.scrollHeight)")
@@ -76,20 +76,6 @@ def _downloads(page: Page, button) -> bool:
         return False
     finally:
         wait_rendered(page)
-
-
-@pytest.mark.parametrize("path", PAGE_FILES, ids=lambda p: p.name)
-def test_using_a_page_makes_no_request_to_another_host(contexts, app_url, path):
-    page = contexts.new_page(accept_downloads=True)
-    foreign = _guard(page, contexts.app_host)
-    open_page(page, f"{app_url}/{url_path(path)}")
-    wait_rendered(page)
-    failed = _use_everything(page)
-    expect(page.get_by_test_id("stException")).to_have_count(0)
-    page.wait_for_load_state("networkidle")
-    assert foreign == [], foreign
-    assert failed == [], f"{path.name}: no file arrived for {', '.join(failed)}"
-    assert contexts.foreign_requests() == []
 
 
 def test_the_app_serves_its_own_fonts_and_scripts(contexts, app_url):

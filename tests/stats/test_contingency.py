@@ -93,9 +93,11 @@ def test_small_tables_equal_brute_force_enumeration(table: list[list[int]]) -> N
 
 
 def test_genotype_table_is_exact_and_fast() -> None:
-    start = time.perf_counter()
+    # CPU time of this process: the work the exact test does (about 0.03 s), not how busy the machine is. Wall
+    # time reached 0.4 s with other jobs on the 2 cores, and the suite runs on two workers.
+    start = time.process_time()
     result = fisher_freeman_halton(GENOTYPE_TI).iloc[0]
-    assert time.perf_counter() - start < 1.0
+    assert time.process_time() - start < 1.0
     assert result["method"] == EXACT
     mc = fisher_freeman_halton(GENOTYPE_TI, method="monte-carlo", n_resamples=20_000).iloc[0]
     assert abs(mc["p"] - result["p"]) < 4 * mc["mc_se"] + 1 / 20_001
