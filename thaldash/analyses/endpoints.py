@@ -8,7 +8,6 @@ summarise the patients they choose with these.
 
 from __future__ import annotations
 
-from dataclasses import replace
 
 import numpy as np
 import pandas as pd
@@ -16,7 +15,7 @@ import pandas as pd
 from thaldash.analyses.basis import HB_RISE, REDUCTION, SELECTION, TABLE_1, basis
 from thaldash.analyses.independence import ti_course
 from thaldash.data.cohort import Cohort, positions
-from thaldash.grading.grade import grade
+from thaldash.grading.grade import grade, sustained_rise
 from thaldash.grading.rules import SUSTAINED_TO_MONTH, GradingRules
 from thaldash.stats.inputs import not_computed
 from thaldash.stats.proportions import proportions
@@ -50,26 +49,28 @@ def measure_names(rules: GradingRules) -> dict[str, tuple[str, str, str]]:
             "hb_rise_sustained": ("NTDT", f"smallest Hb rise, months {w}–{SUSTAINED_TO_MONTH} (g/L)", HB_RISE)}
 
 
-def patient_endpoints(cohort: Cohort, rules: GradingRules = GradingRules()) -> pd.DataFrame:
+def patient_endpoints(cohort: Cohort, rules: GradingRules = GradingRules(), *, graded: pd.DataFrame | None = None,
+                      course: pd.DataFrame | None = None) -> pd.DataFrame:
     """One row per analysed patient with the look-up's evidence.
 
     Returns ``patient_id``, ``genotype``, ``beta_class``, ``thal_type``, ``tier`` (under ``rules``),
     ``independent`` (TDT: free of transfusion to the last visit, ``ti_course``; NTDT: NA),
     ``ti_month``, ``reduction_pct``, ``hb_rise``, ``hb_rise_sustained`` (``grade``), and the 0/1
-    (NaN unknown) columns of ``endpoint_names``.
+    (NaN unknown) columns of ``endpoint_names``. ``graded`` (``grade(cohort, rules)``) and ``course``
+    (``ti_course(cohort)``) are computed when not given: a caller that has them saves a grading of
+    every patient.
     """
-    graded = grade(cohort, rules)
-    sustained = grade(cohort, replace(rules, ntdt_endpoint="hb_rise_sustained"))
+    graded = grade(cohort, rules) if graded is None else graded
+    held = sustained_rise(cohort, rules)
     patients = cohort.patients
     at = positions(patients["patient_id"], graded["patient_id"])
-    course = ti_course(cohort)
+    course = ti_course(cohort) if course is None else course
     where = positions(course["patient_id"], graded["patient_id"].astype("str"))
     known = course["independent"].astype("float64").to_numpy()
     # No TDT patient means no course at all: nothing to index (every patient is then NTDT, NA).
     independent = np.where(where >= 0, known[np.maximum(where, 0)] if len(known) else np.nan, np.nan)
     ntdt = (graded["thal_type"] == "NTDT").to_numpy(dtype=bool, na_value=False)
     rise = graded["hb_rise"].to_numpy(dtype=float)
-    held = sustained["hb_rise_sustained"].to_numpy(dtype=float)
     mir, mar = rules.mir_hb_rise_g_l, rules.mar_hb_rise_g_l
 
     def at_least(values: np.ndarray, threshold: float) -> np.ndarray:

@@ -96,17 +96,20 @@ class GenotypeQuery:
         return len(alleles) == 2 and genotype_class(*alleles) == self.value
 
 
-def table_1_beside(cohort: Cohort, query: GenotypeQuery, rules: GradingRules = GradingRules()) -> pd.DataFrame:
+def table_1_beside(cohort: Cohort, query: GenotypeQuery, rules: GradingRules = GradingRules(), *,
+                   whole_graded: pd.DataFrame | None = None) -> pd.DataFrame:
     """The paper's Table 1 rows of the query's genotypes beside the same counts in this file.
 
     Returns ``BESIDE_COLUMNS``: per matching genotype a "paper (Table 1)" row and a "this file" row
     (a genotype only one of them has gets only that row); ``group`` is the paper's effect or the
-    file's genotype group (decided on every analysed patient of ``cohort``).
+    file's genotype group (decided on every analysed patient of ``cohort``: ``whole_graded`` is
+    ``grade(cohort.parent or cohort, rules)``, computed when not given).
     """
     paper = table_1()
     paper = paper[np.array([query.matches_genotype(g) for g in paper["genotype"]], dtype=bool)]
     paper = paper.assign(source="paper (Table 1)", group=paper["effect"].map({"MaR": MAR_GROUP, "SLR/NR": OTHER_GROUP}))
-    mine = file_table_1(cohort, grade(cohort.parent or cohort, rules))
+    whole_graded = grade(cohort.parent or cohort, rules) if whole_graded is None else whole_graded
+    mine = file_table_1(cohort, whole_graded)
     mine = mine[np.array([g != "Total" and query.matches_genotype(str(g)) for g in mine["genotype"]], dtype=bool)]
     mine = mine.assign(source="this file", n_tdt_ti_3m=mine["n_tdt_ti_3m"])
     both = pd.concat([paper[list(BESIDE_COLUMNS)], mine[list(BESIDE_COLUMNS)]], ignore_index=True)
@@ -132,22 +135,26 @@ class GenotypeLookup:
         return {t: int(counts.get(t, 0)) for t in THAL_TYPES}
 
 
-def genotype_lookup(cohort: Cohort, rules: GradingRules, query: GenotypeQuery) -> GenotypeLookup:
+def genotype_lookup(cohort: Cohort, rules: GradingRules, query: GenotypeQuery, *, graded: pd.DataFrame | None = None,
+                    whole_graded: pd.DataFrame | None = None, course: pd.DataFrame | None = None) -> GenotypeLookup:
     """Everything the look-up shows for ``query`` among the analysed patients of ``cohort``.
 
     ``pooled`` holds the partially pooled estimate of each matching genotype, pooled across every
-    genotype of ``cohort`` (``claim.pooled_independence``).
+    genotype of ``cohort`` (``claim.pooled_independence``). ``graded`` (``grade(cohort, rules)``),
+    ``whole_graded`` (``grade(cohort.parent or cohort, rules)``) and ``course`` (``ti_course(cohort)``)
+    are computed when not given; the app passes its cached gradings (each is a million rows at 1M).
     """
-    per_patient = patient_endpoints(cohort, rules)
+    course = ti_course(cohort) if course is None else course
+    per_patient = patient_endpoints(cohort, rules, graded=graded, course=course)
     keep = _matching(query, per_patient["genotype"].to_numpy(), per_patient["beta_class"].to_numpy())
     chosen = per_patient[keep].reset_index(drop=True)
     bundled, whole = is_bundled(cohort), is_bundled(cohort, whole=True)
-    pooled = pooled_independence(cohort, ti_course(cohort))
+    pooled = pooled_independence(cohort, course)
     pooled = pooled[np.array([query.matches_genotype(str(g)) for g in pooled["genotype"]], dtype=bool)]
     pooled = pooled.reset_index(drop=True)
     return GenotypeLookup(query, chosen, endpoint_proportions(chosen, rules, bundled=bundled, whole=whole),
                           endpoint_distributions(chosen, rules, bundled=bundled),
-                          table_1_beside(cohort, query, rules), pooled)
+                          table_1_beside(cohort, query, rules, whole_graded=whole_graded), pooled)
 
 
 def lookup_trajectories(cohort: Cohort, query: GenotypeQuery, *, measure: str, thal_type: str,
@@ -161,15 +168,23 @@ def lookup_trajectories(cohort: Cohort, query: GenotypeQuery, *, measure: str, t
     patients = cohort.patients
     analysed = cohort.analysed
     at = positions(patients["patient_id"], analysed["patient_id"])
-    thal = patients["thal_type"].astype("object").to_numpy()[at]
-    genotype = patients["genotype"].astype("object").to_numpy()[at]
-    cls = patients["beta_class"].astype("object").to_numpy()[at]
-    match = _matching(query, genotype, cls)
-    mine = thal == thal_type
-    visits = analysed.loc[mine, ["patient_id", "month", measure]].assign(
-        patients=np.where(match[mine], query.label, f"other {thal_type} patients"))
+    # Decided per patient, then read per visit: at a million patients, texts per visit were three arrays of
+    # 7 million objects and a hash of them.
+    match = _matching(query, patients["genotype"].astype("object").to_numpy(),
+                      patients["beta_class"].astype("object").to_numpy())[at]
+    mine = (patients["thal_type"].astype("object").to_numpy() == thal_type)[at]
+    # The group as a two-category column (one byte a visit), not a text per visit (more memory than the
+    # cohort); categories sorted, so the means come in the text's order, and the result's column is text
+    # again. The other type's visits get no group (code -1), which the means leave out: no copy of the visits.
+    groups = sorted({query.label, f"other {thal_type} patients"})
+    codes = np.where(match, groups.index(query.label), groups.index(f"other {thal_type} patients"))
+    visits = analysed[["patient_id", "month", measure]].assign(
+        patients=pd.Categorical.from_codes(np.where(mine, codes, -1).astype(np.int8), groups))
     means = trajectory_means(visits, measure=measure, by="patients")
-    return means, individual_lines(visits[match[mine]], measure=measure, by="patients", max_rows=max_rows)
+    means = means.assign(patients=means["patients"].astype("str"))
+    del visits
+    own = analysed.loc[mine & match, ["patient_id", "month", measure]].assign(patients=query.label)
+    return means, individual_lines(own, measure=measure, by="patients", max_rows=max_rows)
 
 
 def _matching(query: GenotypeQuery, genotype: np.ndarray, beta_class: np.ndarray) -> np.ndarray:

@@ -253,3 +253,18 @@ def grade(visits: pd.DataFrame | Cohort, rules: GradingRules = GradingRules(), *
         return grade_panel(cohort_panel(visits, include_withdrawn=include_withdrawn), rules,
                            include_withdrawn=include_withdrawn)
     return grade_panel(visit_panel(visits), rules, include_withdrawn=include_withdrawn)
+
+
+def sustained_rise(cohort: Cohort, rules: GradingRules = GradingRules()) -> np.ndarray:
+    """The ``hb_rise_sustained`` column of ``grade(cohort, replace(rules, ntdt_endpoint="hb_rise_sustained"))``
+    (analysed patients, in its row order), without the rest of a grading.
+
+    A whole grading renders every patient's rule trace as text: at a million patients that is a few
+    hundred MiB for one column of floats.
+    """
+    panel = cohort_panel(cohort)
+    pts = panel.patients
+    withdrawn = (pts["withdrawn"].fillna(False).astype(bool).to_numpy()
+                 if "withdrawn" in pts else np.zeros(len(pts), bool))
+    sustained = np.asarray(hb_arrays(panel, rules).sustained, dtype=float)
+    return sustained[~withdrawn] if len(pts) else np.zeros(0)

@@ -41,7 +41,7 @@ class DoseView:
 def dose_view(ctx: ViewContext) -> DoseView:
     """Response by dose of ``ctx``'s filtered patients under ``ctx.rules``, and the NTDT endpoints of the same patients."""
     cohort, rules = ctx.filtered, ctx.rules
-    per_patient = patient_endpoints(cohort, rules)
+    per_patient = patient_endpoints(cohort, rules, graded=ctx.graded())  # the app's cached grading, not a new one
     ages = dose_ages(cohort.patients)
     confounded, statement = confounding_statement(ages)
     n = len(per_patient)

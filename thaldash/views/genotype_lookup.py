@@ -98,7 +98,9 @@ def lookup_view(ctx: ViewContext, *, by: str = "genotype", lookup: str = "", car
         query = GenotypeQuery.parse(by, query_text(by, lookup, carrier, bclass))
     except ValueError as error:
         return LookupView(problem=f"Not looked up: {error}.")
-    found = genotype_lookup(ctx.filtered, ctx.rules, query)
+    course = ti_course(ctx.filtered)  # one course for the look-up's endpoints, its pooling and the claim's tests
+    found = genotype_lookup(ctx.filtered, ctx.rules, query, graded=ctx.graded(),
+                            whole_graded=ctx.graded(ctx.filtered.parent or ctx.filtered), course=course)
     n = found.n_by_type
     props = found.proportions.set_index(["thal_type", "endpoint"])
     dists = found.distributions.set_index(["thal_type", "measure"])
@@ -137,7 +139,7 @@ def lookup_view(ctx: ViewContext, *, by: str = "genotype", lookup: str = "", car
         "genotype": Col("Genotype"), "source": Col("Source"), "n_ntdt": Col("NTDT", count=True), "n_tdt": Col("TDT", count=True),
         "n_tdt_ti_1m": Col("TI within 1 m", count=True), "n_tdt_ti_3m": Col("TI at 3 m", count=True), "n_total": Col("Total", count=True),
         "group": Col("Group")}, caption="Yang et al. 2024, Table 1, beside the same counts in this file.")
-    tests = genotype_claim(ctx.filtered, ti_course(ctx.filtered))
+    tests = genotype_claim(ctx.filtered, course)
     sentences = tuple(result_sentence(row) for _, row in tests.iterrows())
     claim = Table("genotype_claim", "Does genotype predict independence? (TDT, all genotypes)", tests, {
         "comparison": Col("Comparison"), "test": Col("Test"), "table": Col("Counts", width="large", fraction=True),
