@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 
+import numpy as np
 import pandas as pd
 
 from tests.cohorts import _patient, tiny_frame
@@ -35,6 +36,12 @@ def test_each_visit_goes_where_the_rule_says():
     mapping = map_visits(VISITS)
     assert mapping.month.tolist() == EXPECTED
     assert mapping.kept.tolist() == [m >= 0 for m in EXPECTED]
+
+
+def test_the_months_alone_skip_the_changes_table():
+    mapping = map_visits(VISITS, changes=False)
+    assert mapping.changes is None
+    assert mapping.month.tolist() == EXPECTED and mapping.kept.tolist() == map_visits(VISITS).kept.tolist()
 
 
 def test_the_changes_table_lists_every_moved_or_left_out_visit():
@@ -68,6 +75,10 @@ def test_scheduled_cohort_reads_the_late_visit_at_month_6():
     mapped = scheduled(cohort, "nearest")
     gap = mapped.visits[mapped.visits["patient_id"] == "T-GAP"]["month"].tolist()
     assert gap == [0, 1, 3, 6, 12, 18, 24] and mapped.parent is cohort
+    # Every visit kept, only months moved: the other columns are the recorded visits', shared, not copied.
+    pd.testing.assert_frame_equal(mapped.visits.drop(columns="month"),
+                                  cohort.visits.drop(columns="month").reset_index(drop=True))
+    assert np.shares_memory(mapped.visits["hb_g_l"].to_numpy(), cohort.visits["hb_g_l"].to_numpy())
     assert scheduled(cohort, "recorded") is cohort
     assert len(schedule_changes(cohort)) == 1
 

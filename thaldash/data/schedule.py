@@ -66,16 +66,20 @@ class ScheduleMapping:
     changes
         One row per visit moved or left out (``CHANGE_COLUMNS``): ``patient_id``, ``recorded_month``,
         ``study_month`` (<NA> when left out), ``change`` ("moved" or "left out") and ``reason`` (a
-        sentence); in the visits' order.
+        sentence); in the visits' order. None when ``map_visits`` was asked not to build it.
     """
 
     kept: np.ndarray
     month: np.ndarray
-    changes: pd.DataFrame
+    changes: pd.DataFrame | None
 
 
-def map_visits(visits: pd.DataFrame, rule: ScheduleRule = RULE) -> ScheduleMapping:
-    """Each visit's study month under ``rule`` (``patient_id`` and ``month`` columns; not modified)."""
+def map_visits(visits: pd.DataFrame, rule: ScheduleRule = RULE, *, changes: bool = True) -> ScheduleMapping:
+    """Each visit's study month under ``rule`` (``patient_id`` and ``month`` columns; not modified).
+
+    With ``changes=False`` the table of changes is not built (``changes`` is None): reading a cohort on
+    the schedule needs only the months, and the table writes a sentence per visit moved.
+    """
     recorded = visits["month"].to_numpy(dtype=np.int64)
     study = np.asarray(sorted(rule.months), dtype=np.int64)
     above = np.clip(np.searchsorted(study, recorded), 0, len(study) - 1)
@@ -102,6 +106,8 @@ def map_visits(visits: pd.DataFrame, rule: ScheduleRule = RULE) -> ScheduleMappi
     start = np.maximum.accumulate(np.where(first, np.arange(len(order)), 0)) if len(order) else order
     winner = np.empty(len(recorded), dtype=np.int64)  # the recorded month of the visit that won the study month
     winner[order] = recorded[order[start]]
+    if not changes:
+        return ScheduleMapping(kept, np.where(kept, target, -1), None)
     changed = ~kept | (target != recorded)
     rows = np.flatnonzero(changed)
     reasons = [_reason(int(recorded[i]), int(target[i]), bool(inside[i]), bool(kept[i]), int(winner[i]), rule)
@@ -138,8 +144,11 @@ def scheduled(cohort: Cohort, schedule: str = DEFAULT_SCHEDULE, rule: ScheduleRu
         raise ValueError(f"schedule: {schedule!r} is not one of {', '.join(SCHEDULES)}")
     if schedule == "recorded" or cohort.n_off_schedule == 0:
         return cohort
-    mapping = map_visits(cohort.visits, rule)
-    visits = cohort.visits[mapping.kept].assign(month=mapping.month[mapping.kept]).reset_index(drop=True)
+    mapping = map_visits(cohort.visits, rule, changes=False)
+    if mapping.kept.all():  # only months change: the other columns are shared with the recorded visits, not copied
+        visits = cohort.visits.assign(month=mapping.month).reset_index(drop=True)
+    else:
+        visits = cohort.visits[mapping.kept].assign(month=mapping.month[mapping.kept]).reset_index(drop=True)
     n_visits = np.bincount(cohort.visit_patient[mapping.kept], minlength=len(cohort.patients))
     patients = cohort.patients.assign(n_visits=n_visits.astype(np.int64))
     return Cohort(visits=visits, patients=patients, source_name=cohort.source_name,
