@@ -269,12 +269,12 @@ def test_categorical_tiers_give_the_same_results(cohort, name, reference, whatif
 def test_tier_digest_is_kept_while_its_grading_lives(bundled):
     import gc
 
-    from thaldash.grading import whatif
+    from thaldash import lazy
 
     graded = grade(bundled)
-    key = id(graded)
+    key = (id(graded), "tier_digest")
     digest = tier_digest(graded)
-    assert whatif._DIGESTS[key][1] == digest and tier_digest(graded) == digest
+    assert lazy._DERIVED[key][1] == digest and tier_digest(graded) == digest
     del graded
     gc.collect()
-    assert key not in whatif._DIGESTS
+    assert key not in lazy._DERIVED

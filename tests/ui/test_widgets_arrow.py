@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 from streamlit.dataframe_util import convert_arrow_table_to_arrow_bytes, convert_pandas_df_to_arrow_bytes
 
+from thaldash import lazy
 from thaldash.ui import widgets
 
 
@@ -30,7 +31,7 @@ def test_sent_is_made_once_per_frame_and_released_with_it():
     frame = _frame()
     assert widgets.sent(frame) is widgets.sent(frame)
     assert widgets.sent(frame, 2) is not widgets.sent(frame)  # another row count, another table
-    held = lambda: [key for key in widgets._ARROW if key[0] == frame_id]  # noqa: E731
+    held = lambda: [key for key in lazy._DERIVED if key[0] == frame_id and key[1] == "arrow"]  # noqa: E731
     frame_id = id(frame)
     assert len(held()) == 2  # the whole frame and its first two rows
     del frame

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import weakref
 from collections.abc import Sequence
 
 import numpy as np
@@ -22,6 +21,7 @@ from thaldash.data.schema import MAR_GROUP, NOT_EVALUABLE, RESPONDING_TIERS, TIE
 from thaldash.grading.rules import FIELDS_BY_NAME
 from thaldash.grading.sensitivity import default_values
 from thaldash.grading.summary import genotype_groups, tier_table
+from thaldash.lazy import derived
 from thaldash.published.numbers import published_numbers
 
 SUMMARY_ROWS: tuple[str, ...] = (*TIERS, "ORR", NOT_EVALUABLE)
@@ -52,9 +52,6 @@ def graded_rows(graded: pd.DataFrame, patient_ids: pd.Series | Sequence[str] | N
     return kept if kept is graded else kept.reset_index(drop=True)
 
 
-_DIGESTS: dict[int, tuple[weakref.ref, str]] = {}
-
-
 def tier_digest(graded: pd.DataFrame) -> str:
     """A short digest of the tiers in row order: for gradings of one cohort, equal digests mean
     equal tiers (a cache key: most threshold steps move no patient).
@@ -62,16 +59,8 @@ def tier_digest(graded: pd.DataFrame) -> str:
     Asked on every rerun of the What-if page with the same cached gradings (10 ms at a million
     patients), so it is kept while the grading frame lives (callers never mutate a grading).
     """
-    hit = _DIGESTS.get(id(graded))
-    if hit is not None and hit[0]() is graded:
-        return hit[1]
-    digest = hashlib.sha256(tier_code_array(graded).astype(np.int8).tobytes()).hexdigest()[:32]
-    key = id(graded)
-    try:
-        _DIGESTS[key] = (weakref.ref(graded, lambda _ref: _DIGESTS.pop(key, None)), digest)
-    except TypeError:  # not weakly referable: not kept
-        pass
-    return digest
+    return derived(graded, ("tier_digest",),
+                   lambda: hashlib.sha256(tier_code_array(graded).astype(np.int8).tobytes()).hexdigest()[:32])
 
 
 def check_same_patients(reference: pd.DataFrame, whatif: pd.DataFrame) -> None:

@@ -8,7 +8,6 @@ that a label such as ``[click](https://…)`` or ``![x](…)`` cannot become a l
 from __future__ import annotations
 
 import re
-import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
@@ -20,6 +19,7 @@ import streamlit as st
 from streamlit.dataframe_util import convert_anything_to_arrow_bytes, convert_pandas_df_to_arrow_table
 
 from thaldash.export import files as export
+from thaldash.lazy import derived
 
 if TYPE_CHECKING:  # altair (a second of a cold start) loads with the first chart
     import altair as alt
@@ -85,9 +85,6 @@ def displayed(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-_ARROW: dict[tuple, tuple[weakref.ref, pa.Table]] = {}
-
-
 def sent(frame: pd.DataFrame, rows: int | None = None, columns: Sequence[str] | None = None) -> pa.Table:
     """``displayed(frame)`` (its first ``rows`` rows, its ``columns``) as the Arrow table ``st.dataframe`` sends.
 
@@ -99,19 +96,12 @@ def sent(frame: pd.DataFrame, rows: int | None = None, columns: Sequence[str] | 
     the frame's own cache holds it.
     """
     columns = None if columns is None else tuple(columns)
-    key = (id(frame), rows, columns)
-    hit = _ARROW.get(key)
-    if hit is not None and hit[0]() is frame:
-        return hit[1]
-    shown = frame if columns is None else frame[list(columns)]
-    shown = shown if rows is None else shown.head(rows)
-    table = convert_pandas_df_to_arrow_table(displayed(shown))
-    try:
-        reference = weakref.ref(frame, lambda _ref, key=key: _ARROW.pop(key, None))
-    except TypeError:  # not weakly referable: convert each time rather than keep it alive
-        return table
-    _ARROW[key] = (reference, table)
-    return table
+
+    def convert() -> pa.Table:
+        shown = frame if columns is None else frame[list(columns)]
+        return convert_pandas_df_to_arrow_table(displayed(shown if rows is None else shown.head(rows)))
+
+    return derived(frame, ("arrow", rows, columns), convert)
 
 
 Actions = Callable[[Any], None]

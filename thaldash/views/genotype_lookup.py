@@ -3,7 +3,6 @@ paper's Table 1 rows beside this file's, and the test of the paper's claim that 
 
 from __future__ import annotations
 
-import weakref
 from dataclasses import dataclass
 
 import pandas as pd
@@ -14,6 +13,7 @@ from thaldash.analyses.genotype import (QUERY_KINDS, GenotypeQuery, genotype_loo
                                         lookup_trajectories)
 from thaldash.analyses.independence import ti_course
 from thaldash.data.filters import BETA_CLASSES
+from thaldash.lazy import derived
 from thaldash.views.blocks import Col, Figure, PageView, Stat, Table
 from thaldash.views.context import ViewContext
 from thaldash.views.params import Param
@@ -39,18 +39,13 @@ class LookupChoices:
     common: str
 
 
-_CHOICES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-
-
 def lookup_choices(ctx: ViewContext) -> LookupChoices:
     """The genotypes and alleles of the filtered patients, and the commonest genotype (the look-up's default).
 
     Kept per filtered cohort (the app's cached cohorts live across reruns): the page and its declared
     settings ask for them on every run, and at a million patients they take seconds to count.
     """
-    if ctx.filtered not in _CHOICES:
-        _CHOICES[ctx.filtered] = _choices(ctx.filtered.patients)
-    return _CHOICES[ctx.filtered]
+    return derived(ctx.filtered, ("lookup_choices",), lambda: _choices(ctx.filtered.patients))
 
 
 def _choices(patients: pd.DataFrame) -> LookupChoices:
