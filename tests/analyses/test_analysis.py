@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 from scipy import stats
 
@@ -101,3 +102,14 @@ def test_single_patient_change_is_not_computed(tiny):
     result = paired_ferritin(tiny, patient_table(tiny), pairs=[(0, 12)], patient_ids=["N-1"])
     row = result[result["test"] == PAIRED_T].iloc[0]
     assert not row["computed"] and np.isnan(row["p"]) and row["reason"].startswith("not computed")
+
+
+def test_a_patient_table_from_a_held_grading_equals_one_that_grades(bundled):
+    from thaldash.grading.grade import grade
+    from thaldash.grading.scenarios import SCENARIOS
+
+    rules = SCENARIOS["Strict clinical"]
+    held = grade(bundled, rules)
+    table = patient_table(bundled, rules, graded=held)
+    pd.testing.assert_frame_equal(table, patient_table(bundled, rules))  # the table that grades for itself
+    assert np.shares_memory(table["hb_rise"].to_numpy(), held["hb_rise"].to_numpy()), "shares the held grading"

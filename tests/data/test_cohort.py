@@ -94,3 +94,17 @@ def test_rows_where_equals_boolean_indexing(keep, kind):
         assert out is frame
     elif kind == "slice" and len(out):
         assert np.shares_memory(out["a"].to_numpy(), frame["a"].to_numpy())
+
+
+def test_the_cohort_lets_go_of_the_hash_table_on_its_patient_ids_once_checked():
+    frame = synthetic_cohort(12_000, 0)
+    result = validate(frame)
+    assert result.ok, result.problems
+    ids = result.frame["patient_id"]
+    ids.cat.categories.get_indexer(ids.cat.categories[:3])  # the table pandas builds (and keeps) on a lookup
+    assert "_engine" in ids.cat.categories._cache
+    cohort = build_cohort(result.frame, "synthetic", "sha")
+    categories = cohort.patients["patient_id"].cat.categories
+    assert categories is cohort.visits["patient_id"].cat.categories
+    assert "_engine" not in categories._cache, "a million-entry hash table would live as long as the cohort"
+    assert categories.get_loc(categories[5]) == 5  # a lookup by text still works (builds it again)

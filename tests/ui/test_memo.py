@@ -40,6 +40,19 @@ def test_a_pinned_entry_stays_whatever_the_bytes_and_is_not_counted_in_them():
     assert not store.get(("load", 0))[0] and store.pinned_nbytes == 160
 
 
+def test_a_result_is_sized_without_what_a_pinned_entry_holds():
+    store = memo.Store(max_bytes=100_000)
+    whole = pd.DataFrame({"tier": np.zeros(10_000), "rise": np.ones(10_000)})  # 160,000 bytes: a pinned grading
+    store.put(("whole_graded", 0), whole, max_entries=4, pinned=True)
+    store.put(("rows", 0), whole.iloc[:5_000], max_entries=8)  # a filter's rows: a slice of it
+    table = whole.assign(group=np.zeros(10_000))  # shares the pinned columns, adds one of 80,000 bytes
+    store.put(("table", 0), table, max_entries=8)
+    sizes = {key: size for key, (_, size) in store._items.items()}
+    assert sizes[("rows", 0)] < 1_000, "a slice of a pinned frame holds nothing more"
+    assert 80_000 <= sizes[("table", 0)] < 81_000, "only its own column counts"
+    assert store.get(("rows", 0))[0], "evicted although it costs nothing"
+
+
 def test_the_store_keeps_each_function_to_its_entries():
     store = memo.Store(max_bytes=10**9)
     for i in range(5):
@@ -104,3 +117,30 @@ def test_the_configured_file_and_its_gradings_outlive_a_full_shared_store(bundle
     caching.graded(caching.filtered(bundled, CohortFilter(thal_types=("NTDT",))), GradingRules())
     assert caching.load("sha-test", "bundled", path) is first and loads == ["bundled"]
     assert caching.graded(bundled, GradingRules()) is whole, "the whole cohort's grading was computed again"
+
+
+def test_the_analysed_grading_is_a_view_of_everyones_and_equals_grading_the_analysed(bundled):
+    from thaldash.data.cohort import build_cohort
+    from thaldash.data.validation import validate
+    from thaldash.grading.grade import grade
+    from thaldash.grading.scenarios import SCENARIOS
+    from thaldash.ui import caching
+    from tools.synthetic import synthetic_cohort
+
+    checked = validate(synthetic_cohort(400, 3))
+    assert checked.ok, checked.problems
+    synthetic = build_cohort(checked.frame, "synthetic", "sha-synthetic-400-3")
+    withdrawn = synthetic.patients["withdrawn"].to_numpy()
+    ids = synthetic.patients["patient_id"].astype(str).to_numpy()
+    # Withdrawn patients whose ids sort among the analysed ones: everyone's grading by id would interleave them.
+    assert withdrawn.any() and ids[withdrawn].min() < ids[~withdrawn].max()
+    rules = SCENARIOS["Strict clinical"]
+    for cohort in (bundled, synthetic):
+        analysed, everyone = caching.graded(cohort, rules), caching.graded_everyone(cohort, rules)
+        # grade() of the analysed patients, called directly: the reference. Text columns are categoricals whose
+        # categories are the sentences present (here everyone's, as for a filter): compare the values.
+        pd.testing.assert_frame_equal(analysed, grade(cohort, rules), check_categorical=False)
+        pd.testing.assert_frame_equal(everyone, grade(cohort, rules, include_withdrawn=True))
+        assert np.shares_memory(analysed["hb_rise"].to_numpy(), everyone["hb_rise"].to_numpy()), \
+            "the analysed grading should be rows of everyone's, not a second grading"
+

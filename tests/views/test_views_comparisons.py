@@ -183,3 +183,36 @@ def test_the_reconstruction_marks_assumed_comparisons_and_their_exports_say_why(
 def test_the_difference_is_named_by_the_tests_estimate(cohort, test, label):
     view = comparisons_view(context(cohort), measure="sf_ng_ml", months=(12,), test=test)
     assert view.comparison.columns["diff"].label == label
+
+
+@pytest.fixture(scope="module")
+def off_schedule():
+    """300 patients seen at random months (some visits left out by the schedule rule), some withdrawn."""
+    import hashlib
+
+    from tests.cohorts import awkward_cohort
+    from thaldash.data.cohort import build_cohort
+    from thaldash.data.validation import validate
+
+    result = validate(awkward_cohort("off_schedule_months", 300))
+    assert result.ok, result.problems
+    digest = hashlib.sha256(result.frame.to_csv(index=False).encode()).hexdigest()
+    return build_cohort(result.frame, "off schedule", digest)
+
+
+@pytest.mark.parametrize("flt", [CohortFilter(), CohortFilter(thal_types=("TDT",)), CohortFilter(include_withdrawn=True)],
+                         ids=repr)
+def test_the_filtered_visits_on_the_schedule_compare_as_the_whole_cohorts(off_schedule, flt):
+    from thaldash.data.schedule import scheduled
+
+    ctx = context(off_schedule, flt, bundled=False)
+    assert off_schedule.n_off_schedule > 0 and off_schedule.n_analysed < len(off_schedule.patients)
+    view = comparisons_view(ctx, measure="hb_g_l", grouping="thal_type", group_a="TDT", group_b="NTDT")
+    # The reference: the whole cohort's visits read on the schedule (what the page compared before), restricted to
+    # the filtered patients by compare_view itself.
+    ids = None if flt.is_default else ctx.filtered.patients["patient_id"]
+    core = compare_view(scheduled(off_schedule), patient_table(off_schedule, GradingRules()), measure="hb_g_l",
+                        grouping="thal_type", groups=("TDT", "NTDT"), patient_ids=ids).table
+    columns = ["month", "group", "n", "mean", "sd", "diff", "se", "median", "q1", "q3"]
+    pd.testing.assert_frame_equal(view.comparison.frame[columns].reset_index(drop=True),
+                                  core[columns].reset_index(drop=True))

@@ -48,7 +48,8 @@ PAPER_MONTHS: tuple[int, ...] = (0, 6, 12, 24)
 PAPER_SF_PAIRS: tuple[tuple[int, int], ...] = ((0, 12), (0, 24), (12, 24))
 
 
-def patient_table(cohort: Cohort, rules: GradingRules = GradingRules()) -> pd.DataFrame:
+def patient_table(cohort: Cohort, rules: GradingRules = GradingRules(), *,
+                  graded: pd.DataFrame | None = None) -> pd.DataFrame:
     """One row per analysed patient: tier and its evidence, genotype group, attributes, baseline HbF.
 
     The genotype group is decided on every analysed patient of ``cohort`` (the paper's rule), so
@@ -56,8 +57,11 @@ def patient_table(cohort: Cohort, rules: GradingRules = GradingRules()) -> pd.Da
     Columns: those of ``thaldash.grading.grade.grade`` plus ``genotype_group`` ("MaR"/"SLR/NR"/NaN when
     not evaluable), ``sex``, ``age_years``, ``splenectomy``, ``beta_class``, ``centre`` (a cohort of
     centres), ``hbf_baseline``.
+
+    ``graded`` is ``grade(cohort, rules)`` when the caller already holds it (the app's cached grading):
+    the table then shares its columns instead of grading a million patients again.
     """
-    graded = with_genotype_group(grade(cohort, rules))
+    graded = with_genotype_group(grade(cohort, rules) if graded is None else graded)
     graded = graded.assign(genotype_group=graded["genotype_group"].map(
         {"MaR group": "MaR", "SLR/NR group": "SLR/NR"}))
     # Attributes and baseline HbF joined by position (integer codes), not by merging on text ids.

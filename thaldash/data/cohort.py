@@ -208,7 +208,23 @@ def build_cohort(frame: pd.DataFrame, source_name: str, sha256: str) -> Cohort:
         for name in list(columns):  # one column at a time, each old one let go as its copy is made
             columns[name] = pd.Series(columns[name].array.take(order), name=name, copy=False)  # no index copied
     visits = pd.DataFrame({name: columns.pop(name).reset_index(drop=True) for name in visit_cols}, copy=False)
+    _drop_hash_tables(patients)
     return Cohort(visits=visits, patients=patients, source_name=source_name, sha256=sha256)
+
+
+def _drop_hash_tables(patients: pd.DataFrame, *, min_categories: int = 10_000) -> None:
+    """Let go of the hash tables pandas built on large category lists while the file was checked.
+
+    Checking that a million patient ids are unique builds pandas' hash engine on the categories (an object
+    array of the ids and its table: ~70 MiB at a million patients), which pandas then keeps for as long as
+    the categories live, i.e. the cohort's life. The analyses find patients by their integer codes
+    (``positions``), so nothing needs it; a rare lookup by text builds it again. ``Index._cache`` is where
+    pandas keeps it (private, read with a default: a pandas without it leaves memory as it was).
+    """
+    for column in patients.columns:
+        dtype = patients[column].dtype
+        if isinstance(dtype, pd.CategoricalDtype) and len(dtype.categories) >= min_categories:
+            getattr(dtype.categories, "_cache", {}).pop("_engine", None)
 
 
 def _in_cohort_order(withdrawn: np.ndarray, codes: np.ndarray, month: np.ndarray) -> bool:

@@ -44,8 +44,9 @@ _VISIT_MEASURES = ("month", "hb_g_l", "hbf_pct", "sf_ng_ml", "rbc_units")
 
 
 def visit_panel(visits: pd.DataFrame, measures: tuple[str, ...] = ("rbc_units", "hb_g_l"), *,
-                patients: pd.DataFrame | None = None) -> VisitPanel:
-    """Pivot ``visits`` to patients × months once.
+                patients: pd.DataFrame | None = None, in_row_order: bool = False) -> VisitPanel:
+    """Pivot ``visits`` to patients × months once: patients by ``patient_id``, or in the order their rows
+    come when ``in_row_order`` and each patient's rows are together (a ``Cohort``'s visits).
 
     The panel's patient facts come from ``patients`` (a ``Cohort.patients`` table, matched by
     ``patient_id``) when given, else from each patient's first visit row (a long frame that carries
@@ -65,7 +66,7 @@ def visit_panel(visits: pd.DataFrame, measures: tuple[str, ...] = ("rbc_units", 
         if empty:
             raise ValueError(f"{name} is empty on {empty} row(s); every visit needs a patient and a month.")
     pid = visits["patient_id"].reset_index(drop=True)
-    codes, first = _patient_codes(pid)
+    codes, first = _patient_codes(pid, in_row_order=in_row_order)
     month_codes, months = pd.factorize(visits["month"].to_numpy(), sort=True)
     months = np.asarray(months, dtype=np.int64)
     n_pat, n_month = len(first), len(months)
@@ -103,11 +104,15 @@ def cohort_panel(cohort: Cohort, measures: tuple[str, ...] = ("rbc_units", "hb_g
                  include_withdrawn: bool = False) -> VisitPanel:
     """``visit_panel`` of a cohort's visits (the analysed patients' unless ``include_withdrawn``)."""
     visits = cohort.visits if include_withdrawn else cohort.analysed
-    return visit_panel(visits, measures, patients=cohort.patients)
+    # In the cohort's patient order (analysed first, then the withdrawn, each by id), not by id alone: the
+    # analysed patients' rows of everyone's grading are then its first rows, a slice that shares its memory
+    # (ui.caching grades a million patients once, not twice).
+    return visit_panel(visits, measures, patients=cohort.patients, in_row_order=True)
 
 
-def _patient_codes(pid: pd.Series) -> tuple[np.ndarray, np.ndarray]:
-    """Patient code per row (codes follow sorted patient_id) and each patient's first row.
+def _patient_codes(pid: pd.Series, *, in_row_order: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """Patient code per row and each patient's first row; codes follow sorted patient_id, or the rows'
+    order when ``in_row_order`` and each patient's rows are together.
 
     When the rows are already sorted by patient (a ``Cohort``'s analysed visits), one vectorised
     comparison of integer codes replaces a hash table.
@@ -122,7 +127,7 @@ def _patient_codes(pid: pd.Series) -> tuple[np.ndarray, np.ndarray]:
         ids, n_distinct = ids.astype(np.int64), len(uniques)
     starts = np.r_[True, ids[1:] != ids[:-1]]
     first = np.flatnonzero(starts)
-    if len(first) == n_distinct and bool((np.diff(ids[first]) > 0).all()):  # sorted by patient
+    if len(first) == n_distinct and (in_row_order or bool((np.diff(ids[first]) > 0).all())):  # sorted by patient
         return np.cumsum(starts) - 1, first
     codes, _ = pd.factorize(ids, sort=True)  # categories are sorted, so this is patient_id order
     first = np.empty(codes.max() + 1, dtype=np.int64)

@@ -150,7 +150,13 @@ def _whole_graded(cohort: Cohort, rules: GradingRules, *, include_withdrawn: boo
     key = ("whole_graded", cohort.sha256, content_key(rules), include_withdrawn)
     found, result = store.get(key)
     if not found:
-        result = grade(cohort, rules, include_withdrawn=include_withdrawn)
+        if include_withdrawn or cohort.n_analysed == len(cohort.patients):
+            result = grade(cohort, rules, include_withdrawn=include_withdrawn)
+        else:
+            # The analysed patients' rows of everyone's grading (a patient's tier depends on their own visits
+            # only, as for a filter): one grading of a million patients held, not two (71 MiB less at 1M).
+            everyone = _whole_graded(cohort, rules, include_withdrawn=True)
+            result = graded_rows(everyone, cohort.analysed_patients["patient_id"])
         store.put(key, result, max_entries=4, pinned=True)
     return result
 
@@ -161,7 +167,7 @@ def patient_table(cohort: Cohort, rules: GradingRules) -> pd.DataFrame:
     Reproduction and home pages. Imported here: the analyses need ``scipy.stats``, which a cold start should not wait for."""
     from thaldash.analyses.patients import patient_table as table
 
-    return table(cohort, rules)
+    return table(cohort, rules, graded=graded(cohort, rules))
 
 
 @memo(max_entries=4)

@@ -102,20 +102,25 @@ class Regions:
         self.objects.update(other.objects)
 
 
-def footprint(value: Any, *, cohorts: bool = False) -> int:
+def footprint(value: Any, *, cohorts: bool = False, exclude: Regions | None = None) -> int:
     """Bytes ``value`` holds that its cache entry accounts for (never 0).
 
     Every frame, array, text and container it reaches, each memory region once. A cohort inside it
     counts nothing (the loaded and filtered cohorts are entries of their own) unless ``cohorts`` (a
     loaded file's result); a cohort as the value itself (a filtered or rescheduled cohort) counts what it
     does not share with its parent, so a slice of the whole cohort costs almost nothing and a copied
-    selection costs its copy.
+    selection costs its copy. ``exclude``: regions held anyway (the store's pinned entries), not counted.
     """
     if isinstance(value, Cohort):
         own = Regions().add(value.__dict__ | {"parent": None})
-        parent = Regions().add(value.parent) if value.parent is not None else None
-        return max(own.nbytes(parent), 64)
-    return max(Regions().add(value, cohorts=cohorts).nbytes(), 64)
+        held = Regions()
+        for other in (value.parent, exclude):
+            if isinstance(other, Regions):
+                held.merge(other)
+            elif other is not None:
+                held.add(other)
+        return max(own.nbytes(held), 64)
+    return max(Regions().add(value, cohorts=cohorts).nbytes(exclude), 64)
 
 
 def _union(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:

@@ -13,8 +13,8 @@ server for as long as a few entries allowed. Here
 
 The least recently used entries go first. A result's size is every buffer it reaches, each memory region
 once (``footprint.footprint``: text and categories included); a cohort inside a result is not counted
-there, being an entry of its own, and a filtered cohort counts what it does not share with the whole
-one. The loaded files themselves (``pinned`` entries: two shared, four uploads per session) are bounded
+there, being an entry of its own, a filtered cohort counts what it does not share with the whole
+one, and no result counts what a pinned entry holds (a slice of the whole cohort's grading is free). The loaded files themselves (``pinned`` entries: two shared, four uploads per session) are bounded
 by count, outside the byte bound: every page needs the current one, and evicting it would only load it
 again while results computed from it still hold the first copy. Callers must not mutate what they get.
 """
@@ -35,7 +35,7 @@ import streamlit as st
 from thaldash.data.cohort import Cohort
 from thaldash.data.filters import CohortFilter
 from thaldash.grading.rules import GradingRules
-from thaldash.ui.footprint import footprint
+from thaldash.ui.footprint import Regions, footprint
 from thaldash.views.context import ViewContext
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -53,6 +53,7 @@ class Store:
         self._items: OrderedDict[tuple, tuple[Any, int]] = OrderedDict()
         self._per_function: dict[str, int] = {}
         self._pinned: set[tuple] = set()
+        self._pinned_regions: Regions | None = None  # what the pinned entries hold, walked once per change
         self._bytes = 0
         self._pinned_bytes = 0
         self._lock = threading.Lock()
@@ -79,8 +80,13 @@ class Store:
             return True, hit[0]
 
     def put(self, key: tuple, value: Any, max_entries: int, *, pinned: bool = False) -> None:
-        """Keep ``value``; a ``pinned`` one is bounded by ``max_entries`` only, never evicted for bytes."""
-        size = footprint(value, cohorts=pinned)
+        """Keep ``value``; a ``pinned`` one is bounded by ``max_entries`` only, never evicted for bytes.
+
+        An unpinned value is sized without what the pinned entries hold (a default filter's grading is a slice
+        of the pinned whole grading; a patient table shares its columns): counted there, it took a third of
+        the bound at a million patients for memory that costs nothing more.
+        """
+        size = footprint(value, cohorts=True) if pinned else footprint(value, exclude=self._held_anyway())
         with self._lock:
             if key in self._items:
                 return
@@ -89,6 +95,7 @@ class Store:
             if pinned:
                 self._pinned.add(key)
                 self._pinned_bytes += size
+                self._pinned_regions = None
             else:
                 self._bytes += size
             self._per_function[name] = self._per_function.get(name, 0) + 1
@@ -100,11 +107,24 @@ class Store:
                     break
                 self._evict(unpinned[0])
 
+    def _held_anyway(self) -> Regions:
+        """The memory regions of the pinned entries (an entry evicted since still counts until the next put)."""
+        with self._lock:
+            regions, values = self._pinned_regions, [self._items[k][0] for k in self._pinned]
+        if regions is None:
+            regions = Regions()
+            for value in values:
+                regions.add(value)
+            with self._lock:
+                self._pinned_regions = regions
+        return regions
+
     def clear(self) -> None:
         with self._lock:
             self._items.clear()
             self._per_function.clear()
             self._pinned.clear()
+            self._pinned_regions = None
             self._bytes = self._pinned_bytes = 0
 
     def _evict(self, key: tuple) -> None:
@@ -112,6 +132,7 @@ class Store:
         if key in self._pinned:
             self._pinned.discard(key)
             self._pinned_bytes -= size
+            self._pinned_regions = None
         else:
             self._bytes -= size
         self._per_function[key[0]] -= 1

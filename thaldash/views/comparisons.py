@@ -94,8 +94,11 @@ def comparisons_view(ctx: ViewContext, *, measure: str = "hb_g_l", grouping: str
                            published=ctx.paper_applies()) if test == DEFAULT_TEST else TESTS[test])
     test = TESTS_BY_NAME[chosen]
     try:
-        # Groups from the whole cohort's grading (recorded months); the values at the months the view reads.
-        view = compare_view(ctx.scheduled(ctx.cohort), ctx.patient_table(), measure=measure, grouping=grouping,
+        # Groups from the whole cohort's grading (recorded months); the values at the months the view reads, of
+        # the filtered patients (every patient compared is analysed and filtered: the whole cohort's visits read on
+        # the schedule were a second copy of up to 7 million visits at 1M, where a withdrawn patient's visit is
+        # left out, and pushed every other page out of the cache).
+        view = compare_view(ctx.scheduled(), ctx.patient_table(), measure=measure, grouping=grouping,
                             groups=groups, months=tuple(sorted(months)), subset=subset, patient_ids=ids, sets=sets,
                             test=chosen, published=ctx.paper_applies(), correction="holm")
     except ValueError as error:  # the same group twice, overlapping genotype sets: say so, show nothing
