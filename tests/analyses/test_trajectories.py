@@ -190,3 +190,20 @@ def test_small_groups_are_flagged_as_on_the_other_pages() -> None:
     out = trajectory_means(_visits(rows), measure="sf_ng_ml", by="group").set_index("group")
     assert not out.loc["A", "small_n"] and out.loc["B", "small_n"]
     assert out.loc["B", "computed"]  # flagged, still given
+
+
+@pytest.mark.parametrize("max_patients", [5, 40, 1_000])
+def test_the_completeness_sample_draws_as_capping_the_whole_detail_does(max_patients):
+    from tests.cohorts import awkward_cohort
+    from thaldash.analyses.trajectories import completeness_sample
+
+    visits = awkward_cohort("off_schedule_months", 200, seed=2)  # visits missing and off the schedule
+    months = (0, 1, 3, 6, 12, 18, 24)
+    whole = completeness(visits, expected_months=months, measures=("hb_g_l",))
+    expected = cap_patients(whole.detail, max_patients=max_patients)  # the draw over the whole detail
+    got = completeness_sample(visits, expected_months=months, measures=("hb_g_l",), max_patients=max_patients)
+    assert (got.n_patients, got.n_shown) == (expected.n_patients, expected.n_shown)
+    pd.testing.assert_frame_equal(got.rows.reset_index(drop=True), expected.rows.reset_index(drop=True))
+    counts_only = completeness(visits, expected_months=months, measures=("hb_g_l",), with_detail=False)
+    pd.testing.assert_frame_equal(counts_only.summary, whole.summary)
+    assert counts_only.detail.empty and list(counts_only.detail.columns) == list(whole.detail.columns)

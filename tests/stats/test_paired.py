@@ -157,3 +157,22 @@ def test_table9_layout_is_reproduced_from_a_cohort_with_its_summaries():
     assert t["se"].tolist() == pytest.approx([295.779, 445.509, 229.968], rel=1e-6)
     # Table 9 prints P = 0.001 for 12 vs 24 M; t = 4.21 on 47 df gives P ≈ 0.0001 (AUDIT.md).
     assert (t["p"] < 0.001).all()
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_categorical_ids_and_month_codes_pair_as_text_ids_and_float_months_do(seed):
+    # The fast paths (categorical subjects in category order, integer months through a table) against the
+    # general one (text ids hashed by pd.factorize, float months by Index.get_indexer) on the same visits.
+    rng = np.random.default_rng(seed)
+    n = 300
+    ids = np.repeat([f"P{i:04d}" for i in range(n)], 5)
+    months = np.tile([0, 3, 6, 12, 24], n)
+    keep = rng.random(len(ids)) > 0.25  # missing visits
+    frame = pd.DataFrame({"patient_id": pd.Categorical(ids[keep]), "month": months[keep],
+                          "sf_ng_ml": np.where(rng.random(keep.sum()) < 0.1, np.nan, rng.gamma(4, 500, keep.sum()))})
+    general = frame.assign(patient_id=frame["patient_id"].astype(str), month=frame["month"].astype(float))
+    pairs = [(0, 12), (0, 24), (12, 24), (3, 30)]  # month 30: no visit
+    fast = paired_change(frame, value="sf_ng_ml", subject="patient_id", time="month", pairs=pairs, correction="holm")
+    slow = paired_change(general, value="sf_ng_ml", subject="patient_id", time="month", pairs=pairs, correction="holm")
+    pd.testing.assert_frame_equal(fast, slow)
+    assert fast["n"].gt(0).any() and (fast["n_dropped"] > 0).any()

@@ -12,7 +12,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from thaldash.data.cohort import Cohort, positions
+from thaldash.data.cohort import Cohort, positions, rows_where
 from thaldash.grading.grade import grade
 from thaldash.grading.summary import with_genotype_group
 from thaldash.grading.rules import GradingRules
@@ -155,7 +155,9 @@ def paired_ferritin(cohort: Cohort, patients: pd.DataFrame, *, measure: str = "s
     """
     patients = subset_patients(patients, subset, patient_ids)
     at = positions(patients["patient_id"], cohort.visits["patient_id"])
-    visits = cohort.visits.loc[at >= 0, ["patient_id", "month", measure]]
+    # The chosen patients' visits: a slice, not a copy, when they are one run of the cohort (the analysed).
+    visits = rows_where(cohort.visits, at >= 0)[["patient_id", "month", measure]]
+    del at
     return paired_change(visits, value=measure, subject="patient_id", time="month", pairs=list(pairs),
                          correction=correction).assign(measure=measure, subset=subset)
 

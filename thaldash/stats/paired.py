@@ -155,10 +155,13 @@ def _wide(
     """One row per subject of ``frame``, one column per paired time (NaN = missing), and the number
     of distinct subjects. A numpy pivot on integer codes: a million subjects cost a grid, not a sort."""
     times = list(dict.fromkeys(t for pair in pairs for t in pair))
-    t_codes = pd.Index(times).get_indexer(frame[time])
+    t_codes = _time_codes(frame[time], times)
     keep = t_codes >= 0
-    codes, ids = pd.factorize(frame[subject])
-    cell = codes[keep].astype(np.int64) * len(times) + t_codes[keep]
+    codes, ids = _subject_codes(frame[subject])
+    # 32-bit cells while they fit: at a million subjects each full-length temporary is half the size.
+    cell_type = np.int32 if len(ids) * len(times) < 2**31 else np.int64
+    cell = codes[keep].astype(cell_type) * cell_type(len(times)) + t_codes[keep].astype(cell_type)
+    del codes, t_codes
     counts = np.bincount(cell, minlength=len(ids) * len(times))
     if (counts > 1).any():
         repeated = cell[counts[cell] > 1]
@@ -172,6 +175,42 @@ def _wide(
     grid = np.full(len(ids) * len(times), np.nan)
     grid[cell] = values[keep]
     return pd.DataFrame(grid.reshape(len(ids), len(times)), columns=times), len(ids)
+
+
+def _time_codes(times_of_rows: pd.Series, times: list[object]) -> np.ndarray:
+    """Position in ``times`` of each row's time, -1 for a time no pair uses.
+
+    Months are small non-negative integers: a lookup table indexed by the month gives one byte a row,
+    where ``Index.get_indexer`` (kept for any other times) gives eight and hashes every row.
+    """
+    values = times_of_rows.to_numpy()
+    if (values.dtype.kind in "iu" and len(values) and len(times) < 127
+            and all(isinstance(t, (int, np.integer)) and not isinstance(t, bool) for t in times)):
+        low, high = int(values.min()), int(values.max())
+        if low >= 0 and high < 1_000_000:
+            table = np.full(high + 1, -1, dtype=np.int8)
+            for i, t in enumerate(times):
+                if 0 <= t <= high:
+                    table[t] = i
+            return table[values]
+    return pd.Index(times).get_indexer(times_of_rows)
+
+
+def _subject_codes(subjects: pd.Series) -> tuple[np.ndarray, pd.Index]:
+    """A code per row (0, 1, … in the order subjects first appear) and the subjects in that order.
+
+    ``pd.factorize``'s result; for categorical ids in category order (a cohort's visits), computed on the
+    existing integer codes instead of eight bytes a row more and a hash of every row.
+    """
+    if isinstance(subjects.dtype, pd.CategoricalDtype) and len(subjects):
+        category_codes = subjects.cat.codes.to_numpy()
+        if category_codes.min() >= 0 and bool((category_codes[1:] >= category_codes[:-1]).all()):
+            present = np.flatnonzero(np.bincount(category_codes, minlength=len(subjects.cat.categories)))
+            renumber = np.full(len(subjects.cat.categories), -1, dtype=np.int32)
+            renumber[present] = np.arange(len(present), dtype=np.int32)
+            return renumber[category_codes], subjects.cat.categories[present]
+    codes, ids = pd.factorize(subjects)
+    return codes, pd.Index(ids)
 
 
 def _pair_rows(

@@ -9,7 +9,7 @@ import pandas as pd
 from thaldash.analyses.groupings import grouping_caveat
 from thaldash.analyses.patient import lines_table
 from thaldash.analyses.response import grouped_visits, response_patients
-from thaldash.analyses.trajectories import cap_patients, completeness, individual_lines, trajectory_means
+from thaldash.analyses.trajectories import completeness, completeness_sample, individual_lines, trajectory_means
 from thaldash.charts import MAX_ROWS, completeness_map, trajectory_chart
 from thaldash.data.schema import STUDY_MONTHS
 from thaldash.views.blocks import Col, Figure, PageView, Stat, Table
@@ -130,11 +130,11 @@ def trajectories_view(ctx: ViewContext, *, measure: str = "hb_g_l", grouping: st
                 + (f" Basis: whether the paper publishes the mean, fixes it by printed numbers (constrained) or leaves "
                    f"it to the reconstruction ({ASSUMED_MARK}: e.g. months 1, 3 and 18, which the paper does not "
                    "print)." if ctx.bundled else ""), notes=notes, footer_notes=assumed)
-    found = completeness(visits, expected_months=[m for m in STUDY_MONTHS if m <= months], measures=(measure,))
-    summary = found.summary
+    expected = [m for m in STUDY_MONTHS if m <= months]
+    summary = completeness(visits, expected_months=expected, measures=(measure,), with_detail=False).summary
     complete = bool((summary["n_value"] == summary["n_expected"]).all())
-    grid = cap_patients(found.detail, max_patients=MAP_PATIENTS if summary["n_expected"].max() <= MAP_PATIENTS
-                        else 100)
+    grid = completeness_sample(visits, expected_months=expected, measures=(measure,),
+                               max_patients=MAP_PATIENTS if summary["n_expected"].max() <= MAP_PATIENTS else 100)
     counted = (f"Every patient has a value at every expected month ({summary['n_expected'].sum():,} values)."
                if complete else f"{int(summary['n_value'].sum()):,} of {int(summary['n_expected'].sum()):,} "
                "expected values exist.")
