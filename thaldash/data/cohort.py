@@ -33,7 +33,7 @@ class Cohort:
     visits
         One row per patient per visit, in the patients' order and then by month: ``patient_id``
         (a categorical sharing the patients' categories) and the visit-level columns only
-        (``month``, the measures, their provenance). A patient-level fact is never repeated on
+        (``month`` as int16, the measures, their provenance). A patient-level fact is never repeated on
         a patient's visit rows; ``visits_with`` joins the ones an analysis needs.
     source_name
         File name (or "bundled cohort") for captions and export footers.
@@ -64,7 +64,9 @@ class Cohort:
     @cached_property
     def visit_patient(self) -> np.ndarray:
         """Row of ``patients`` of each visit (visits come in the patients' order)."""
-        return np.repeat(np.arange(len(self.patients)), self.patients["n_visits"].to_numpy())
+        # 32-bit rows while they fit: 7 million visits take 27 MiB, not 53, for as long as the cohort lives.
+        row_type = np.int32 if len(self.patients) < 2**31 else np.int64
+        return np.repeat(np.arange(len(self.patients), dtype=row_type), self.patients["n_visits"].to_numpy())
 
     @cached_property
     def n_analysed(self) -> int:
@@ -208,8 +210,20 @@ def build_cohort(frame: pd.DataFrame, source_name: str, sha256: str) -> Cohort:
         for name in list(columns):  # one column at a time, each old one let go as its copy is made
             columns[name] = pd.Series(columns[name].array.take(order), name=name, copy=False)  # no index copied
     visits = pd.DataFrame({name: columns.pop(name).reset_index(drop=True) for name in visit_cols}, copy=False)
+    visits = _with_compact_months(visits)
     _drop_hash_tables(patients)
     return Cohort(visits=visits, patients=patients, source_name=source_name, sha256=sha256)
+
+
+def _with_compact_months(visits: pd.DataFrame) -> pd.DataFrame:
+    """Months as 16-bit integers (the contract allows 0–240): 7 million visits take 13 MiB, not 53, and so
+    does each reading of them on the study schedule. Values are unchanged; arithmetic on them mixes with
+    64-bit study months or floats, which numpy widens."""
+    month = visits["month"].to_numpy()
+    if month.dtype.kind != "i" or (len(month) and not (np.iinfo(np.int16).min <= month.min()
+                                                       and month.max() <= np.iinfo(np.int16).max)):
+        return visits
+    return visits.assign(month=month.astype(np.int16))
 
 
 def _drop_hash_tables(patients: pd.DataFrame, *, min_categories: int = 10_000) -> None:

@@ -145,10 +145,12 @@ def scheduled(cohort: Cohort, schedule: str = DEFAULT_SCHEDULE, rule: ScheduleRu
     if schedule == "recorded" or cohort.n_off_schedule == 0:
         return cohort
     mapping = map_visits(cohort.visits, rule, changes=False)
+    month = mapping.month.astype(cohort.visits["month"].dtype)  # study months fit the recorded months' type
     if mapping.kept.all():  # only months change: the other columns are shared with the recorded visits, not copied
-        visits = cohort.visits.assign(month=mapping.month).reset_index(drop=True)
+        visits = cohort.visits.assign(month=month).reset_index(drop=True)
     else:
-        visits = cohort.visits[mapping.kept].assign(month=mapping.month[mapping.kept]).reset_index(drop=True)
+        visits = cohort.visits[mapping.kept].assign(month=month[mapping.kept]).reset_index(drop=True)
+    del month
     n_visits = np.bincount(cohort.visit_patient[mapping.kept], minlength=len(cohort.patients))
     patients = cohort.patients.assign(n_visits=n_visits.astype(np.int64))
     return Cohort(visits=visits, patients=patients, source_name=cohort.source_name,

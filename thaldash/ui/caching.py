@@ -28,6 +28,7 @@ from thaldash.data.filters import CohortFilter, FilterOptions, options
 from thaldash.grading.grade import grade
 from thaldash.data.io import UnreadableFile
 from thaldash.data.loading import LoadResult, load_cohort, load_cohort_isolated
+from thaldash.data.memory import release_memory
 from thaldash.data.schedule import scheduled as read_on_schedule
 from thaldash.data.sources import folder_digest, folder_parts
 from thaldash.grading.rules import GradingRules
@@ -181,7 +182,11 @@ def patient_labels(cohort: Cohort) -> pd.Series:
 @memo(max_entries=64)
 def _view(name: str, context: ViewContext, params_key: tuple, _builder: Callable[..., Any],
           _params: dict[str, Any]) -> Any:
-    return _builder(context, **_params)
+    view = _builder(context, **_params)
+    # A page's first computation frees its temporaries (hundreds of MiB at a million patients); Arrow's pool
+    # and malloc's arenas would keep them for the server's life. Once per computed view, not per rerun.
+    release_memory()
+    return view
 
 
 def cached_view(builder: Callable[..., V], context: ViewContext, **params: Any) -> V:
