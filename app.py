@@ -7,9 +7,10 @@ import streamlit as st
 from thaldash.ui import page_frame
 from thaldash.ui.caching import cached_view
 from thaldash.ui.render import show, show_stats
-from thaldash.ui.navigation import guide
+from thaldash.ui.navigation import follow_guide, guide
 from thaldash.views.home import home_view
 
+follow_guide()  # a page chosen under "Where to look" in the previous run opens before Home is drawn
 frame = page_frame("Thalidomide in β-thalassaemia", icon="🩸")
 view = cached_view(home_view, frame.context())
 
