@@ -113,3 +113,13 @@ def test_a_page_chosen_under_where_to_look_opens_in_the_same_session(contexts, a
     assert page.evaluate("window.__sameDocument === true"), "the page switched inside the app, not by a reload"
     screenshot(page, "flow-where-to-look")
     assert contexts.foreign_requests() == []
+
+
+def test_every_rate_on_home_opens_with_its_table(contexts, app_url):
+    page = contexts.new_page()
+    open_page(page, f"{app_url}/")
+    main = page.get_by_test_id("stMain")
+    expect(main.get_by_test_id("stDataFrame")).to_have_count(0)  # closed: not sent on each rerun
+    main.get_by_text("Every rate: TDT, NTDT and pooled", exact=False).click()
+    expect(main.get_by_test_id("stDataFrame")).to_have_count(1)
+    expect(page.get_by_test_id("stException")).to_have_count(0)

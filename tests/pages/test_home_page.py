@@ -59,3 +59,13 @@ def test_where_to_look_is_one_element_that_opens_the_chosen_page_in_the_same_ses
     assert not at.exception
     assert [t.value for t in at.main.title] == ["Patient"]
     assert "of 52 enrolled patients" in sidebar_text(at)  # the session's filter came along: 52 enrolled
+
+
+def test_every_rate_is_drawn_only_while_its_expander_is_open(run_page):
+    closed = run_page(HOME)
+    assert not closed.exception and not closed.main.dataframe  # closed: nothing re-sent on each rerun
+    opened = run_page(HOME, session={"thaldash.home.rates": True})
+    assert not opened.exception
+    [rates] = opened.main.dataframe
+    assert set(rates.value["population"]) == {"TDT", "NTDT", "all (pooled)"}
+    assert set(rates.value["analysis"]) == {"per protocol", "intention to treat"}
