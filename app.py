@@ -7,9 +7,12 @@ import streamlit as st
 from thaldash.ui import page_frame
 from thaldash.ui.caching import cached_view
 from thaldash.ui.render import show, show_stats
-from thaldash.ui.navigation import guide
+from thaldash.ui.navigation import follow_guide, guide
 from thaldash.views.home import home_view
 
+RATES_KEY = "thaldash.home.rates"
+
+follow_guide()  # a page chosen under "Where to look" in the previous run opens before Home is drawn
 frame = page_frame("Thalidomide in β-thalassaemia", icon="🩸")
 view = cached_view(home_view, frame.context())
 
@@ -20,8 +23,12 @@ st.markdown("**Transfusion-dependent (TDT)**")
 show_stats(view.tdt)
 st.markdown("**Not transfusion-dependent (NTDT), and everyone pooled**")
 show_stats(view.others)
-with st.expander("Every rate: TDT, NTDT and pooled, per protocol and intention to treat"):
-    show(frame, view.rates)
+# Drawn only while open: closed, the table and its buttons were re-sent and redrawn on every filter change.
+rates = st.expander("Every rate: TDT, NTDT and pooled, per protocol and intention to treat", key=RATES_KEY,
+                    on_change="rerun")
+if rates.open:
+    with rates:
+        show(frame, view.rates)
 
 st.subheader("Where to look")
 guide()

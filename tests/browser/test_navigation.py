@@ -99,3 +99,27 @@ def test_a_link_to_nobody_shows_a_message(contexts, app_url, screenshot):
     expect(page.get_by_test_id("stException")).to_have_count(0)
     screenshot(page, "flow-no-patients")
     assert contexts.foreign_requests() == []
+
+
+def test_a_page_chosen_under_where_to_look_opens_in_the_same_session(contexts, app_url, screenshot):
+    page = contexts.new_page()
+    open_page(page, f"{app_url}/?thal_type=TDT")
+    expect(sidebar_n(page)).to_have_text("n = 34 of 48 analysed patients")
+    page.evaluate("window.__sameDocument = true")  # gone if the choice loaded the app anew
+    page.get_by_test_id("stMain").get_by_test_id("stRadio").get_by_text("Overview", exact=True).click()
+    expect(page.get_by_role("heading", name="Overview", level=1)).to_be_visible()
+    expect(page).to_have_url(re.compile(r"/Overview\?.*thal_type=TDT"))
+    expect(sidebar_n(page)).to_have_text("n = 34 of 48 analysed patients")
+    assert page.evaluate("window.__sameDocument === true"), "the page switched inside the app, not by a reload"
+    screenshot(page, "flow-where-to-look")
+    assert contexts.foreign_requests() == []
+
+
+def test_every_rate_on_home_opens_with_its_table(contexts, app_url):
+    page = contexts.new_page()
+    open_page(page, f"{app_url}/")
+    main = page.get_by_test_id("stMain")
+    expect(main.get_by_test_id("stDataFrame")).to_have_count(0)  # closed: not sent on each rerun
+    main.get_by_text("Every rate: TDT, NTDT and pooled", exact=False).click()
+    expect(main.get_by_test_id("stDataFrame")).to_have_count(1)
+    expect(page.get_by_test_id("stException")).to_have_count(0)

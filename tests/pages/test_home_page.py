@@ -43,3 +43,29 @@ def test_another_cohort_is_not_measured_against_the_paper_on_the_home_page(run_p
     assert "Published numbers reproduced" not in shown and "Published numbers the cohort was fitted to" not in shown
     assert shown["Patients in the file"] == str(len(frame))
     assert shown["Analysed patients"] == str(int((~frame["withdrawn"]).sum()))
+
+
+def test_where_to_look_is_one_element_that_opens_the_chosen_page_in_the_same_session(run_page):
+    from tests.pages.conftest import sidebar_text
+    from thaldash.ui.navigation import PAGES
+    from thaldash.ui.widgets import plain
+
+    at = run_page(HOME, query={"withdrawn": "include"})
+    assert not at.main.get("page_link"), "no element per page: every one is re-sent on each rerun"
+    [guide] = [r for r in at.main.radio if r.options == [f"**{plain(p.label)}**" for p in PAGES[1:]]]
+    assert list(guide.proto.captions) == [plain(p.summary) for p in PAGES[1:]]
+    assert guide.value is None
+    guide.set_value("Patient").run()
+    assert not at.exception
+    assert [t.value for t in at.main.title] == ["Patient"]
+    assert "of 52 enrolled patients" in sidebar_text(at)  # the session's filter came along: 52 enrolled
+
+
+def test_every_rate_is_drawn_only_while_its_expander_is_open(run_page):
+    closed = run_page(HOME)
+    assert not closed.exception and not closed.main.dataframe  # closed: nothing re-sent on each rerun
+    opened = run_page(HOME, session={"thaldash.home.rates": True})
+    assert not opened.exception
+    [rates] = opened.main.dataframe
+    assert set(rates.value["population"]) == {"TDT", "NTDT", "all (pooled)"}
+    assert set(rates.value["analysis"]) == {"per protocol", "intention to treat"}

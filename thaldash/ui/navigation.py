@@ -92,12 +92,29 @@ def link(label: str, text: str | None = None, *, query: dict[str, str] | None = 
         return
 
 
+_GUIDE_KEY = "thaldash.guide"
+
+
 def guide() -> None:
-    """Every page but Home as a link with what it is for (the Home page's "Where to look")."""
-    for page in PAGES[1:]:
-        if not (REPO_DIR / page.path).exists():
-            continue
-        try:
-            st.page_link(page.path, label=f"**{plain(page.label)}** — {plain(page.summary)}")
-        except StreamlitAPIException:
-            return
+    """Every page but Home with what it is for, as one choice (the Home page's "Where to look").
+
+    One element, where a link per page sent fifteen on every rerun (each re-sent and redrawn by the
+    browser, BENCHMARKS.md "Fewer elements per rerun"). Choosing a page opens it in this session with
+    its filters (``follow_guide``, called first on Home), as a page link does; a Markdown link would
+    load the app anew in another tab.
+    """
+    pages = [page for page in PAGES[1:] if (REPO_DIR / page.path).exists()]
+    st.radio("Open a page", [page.label for page in pages], index=None, key=_GUIDE_KEY,
+             format_func=lambda label: f"**{plain(label)}**", captions=[plain(page.summary) for page in pages],
+             label_visibility="collapsed")
+
+
+def follow_guide() -> None:
+    """Open the page chosen in ``guide`` in the run that follows the choice; call it before Home draws anything."""
+    label = st.session_state.pop(_GUIDE_KEY, None)  # Home shows the guide unchosen when it is opened again
+    if label not in BY_LABEL:
+        return
+    try:
+        st.switch_page(BY_LABEL[label].path)
+    except StreamlitAPIException:  # run on its own, outside the app
+        return
