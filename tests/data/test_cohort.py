@@ -94,3 +94,15 @@ def test_rows_where_equals_boolean_indexing(keep, kind):
         assert out is frame
     elif kind == "slice" and len(out):
         assert np.shares_memory(out["a"].to_numpy(), frame["a"].to_numpy())
+
+
+def test_visits_in_file_order_with_withdrawn_among_them_are_put_in_cohort_order(frame):
+    # Reference: numpy's stable lexsort by (withdrawn, patient_id, month), which build_cohort used for every
+    # file out of order. The synthetic file is written patient by patient, with the withdrawn among the others.
+    by_patient = frame.sort_values(["patient_id", "month"], kind="stable").reset_index(drop=True)
+    assert by_patient["withdrawn"].any() and not by_patient["withdrawn"].is_monotonic_increasing
+    order = np.lexsort((by_patient["month"].to_numpy(), by_patient["patient_id"].astype("str").to_numpy(),
+                        by_patient["withdrawn"].to_numpy()))
+    built = build_cohort(by_patient, "synthetic", "x")
+    expected = by_patient.iloc[order].reset_index(drop=True)
+    pd.testing.assert_frame_equal(built.visits, expected[list(built.visits.columns)], check_exact=True)
