@@ -20,8 +20,11 @@ st.markdown("**Transfusion-dependent (TDT)**")
 show_stats(view.tdt)
 st.markdown("**Not transfusion-dependent (NTDT), and everyone pooled**")
 show_stats(view.others)
-with st.expander("Every rate: TDT, NTDT and pooled, per protocol and intention to treat"):
-    show(frame, view.rates)
+rates = st.expander("Every rate: TDT, NTDT and pooled, per protocol and intention to treat",
+                    key="thaldash.home.every_rate", on_change="rerun")
+if rates.open:  # drawn once opened: the first paint does not wait for a table that starts folded away
+    with rates:
+        show(frame, view.rates)
 
 st.subheader("Where to look")
 guide()

@@ -43,3 +43,24 @@ def test_another_cohort_is_not_measured_against_the_paper_on_the_home_page(run_p
     assert "Published numbers reproduced" not in shown and "Published numbers the cohort was fitted to" not in shown
     assert shown["Patients in the file"] == str(len(frame))
     assert shown["Analysed patients"] == str(int((~frame["withdrawn"]).sum()))
+
+
+def test_every_rate_is_drawn_once_its_folded_table_is_opened(run_page):
+    # Folded at the first paint, so a cold start does not wait for a table nobody sees yet (issue 14).
+    folded = run_page(HOME)
+    assert not folded.exception and len(folded.dataframe) == 0
+    opened = run_page(HOME, session={"thaldash.home.every_rate": True})
+    assert not opened.exception and len(opened.dataframe) == 1
+    rates = opened.dataframe[0].value
+    assert len(rates) > 0 and len(rates) == len(home_rates())
+
+
+def home_rates():
+    """The rates table of the home view of the bundled cohort, computed without the page."""
+    from thaldash.data.loading import bundled_cohort_path, load_cohort
+    from thaldash.data.filters import CohortFilter
+    from thaldash.views.context import ViewContext
+    from thaldash.views.home import home_view
+
+    cohort = load_cohort(bundled_cohort_path()).cohort
+    return home_view(ViewContext(cohort=cohort, filtered=CohortFilter().apply(cohort))).rates.frame
