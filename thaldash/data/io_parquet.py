@@ -197,7 +197,7 @@ def _categorical(column: pa.ChunkedArray) -> pd.Series | None:
         return None
     unified = column.unify_dictionaries().combine_chunks()
     dictionary = unified.dictionary
-    if dictionary.null_count or not _is_text(dictionary.type):
+    if dictionary.null_count or not _is_text(dictionary.type) or not pa.types.is_signed_integer(unified.indices.type):
         return None
     codes = pc.fill_null(unified.indices, -1).to_numpy(zero_copy_only=False)
     # What Arrow's conversion calls too (pyarrow.pandas_compat), so the dtypes are its own.

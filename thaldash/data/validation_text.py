@@ -67,7 +67,8 @@ def sorted_factorize(values: pd.Series) -> tuple[np.ndarray, pd.Index]:
     texts, sorted.
 
     By one sort in Arrow, whose order is pandas' own for this dtype (it sorts the distinct texts with Arrow's sort):
-    a million distinct patient ids take a fifth of the time pandas' hashing does (0.1 against 0.45 s).
+    a million distinct patient ids in file order take under a third of the time pandas' hashing does (0.12 against
+    0.40 s).
     """
     texts = pa.array(values, type=pa.large_string(), from_pandas=True)
     order = pc.array_sort_indices(texts, null_placement="at_end").to_numpy()
