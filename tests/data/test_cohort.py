@@ -108,3 +108,16 @@ def test_the_cohort_lets_go_of_the_hash_table_on_its_patient_ids_once_checked():
     assert categories is cohort.visits["patient_id"].cat.categories
     assert "_engine" not in categories._cache, "a million-entry hash table would live as long as the cohort"
     assert categories.get_loc(categories[5]) == 5  # a lookup by text still works (builds it again)
+
+
+def test_visits_in_file_order_with_withdrawn_among_them_are_put_in_cohort_order(frame):
+    # Reference: numpy's stable lexsort by (withdrawn, patient_id, month), which build_cohort used for every
+    # file out of order. The synthetic file is written patient by patient, with the withdrawn among the others.
+    by_patient = frame.sort_values(["patient_id", "month"], kind="stable").reset_index(drop=True)
+    assert by_patient["withdrawn"].any() and not by_patient["withdrawn"].is_monotonic_increasing
+    order = np.lexsort((by_patient["month"].to_numpy(), by_patient["patient_id"].astype("str").to_numpy(),
+                        by_patient["withdrawn"].to_numpy()))
+    built = build_cohort(by_patient, "synthetic", "x")
+    expected = by_patient.iloc[order].reset_index(drop=True)
+    expected = expected[list(built.visits.columns)].astype({"month": built.visits["month"].dtype})  # kept as int16
+    pd.testing.assert_frame_equal(built.visits, expected, check_exact=True)

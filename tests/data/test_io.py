@@ -181,3 +181,21 @@ def test_nameless_csv_columns_are_named_by_position():
     assert list(raw.frame.columns) == ["patient_id", "month"]
     assert raw.extra_columns == (("unnamed_3", "text"), ("unnamed_4", "text"))
     assert raw.duplicated_columns == ()
+
+
+def test_parquet_labels_over_several_row_groups_are_arrows_own_categoricals(tmp_path):
+    # Each row group has its own dictionary, with missing labels; the reference is pyarrow's own conversion of the
+    # dictionary-encoded columns (pyarrow.parquet.read_table(...).to_pandas()), codes and category dtypes included.
+    path = tmp_path / "groups.parquet"
+    frame = valid_frame()
+    frame.loc[frame.index[::3], "sex"] = None
+    frame["patient_id"] = frame["patient_id"][::-1].to_numpy()  # dictionaries in an order that is not sorted
+    frame.to_parquet(path, row_group_size=7)
+    labels = ["patient_id", "allele_1", "thal_type", "sex"]
+    expected = pq.read_table(path, columns=labels, read_dictionary=labels).to_pandas()
+    got = read_table(path).frame
+    for name in labels:
+        pd.testing.assert_series_equal(got[name], expected[name], check_exact=True)
+        assert got[name].cat.codes.dtype == expected[name].cat.codes.dtype
+        assert got[name].cat.categories.dtype == expected[name].cat.categories.dtype
+        assert got[name].cat.categories.tolist() == expected[name].cat.categories.tolist()

@@ -205,6 +205,17 @@ def test_panel_matrices() -> None:
     np.testing.assert_array_equal(panel.values["hb_g_l"], [[80, NaN, 100], [NaN, 90, NaN]])
 
 
+@pytest.mark.parametrize("months", [[0, 6, 1], [24, 3, 70000], [-1, 0, 2]])
+def test_panel_months_are_the_sorted_distinct_months(months) -> None:
+    # Reference: numpy.unique (sorted distinct months), for study months, a month beyond 2**16 and a negative one.
+    visits = frame(patient("P1", {months[0]: (80, 0), months[1]: (100, 2)}), patient("P2", {months[2]: (90, 1)}))
+    panel = visit_panel(visits)
+    assert panel.months.tolist() == np.unique(months).tolist() and panel.months.dtype == np.int64
+    column = {m: panel.column(m) for m in months}
+    assert panel.values["hb_g_l"][0, column[months[0]]] == 80 and panel.values["hb_g_l"][1, column[months[2]]] == 90
+    assert panel.present.sum() == 3
+
+
 def test_empty_visits_give_an_empty_frame() -> None:
     empty = frame(patient("P1", FULL)).iloc[:0]
     facts = transfusion_facts(empty)

@@ -194,7 +194,7 @@ def build_cohort(frame: pd.DataFrame, source_name: str, sha256: str) -> Cohort:
     codes = _codes(columns["patient_id"])
     withdrawn = columns["withdrawn"].to_numpy(dtype=bool)
     month = columns["month"].to_numpy()
-    order = None if _in_cohort_order(withdrawn, codes, month) else np.lexsort((month, codes, withdrawn))
+    order = _cohort_order(withdrawn, codes, month)
     if order is not None:  # files are usually written in order: then no sort and no copies
         codes = codes[order]
     starts = np.r_[True, codes[1:] != codes[:-1]] if len(codes) else np.zeros(0, dtype=bool)
@@ -239,6 +239,20 @@ def _drop_hash_tables(patients: pd.DataFrame, *, min_categories: int = 10_000) -
         dtype = patients[column].dtype
         if isinstance(dtype, pd.CategoricalDtype) and len(dtype.categories) >= min_categories:
             getattr(dtype.categories, "_cache", {}).pop("_engine", None)
+
+
+def _cohort_order(withdrawn: np.ndarray, codes: np.ndarray, month: np.ndarray) -> np.ndarray | None:
+    """``np.lexsort((month, codes, withdrawn))``, or None when the rows are in that order already.
+
+    A file written patient by patient with the withdrawn among the others needs only the analysed rows, then the
+    withdrawn, each in file order: what the stable sort gives then, without sorting 7 million rows (0.45 s).
+    """
+    if _in_cohort_order(withdrawn, codes, month):
+        return None
+    analysed, left = np.flatnonzero(~withdrawn), np.flatnonzero(withdrawn)
+    if all(_in_cohort_order(np.zeros(len(rows), dtype=bool), codes[rows], month[rows]) for rows in (analysed, left)):
+        return np.concatenate([analysed, left])
+    return np.lexsort((month, codes, withdrawn))
 
 
 def _in_cohort_order(withdrawn: np.ndarray, codes: np.ndarray, month: np.ndarray) -> bool:

