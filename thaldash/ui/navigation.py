@@ -104,9 +104,9 @@ def guide() -> None:
     load the app anew in another tab.
     """
     pages = [page for page in PAGES[1:] if (REPO_DIR / page.path).exists()]
-    st.radio("Open a page", [page.label for page in pages], index=None, key=_GUIDE_KEY,
-             format_func=lambda label: f"**{plain(label)}**", captions=[plain(page.summary) for page in pages],
-             label_visibility="collapsed")
+    st.radio("Choose a page to open it; the filters and grading chosen here come along.", [page.label for page in pages],
+             index=None, key=_GUIDE_KEY, format_func=lambda label: f"**{plain(label)}**",
+             captions=[plain(page.summary) for page in pages])
 
 
 def follow_guide() -> None:
