@@ -30,13 +30,14 @@ from thaldash.export import files as export
 from thaldash.ui import state
 from thaldash.ui.frame import Frame
 from thaldash.ui.widgets import Actions, sent
+from thaldash.views.blocks import PATIENT_LIST_ROWS
 
 PATIENT_PAGE = "pages/8_Patient.py"
 PATIENT_SLUG = "patient"  # page_slug("Patient")
 PATIENT_PARAM = "patient"
 MAX_ROWS = 1_000
 """Rows a patient table shows; longer lists show their first rows and say so."""
-MAX_CSV_ROWS = 200_000
+MAX_CSV_ROWS = PATIENT_LIST_ROWS
 """Longest list offered as a CSV (built only when clicked); beyond it the page's aggregate tables stand in."""
 
 
@@ -64,7 +65,7 @@ def patient_url(patient_id: str) -> str:
 def patient_table(frame: Frame, table: pd.DataFrame, name: str, *, column_config: Mapping[str, Any] | None = None,
                   max_rows: int = MAX_ROWS, height: int | str | None = None, id_column: str = "patient_id",
                   what: str = "patients", more: Actions | None = None, counts: Sequence[str] = (),
-                  derived: Sequence[str] = ()) -> None:
+                  derived: Sequence[str] = (), n_rows: int | None = None) -> None:
     """A table with one row per patient; clicking a row opens that patient's page.
 
     Shows the first ``max_rows`` rows (with a note when there are more) and offers the whole
@@ -86,6 +87,8 @@ def patient_table(frame: Frame, table: pd.DataFrame, name: str, *, column_config
         Draws further buttons beside the download (outside presentation mode).
     counts, derived
         Columns that count patients and those computed from them (small cells in the CSV, ``data.disclosure``).
+    n_rows
+        Rows of the whole list when ``table`` holds only its first ones (``views.blocks.Table.n_rows``).
     """
     if table.empty:
         st.caption(f"No {what}.")
@@ -94,15 +97,16 @@ def patient_table(frame: Frame, table: pd.DataFrame, name: str, *, column_config
     if height is None:  # short lists in full, long ones in a scrolling box of about 15 rows
         height = "content" if len(shown) <= 15 else 560
     note = "Click a row to open that patient's page."
-    if len(table) > max_rows:
-        note = (f"The first {max_rows:,} of {len(table):,} {what} (the counts above cover all of them). " + note)
+    total = len(table) if n_rows is None else n_rows  # a long list's block keeps only its first rows
+    if total > max_rows:
+        note = (f"The first {max_rows:,} of {total:,} {what} (the counts above cover all of them). " + note)
     st.caption(note)
     event = st.dataframe(sent(table, max_rows), hide_index=True, width="stretch", column_config=dict(column_config or {}),
                          height=height, placeholder="–", on_select="rerun", selection_mode="single-row",
                          key=f"thaldash.pick.{name}")
     if not frame.presentation:
         row = st.container(horizontal=True)
-        if len(table) <= MAX_CSV_ROWS:
+        if total <= MAX_CSV_ROWS:
             row.download_button("Download CSV", lambda: export.table_csv(table, frame.footer, counts=counts,
                                                                          derived=derived, min_cell=frame.min_cell),
                                 file_name=f"{name}.csv", mime="text/csv", key=f"thaldash.csv.{name}", on_click="ignore")

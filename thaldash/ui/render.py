@@ -63,7 +63,8 @@ def show(frame: Frame, block: Figure | Table | Stat, *, caption: bool = True, he
 
             patient_table(frame, block.frame, block.key, column_config=config | {
                 c: None for c in block.frame.columns if c not in block.columns}, id_column=block.patient_column,
-                height=height, what=block.what, more=more, counts=block.counts, derived=block.from_counts)
+                height=height, what=block.what, more=more, counts=block.counts, derived=block.from_counts,
+                n_rows=block.n_rows)
         else:
             frame.table(block.frame, block.key, columns=tuple(block.columns), column_config=config,
                         height=height or "content", more=more,

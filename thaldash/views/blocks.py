@@ -67,6 +67,12 @@ class Figure:
     footer_notes: tuple[str, ...] = ()
 
 
+PATIENT_LIST_ROWS = 200_000
+"""The longest list of patients a table keeps: the page shows its first thousand rows and offers it as a CSV
+up to this length (``ui.patient_link``); a longer one is told by its length, its counts by the page's
+aggregate tables."""
+
+
 @dataclass(frozen=True, eq=False)
 class Table:
     """A table: the rows (raw values), which columns are shown and how, and its words.
@@ -86,11 +92,28 @@ class Table:
     patient_column: str | None = None
     what: str = "rows"
     footer_notes: tuple[str, ...] = ()
+    long_list: bool = False
+    """A list of patients (``patient_column``) that may be as long as the cohort and is only shown and
+    downloaded: it keeps its first ``PATIENT_LIST_ROWS`` rows (the most a page shows or downloads) and
+    ``n_rows`` says how many there are. Lists read row by row elsewhere (the What-if page's) keep every row."""
+    n_rows: int = -1
+    """Rows of the whole list (set from ``frame``)."""
 
     def __post_init__(self) -> None:
         missing = [c for c in self.columns if c not in self.frame.columns]
         if missing:
             raise ValueError(f"table {self.key!r}: the columns {missing} to show are not in its frame")
+        if self.n_rows < 0:
+            object.__setattr__(self, "n_rows", len(self.frame))
+        if self.long_list and self.patient_column is not None and len(self.frame) > PATIENT_LIST_ROWS:
+            # A million patients' rows held in a cached view to show its first thousand (60 MiB at 1M on the
+            # Transfusion and iron page); beyond this length neither the page nor a download uses them.
+            object.__setattr__(self, "frame", self.frame.head(PATIENT_LIST_ROWS))
+
+    @property
+    def trimmed(self) -> bool:
+        """True when ``frame`` holds only the first rows of a longer list (``n_rows``)."""
+        return len(self.frame) < self.n_rows
 
     @property
     def counts(self) -> tuple[str, ...]:

@@ -69,4 +69,4 @@ def schedule_table(ctx: ViewContext) -> Table | None:
                 f"{n_moved:,} visits are read as a study month and {len(changes) - n_moved:,} left out (this table "
                 f"lists both). The rule: {RULE.describe()}. Used by the trajectories and the comparisons by month "
                 "unless the sidebar says \"As recorded\"; grading always uses the recorded months.",
-        patient_column="patient_id", what="visits off the schedule")
+        patient_column="patient_id", long_list=True, what="visits off the schedule")

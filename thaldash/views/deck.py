@@ -74,14 +74,15 @@ def deck_item(block: Figure | Table, *, page: str, state: str, footer: str, reco
         figure = suppressed_spec(block.chart.to_dict(), k)
         return DeckItem("figure", block.title, figure=figure.spec,
                         footer=_guarded_footer(footer, chart_note(figure), k, hidden_text), **common)
-    table = suppress_small_counts(block.frame, counts=block.counts, derived=block.from_counts,
+    # The slide's rows only: formatting every row of a long list as text first took seconds at a million patients.
+    table = suppress_small_counts(block.frame.head(MAX_TABLE_ROWS), counts=block.counts, derived=block.from_counts,
                                   fractions=block.fractions, min_cell=k)
     common["footer"] = _guarded_footer(footer, suppression_note(table), k, hidden_text)
     shown = replace(block, frame=table.frame).displayed()
-    if len(shown) > MAX_TABLE_ROWS:
-        common["caption"] = (f"{caption} The first {MAX_TABLE_ROWS} of {len(shown)} rows; the page's CSV has them "
-                             "all.")
-        shown = shown.head(MAX_TABLE_ROWS)
+    if block.n_rows > MAX_TABLE_ROWS:
+        where = "the page's tables count them all" if block.trimmed else "the page's CSV has them all"
+        common["caption"] = " ".join(t for t in (caption, f"The first {MAX_TABLE_ROWS} of {block.n_rows:,} rows; "
+                                                          f"{where}.") if t)
     return DeckItem("table", block.title, table=shown, **common)
 
 

@@ -128,7 +128,7 @@ def lookup_view(ctx: ViewContext, *, by: str = "genotype", lookup: str = "", car
         "tier": Col("Tier"), "independent": Col("Independent"), "ti_month": Col("Free from month", "%.0f"),
         "reduction_pct": Col("Reduction %", "%.1f"), "hb_rise": Col("Hb rise (g/L)", "%.1f"),
         "hb_rise_sustained": Col("Lowest rise to 24 M", "%.1f")},
-        caption=f"{who}, each with the tier under {ctx.scenario}.", patient_column="patient_id",
+        caption=f"{who}, each with the tier under {ctx.scenario}.", patient_column="patient_id", long_list=True,
         what="matching patients")
     beside = Table("lookup_table_1", f"{query.label}: the paper's Table 1 beside this file", found.beside, {
         "genotype": Col("Genotype"), "source": Col("Source"), "n_ntdt": Col("NTDT", count=True), "n_tdt": Col("TDT", count=True),

@@ -96,7 +96,8 @@ def iron_view(ctx: ViewContext, *, period: str = "window", ferritin: str = "mean
                  f"change_per_month_{suffix}": Col("Change per month", "%+.2f"), f"problem_{suffix}": Col("Why no total")}
         table = Table("units_before_after", "Transfusions before and on treatment, per patient", units,
                       {c: col for c, col in shown.items() if c in units}, caption=f"{who} Months 1–{months}.",
-                      notes=_burden_notes(units, suffix, months), patient_column="patient_id", what="TDT patients")
+                      notes=_burden_notes(units, suffix, months), patient_column="patient_id",
+                      long_list=True, what="TDT patients")
         grid = transfusion_timeline_sample(ctx.filtered, max_patients=GRID_PATIENTS)
         # Taller rows than the builder's default, at which Vega drops every other patient's label.
         timeline = Figure("transfusion_timeline", "Transfusions at each visit", transfusion_timeline(
@@ -131,7 +132,8 @@ def iron_view(ctx: ViewContext, *, period: str = "window", ferritin: str = "mean
         "sf_month_at_stop": Col("SF measured at month", "%.0f"), "sf_at_stop": Col("SF before stopping", "%.0f"),
         "sf_24m": Col("SF at 24 M", "%.0f"), "sf_change": Col("Change", "%+.0f"), "problem": Col("Note")},
         caption=f"{len(stops)} patients, in the layout of Table 8; SF before stopping: the last ferritin recorded at "
-                "or before the stop month.", notes=_stops_notes(stops), patient_column="patient_id", what="patients")
+                "or before the stop month.", notes=_stops_notes(stops), patient_column="patient_id",
+                long_list=True, what="patients")
     table_8 = None
     if ctx.paper_applies(graded=False):
         table_8 = Table("table_8_published", "Table 8 as published", published_table_8(), _TABLE_8,

@@ -145,7 +145,7 @@ def response_view(ctx: ViewContext, *, by: str = "genotype", analysis: str = "pe
         "rule_trace": Col("Why (rule trace)", width="large")},
         caption="Each with the rule that decided the tier. \"Free from month\" is empty for a patient never "
                 "transfused (the status says so) or still transfused; patients who withdrew are left out.",
-        patient_column="patient_id", what="non-MaR patients")
+        patient_column="patient_id", long_list=True, what="non-MaR patients")
     return ResponseView(headlines, beside, tier_chart, tier_rows, by_type, headline_table(ctx, rows),
                         reduction_table(ctx, reduction_summary(everyone)), independence, by_group_chart, by_group, non_mar,
                         notice, caveat)
