@@ -14,7 +14,9 @@ and after each page prints
   entry reaches, counted once within the entry) and ``new`` (what no earlier entry or the loaded
   cohort already holds: the memory the entry really adds);
 - with ``--scan``, every live pandas object and array of the process (``gc``) as unique bytes, and
-  what of it the store does not reach (the largest such frames named by their columns).
+  what of it the store does not reach (the largest such frames named by their columns);
+- with ``--peaks``, where each page's peak happened: a thread reads ``VmRSS`` every 2 ms and keeps
+  the thaldash frames of the script's stack at the highest reading (``PeakSampler``).
 
 Sizes are of memory regions (numpy data, Arrow buffers, Python text objects), so a slice sharing
 its parent's memory counts once. AppTest has no websocket, so Streamlit's per-session message
@@ -131,7 +133,48 @@ def holders(obj: object, ignore: set[int], depth: int = 8) -> str:
     return " <- ".join(chain)
 
 
-def measure(data: Path | None, do_scan: bool, top: int) -> list[dict]:
+class PeakSampler:
+    """The call stack (thaldash frames) of the other threads at the highest ``VmRSS`` seen since ``restart``.
+
+    A daemon thread reads ``/proc/self/statm`` every 2 ms; a new highest reading records the stacks
+    of every other thread (the script runs in AppTest's own thread). Sampling misses peaks shorter
+    than its period, so the recorded peak is at most ``VmHWM``.
+    """
+
+    def __init__(self) -> None:
+        import threading
+
+        self._page = os.sysconf("SC_PAGE_SIZE")
+        self._lock = threading.Lock()
+        self.restart()
+        threading.Thread(target=self._run, daemon=True, name="peak-sampler").start()
+
+    def restart(self) -> None:
+        with self._lock:
+            self.highest, self.stack = 0, []
+
+    def _rss(self) -> int:
+        with open("/proc/self/statm", "rb") as statm:
+            return int(statm.read().split()[1]) * self._page
+
+    def _run(self) -> None:
+        import threading
+        import traceback
+
+        me = threading.get_ident()
+        while True:
+            rss = self._rss()
+            if rss > self.highest + (4 << 20):
+                stacks = [traceback.extract_stack(frame) for ident, frame in sys._current_frames().items()
+                          if ident != me]
+                ours = [[f"{Path(f.filename).relative_to(REPO)}:{f.lineno} {f.name}" for f in stack
+                         if f.filename.startswith(str(REPO / "thaldash"))] for stack in stacks]
+                with self._lock:
+                    self.highest, self.stack = rss, max(ours, key=len, default=[])
+            time.sleep(0.002)
+
+
+def measure(data: Path | None, do_scan: bool, top: int, peaks: bool = False) -> list[dict]:
     from streamlit.testing.v1 import AppTest
 
     from bench.script_time import page_files
@@ -149,9 +192,12 @@ def measure(data: Path | None, do_scan: bool, top: int) -> list[dict]:
         evict(key)
 
     memo.SHARED._evict = logged
+    sampler = PeakSampler() if peaks else None
     rows = []
     for path in page_files():
         _reset_peak()
+        if sampler:
+            sampler.restart()
         started = time.perf_counter()
         at = AppTest.from_file(str(path), default_timeout=3600)
         at.run()
@@ -173,6 +219,8 @@ def measure(data: Path | None, do_scan: bool, top: int) -> list[dict]:
                "entries": sorted(entries, key=lambda e: -e["new"])[:top],
                "evicted": list(evicted)}
         evicted.clear()
+        if sampler:
+            row["peak_sampled"], row["peak_stack"] = sampler.highest, sampler.stack
         if do_scan:
             reached = Regions()
             for value, _ in memo.SHARED._items.values():
@@ -219,6 +267,10 @@ def _print(row: dict) -> None:
         print(f"   {m(e['new']):>6} new {m(e['deep']):>6} deep {m(e['est']):>6} est  {e['key']}")
     for e in row["evicted"]:
         print(f"   evicted during the page: {m(e['est']):>6} est  {e['key']}")
+    if "peak_stack" in row:
+        print(f"   sampled peak {m(row['peak_sampled'])} MiB at:")
+        for frame in row["peak_stack"][-8:]:
+            print(f"     {frame}")
     if "scan" in row:
         s = row["scan"]
         print(f"   scan: live {m(s['live_bytes'])} MiB, not reached by the store {m(s['not_in_store_bytes'])} MiB")
@@ -231,12 +283,13 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=None, help="cohort file (default: the bundled cohort)")
     parser.add_argument("--scan", action="store_true", help="also scan every live frame and array (slow)")
+    parser.add_argument("--peaks", action="store_true", help="also name where each page's peak happened")
     parser.add_argument("--top", type=int, default=12, help="entries listed per page")
     parser.add_argument("--out", type=Path, default=None, help="write the rows as JSON too")
     parser.add_argument("--server", action="store_true",
                         help="measure a real server opened in chromium instead (process tree, no attribution)")
     args = parser.parse_args(argv)
-    rows = measure_server(args.data) if args.server else measure(args.data, args.scan, args.top)
+    rows = measure_server(args.data) if args.server else measure(args.data, args.scan, args.top, args.peaks)
     if args.out:
         args.out.write_text(json.dumps(rows, indent=1), encoding="utf-8")
     return 0

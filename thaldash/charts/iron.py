@@ -89,7 +89,7 @@ def reduction_histogram(bins: pd.DataFrame, *, mir_pct: float = 50.0, slr_pct: f
     chart = alt.layer(bars, rules, labels).properties(
         width="container", height=HEIGHT,
         title=title("Transfusion reduction (TDT)",
-                    f"{total} patients with a reduction; bands of {fmt_num(width, 0)} "
+                    f"{total:,} patients with a reduction; bands of {fmt_num(width, 0)} "
                     "percentage points; the tier also depends on transfusions in the last months")
         if len(bins) else title("Transfusion reduction (TDT)", "no patient has a reduction"))
     return finish(chart, presentation=presentation)

@@ -69,7 +69,7 @@ def filter_panel(flt: CohortFilter, options: FilterOptions, cohort: Cohort, box:
     chosen = caching.filtered(cohort, new)
     everyone = len(cohort.patients) if withdrawn else cohort.n_analysed  # what the filter's defaults keep
     population = "enrolled patients (withdrawn included)" if withdrawn else "analysed patients"
-    box.markdown(f"**n = {len(chosen.patients)} of {everyone} {population}**")
+    box.markdown(f"**n = {len(chosen.patients):,} of {everyone:,} {population}**")
     if not new.is_default:
         box.button("Reset filters", on_click=reset_filters, key="thaldash.reset_filters")
     return new, chosen

@@ -59,7 +59,8 @@ def stat(label: str, value: str, *, n: int | None, detail: str = "", help: str |
         Extra text after the n (e.g. the confidence interval and its method).
     """
     st.metric(plain(label), value, help=help)
-    st.caption(" · ".join(t for t in (f"n = {n}" if n is not None else "", detail) if t))
+    count = f"{n:,}" if isinstance(n, int) else str(n)  # 919,894, not 919894, at a million patients
+    st.caption(" · ".join(t for t in (f"n = {count}" if n is not None else "", detail) if t))
 
 
 def not_computed(what: str, reason: str) -> None:

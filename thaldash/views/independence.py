@@ -71,7 +71,7 @@ def independence_view(ctx: ViewContext, *, by: str = "all", genotypes: tuple[str
     durability = ti_durability(cohort, course, by=group)
     model = ti_model(cohort, course)
     curves, aucs = ti_roc(cohort, course, model)
-    who = f"{len(course)} analysed TDT patients of the filter"
+    who = f"{len(course):,} analysed TDT patients of the filter"
     compared = "" if group is None else f", by {GROUPINGS[by].lower()}" + (
         f" ({', '.join(genotypes) or 'none chosen'} against the rest)" if by == "genotype_set" else "")
     named = {group: Col("Group")} if group else {}

@@ -73,7 +73,7 @@ def iron_view(ctx: ViewContext, *, period: str = "window", ferritin: str = "mean
         suffix = "window" if period == "window" else "24m"
         months = window if period == "window" else 24
         sample = cap_patients(units, max_patients=SLOPE_PATIENTS)
-        who = (f"{len(units)} analysed TDT patients of the filter; on-treatment totals need every visit of the period "
+        who = (f"{len(units):,} analysed TDT patients of the filter; on-treatment totals need every visit of the period "
                "recorded (otherwise the patient is shown before only).")
         slope = Figure(f"units_{period}", "Transfusion burden before and on treatment",
                        before_after_units(sample.rows, period=period, presentation=ctx.presentation),
@@ -131,7 +131,7 @@ def iron_view(ctx: ViewContext, *, period: str = "window", ferritin: str = "mean
         "thal_type": Col("Type"), "chelation_stop_month": Col("Stopped at month", "%.0f"),
         "sf_month_at_stop": Col("SF measured at month", "%.0f"), "sf_at_stop": Col("SF before stopping", "%.0f"),
         "sf_24m": Col("SF at 24 M", "%.0f"), "sf_change": Col("Change", "%+.0f"), "problem": Col("Note")},
-        caption=f"{len(stops)} patients, in the layout of Table 8; SF before stopping: the last ferritin recorded at "
+        caption=f"{len(stops):,} patients, in the layout of Table 8; SF before stopping: the last ferritin recorded at "
                 "or before the stop month.", notes=_stops_notes(stops), patient_column="patient_id",
                 long_list=True, what="patients")
     table_8 = None
@@ -143,7 +143,7 @@ def iron_view(ctx: ViewContext, *, period: str = "window", ferritin: str = "mean
 
 def _burden_notes(units: pd.DataFrame, suffix: str, months: int) -> str:
     known = units[units[f"units_per_month_{suffix}"].notna()]
-    lines = [f"{len(units)} TDT patients; {len(known)} with a complete total over months 1–{months}"]
+    lines = [f"{len(units):,} TDT patients; {len(known):,} with a complete total over months 1–{months}"]
     if len(known):
         lines.append(f"Those {len(known)}: mean units per month {known['pre_units_per_month'].mean():.2f} before, "
                      f"{known[f'units_per_month_{suffix}'].mean():.2f} on treatment")
@@ -153,7 +153,7 @@ def _burden_notes(units: pd.DataFrame, suffix: str, months: int) -> str:
 def _reduction_notes(units: pd.DataFrame, mir: float, slr: float) -> str:
     reduction = units["reduction_pct_window"]
     known = reduction.dropna()
-    return (f"{len(known)} of {len(units)} TDT patients with a reduction over the grading window: "
+    return (f"{len(known):,} of {len(units):,} TDT patients with a reduction over the grading window: "
             f"{int((known >= mir).sum())} ≥ {mir:g} %, {int(((known >= slr) & (known < mir)).sum())} from {slr:g} "
             f"to {mir:g} %, {int((known < slr).sum())} below {slr:g} %")
 

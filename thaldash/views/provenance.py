@@ -26,7 +26,7 @@ def grading_text(name: str, rules: GradingRules) -> tuple[str, str]:
 
 def patients_text(flt: CohortFilter, n: int) -> str:
     """The patients shown: "TDT · splenectomy: yes (n = 12)"."""
-    return f"{flt.describe()} (n = {n})"
+    return f"{flt.describe()} (n = {n:,})"
 
 
 def view_footer(source_name: str, sha256: str, flt: CohortFilter, n: int, name: str, rules: GradingRules,

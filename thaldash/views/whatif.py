@@ -80,7 +80,7 @@ def moves_section(ctx: ViewContext, *, reference: str = DEFAULT_REFERENCE, pinne
     evidence = {f"{c}_whatif": Col(label, "%.1f") for c, label in _EVIDENCE} if same else {}
     columns = {c: evidence.get(c, col) for c, col in _MOVE_COLUMNS.items()
                if not (same and c.endswith("_reference") and c not in ("trace_reference", "tier_reference"))}
-    title = (f"{len(changed)} of {n} patients change tier" if len(changed) else
+    title = (f"{len(changed):,} of {n:,} patients change tier" if len(changed) else
              f"No patient changes tier between {ref.name} and the what-if rules.")
     table = Table("whatif_changed", title, changed, columns, patient_column="patient_id", what="patients who change tier",
                   caption=f"Each with the evidence and the rule trace under {ref.name} and under the what-if rules.",
