@@ -165,3 +165,22 @@ def test_reduction_bins_put_thresholds_on_edges_and_extremes_in_their_bins() -> 
 
 def test_reduction_bins_of_nothing_is_empty() -> None:
     assert reduction_bins(pd.DataFrame({"reduction_pct": [NaN]})).empty
+
+
+@pytest.mark.parametrize("max_patients", [3, 25, 10_000])
+def test_the_timeline_sample_of_a_cohort_draws_the_patients_cap_patients_draws(max_patients) -> None:
+    """From a Cohort the draw is made on the patient table; it must be the draw ``cap_patients`` makes on
+    the TDT visits (the general path, kept for long frames), withdrawn and NTDT patients left out."""
+    from thaldash.data.loading import load_cohort
+    from tools.synthetic import synthetic_cohort
+
+    frame = synthetic_cohort(300, seed=5)
+    cohort = load_cohort(frame.to_parquet(index=False), name="timeline.parquet").cohort
+    got = transfusion_timeline_sample(cohort, max_patients=max_patients, seed=3)
+    tdt = cohort.visits_with(["thal_type", "pre_rbc_units_24m", "genotype"], analysed=True)
+    tdt = tdt[(tdt["thal_type"] == "TDT").to_numpy(dtype=bool, na_value=False)]
+    want = transfusion_timeline_sample(tdt, max_patients=max_patients, seed=3)
+    assert (got.n_patients, got.n_shown) == (want.n_patients, want.n_shown)
+    assert 0 < got.n_shown <= max_patients and got.n_shown <= got.n_patients < cohort.n_analysed
+    pd.testing.assert_frame_equal(got.rows.reset_index(drop=True).astype({"patient_id": "str"}),
+                                  want.rows.reset_index(drop=True).astype({"patient_id": "str"}))

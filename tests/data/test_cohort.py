@@ -65,6 +65,20 @@ def test_visits_with_joins_patient_facts_like_a_merge(cohort):
     assert len(analysed) == len(cohort.analysed) and not analysed["withdrawn"].any()
 
 
+@pytest.mark.parametrize("month", [0, 3, 24, 99])
+@pytest.mark.parametrize("analysed", [True, False])
+def test_at_month_is_one_value_per_patient_like_a_pivot(frame, cohort, month, analysed):
+    got = cohort.at_month("hb_g_l", month, analysed=analysed)
+    # pandas.pivot_table of the validated frame, written here, is the reference
+    wide = frame.pivot_table(index="patient_id", columns="month", values="hb_g_l", observed=True, dropna=False)
+    patients = cohort.analysed_patients if analysed else cohort.patients
+    ids = patients["patient_id"].astype(str)
+    wide.index = wide.index.astype(str)
+    want = wide[month].reindex(ids).to_numpy() if month in wide else np.full(len(ids), np.nan)
+    assert len(got) == len(patients)
+    np.testing.assert_array_equal(got, want)
+
+
 def test_the_analysed_visits_and_the_default_filter_share_the_cohorts_memory(cohort):
     hb = cohort.visits["hb_g_l"].to_numpy()
     analysed = cohort.analysed
@@ -73,6 +87,13 @@ def test_the_analysed_visits_and_the_default_filter_share_the_cohorts_memory(coh
     filtered = CohortFilter().apply(cohort)
     assert np.shares_memory(filtered.visits["hb_g_l"].to_numpy(), hb)
     assert cohort.analysed is analysed, "computed once per cohort"
+    assert np.shares_memory(filtered.visit_patient, cohort.visit_patient)
+    # the rows it shares are the right ones: each visit's patient, found by id (pandas, written here)
+    want = pd.Index(filtered.patients["patient_id"]).get_indexer(filtered.visits["patient_id"])
+    np.testing.assert_array_equal(filtered.visit_patient, want)
+    tdt = CohortFilter(thal_types=("TDT",)).apply(cohort)  # scattered patients: their own rows
+    np.testing.assert_array_equal(tdt.visit_patient,
+                                  pd.Index(tdt.patients["patient_id"]).get_indexer(tdt.visits["patient_id"]))
 
 
 def test_a_filter_that_keeps_scattered_rows_selects_exactly_them(cohort):

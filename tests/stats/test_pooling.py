@@ -76,6 +76,17 @@ def test_no_overdispersion_is_complete_pooling() -> None:
     assert out["ci_low"].iloc[0] == pytest.approx(interval.low)
 
 
+def test_spread_no_wider_than_binomial_noise_is_complete_pooling_not_a_noisy_optimum() -> None:
+    """3/4, 1/4, 2/4: the beta-binomial likelihood rises toward its binomial limit as α + β grows (checked here
+    with scipy at e^8, e^12, e^15), so the fit is complete pooling at exactly 6/12. Searched up to e^25, the
+    cancellation in scipy's log-likelihood there once gave a "partial" fit with its mean at 0.5005."""
+    k, n = np.array([3, 1, 2]), np.array([4, 4, 4])
+    profile = [np.sum(stats.betabinom.logpmf(k, n, np.exp(m) / 2, np.exp(m) / 2)) for m in (8, 12, 15)]
+    assert profile[0] < profile[1] < profile[2] < np.sum(stats.binom.logpmf(k, n, 0.5))  # scipy, the reference
+    out = partial_pooling(pd.DataFrame({"g": list("abc"), "k": k, "n": n}), successes="k", trials="n", group="g")
+    assert (out["pooling"] == "complete").all() and out["estimate"].eq(0.5).all()
+
+
 def test_all_or_none_groups_are_not_pooled() -> None:
     data = pd.DataFrame({"g": list("abcde"), "k": [3, 0, 2, 0, 1], "n": [3, 2, 2, 1, 1]})
     out = partial_pooling(data, successes="k", trials="n", group="g")

@@ -29,8 +29,9 @@ from thaldash.analyses.patients import (
     group_column,
     only_patients,
     subset_patients,
+    visits_with_group,
 )
-from thaldash.data.cohort import Cohort, positions
+from thaldash.data.cohort import Cohort
 from thaldash.analyses.published_cells import published_columns
 from thaldash.published.numbers import published_numbers
 from thaldash.data.schema import MAR_GROUP, OTHER_GROUP, TIERS
@@ -128,14 +129,7 @@ def grouped_values(cohort: Cohort, patients: pd.DataFrame, *, measure: str, grou
     chosen = chosen[chosen["group"].isin(list(groups)).to_numpy()]
     if measure in PATIENT_MEASURES:
         return chosen[["patient_id", "group", measure]].reset_index(drop=True)
-    at_months = cohort.visits["month"].isin(list(months)).to_numpy()
-    visits = cohort.visits.loc[at_months, ["patient_id", "month", measure]]
-    where = positions(chosen["patient_id"], visits["patient_id"])  # -1: not a chosen patient
-    visits = visits[where >= 0]
-    group, taken = chosen["group"], where[where >= 0]
-    # Text groups taken as text (Arrow): an array of an object per visit first took 8 bytes a visit more.
-    group = group.array.take(taken) if isinstance(group.dtype, pd.StringDtype) else group.to_numpy()[taken]
-    return visits.assign(group=group)[["patient_id", "month", "group", measure]]
+    return visits_with_group(cohort, chosen, months, measure)
 
 
 def paper_layout(result: pd.DataFrame, summary: pd.DataFrame, *, test: str, grouping: str) -> pd.DataFrame:

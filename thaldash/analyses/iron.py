@@ -17,7 +17,7 @@ import pandas as pd
 from thaldash.data.cohort import Cohort, long_visits, positions
 from thaldash.data.schema import STUDY_MONTHS
 from thaldash.stats.inputs import numeric_values, require_columns
-from thaldash.analyses.trajectories import STATUSES, PatientRows, cap_patients, trajectory_means
+from thaldash.analyses.trajectories import STATUSES, PatientRows, cap_patients, draw_patients, trajectory_means
 from thaldash.grading.transfusion import transfusion_arrays
 from thaldash.grading.panel import visit_panel
 
@@ -30,6 +30,14 @@ _PANEL_COLUMNS = ("patient_id", "month", "thal_type", "rbc_units", "pre_rbc_unit
 
 def _tdt(source: Cohort | pd.DataFrame) -> pd.DataFrame:
     """The TDT patients' visit rows (of a cohort's analysed patients), with only the columns used here."""
+    if isinstance(source, Cohort) and "thal_type" in source.patients:
+        # The TDT patients chosen on the patient table and only these columns copied: not the type joined
+        # onto every visit and every column masked (270 MiB at a million patients).
+        tdt = (source.patients["thal_type"] == "TDT").to_numpy(dtype=bool, na_value=False)
+        visits = source.visits_with(("thal_type", "pre_rbc_units_24m", "genotype"), analysed=True, where=tdt,
+                                    only=_PANEL_COLUMNS)
+        require_columns(visits, ["patient_id", "month", "thal_type", "rbc_units"])
+        return visits[[c for c in _PANEL_COLUMNS if c in visits]]
     visits = long_visits(source, ("thal_type", "pre_rbc_units_24m", "genotype"))
     require_columns(visits, ["patient_id", "month", "thal_type", "rbc_units"])
     tdt = (visits["thal_type"] == "TDT").to_numpy(dtype=bool, na_value=False)
@@ -159,8 +167,19 @@ def transfusion_timeline_sample(visits: Cohort | pd.DataFrame, *, max_patients: 
     """``transfusion_timeline`` of at most ``max_patients`` TDT patients drawn at random (``cap_patients``).
 
     The patients are drawn first and the timeline built for them alone: a chart of 60 rows of a
-    million-patient cohort costs 60 patients' work.
+    million-patient cohort costs 60 patients' work. From a ``Cohort`` the draw is made on its patient
+    table (the TDT patients with visits, in the order their visits come), the same patients
+    ``cap_patients`` draws from the visits, without joining the type onto 7 million visit rows first.
     """
+    if isinstance(visits, Cohort) and "thal_type" in visits.patients:
+        patients = visits.analysed_patients
+        tdt = np.flatnonzero((patients["thal_type"] == "TDT").to_numpy(dtype=bool, na_value=False)
+                             & (patients["n_visits"].to_numpy() > 0))
+        if len(tdt) > max_patients:
+            keep = np.zeros(len(visits.patients), dtype=bool)
+            keep[tdt[draw_patients(len(tdt), max_patients=max_patients, seed=seed)]] = True
+            drawn = _tdt(visits.take(keep, f"timeline sample {max_patients} {seed}"))
+            return PatientRows(transfusion_timeline(drawn), len(tdt), max_patients)
     sample = cap_patients(_tdt(visits), max_patients=max_patients, seed=seed)
     return PatientRows(transfusion_timeline(sample.rows), sample.n_patients, sample.n_shown)
 

@@ -71,11 +71,10 @@ def patient_table(cohort: Cohort, rules: GradingRules = GradingRules(), *,
              for c in ("sex", "age_years", "splenectomy", "beta_class", "centre") if c in patients and c not in graded}
     if "splenectomy" in extra:
         extra["splenectomy"] = pd.Series(extra["splenectomy"]).map({True: "yes", False: "no"}).astype("category")
-    analysed = cohort.analysed
-    baseline = analysed.loc[(analysed["month"] == 0).to_numpy(), ["patient_id", "hbf_pct"]]
-    at_0 = positions(baseline["patient_id"], graded["patient_id"])
-    hbf = baseline["hbf_pct"].to_numpy(dtype=float)
-    hbf_baseline = np.where(at_0 >= 0, hbf[np.maximum(at_0, 0)] if len(hbf) else np.nan, np.nan)
+    hbf = cohort.at_month("hbf_pct", 0)  # per analysed patient: the first rows of ``patients``
+    analysed = (at >= 0) & (at < len(hbf))
+    hbf_baseline = np.full(len(at), np.nan)
+    hbf_baseline[analysed] = hbf[at[analysed]]
     return graded.assign(**{c: pd.Series(v, index=graded.index) for c, v in extra.items()},
                          hbf_baseline=hbf_baseline)
 
@@ -129,19 +128,29 @@ def compare_measure(cohort: Cohort, patients: pd.DataFrame, *, measure: str,
     if measure in PATIENT_MEASURES:
         result = compare_groups(patients, value=measure, group="group", a=a, b=b).assign(month=np.nan)
     elif measure in VISIT_MEASURES:
-        data = _with_group(cohort.visits, patients, months, measure)
+        data = visits_with_group(cohort, patients, months, measure)
         result = compare_groups(data, value=measure, group="group", a=a, b=b, by="month")
     else:
         raise ValueError(f"measure: {measure!r} is not one of {', '.join([*VISIT_MEASURES, *PATIENT_MEASURES])}")
     return with_p_reading(result.assign(measure=measure, grouping=grouping, subset=subset))
 
 
-def _with_group(visits: pd.DataFrame, patients: pd.DataFrame, months: Sequence[int], measure: str) -> pd.DataFrame:
-    """``patient_id``, ``month``, ``measure`` and the patient's ``group`` for visits of ``patients`` at ``months``."""
-    rows = visits.loc[visits["month"].isin(list(months)).to_numpy(), ["patient_id", "month", measure]]
-    at = positions(patients["patient_id"], rows["patient_id"])
-    kept = at >= 0
-    return rows[kept].assign(group=pd.Series(patients["group"].array.take(at[kept]), index=rows.index[kept]))
+def visits_with_group(cohort: Cohort, patients: pd.DataFrame, months: Sequence[int], measure: str) -> pd.DataFrame:
+    """``patient_id``, ``month``, the patient's ``group`` and ``measure`` for the visits of ``patients`` (rows of a
+    ``patient_table`` of ``cohort`` with a ``group`` column) at ``months``, in the cohort's visit order."""
+    # Each visit's row of ``patients`` (-1: not chosen) by the cohort's patient rows, then the rows wanted taken
+    # column by column: no 7-million-row copy of the visits, no 64-bit index per visit.
+    row_of_patient = np.full(len(cohort.patients) + 1, -1, dtype=np.int32)  # the last slot: not in the cohort
+    row_of_patient[positions(cohort.patients["patient_id"], patients["patient_id"])] = np.arange(len(patients))
+    where = row_of_patient[cohort.visit_patient]
+    keep = (where >= 0) & np.isin(cohort.visits["month"].to_numpy(), np.asarray(months))
+    taken = where[keep]
+    del where
+    # The group taken in its own type (a categorical: a byte a visit; Arrow text): an object per visit was 8 bytes
+    # a visit more, and then converted to text.
+    group = patients["group"].array.take(taken)
+    columns = {c: cohort.visits[c].array[keep] for c in ("patient_id", "month", measure)}
+    return pd.DataFrame({**columns, "group": group}, copy=False)[["patient_id", "month", "group", measure]]
 
 
 def paired_ferritin(cohort: Cohort, patients: pd.DataFrame, *, measure: str = "sf_ng_ml",

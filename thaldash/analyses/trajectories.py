@@ -17,6 +17,7 @@ from scipy import stats
 
 from thaldash.data.schema import MEASURES, STUDY_MONTHS
 from thaldash.stats.inputs import CONFIDENCE, SMALL_N, as_list, numeric_values, require_columns
+from thaldash.stats.summary import group_statistics
 
 Status = Literal["value", "missing value", "no visit"]
 STATUSES: tuple[str, ...] = ("value", "missing value", "no visit")
@@ -75,18 +76,15 @@ def trajectory_means(visits: pd.DataFrame, *, measure: str, by: Hashable | Seque
     keys = [*as_list(by), "month"]
     require_columns(visits, [*keys, measure])
     values = numeric_values(visits, measure)
-    excluded = np.zeros(len(values), dtype=np.int64)
+    bad = np.zeros(len(values), dtype=bool)
     if log:
         with np.errstate(divide="ignore", invalid="ignore"):
             bad = values <= 0
-            excluded = bad.astype(np.int64)
-            values = np.log(np.where(bad, np.nan, values))
-    data = visits[keys].assign(_v=values, _x=excluded)
-    grouped = data.groupby(keys, sort=True, dropna=True, observed=True)
-    agg = grouped.agg(n=("_v", "count"), n_rows=("_v", "size"), n_excluded=("_x", "sum"),
-                      mean=("_v", "mean"), sd=("_v", "std"), lo=("_v", "min"), hi=("_v", "max"))
+            values = np.where(bad, np.nan, values)
+            np.log(values, out=values)  # in place: one copy of 7 million values, not two
+    agg = group_statistics(visits, keys, values, median=False, tallies={"n_excluded": bad})
     n = agg["n"].to_numpy(dtype=np.int64)
-    flat = (n >= 2) & (agg["lo"].to_numpy() == agg["hi"].to_numpy())
+    flat = (n >= 2) & (agg["min"].to_numpy() == agg["max"].to_numpy())
     ok = (n >= 2) & ~flat
     sd = np.where(ok, agg["sd"].to_numpy(), np.nan)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -101,7 +99,7 @@ def trajectory_means(visits: pd.DataFrame, *, measure: str, by: Hashable | Seque
         ["not computed: no values" + (" above 0" if log else ""),
          "not computed: only 1 value (need ≥ 2 for a confidence interval)",
          "not computed: all values are equal (SD 0), so there is no interval"], "")
-    out = agg.reset_index()[keys].assign(
+    out = agg[keys].assign(
         n=n, n_rows=agg["n_rows"].to_numpy(dtype=np.int64),
         n_excluded=agg["n_excluded"].to_numpy(dtype=np.int64), mean=centre, sd=sd, se=se,
         ci_low=low, ci_high=high, estimate=GEOMETRIC_MEAN if log else MEAN, computed=ok,
@@ -223,14 +221,22 @@ def cap_patients(frame: pd.DataFrame, *, max_patients: int = 400, seed: int = 0,
     fits = max_rows is None or len(frame) <= max_rows
     if n <= max_patients and fits:
         return PatientRows(frame, n, n)
-    rng = np.random.default_rng(seed)
-    drawn = rng.choice(n, size=max_patients, replace=False) if n > max_patients else rng.permutation(n)
+    drawn = draw_patients(n, max_patients=max_patients, seed=seed)
     if max_rows is not None:
         rows_each = np.bincount(codes[codes >= 0], minlength=n)[drawn]
         drawn = drawn[:int(np.searchsorted(np.cumsum(rows_each), max_rows, side="right"))]
     chosen = np.zeros(n, dtype=bool)
     chosen[drawn] = True
     return PatientRows(frame[chosen[codes]], n, len(drawn))
+
+
+def draw_patients(n: int, *, max_patients: int, seed: int = 0) -> np.ndarray:
+    """Positions (of ``n`` patients in their order) of the ones ``cap_patients`` keeps, in the order drawn.
+
+    For callers that draw patients before building their rows (a chart of 60 patients of a million).
+    """
+    rng = np.random.default_rng(seed)
+    return rng.choice(n, size=max_patients, replace=False) if n > max_patients else rng.permutation(n)
 
 
 def completeness_sample(visits: pd.DataFrame, *, expected_months: Sequence[int] = STUDY_MONTHS,

@@ -100,16 +100,41 @@ class Cohort:
         """Visits at a month outside the study schedule (``schema.STUDY_MONTHS``)."""
         return int((~np.isin(self.visits["month"].to_numpy(), STUDY_MONTHS)).sum())
 
-    def visits_with(self, columns: Sequence[str], *, analysed: bool = False) -> pd.DataFrame:
+    def visits_with(self, columns: Sequence[str], *, analysed: bool = False, where: np.ndarray | None = None,
+                    only: Sequence[str] | None = None) -> pd.DataFrame:
         """Visits (of the analysed patients only, with ``analysed``) with patient-level ``columns`` joined.
 
         For analyses written over a long frame; the join is a positional take, no merge on text.
+        ``where`` (one bool per row of ``patients``) keeps the visits of those patients only, and ``only``
+        the visit columns named (those present): the rows are then chosen before anything is joined or
+        copied, so a third of a million-patient cohort costs a third of its visits' memory, not all of it.
         """
         visits = self.analysed if analysed else self.visits
         rows = self.visit_patient[: len(visits)]
+        names = [c for c in visits.columns if only is None or c in only]
+        if where is not None:
+            keep = np.asarray(where, dtype=bool)[rows]
+            # Column by column and without consolidating: a mask of the whole frame copies its 2-D blocks first.
+            visits = pd.DataFrame({c: visits[c].array[keep] for c in names}, copy=False)
+            rows = rows[keep]
+        elif only is not None:
+            visits = visits[names]  # a lazy selection: nothing is copied
         wanted = [c for c in columns if c in self.patients.columns and c not in visits.columns]
         joined = {c: pd.Series(self.patients[c].array.take(rows), index=visits.index, name=c) for c in wanted}
         return visits.assign(**joined) if joined else visits
+
+    def at_month(self, measure: str, month: int, *, analysed: bool = True) -> np.ndarray:
+        """``measure`` at visit ``month``, one value per patient (the analysed patients' rows of ``patients``,
+        or every row), NaN where the patient has no such visit or no value.
+
+        For facts at one month (baseline HbF, Hb at months 0–6): a mask of the month and a scatter, without a
+        patients × months panel of the whole cohort.
+        """
+        visits = self.analysed if analysed else self.visits
+        out = np.full(self.n_analysed if analysed else len(self.patients), np.nan)
+        hit = visits["month"].to_numpy() == month
+        out[self.visit_patient[: len(visits)][hit]] = visits[measure].to_numpy()[hit]  # (patient, month) is unique
+        return out
 
     def subset(self, patient_ids: pd.Index | list[str], tag: str) -> "Cohort":
         """The same cohort restricted to ``patient_ids``; ``tag`` keeps cache keys distinct."""
@@ -120,7 +145,7 @@ class Cohort:
     def take(self, keep: np.ndarray, tag: str) -> "Cohort":
         """The same cohort restricted to the patients where ``keep`` (one bool per patient) is true."""
         keep = np.asarray(keep, dtype=bool)
-        return Cohort(
+        taken = Cohort(
             visits=rows_where(self.visits, keep[self.visit_patient]),
             patients=rows_where(self.patients, keep),
             source_name=self.source_name,
@@ -128,6 +153,11 @@ class Cohort:
             parent=self.parent or self,
             scope=self.scope,
         )
+        if len(taken.patients) and bool(keep[: len(taken.patients)].all()):
+            # The first patients (the default filter: every analysed patient): their visits' rows are a
+            # slice of ours, so a slice of ours too, not 27 MiB more per filtered cohort at a million patients.
+            taken.__dict__["visit_patient"] = self.visit_patient[: len(taken.visits)]
+        return taken
 
 
 def long_visits(source: Cohort | pd.DataFrame, columns: Sequence[str], *, analysed: bool = True) -> pd.DataFrame:

@@ -34,9 +34,11 @@ def tier_moves(reference: pd.DataFrame, whatif: pd.DataFrame) -> pd.DataFrame:
     if not reference["patient_id"].reset_index(drop=True).equals(whatif["patient_id"].reset_index(drop=True)):
         raise ValueError("patient_id: the two gradings must list the same patients in the same order; "
                          "grade the same cohort under both rules.")
-    frame = pd.DataFrame({"thal_type": reference["thal_type"].astype(str).to_numpy(),
-                          "tier_reference": reference["tier"].astype(str).to_numpy(),
-                          "tier_whatif": whatif["tier"].astype(str).to_numpy()})
+    # Each row refers to its category's text (one pointer a patient, kept as objects): a text made per row
+    # and then converted to Arrow was 240 MiB at a million patients.
+    frame = pd.DataFrame({"thal_type": reference["thal_type"].astype("object").to_numpy(),
+                          "tier_reference": reference["tier"].astype("object").to_numpy(),
+                          "tier_whatif": whatif["tier"].astype("object").to_numpy()}, dtype=object)
     sizes = frame.groupby(["thal_type", "tier_reference"]).size().rename("n_reference")
     moved = frame[frame["tier_reference"] != frame["tier_whatif"]]
     counts = moved.groupby(["thal_type", "tier_reference", "tier_whatif"]).size().rename("n").reset_index()

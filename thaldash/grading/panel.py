@@ -71,8 +71,11 @@ def visit_panel(visits: pd.DataFrame, measures: tuple[str, ...] = ("rbc_units", 
     n_pat, n_month = len(first), len(months)
     # Cell of each row in the patients × months grid; 32-bit while it fits (7 million rows: 28 MB, not 56).
     cell = np.int32 if n_pat * n_month < 2**31 else np.int64
-    flat = codes.astype(cell) * cell(n_month) + month_codes.astype(cell)
-    del codes, month_codes
+    flat = codes.astype(cell)  # in place from here: each temporary of 7 million rows is 28–56 MB
+    del codes
+    flat *= cell(n_month)
+    flat += month_codes
+    del month_codes
     # A cohort's visits come by patient and month: then cells only ever increase, and no two rows share one.
     if len(flat) > 1 and not bool((flat[1:] > flat[:-1]).all()):
         counts = np.bincount(flat, minlength=n_pat * n_month)
@@ -122,7 +125,9 @@ def _sorted_codes(values: np.ndarray, *, limit: int) -> tuple[np.ndarray, np.nda
     """``pd.factorize(values, sort=True)``; by counting when ``values`` are integers in [0, ``limit``)."""
     if values.dtype.kind in "iu" and len(values) and values.min() >= 0 and values.max() < limit:
         seen = np.bincount(values) > 0
-        return (np.cumsum(seen) - 1)[values], np.flatnonzero(seen).astype(values.dtype)
+        lookup = np.cumsum(seen) - 1  # codes in the smallest type that holds them: a month is one byte, not eight
+        lookup = lookup.astype(np.int8 if len(lookup) < 2**7 else np.int16 if len(lookup) < 2**15 else np.int64)
+        return lookup[values], np.flatnonzero(seen).astype(values.dtype)
     codes, uniques = pd.factorize(values, sort=True)
     return codes, np.asarray(uniques)
 
@@ -137,7 +142,7 @@ def _patient_codes(pid: pd.Series, *, in_row_order: bool = False) -> tuple[np.nd
     if len(pid) == 0:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
     if isinstance(pid.dtype, pd.CategoricalDtype):
-        ids = pid.cat.codes.to_numpy().astype(np.int64)
+        ids = pid.cat.codes.to_numpy()  # int32 at a million patients: no 56 MB copy
         n_distinct = int(np.count_nonzero(np.bincount(ids, minlength=len(pid.cat.categories))))
     else:
         ids, uniques = pd.factorize(pid, sort=True)
@@ -145,7 +150,9 @@ def _patient_codes(pid: pd.Series, *, in_row_order: bool = False) -> tuple[np.nd
     starts = np.r_[True, ids[1:] != ids[:-1]]
     first = np.flatnonzero(starts)
     if len(first) == n_distinct and (in_row_order or bool((np.diff(ids[first]) > 0).all())):  # sorted by patient
-        return np.cumsum(starts) - 1, first
+        codes = np.cumsum(starts, dtype=np.int32 if len(starts) < 2**31 else np.int64)
+        codes -= 1
+        return codes, first
     # Categories are sorted, so this is patient_id order; codes of categories are counted, not hashed (7 million
     # codes out of order at a million patients).
     codes, _ = _sorted_codes(ids, limit=4 * len(ids) + (1 << 16))

@@ -247,5 +247,7 @@ def transfusion_facts(visits: Cohort | pd.DataFrame, *, window: int = 6, free_mo
       transfusion after baseline), "still transfused at the last visit" or "not evaluable: …"
     - ``ever_transfused_after_baseline``: any ``rbc_units > 0`` after month 0 (``<NA>`` if unknown)
     """
-    panel = cohort_panel(visits) if isinstance(visits, Cohort) else visit_panel(visits)
+    # Units only: a panel of Hb too would be 56 MiB more at a million patients, never read here.
+    panel = (cohort_panel(visits, measures=("rbc_units",)) if isinstance(visits, Cohort)
+             else visit_panel(visits, measures=("rbc_units",)))
     return transfusion_facts_from_panel(panel, window=window, free_months=free_months, ti_min_visits=ti_min_visits)

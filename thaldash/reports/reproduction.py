@@ -14,14 +14,13 @@ import numpy as np
 import pandas as pd
 
 from thaldash.analyses.patients import PAPER_MONTHS, baseline_hbf_vs_rise, compare_measure, paired_ferritin
-from thaldash.data.cohort import Cohort
+from thaldash.data.cohort import Cohort, positions
 from thaldash.grading.summary import tier_table
 from thaldash.analyses.patient import patient_rows
 from thaldash.analyses.safety import cohort_safety, withdrawals
 from thaldash.published.numbers import contradictions, decimals, printed_interval, prints_as, published_numbers
 from thaldash.stats import PAIRED_T, PEARSON, STUDENT_T
 from thaldash.grading.transfusion import transfusion_facts
-from thaldash.grading.panel import cohort_panel
 
 Facts = dict[str, object]
 STATUSES = ("match", "documented contradiction", "miss", "not in this cohort")
@@ -113,26 +112,27 @@ def _tiers(facts: Facts, cohort: Cohort, table: pd.DataFrame, transfusions: pd.D
 
 
 def _genotypes(facts: Facts, cohort: Cohort, table: pd.DataFrame, transfusions: pd.DataFrame) -> None:
-    # One row per analysed patient: group, genotype, type, TI month and Hb at months 0–6 (no 7M-row merge).
-    panel = cohort_panel(cohort, measures=("hb_g_l",))
-    at = pd.Index(panel.patients["patient_id"]).get_indexer(table["patient_id"])
+    # One row per analysed patient: group, genotype, type, TI month and Hb at months 0–6, joined by position
+    # (no 7M-row merge, no patients × months panel, no hash of a million ids).
+    at = positions(cohort.analysed_patients["patient_id"], table["patient_id"])
     hb = {}
-    for month in HB_MONTHS:
-        j = panel.column(month)
-        if j is not None:
-            column = panel.values["hb_g_l"][:, j]
-            hb[month] = np.where(at >= 0, column[np.maximum(at, 0)], np.nan)
-    found = pd.Index(transfusions["patient_id"]).get_indexer(table["patient_id"])
+    months = np.unique(cohort.analysed["month"].to_numpy())
+    for month in (m for m in HB_MONTHS if m in months):  # a month nobody visited is "not in this cohort"
+        column = cohort.at_month("hb_g_l", month)
+        hb[month] = np.where(at >= 0, column[np.maximum(at, 0)] if len(column) else np.nan, np.nan)
+    found = positions(transfusions["patient_id"], table["patient_id"])
     ti = np.where(found >= 0, transfusions["ti_month"].to_numpy(dtype=float)[np.maximum(found, 0)], np.nan)
     columns = [c for c in ("genotype", "genotype_group", "thal_type", "beta_class") if c in table]
     per_patient = table[columns].assign(ti_month=ti, **{f"hb_m{m}": v for m, v in hb.items()})
-    for group, rows in per_patient.groupby("genotype_group", observed=True):
+    # Each group's rows as positions, read a column at a time: a copy of every column per group (what iterating
+    # a group-by makes) was 140 MiB at a million patients.
+    for group, rows in _groups(per_patient, "genotype_group"):
         facts[f"genotype_group.{group}.n"] = len(rows)
         facts[f"genotype_group.{group}.genotypes.n"] = rows["genotype"].nunique()
         facts[f"genotype_group.{group}.tdt.n"] = int((rows["thal_type"] == "TDT").sum())
         facts[f"genotype_group.{group}.ntdt.n"] = int((rows["thal_type"] == "NTDT").sum())
         _hb_facts(facts, f"genotype_group[{group}]", rows)
-    for genotype, rows in per_patient.groupby("genotype", observed=True):
+    for genotype, rows in _groups(per_patient, "genotype"):
         key = f"genotype[{genotype}]"
         tdt = (rows["thal_type"] == "TDT").to_numpy(dtype=bool, na_value=False)
         facts[f"{key}.n"] = len(rows)
@@ -143,6 +143,27 @@ def _genotypes(facts: Facts, cohort: Cohort, table: pd.DataFrame, transfusions: 
         facts[f"{key}.group"] = rows["genotype_group"].iloc[0]
         facts[f"{key}.beta_class"] = rows["beta_class"].iloc[0] if "beta_class" in rows else None
         _hb_facts(facts, key, rows)
+
+
+class _GroupRows:
+    """The rows of one group of a frame, a column at a time (``rows[column]``, ``column in rows``, ``len``)."""
+
+    def __init__(self, frame: pd.DataFrame, positions: np.ndarray) -> None:
+        self._frame, self._positions = frame, positions
+
+    def __len__(self) -> int:
+        return len(self._positions)
+
+    def __contains__(self, column: str) -> bool:
+        return column in self._frame
+
+    def __getitem__(self, column: str) -> pd.Series:
+        return self._frame[column].iloc[self._positions]
+
+
+def _groups(frame: pd.DataFrame, column: str) -> list[tuple[object, _GroupRows]]:
+    """``frame.groupby(column, observed=True)``'s groups in its order, as ``_GroupRows``."""
+    return [(label, _GroupRows(frame, rows)) for label, rows in frame.groupby(column, observed=True).indices.items()]
 
 
 HB_MONTHS: tuple[int, ...] = (0, 1, 3, 6)

@@ -32,7 +32,11 @@ POOLING_COLUMNS: tuple[str, ...] = (
     "n", "k", "proportion", "estimate", "ci_low", "ci_high", "alpha", "beta", "pooling",
     "method", "reason",
 )
-_LOG_M = (-12.0, 25.0)  # bounds of log(α + β) searched; a maximum at either end is a boundary
+# Bounds of log(α + β) searched; a maximum at either end is a boundary. Above α + β ≈ e^15 (3 million)
+# scipy's beta-binomial log-likelihood loses digits to cancellation (about 1e-5 at e^20, more at e^25),
+# enough for an optimizer to "find" a maximum there whose mean is off by 1e-3; so large a prior is
+# complete pooling for any count this dashboard sees.
+_LOG_M = (-12.0, 15.0)
 _BOUNDARY = 1e-7  # log-likelihood gain below which the boundary model is taken
 
 
@@ -152,9 +156,9 @@ def _fit(k: np.ndarray, n: np.ndarray) -> tuple[float | None, float]:
         if best is None or res.fun < best.fun:
             best = res
     complete = float(np.sum(stats.binom.logpmf(k, n, pooled)))  # the α + β → ∞ limit
-    if -best.fun <= complete + _BOUNDARY or best.x[1] >= _LOG_M[1] - 1e-6:
+    if -best.fun <= complete + _BOUNDARY or best.x[1] >= _LOG_M[1] - 1e-3:
         return np.inf, np.inf
-    if best.x[1] <= _LOG_M[0] + 1e-6:
+    if best.x[1] <= _LOG_M[0] + 1e-3:
         return None, np.nan
     mean, size = special.expit(best.x[0]), np.exp(best.x[1])
     return float(mean * size), float((1 - mean) * size)
