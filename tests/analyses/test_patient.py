@@ -141,3 +141,23 @@ def test_the_reconstruction_says_table_1_publishes_genotype_and_type(bundled, gr
     w1 = attributes(patient_rows(bundled.patients, "W1"), reconstruction=True).set_index("attribute")
     assert (w1.loc["genotype", "provenance"], w1.loc["thal_type", "provenance"]) == ("assumed", "published")
     assert w1.loc["withdrawal_reason", "provenance"] == "published"
+
+
+def test_one_patients_profile_is_found_without_a_hash_table_on_the_cohorts_ids():
+    """``categories.get_loc`` (or ``==`` on the categorical) builds pandas' hash table on the cohort's id categories and
+    keeps it for the cohort's life (62 MiB at a million patients); the profile finds the patient by one comparison."""
+    from thaldash.data.loading import load_cohort
+    from tools.synthetic import synthetic_cohort
+
+    cohort = load_cohort(synthetic_cohort(12_000, seed=3).to_parquet(index=False), name="ids.parquet").cohort
+    categories = cohort.patients["patient_id"].cat.categories
+    graded = grade(cohort)
+    assert "_engine" not in categories._cache
+    pid = str(cohort.patients["patient_id"].iloc[7_000])
+    profile = patient_profile(cohort, pid, graded=graded, groups=genotype_groups(graded))
+    assert "_engine" not in categories._cache
+    # the rows found are that patient's: pandas' own comparison on the ids as text, written here
+    want = cohort.visits[cohort.visits["patient_id"].astype("str").to_numpy() == pid]
+    pd.testing.assert_frame_equal(profile.rows, want)
+    assert profile.grading is not None and str(profile.grading["patient_id"]) == pid
+    assert len(patient_rows(cohort.visits, "no such patient")) == 0

@@ -65,7 +65,7 @@ def patient_endpoints(cohort: Cohort, rules: GradingRules = GradingRules(), *, g
     patients = cohort.patients
     at = positions(patients["patient_id"], graded["patient_id"])
     course = ti_course(cohort) if course is None else course
-    where = positions(course["patient_id"], graded["patient_id"].astype("str"))
+    where = positions(course["patient_id"], graded["patient_id"])  # one cohort's categoricals: by code
     known = course["independent"].astype("float64").to_numpy()
     # No TDT patient means no course at all: nothing to index (every patient is then NTDT, NA).
     independent = np.where(where >= 0, known[np.maximum(where, 0)] if len(known) else np.nan, np.nan)

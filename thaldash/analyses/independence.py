@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from thaldash.analyses.basis import (BETA_CLASS, HBF_BASELINE, TI_LASTING, TI_TIMING, basis)
+from thaldash.data.coded_text import category_text
 from thaldash.data.cohort import Cohort, positions
 from thaldash.grading.panel import visit_panel
 from thaldash.published.paper import is_bundled
@@ -67,17 +68,20 @@ def ti_course(cohort: Cohort) -> pd.DataFrame:
         ``hbf_baseline`` (HbF % at month 0); ``two_beta0`` (1.0 for β0/β0, 0.0 otherwise, NaN unknown).
     """
     patients = cohort.patients
-    tdt = patients[(patients["thal_type"] == "TDT").to_numpy(dtype=bool, na_value=False)
-                   & ~patients["withdrawn"].to_numpy(dtype=bool)]
     is_tdt = (patients["thal_type"] == "TDT").to_numpy(dtype=bool, na_value=False)
-    # Only the TDT patients' rows of the four columns read, chosen before anything is copied.
+    tdt = patients[["patient_id", "genotype", "beta_class"]][is_tdt & ~patients["withdrawn"].to_numpy(dtype=bool)]
+    # Only the TDT patients' rows of the four columns read, chosen before anything is copied; then only the
+    # months after baseline and the baseline HbF kept, so that neither the visits nor the whole panel (together
+    # 170 MiB at a million patients) outlive the few lines that need them.
     visits = cohort.visits_with((), analysed=True, where=is_tdt, only=("patient_id", "month", "rbc_units", "hbf_pct"))
     panel = visit_panel(visits, measures=("rbc_units", "hbf_pct"))
-    del visits  # the panel holds what is needed: 100 MiB less for the rest of the work at a million patients
-    ids = panel.patients["patient_id"]
-    units, present, months = panel.values["rbc_units"], panel.present, panel.months
+    del visits
+    ids, months = panel.patients["patient_id"], panel.months
     after = months >= 1
-    u, p, m = units[:, after], present[:, after], months[after].astype(float)
+    u, p, m = panel.values["rbc_units"][:, after], panel.present[:, after], months[after].astype(float)
+    j0 = panel.column(0)
+    hbf = panel.values["hbf_pct"][:, j0].copy() if j0 is not None else np.full(len(ids), np.nan)
+    del panel
     n, k = u.shape
     if n == 0 or k == 0:  # no TDT patient, or nobody seen after baseline: nothing is known
         return _unknown_course(tdt, ids)
@@ -107,17 +111,15 @@ def ti_course(cohort: Cohort) -> pd.DataFrame:
     independent = np.where(tail_unknown | ~p.any(axis=1), np.nan, np.where(has_later, 1.0, 0.0))
     ti_month = np.where(independent == 1, np.where(last_positive >= 0, m[np.maximum(last_positive, 0)], 1.0)
                         if k else np.nan, np.nan)
-    j0 = panel.column(0)
-    hbf = panel.values["hbf_pct"][:, j0] if j0 is not None else np.full(n, np.nan)
     at = positions(tdt["patient_id"], ids)
     beta = tdt["beta_class"].array.take(at, allow_fill=True)
     two_beta0 = np.where(pd.isna(beta) | (beta == "unknown/unknown"), np.nan, (beta == "β0/β0").astype(float))
-    # Texts as Arrow strings from their categories and flags as masked booleans: no Python object per
+    # Texts taken from their categories' own (Arrow) text and flags as masked booleans: no Python object per
     # patient (a million patients' ids as objects were 60 MiB, and each flag column another 8 MiB of pointers).
     out = pd.DataFrame({
-        "patient_id": ids.astype("str").array,
-        "genotype": pd.Series(tdt["genotype"].array.take(at, allow_fill=True)).astype("str").array,
-        "beta_class": pd.Series(beta).astype("str").array,
+        "patient_id": ids.array,  # the cohort's categorical: found by code, not hashed as text, by its readers
+        "genotype": category_text(tdt["genotype"].array.take(at, allow_fill=True)),
+        "beta_class": category_text(beta),
         "thal_type": "TDT",
         "reached": _flags(reached_known),
         "reached_month": reached_month, "time": time,

@@ -241,7 +241,7 @@ def build_cohort(frame: pd.DataFrame, source_name: str, sha256: str) -> Cohort:
             columns[name] = pd.Series(columns[name].array.take(order), name=name, copy=False)  # no index copied
     visits = pd.DataFrame({name: columns.pop(name).reset_index(drop=True) for name in visit_cols}, copy=False)
     visits = _with_compact_months(visits)
-    _drop_hash_tables(patients)
+    drop_hash_tables(patients)
     return Cohort(visits=visits, patients=patients, source_name=source_name, sha256=sha256)
 
 
@@ -256,14 +256,15 @@ def _with_compact_months(visits: pd.DataFrame) -> pd.DataFrame:
     return visits.assign(month=month.astype(np.int16))
 
 
-def _drop_hash_tables(patients: pd.DataFrame, *, min_categories: int = 10_000) -> None:
+def drop_hash_tables(patients: pd.DataFrame, *, min_categories: int = 10_000) -> None:
     """Let go of the hash tables pandas built on large category lists while the file was checked.
 
     Checking that a million patient ids are unique builds pandas' hash engine on the categories (an object
     array of the ids and its table: ~70 MiB at a million patients), which pandas then keeps for as long as
     the categories live, i.e. the cohort's life. The analyses find patients by their integer codes
     (``positions``), so nothing needs it; a rare lookup by text builds it again. ``Index._cache`` is where
-    pandas keeps it (private, read with a default: a pandas without it leaves memory as it was).
+    pandas keeps it (private, read with a default: a pandas without it leaves memory as it was). The app calls
+    it again after each page's first computation (``ui.caching._view``), so that no lookup by text on a page keeps it.
     """
     for column in patients.columns:
         dtype = patients[column].dtype

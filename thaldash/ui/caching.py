@@ -23,7 +23,7 @@ from typing import Any, TypeVar
 import pandas as pd
 import streamlit as st
 
-from thaldash.data.cohort import Cohort
+from thaldash.data.cohort import Cohort, drop_hash_tables
 from thaldash.data.filters import CohortFilter, FilterOptions, options
 from thaldash.grading.grade import grade
 from thaldash.data.io import UnreadableFile
@@ -184,7 +184,9 @@ def _view(name: str, context: ViewContext, params_key: tuple, _builder: Callable
           _params: dict[str, Any]) -> Any:
     view = _builder(context, **_params)
     # A page's first computation frees its temporaries (hundreds of MiB at a million patients); Arrow's pool
-    # and malloc's arenas would keep them for the server's life. Once per computed view, not per rerun.
+    # and malloc's arenas would keep them for the server's life, and a lookup by text would keep pandas' hash
+    # table on the patient ids (62 MiB) for the cohort's. Once per computed view, not per rerun.
+    drop_hash_tables(context.cohort.patients)
     release_memory()
     return view
 
