@@ -52,7 +52,8 @@ def category_text(values: pd.Categorical) -> pd.api.extensions.ExtensionArray:
 
 
 def constant(text: str, n: int) -> Coded:
-    return Coded(np.zeros(n, dtype=np.int64), (text,))
+    # A read-only row of zeros at no memory: a million patients' constant was 8 MiB per use.
+    return Coded(np.broadcast_to(np.int64(0), (n,)), (text,))
 
 
 def select(conditions: Sequence[np.ndarray], options: Sequence[Coded], default: Coded) -> Coded:
@@ -61,9 +62,15 @@ def select(conditions: Sequence[np.ndarray], options: Sequence[Coded], default: 
     for option in (*options, default):
         offsets.append(len(choices))
         choices.extend(option.choices)
-    codes = np.select(list(conditions), [o.codes + off for o, off in zip(options, offsets)],
-                      default.codes + offsets[-1])
-    return Coded(codes.astype(np.int64), tuple(choices))
+    # A constant option is its offset, not a row of it (np.select broadcasts): one array of codes is made, not one
+    # per option.
+    codes = np.select(list(conditions), [_shifted(o, off) for o, off in zip(options, offsets)],
+                      _shifted(default, offsets[-1]))
+    return Coded(np.asarray(codes, dtype=np.int64), tuple(choices))
+
+
+def _shifted(option: Coded, offset: int) -> np.ndarray | int:
+    return offset if len(option.choices) == 1 else option.codes + offset
 
 
 def render_groups(parts: Sequence[np.ndarray], render: Callable[..., str]) -> Coded:
@@ -80,11 +87,22 @@ def render_groups(parts: Sequence[np.ndarray], render: Callable[..., str]) -> Co
         if key_size * size >= 2**62:  # keep the mixed-radix key inside int64
             key = np.unique(key, return_inverse=True)[1].reshape(-1)
             key_size = int(key.max()) + 1
-        key = key * size + part
-    uniq, first, inverse = np.unique(key, return_index=True, return_inverse=True)
-    columns = [np.asarray(p, dtype=np.int64)[first].tolist() for p in parts]
+        key *= size  # in place: a million patients' keys are 8 MiB a copy
+        key += part
+    if n and int(key.max()) < 1 << 22:
+        # Few distinct small keys (statuses, months, counts): counted, not sorted; np.unique's sort and its
+        # index arrays were 40 MiB at a million patients.
+        seen = np.bincount(key) > 0
+        lookup = np.cumsum(seen) - 1
+        inverse = lookup[key]
+        first = np.empty(int(seen.sum()), dtype=np.int64)
+        first[inverse[::-1]] = np.arange(n - 1, -1, -1)  # the last write is the first row of each key
+    else:
+        _uniq, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+    del key
+    columns = [np.asarray(p)[first].astype(np.int64).tolist() for p in parts]
     choices = tuple(render(*values) for values in zip(*columns))
-    return Coded(inverse.reshape(-1).astype(np.int64), choices)
+    return Coded(inverse.reshape(-1).astype(np.int64, copy=False), choices)
 
 
 def number_choices(values: np.ndarray, fmt: Callable[[float], str]) -> tuple[np.ndarray, list[str]]:

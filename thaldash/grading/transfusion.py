@@ -61,7 +61,7 @@ def _window_gaps(panel: VisitPanel, low: float, high: int) -> tuple[np.ndarray, 
         is_absent = (np.ones(n, bool) if j is None else ~panel.present[:, j]) \
             if m in STUDY_MONTHS else np.zeros(n, bool)
         is_nan = np.zeros(n, bool) if j is None else panel.present[:, j] & np.isnan(units[:, j])
-        masks.append(is_absent.astype(np.int64) + 2 * is_nan)  # 0 fine, 1 no visit, 2 value missing
+        masks.append(is_absent.astype(np.int8) + 2 * is_nan.astype(np.int8))  # 0 fine, 1 no visit, 2 value missing
         months.append(m)
     if not months:
         return np.zeros(n, bool), constant("", n)
@@ -183,10 +183,14 @@ def transfusion_facts_from_panel(panel: VisitPanel, *, window: int = 6, free_mon
     """``transfusion_facts`` on an already built panel (see there for the columns)."""
     if len(panel.patients) == 0:
         return _EMPTY_FACTS.copy()
-    a = transfusion_arrays(panel, window=window, free_months=free_months, ti_min_visits=ti_min_visits)
+    return _facts_frame(panel.patients, transfusion_arrays(panel, window=window, free_months=free_months,
+                                                           ti_min_visits=ti_min_visits))
+
+
+def _facts_frame(patients: pd.DataFrame, a: TransfusionArrays) -> pd.DataFrame:
     return pd.DataFrame({
-        "patient_id": panel.patients["patient_id"],
-        "thal_type": panel.patients["thal_type"] if "thal_type" in panel.patients else pd.NA,
+        "patient_id": patients["patient_id"],
+        "thal_type": patients["thal_type"] if "thal_type" in patients else pd.NA,
         "pre_rbc_units_24m": a.pre,
         "units_in_window": a.units_in_window,
         "expected_units_in_window": a.expected,
@@ -250,4 +254,9 @@ def transfusion_facts(visits: Cohort | pd.DataFrame, *, window: int = 6, free_mo
     # Units only: a panel of Hb too would be 56 MiB more at a million patients, never read here.
     panel = (cohort_panel(visits, measures=("rbc_units",)) if isinstance(visits, Cohort)
              else visit_panel(visits, measures=("rbc_units",)))
-    return transfusion_facts_from_panel(panel, window=window, free_months=free_months, ti_min_visits=ti_min_visits)
+    if len(panel.patients) == 0:
+        return _EMPTY_FACTS.copy()
+    arrays = transfusion_arrays(panel, window=window, free_months=free_months, ti_min_visits=ti_min_visits)
+    patients = panel.patients
+    del panel  # the units grid (50 MiB at a million patients) is not needed to lay the facts out
+    return _facts_frame(patients, arrays)

@@ -135,23 +135,38 @@ def _quantile_sorted(x: np.ndarray, q: float) -> float:
 
 
 def _combined_codes(frame: pd.DataFrame, keys: list[Hashable]) -> tuple[np.ndarray, list[pd.Index | pd.Categorical]]:
-    """One int64 code per row for its combination of ``keys`` (mixed radix, -1 where a key is missing), and each
-    key's levels in groupby's order (a categorical's categories, otherwise the sorted values)."""
-    codes = np.zeros(len(frame), dtype=np.int64)
-    levels: list = []
+    """One code per row for its combination of ``keys`` (mixed radix, -1 where a key is missing), in the smallest
+    integer type that holds every combination, and each key's levels in groupby's order (a categorical's
+    categories, otherwise the sorted values)."""
+    own_codes, levels = [], []
     for key in keys:
-        column = frame[key]
-        if isinstance(column.dtype, pd.CategoricalDtype):
-            own, level = column.cat.codes.to_numpy(), column.cat.categories
-        else:
-            own, level = pd.factorize(column, sort=True)
+        own, level = _key_codes(frame[key])
+        own_codes.append(own)
         levels.append(level)
+    space = int(np.prod([max(len(level), 1) for level in levels], dtype=np.float64))
+    # int32 while it fits: a million patients' visits are 28 MiB a copy, not 56
+    codes = np.zeros(len(frame), dtype=np.int32 if space < 2**31 else np.int64)
+    for own, level in zip(own_codes, levels):
         missing = (codes < 0) | (own < 0)
-        codes *= max(len(level), 1)  # in place: a million patients' visits are 56 MiB a copy
+        codes *= max(len(level), 1)  # in place
         codes += own
         codes[missing] = -1
-        del own, missing
+        del missing
     return codes, levels
+
+
+def _key_codes(column: pd.Series) -> tuple[np.ndarray, pd.Index]:
+    """``pd.factorize(column, sort=True)`` (a categorical: its codes and categories), -1 for missing; small integers
+    such as months are counted rather than hashed, and come back as one byte a row."""
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        return column.cat.codes.to_numpy(), column.cat.categories
+    values = column.to_numpy() if column.dtype.kind in "iu" else None
+    if values is not None and len(values) and values.min() >= 0 and values.max() < 1 << 16:
+        seen = np.bincount(values) > 0
+        lookup = (np.cumsum(seen) - 1).astype(_small_int(int(seen.sum())))
+        return lookup[values], pd.Index(np.flatnonzero(seen).astype(values.dtype))
+    own, level = pd.factorize(column, sort=True)
+    return own, pd.Index(level)
 
 
 def _dense(codes: np.ndarray, levels: list) -> tuple[np.ndarray, np.ndarray]:
