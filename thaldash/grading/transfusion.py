@@ -109,7 +109,7 @@ def transfusion_arrays(panel: VisitPanel, *, window: int = 6, free_months: int =
 
     in_window = (months > 0) & (months <= window)
     gap, gap_reason = _window_gaps(panel, 0, window)
-    units_in_window = np.where(gap, np.nan, np.nansum(units[:, in_window], axis=1))
+    units_in_window = np.where(gap, np.nan, _row_sums(units, in_window))
     expected = pre * window / 24
     with np.errstate(divide="ignore", invalid="ignore"):
         reduction = np.where(expected > 0, 100 * (1 - units_in_window / expected), np.nan)
@@ -123,22 +123,28 @@ def transfusion_arrays(panel: VisitPanel, *, window: int = 6, free_months: int =
 
     start = tail_start(window, free_months)
     tail = (months > start) & (months <= window)
-    positive = (units[:, tail] > 0).any(axis=1)
+    positive = (units > 0)[:, tail].any(axis=1)  # a grid of booleans sliced, not of floats
     tail_gap, tail_reason = _window_gaps(panel, start, window)
     transfused = np.where(positive, 1, np.where(tail_gap, 2, 0))
     last_months_problem = select([transfused == 2], [tail_reason], constant("", n))
 
-    after = months >= 1
-    pos = panel.present & (units > 0) & after
+    # Each patients × months grid is let go as soon as its rows are summarised (a million patients: 7 MiB a grid).
+    seen_after = panel.present & (months >= 1)
+    pos = seen_after & (units > 0)
     any_pos = pos.any(axis=1)
     last_pos = len(months) - 1 - np.argmax(pos[:, ::-1], axis=1)
-    has_visit = (panel.present & after).any(axis=1)
-    candidate = np.where(any_pos, last_pos, np.argmax(panel.present & after, axis=1))
-    later = np.arange(len(months))[None, :] > candidate[:, None]
-    n_later = (panel.present & later).sum(axis=1)  # every later visit is free by the candidate's choice
+    del pos
+    has_visit = seen_after.any(axis=1)
+    candidate = np.where(any_pos, last_pos, np.argmax(seen_after, axis=1))
+    del last_pos
+    later = panel.present & (np.arange(len(months))[None, :] > candidate[:, None])  # visits after the candidate
+    n_later = later.sum(axis=1)  # every later visit is free by the candidate's choice
     has_later = n_later >= ti_min_visits
-    nan_later = (panel.present & later & np.isnan(units)).any(axis=1)
-    unknown = (panel.present & after & np.isnan(units)).any(axis=1) | ~has_visit
+    no_units = np.isnan(units)
+    nan_later = (later & no_units).any(axis=1)
+    del later
+    unknown = (seen_after & no_units).any(axis=1) | ~has_visit
+    del seen_after, no_units
     ever = np.where(any_pos, 1, np.where(unknown, 2, 0))
     # Never transfused, before enrolment or after: never dependent, so never "independent from month 1".
     never = (pre == 0) & (ever == 0)
@@ -171,6 +177,16 @@ def transfusion_arrays(panel: VisitPanel, *, window: int = 6, free_months: int =
     new_need = (pre == 0) & (transfused == 1)
     return TransfusionArrays(pre, units_in_window, expected, reduction, reduction_problem, transfused,
                              last_months_problem, ti_month, ti_status, ever, new_need)
+
+
+def _row_sums(values: np.ndarray, columns: np.ndarray) -> np.ndarray:
+    """``np.nansum(values[:, columns], axis=1)``, a column at a time: no copy of the grid's columns, and none of
+    that copy with NaN set to 0 (60 MiB at a million patients). Left to right, as nansum adds a few columns."""
+    total = np.zeros(len(values))
+    for j in np.flatnonzero(columns):
+        column = values[:, j]
+        total += np.where(np.isnan(column), 0.0, column)
+    return total
 
 
 def tristate(codes: np.ndarray) -> pd.arrays.BooleanArray:
