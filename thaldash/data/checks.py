@@ -218,7 +218,7 @@ def coerce_string(col: Column, raw: pd.Series, out: Collector, *,
                         fill=True)
     # Trimming and respelling can make distinct raw texts equal; equal typed values share one code.
     text = text_column(codes, typed)
-    return Labels(text, cells_where(u_bad | u_long, codes), text.cat.codes.to_numpy(),
+    return Labels(text, cells_where(u_bad | u_long, codes), text.array.codes,  # the column's own codes, not a copy
                   pd.Series(text.cat.categories, dtype="str"))
 
 

@@ -58,8 +58,16 @@ def text_column(codes: np.ndarray, uniques: pd.Series) -> pd.Series:
     small integer per row.
     """
     per_unique, categories = sorted_factorize(pd.Series(uniques, dtype="str"))  # NaN → -1
-    row_codes = expand(small_codes(per_unique, len(categories)), codes, -1)
-    return pd.Series(pd.Categorical.from_codes(row_codes, dtype=pd.CategoricalDtype(pd.Index(categories, dtype="str"))))
+    small = small_codes(per_unique, len(categories))
+    if len(small) == len(categories) and small.dtype == codes.dtype and bool((small == np.arange(len(small))).all()):
+        # The file's own codes already are these (distinct, sorted texts, as Parquet ids usually are): share them
+        # rather than copy 28 MiB of a million patients' rows that hold the same numbers.
+        row_codes = codes
+    else:
+        row_codes = expand(small, codes, -1)
+    # copy=False: pandas 3 copies an array handed to Series (every row's code again) unless told not to.
+    return pd.Series(pd.Categorical.from_codes(row_codes, dtype=pd.CategoricalDtype(pd.Index(categories, dtype="str"))),
+                     copy=False)
 
 
 def sorted_factorize(values: pd.Series) -> tuple[np.ndarray, pd.Index]:
