@@ -294,3 +294,11 @@ def test_not_reported_events_print_their_reason(inputs) -> None:
     texts = {r["event"]: r["text"] for r in rows}
     assert texts["thrombosis"] == "the paper does not report it (not reported is not zero)"
     assert texts["eyelid/facial oedema"] == "9/52 = 17.3 % (8.2–30.3)"  # Results: 9 of 52; Clopper–Pearson
+
+
+def test_counts_along_an_axis_are_short_from_ten_thousand():
+    from thaldash.charts.base import short_count
+
+    # written here from the rule: plain digits below 10,000 (an export reads a small count at the label's start)
+    assert [short_count(n) for n in (0, 4, 9_999, 10_000, 653_348, 999_499, 999_500, 1_234_567)] == \
+        ["0", "4", "9999", "10k", "653k", "999k", "1.0M", "1.2M"]

@@ -85,6 +85,21 @@ def fmt_num(x: float, digits: int = 1) -> str:
     return "–" if x is None or not math.isfinite(x) else f"{x:,.{digits}f}"
 
 
+SHORT_FROM = 10_000
+"""Counts from here on are written short in labels along an axis (``short_count``)."""
+
+
+def short_count(n: int) -> str:
+    """A count for a label along an axis, where six digits at neighbouring months would run into each other:
+    "9999", then "653k" and "1.2M". Below ``SHORT_FROM`` the plain digits, so that an export can still read a small
+    count at the label's start (``export.small_cells``)."""
+    if n < SHORT_FROM:
+        return str(n)
+    if n < 999_500:
+        return f"{n / 1_000:.0f}k"
+    return f"{n / 1_000_000:.1f}M"
+
+
 def count_marks(*, counts: Sequence[str] = (), labels: Sequence[str] = ()) -> dict:
     """The ``usermeta`` of a chart whose text marks show counts of patients (pass to ``.properties``).
 

@@ -17,8 +17,8 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-from thaldash.charts.base import (HEIGHT, colour, count_marks, finish, fmt_num, fmt_p, group_domain, grouping_title, guard,
-                                  month_x, require, title)
+from thaldash.charts.base import (HEIGHT, SHORT_FROM, colour, count_marks, finish, fmt_num, fmt_p, group_domain,
+                                  grouping_title, guard, month_x, require, short_count, title)
 from thaldash.charts.palette import NEUTRAL
 
 _ROW = 34  # px per row of a forest
@@ -74,8 +74,8 @@ def forest_plot(model: pd.DataFrame, *, presentation: bool = False) -> alt.Layer
     first = rows.iloc[0] if len(rows) else None
     subtitle = ["Squares: Firth-penalized odds ratios; lines: 95% profile-likelihood intervals; dashed: no effect (1)"]
     if first is not None:
-        subtitle.append(f"{int(first['n'])} TDT patients, {int(first['events'])} independent; events per parameter: "
-                        + ", ".join(f"{m} {e:.1f}" for m, e in rows.groupby("model", sort=False)[
+        subtitle.append(f"{int(first['n']):,} TDT patients, {int(first['events']):,} independent; events per parameter: "
+                        + ", ".join(f"{m} {e:,.1f}" for m, e in rows.groupby("model", sort=False)[
                             "events_per_parameter"].first().items()))
     chart = alt.layer(*layers).properties(
         width="container", height=max(_ROW * len(order), 120),
@@ -147,7 +147,7 @@ def roc_chart(curves: pd.DataFrame, aucs: pd.DataFrame, *, presentation: bool = 
         else:
             lines.append(f"{row.score}: {str(row.reason).removeprefix('not computed: ')}")
     if len(aucs):
-        lines.append(f"{int(aucs['n_pos'].iloc[0])} independent vs {int(aucs['n_neg'].iloc[0])} not; "
+        lines.append(f"{int(aucs['n_pos'].iloc[0]):,} independent vs {int(aucs['n_neg'].iloc[0]):,} not; "
                      "AUC interval: DeLong 95%; dashed: chance; apparent: judged on the patients it was fitted to")
     scale = alt.Scale(domain=[0, 1], nice=False)
     enc = colour("score", dom, title="Score")
@@ -187,7 +187,7 @@ def incidence_chart(incidence: pd.DataFrame, *, by: str | None = None, domain: S
         parts.append(part)
     data = pd.concat(parts, ignore_index=True) if parts else rows
     data = data.assign(month=data["visit"], pct=100 * data["cum_incidence"], low=100 * data["ci_low"],
-                       high=100 * data["ci_high"], n_text=data["at_risk"].astype("Int64").astype(str))
+                       high=100 * data["ci_high"], n_text=[short_count(int(n)) for n in data["at_risk"]])
     dom = group_domain(data[by], by, domain) if by else []
     enc = colour(by, dom) if by else alt.value(NEUTRAL)
     y_scale = alt.Scale(domain=[0, 100], nice=False)
@@ -211,5 +211,6 @@ def incidence_chart(incidence: pd.DataFrame, *, by: str | None = None, domain: S
     chart = alt.layer(*layers).properties(width="container", height=HEIGHT, usermeta=count_marks(labels=["n_text"]),
                                           title=title(head, ["Step: % independent by each visit (Kaplan–Meier on the visit where it is first seen); "
                "band: 95% log-log CI",
-               "Numbers along the foot: patients still transfused and followed at each visit"]))
+               "Numbers along the foot: patients still transfused and followed at each visit"
+               + (" (k thousands, M millions)" if (data["at_risk"] >= SHORT_FROM).any() else "")]))
     return finish(chart, presentation=presentation)

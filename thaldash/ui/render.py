@@ -27,6 +27,8 @@ def column_config(columns: Mapping[str, Col]) -> dict[str, Any]:
     for name, col in columns.items():
         if col.format:  # PERCENT is Streamlit's own "percent" format too
             config[name] = st.column_config.NumberColumn(col.label, format=col.format, width=col.width)
+        elif col.count:  # counts of patients with the reader's thousands separators: 653,348, not 653348
+            config[name] = st.column_config.NumberColumn(col.label, format="localized", width=col.width)
         else:
             config[name] = st.column_config.Column(col.label, width=col.width)
     return config

@@ -88,8 +88,8 @@ def independence_view(ctx: ViewContext, *, by: str = "all", genotypes: tuple[str
         "n_lost": Col("Lost it", count=True), "proportion_lost": Col("Share lost", PERCENT, from_counts=True), **_CI, **_WHY},
         caption=f"{who}{compared}. {DURABILITY_CAPTION}", notes=_durability_notes(durability, group))
     full = model[model["model"] == model["model"].iloc[0]].iloc[0]
-    sentence = (f"{int(full['n'])} TDT patients, {int(full['events'])} independent and {int(full['non_events'])} not: "
-                f"{full['events_per_parameter']:.1f} events per parameter in the model with two predictors (fewer "
+    sentence = (f"{int(full['n']):,} TDT patients, {int(full['events']):,} independent and {int(full['non_events']):,} not: "
+                f"{full['events_per_parameter']:,.1f} events per parameter in the model with two predictors (fewer "
                 "than 10 means wide intervals and an optimistic fit).")
     model_notes = _model_notes(model)
     forest = Figure("ti_model", "Who becomes independent: odds ratios", charts.forest_plot(
@@ -99,7 +99,7 @@ def independence_view(ctx: ViewContext, *, by: str = "all", genotypes: tuple[str
         "ci_low": Col("95% CI low", "%.2f"), "ci_high": Col("95% CI high", "%.2f"), "p": Col("P", "%.3f"),
         "n": Col("n", count=True), "events": Col("Events", count=True), "non_events": Col("Non-events", count=True),
         "events_per_parameter": Col("EPP", "%.1f"), **_WHY}, caption=f"{sentence} {MODEL_CAPTION}", notes=model_notes)
-    roc_caption = (f"{int(aucs['n_pos'].iloc[0])} independent and {int(aucs['n_neg'].iloc[0])} not; AUC with DeLong "
+    roc_caption = (f"{int(aucs['n_pos'].iloc[0]):,} independent and {int(aucs['n_neg'].iloc[0]):,} not; AUC with DeLong "
                    "95% interval. The model's curve is apparent (fitted and judged on the same patients), so optimistic.")
     roc_notes = "\n".join(_auc_line(r) for r in aucs.itertuples(index=False))
     roc = Figure("ti_roc", "Telling who becomes independent: ROC", charts.roc_chart(
