@@ -36,7 +36,7 @@ def _reset_peak() -> None:
 
 def stages(path: Path, *, as_server: bool = False) -> dict:
     """Time ``read_table``, ``validate`` and ``build_cohort`` on ``path`` (then ``load_cohort`` whole)."""
-    from thaldash.data.cohort import build_cohort
+    from thaldash.data.cohort_build import build_cohort
     from thaldash.data.io import read_table
     from thaldash.data.loading import load_cohort
     from thaldash.data.memory import release_memory, return_memory_as_freed

@@ -6,7 +6,8 @@ import hashlib
 
 import pytest
 
-from thaldash.data.cohort import Cohort, build_cohort
+from thaldash.data.cohort import Cohort
+from thaldash.data.cohort_build import build_cohort
 from thaldash.data.loading import bundled_cohort_path, load_cohort
 from thaldash.data.validation import validate
 from tests.cohorts import tiny_frame

@@ -16,7 +16,7 @@ import pytest
 from scipy import stats
 
 from thaldash.analyses.independence import ti_course, ti_durability, ti_incidence, ti_model, ti_roc
-from thaldash.data.cohort import build_cohort
+from thaldash.data.cohort_build import build_cohort
 from thaldash.data.validation import validate
 from tests.cohorts import MONTHS
 

@@ -10,9 +10,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from thaldash.analyses.chelation import chelation_stops, stop_months
 from thaldash.analyses.iron import (
-    chelation_stops, ferritin_course, reduction_bins, stop_months, transfusion_timeline, transfusion_timeline_sample,
-    units_before_after,
+    ferritin_course, reduction_bins, transfusion_timeline, transfusion_timeline_sample, units_before_after,
 )
 from thaldash.analyses.trajectories import trajectory_means
 

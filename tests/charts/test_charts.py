@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from thaldash import charts
-from thaldash.analyses import iron
+from thaldash.analyses import chelation, iron
 from thaldash.analyses import trajectories as tr
 from thaldash.grading.grade import grade
 from thaldash.grading.whatif import transition_matrix
@@ -28,7 +28,7 @@ def inputs(tiny) -> dict[str, object]:
     graded = with_genotype_group(grade(tiny))
     visits = tiny.visits_with(list(tiny.patients.columns), analysed=True).merge(graded[["patient_id", "tier", "genotype_group"]], on="patient_id")
     at_6 = visits[visits["month"] == 6][["patient_id", "hbf_pct", "hb_g_l", "tier"]]
-    stops = iron.chelation_stops(visits.assign(chelation_stop_month=np.where(visits["patient_id"] == "T-MAR1", 12.0,
+    stops = chelation.chelation_stops(visits.assign(chelation_stop_month=np.where(visits["patient_id"] == "T-MAR1", 12.0,
                                                                              np.nan)))
     by_tier = tr.trajectory_means(visits, measure="hb_g_l", by="tier")
     comparison = compare_groups(visits, value="hb_g_l", group="genotype_group", a="MaR group", b="SLR/NR group",
@@ -96,7 +96,7 @@ BUILDERS: dict[str, Callable[[dict, bool], alt.TopLevelMixin]] = {
     "transfusion_timeline": lambda d, p: charts.transfusion_timeline(d["timeline"], presentation=p),
     "transfusion_timeline rows": lambda d, p: charts.transfusion_timeline(d["timeline"], row_height=22, presentation=p),
     "ferritin means": lambda d, p: charts.ferritin_with_stops(iron.ferritin_course(d["visits"]),
-                                                              iron.stop_months(d["stops"]), presentation=p),
+                                                              chelation.stop_months(d["stops"]), presentation=p),
     "ferritin patients": lambda d, p: charts.ferritin_with_stops(
         d["visits"][["patient_id", "month", "sf_ng_ml"]], d["stops"], log_scale=True, presentation=p),
     "patient_timeline": lambda d, p: charts.patient_timeline(

@@ -6,7 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from thaldash.data.cohort import build_cohort, rows_where
+from thaldash.data.cohort import rows_where
+from thaldash.data.cohort_build import build_cohort
 from thaldash.data.filters import CohortFilter
 from thaldash.data.schema import COLUMNS
 from thaldash.data.validation import validate

@@ -16,7 +16,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from tests.adversarial import CASES, TARGET_PATIENT, matching_problems, valid_frame, write_ten_million_rows
-from thaldash.data.cohort import build_cohort
+from thaldash.data.cohort_build import build_cohort
 from thaldash.data.loading import load_cohort
 from thaldash.data.validation import validate
 from thaldash.data.validation_problems import UNSAFE_CHARACTERS

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from tests.cohorts import _patient, tiny_frame
-from thaldash.data.cohort import build_cohort
+from thaldash.data.cohort_build import build_cohort
 from thaldash.data.schedule import RULE, map_visits, schedule_changes, scheduled
 from thaldash.data.validation import validate
 from thaldash.grading.grade import grade

@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 from scipy import stats as sps
 
-from thaldash.data.cohort import build_cohort
+from thaldash.data.cohort_build import build_cohort
 from thaldash.data.schema import MAR_GROUP, NOT_EVALUABLE, OTHER_GROUP, TIER_ORDER
 from thaldash.grading.grade import grade
 from thaldash.grading.whatif import patient_moves, transition_matrix

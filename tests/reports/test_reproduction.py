@@ -12,7 +12,8 @@ from scipy import stats
 from thaldash.analyses.patients import patient_table
 from thaldash.grading.rules import GradingRules
 from thaldash.published.numbers import contradictions, printed_interval, published_numbers
-from thaldash.reports.reproduction import STATUSES, _matches, cohort_facts, report_counts, reproduction_report
+from thaldash.reports.facts import cohort_facts
+from thaldash.reports.reproduction import STATUSES, _matches, report_counts, reproduction_report
 
 
 @pytest.fixture(scope="module")

@@ -120,7 +120,7 @@ def test_the_configured_file_and_its_gradings_outlive_a_full_shared_store(bundle
 
 
 def test_the_analysed_grading_is_a_view_of_everyones_and_equals_grading_the_analysed(bundled):
-    from thaldash.data.cohort import build_cohort
+    from thaldash.data.cohort_build import build_cohort
     from thaldash.data.validation import validate
     from thaldash.grading.grade import grade
     from thaldash.grading.scenarios import SCENARIOS

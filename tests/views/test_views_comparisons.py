@@ -191,7 +191,7 @@ def off_schedule():
     import hashlib
 
     from tests.cohorts import awkward_cohort
-    from thaldash.data.cohort import build_cohort
+    from thaldash.data.cohort_build import build_cohort
     from thaldash.data.validation import validate
 
     result = validate(awkward_cohort("off_schedule_months", 300))

@@ -13,9 +13,11 @@ import pytest
 
 from tests.cohorts import awkward_cohort
 from tests.views.checks import assert_page_is_complete, context
-from thaldash.analyses.iron import chelation_stops, ferritin_course, units_before_after
+from thaldash.analyses.chelation import chelation_stops
+from thaldash.analyses.iron import ferritin_course, units_before_after
 from thaldash.analyses.patient_published import published_table_8
-from thaldash.data.cohort import Cohort, build_cohort
+from thaldash.data.cohort import Cohort
+from thaldash.data.cohort_build import build_cohort
 from thaldash.data.filters import CohortFilter
 from thaldash.data.validation import validate
 from thaldash.grading.grade import grade

@@ -82,7 +82,7 @@ TABLE_8_FIELDS: dict[str, str] = {
 def published_table_8() -> pd.DataFrame:
     """The paper's Table 8 (chelation stopped for low ferritin) as printed, one row per patient.
 
-    Columns ``patient_id`` and the fields of ``iron.chelation_stops`` it prints: ``genotype``,
+    Columns ``patient_id`` and the fields of ``chelation.chelation_stops`` it prints: ``genotype``,
     ``sex``, ``age_years``, ``chelation_stop_month``, ``sf_at_stop``, ``sf_24m`` (numbers as
     floats; sex as "M"/"F").
     """

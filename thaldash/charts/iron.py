@@ -155,8 +155,8 @@ def ferritin_with_stops(means_or_patients: pd.DataFrame, stops: pd.DataFrame, *,
         (``patient_id``, ``month``, ``sf_ng_ml``, e.g. the visits of the patients in ``stops``):
         one line per patient with a triangle at the ferritin before the stop.
     stops
-        With means: ``iron.stop_months`` output (``chelation_stop_month``, ``n``, ``who``), one dashed
-        rule per month. With per-patient rows: the ``iron.chelation_stops`` rows of those patients.
+        With means: ``chelation.stop_months`` output (``chelation_stop_month``, ``n``, ``who``), one dashed
+        rule per month. With per-patient rows: the ``chelation.chelation_stops`` rows of those patients.
     """
     guard(stops, chart="ferritin_with_stops")
     guard(means_or_patients, chart="ferritin_with_stops")
@@ -180,7 +180,7 @@ def ferritin_with_stops(means_or_patients: pd.DataFrame, stops: pd.DataFrame, *,
         layers += n_foot(m, grouping=None, domain=[], colour_enc=alt.value(SINGLE_SERIES), presentation=presentation)
         if "n" not in stops and "patient_id" in stops:
             raise ValueError("ferritin_with_stops: with means the stops are marked per month; pass "
-                             "iron.stop_months(stops), not one row per patient.")
+                             "chelation.stop_months(stops), not one row per patient.")
         require(stops, ["chelation_stop_month", "n", "who"], chart="ferritin_with_stops")
         per_month = stops.assign(text=[f"{n:,} stopped" for n in stops["n"]])
         layers += [alt.Chart(per_month).mark_rule(strokeDash=[4, 3], color="#000000").encode(

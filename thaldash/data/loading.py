@@ -19,7 +19,8 @@ import pandas as pd
 
 from thaldash import DATA_DIR
 from thaldash.data.centres import keyed, read_folder
-from thaldash.data.cohort import Cohort, build_cohort
+from thaldash.data.cohort import Cohort
+from thaldash.data.cohort_build import build_cohort
 from thaldash.data.io import UnreadableFile, read_table
 from thaldash.data.sources import Folder, folder_parts, is_folder, upload_parts
 from thaldash.data.memory import release_memory, return_memory_as_freed

@@ -39,15 +39,20 @@ def factorize_text(raw: pd.Series) -> tuple[np.ndarray, pd.Series]:
     return small_codes(codes, len(uniques)), pd.Series(uniques, dtype="str")
 
 
+def small_int_type(n_values: int) -> type:
+    """The smallest signed integer type that holds the codes -1 … ``n_values`` − 1."""
+    for dtype in (np.int8, np.int16, np.int32):
+        if n_values < np.iinfo(dtype).max:
+            return dtype
+    return np.int64
+
+
 def small_codes(codes: np.ndarray, n_values: int) -> np.ndarray:
     """``codes`` (-1 for missing) in the smallest signed integer type that holds ``n_values`` codes.
 
     Seven million rows of int64 codes are 56 MB per column; of a handful of labels, 7 MB.
     """
-    for dtype in (np.int8, np.int16, np.int32):
-        if n_values < np.iinfo(dtype).max:
-            return codes.astype(dtype, copy=False)
-    return codes.astype(np.int64, copy=False)
+    return codes.astype(small_int_type(n_values), copy=False)
 
 
 def text_column(codes: np.ndarray, uniques: pd.Series) -> pd.Series:

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from thaldash.data.cohort import Cohort, positions
+from thaldash.stats.summary import sorted_codes
 
 
 @dataclass(frozen=True, eq=False)
@@ -121,19 +122,8 @@ def _month_codes(month: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
     Study months are small integers: counted in one pass, not hashed (7 million visits: 0.25 s a grading).
     """
-    codes, months = _sorted_codes(month, limit=1 << 16)
+    codes, months = sorted_codes(month, limit=1 << 16)
     return codes, np.asarray(months, dtype=np.int64)
-
-
-def _sorted_codes(values: np.ndarray, *, limit: int) -> tuple[np.ndarray, np.ndarray]:
-    """``pd.factorize(values, sort=True)``; by counting when ``values`` are integers in [0, ``limit``)."""
-    if values.dtype.kind in "iu" and len(values) and values.min() >= 0 and values.max() < limit:
-        seen = np.bincount(values) > 0
-        lookup = np.cumsum(seen) - 1  # codes in the smallest type that holds them: a month is one byte, not eight
-        lookup = lookup.astype(np.int8 if len(lookup) < 2**7 else np.int16 if len(lookup) < 2**15 else np.int64)
-        return lookup[values], np.flatnonzero(seen).astype(values.dtype)
-    codes, uniques = pd.factorize(values, sort=True)
-    return codes, np.asarray(uniques)
 
 
 def _patient_codes(pid: pd.Series, *, in_row_order: bool = False) -> tuple[np.ndarray, np.ndarray]:
@@ -159,7 +149,7 @@ def _patient_codes(pid: pd.Series, *, in_row_order: bool = False) -> tuple[np.nd
         return codes, first
     # Categories are sorted, so this is patient_id order; codes of categories are counted, not hashed (7 million
     # codes out of order at a million patients).
-    codes, _ = _sorted_codes(ids, limit=4 * len(ids) + (1 << 16))
+    codes, _ = sorted_codes(ids, limit=4 * len(ids) + (1 << 16))
     first = np.empty(codes.max() + 1, dtype=np.int64)
     first[codes[::-1]] = np.arange(len(codes))[::-1]
     return codes.astype(np.int64), first

@@ -8,6 +8,7 @@ from collections.abc import Hashable, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+from thaldash.data.validation_text import small_int_type
 from thaldash.stats.inputs import SMALL_N, as_list, numeric_values, require_columns
 
 SUMMARY_COLUMNS: tuple[str, ...] = (
@@ -157,16 +158,26 @@ def _combined_codes(frame: pd.DataFrame, keys: list[Hashable]) -> tuple[np.ndarr
 
 def _key_codes(column: pd.Series) -> tuple[np.ndarray, pd.Index]:
     """``pd.factorize(column, sort=True)`` (a categorical: its codes and categories), -1 for missing; small integers
-    such as months are counted rather than hashed, and come back as one byte a row."""
+    such as months are counted rather than hashed (``sorted_codes``), one byte a row."""
     if isinstance(column.dtype, pd.CategoricalDtype):
         return column.cat.codes.to_numpy(), column.cat.categories
-    values = column.to_numpy() if column.dtype.kind in "iu" else None
-    if values is not None and len(values) and values.min() >= 0 and values.max() < 1 << 16:
-        seen = np.bincount(values) > 0
-        lookup = (np.cumsum(seen) - 1).astype(_small_int(int(seen.sum())))
-        return lookup[values], pd.Index(np.flatnonzero(seen).astype(values.dtype))
+    if column.dtype.kind in "iu":
+        own, level = sorted_codes(column.to_numpy(), limit=1 << 16)
+        return own, pd.Index(level)
     own, level = pd.factorize(column, sort=True)
     return own, pd.Index(level)
+
+
+def sorted_codes(values: np.ndarray, *, limit: int) -> tuple[np.ndarray, np.ndarray]:
+    """``pd.factorize(values, sort=True)``: a code per value and the distinct values, sorted. Integers in
+    [0, ``limit``) are counted rather than hashed, and their codes come in the smallest integer type (a month is one
+    byte a row, not eight)."""
+    if values.dtype.kind in "iu" and len(values) and values.min() >= 0 and values.max() < limit:
+        seen = np.bincount(values) > 0
+        lookup = (np.cumsum(seen) - 1).astype(small_int_type(int(seen.sum())))
+        return lookup[values], np.flatnonzero(seen).astype(values.dtype)
+    codes, uniques = pd.factorize(values, sort=True)
+    return codes, np.asarray(uniques)
 
 
 def _dense(codes: np.ndarray, levels: list) -> tuple[np.ndarray, np.ndarray]:
@@ -176,18 +187,13 @@ def _dense(codes: np.ndarray, levels: list) -> tuple[np.ndarray, np.ndarray]:
     if space <= 1 << 24:
         present = np.bincount(codes[codes >= 0], minlength=space) > 0
         observed = np.flatnonzero(present)
-        lookup = np.full(space + 1, -1, dtype=_small_int(len(observed)))
+        lookup = np.full(space + 1, -1, dtype=small_int_type(len(observed)))
         lookup[observed] = np.arange(len(observed))
         return observed, lookup[codes]  # code -1 reads the last slot, -1
     observed, inverse = np.unique(codes, return_inverse=True)
     dense = inverse - int(len(observed) > 0 and observed[0] < 0)
     observed = observed[observed >= 0]
-    return observed, dense.astype(_small_int(len(observed)))
-
-
-def _small_int(n: int) -> type:
-    """The smallest signed integer type that holds -1 … n - 1 (int16 rows sort by radix)."""
-    return np.int16 if n < 2**15 else np.int32 if n < 2**31 else np.int64
+    return observed, dense.astype(small_int_type(len(observed)))
 
 
 def _key_frame(frame: pd.DataFrame, keys: list[Hashable], levels: list, observed: np.ndarray) -> pd.DataFrame:

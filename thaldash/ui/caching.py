@@ -23,7 +23,8 @@ from typing import Any, TypeVar
 import pandas as pd
 import streamlit as st
 
-from thaldash.data.cohort import Cohort, drop_hash_tables
+from thaldash.data.cohort import Cohort
+from thaldash.data.cohort_build import drop_hash_tables
 from thaldash.data.filters import CohortFilter, FilterOptions, options
 from thaldash.grading.grade import grade
 from thaldash.data.io import UnreadableFile

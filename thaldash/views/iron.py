@@ -7,8 +7,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from thaldash.analyses.iron import (chelation_stops, ferritin_course, reduction_bins, stop_months,
-                                    transfusion_timeline_sample, units_before_after)
+from thaldash.analyses.chelation import chelation_stops, stop_months
+from thaldash.analyses.iron import ferritin_course, reduction_bins, transfusion_timeline_sample, units_before_after
 from thaldash.analyses.patient import rows_of
 from thaldash.analyses.patient_published import published_table_8
 from thaldash.analyses.trajectories import cap_patients
