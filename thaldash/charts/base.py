@@ -198,7 +198,7 @@ def n_foot(data: pd.DataFrame, *, grouping: str | None, domain: list, colour_enc
     layers = []
     for k, group in enumerate(groups):
         rows = data if grouping is None else data[data[grouping] == group]
-        layers.append(alt.Chart(rows.assign(n_text=rows["n"].astype("str"))).mark_text(
+        layers.append(alt.Chart(rows.assign(n_text=[short_count(int(n)) for n in rows["n"]])).mark_text(
             baseline="bottom", fontSize=10 if not presentation else 14, fontWeight="bold").encode(
             x=month_x(last=last), y=alt.value(HEIGHT - 3 - (len(groups) - 1 - k) * step), text="n_text:N",
             color=colour_enc))

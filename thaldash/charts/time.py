@@ -9,8 +9,8 @@ import altair as alt
 import pandas as pd
 
 from thaldash.charts.base import (
-    HEIGHT, PANEL_WIDTH, colour, count_marks, finish, n_foot, group_domain, grouping_title, guard, labelled, measure_title,
-    month_x, require, title,
+    HEIGHT, PANEL_WIDTH, SHORT_FROM, colour, count_marks, finish, n_foot, group_domain, grouping_title, guard,
+    labelled, measure_title, month_x, require, title,
 )
 from thaldash.charts.palette import INDIVIDUAL_LINE, SINGLE_SERIES, scale_for, value_label
 from thaldash.data.schema import MEASURE_LABELS, STUDY_MONTHS
@@ -101,7 +101,8 @@ def trajectory_chart(means: pd.DataFrame, *, measure: str, grouping: str | None 
     head = f"{label} {span}" + (f" by {grouping_title(grouping).lower()}" if grouping else "")
     chart = alt.layer(*layers).properties(
         width="container", height=HEIGHT, usermeta=count_marks(labels=["n_text"]),
-        title=title(head, f"Line: {how}; {'numbers along the foot' if show_n else 'tooltip'}: n per point{note}"))
+        title=title(head, f"Line: {how}; {'numbers along the foot' if show_n else 'tooltip'}: n per point"
+                    + (" (k thousands, M millions)" if show_n and (data["n"] >= SHORT_FROM).any() else "") + note))
     return finish(chart, presentation=presentation)
 
 

@@ -85,7 +85,7 @@ def trajectories_view(ctx: ViewContext, *, measure: str = "hb_g_l", grouping: st
         return TrajectoriesView(Stat(key, "Trajectory", reason=NO_VISITS))
     means = trajectory_means(visits, measure=measure, by=by, log=log)
     n_patients = visits["patient_id"].nunique()
-    who = f"{n_patients} analysed patients" + ("" if patients == "all" else f" of the {GROUP_OF[patients]}")
+    who = f"{n_patients:,} analysed patients" + ("" if patients == "all" else f" of the {GROUP_OF[patients]}")
     genotypes = (sorted(ctx.cohort.patients["genotype"].dropna().unique()) if by == "genotype"
                  else list(ctx.cohort.centres) if by == "centre" else None)
     # Bounded by rows too: patients seen monthly for years would otherwise exceed what a chart embeds.
