@@ -17,7 +17,7 @@ from thaldash.data.filters import CohortFilter
 from thaldash.data.loading import LoadResult
 from thaldash.data.schedule import DEFAULT_SCHEDULE, SCHEDULES
 from thaldash.data.disclosure import default_min_cell
-from thaldash.data.memory import return_memory_as_freed
+from thaldash.data.memory import freeze_long_lived, return_memory_as_freed
 from thaldash.grading.scenarios import rules_from_params, rules_to_params
 from thaldash.ui import caching, state
 from thaldash.ui.deck_panel import deck_panel
@@ -104,6 +104,7 @@ def _page_frame(title: str, slug: str, icon: str | None, require_patients: bool)
     if presentation:
         st.markdown(_PRESENTATION_CSS, unsafe_allow_html=True)  # static CSS only
     source, result = load_current()
+    freeze_long_lived(slug)  # a page's modules and the cohort: out of the collection after each run
     if not result.ok:
         _invalid_source(source, result)
     cohort = result.cohort
