@@ -199,3 +199,44 @@ def test_parquet_labels_over_several_row_groups_are_arrows_own_categoricals(tmp_
         assert got[name].cat.codes.dtype == expected[name].cat.codes.dtype
         assert got[name].cat.categories.dtype == expected[name].cat.categories.dtype
         assert got[name].cat.categories.tolist() == expected[name].cat.categories.tolist()
+
+
+def test_parquet_booleans_with_gaps_check_as_the_same_cells_written_as_text(tmp_path):
+    # Read as pandas' nullable booleans (not a Python object per row); the reference is the same cells written
+    # as text ("True", "False", empty: as the problem table quotes a stored boolean), which the validator reads
+    # through its text path.
+    from thaldash.data.validation import validate
+
+    frame = valid_frame()
+    frame["splenectomy"] = frame["splenectomy"].astype(object)
+    frame.loc[frame.index[::4], "splenectomy"] = None
+    frame.to_parquet(tmp_path / "bools.parquet")
+    as_text = frame.assign(splenectomy=frame["splenectomy"].map({True: "True", False: "False", None: ""}))
+    as_text.to_parquet(tmp_path / "text.parquet")
+    raw = read_table(tmp_path / "bools.parquet")
+    assert raw.frame["splenectomy"].dtype == pd.BooleanDtype()
+    assert raw.frame["splenectomy"].isna().sum() == len(frame.index[::4])
+    got, expected = validate(raw), validate(read_table(tmp_path / "text.parquet"))
+    assert len(got.problems) > 0
+    pd.testing.assert_frame_equal(got.problems.drop(columns="value"), expected.problems.drop(columns="value"))
+
+
+def test_parquet_read_two_columns_at_a_time_is_the_one_at_a_time_read(tmp_path, monkeypatch):
+    # Large files are read by two threads (io_parquet._PARALLEL_FROM_BYTES); the reference is the one-at-a-time
+    # read every other test here checks, on the same file (several row groups, labels, gaps, booleans).
+    from concurrent.futures import ThreadPoolExecutor
+
+    import thaldash.data.io_parquet as io_parquet
+
+    path = tmp_path / "groups.parquet"
+    frame = valid_frame()
+    frame.loc[frame.index[::3], "sex"] = None
+    frame.to_parquet(path, row_group_size=5)
+    one_at_a_time = read_table(path).frame
+    monkeypatch.setattr(io_parquet, "_PARALLEL_FROM_BYTES", 0)
+    used = []
+    monkeypatch.setattr(io_parquet, "ThreadPoolExecutor",
+                        lambda **kw: used.append(kw) or ThreadPoolExecutor(**kw))
+    two_at_a_time = read_table(path).frame
+    assert used, "the threaded path ran"
+    pd.testing.assert_frame_equal(two_at_a_time, one_at_a_time, check_exact=True)
