@@ -140,6 +140,28 @@ def test_visits_off_the_expected_schedule_are_left_out_of_the_map() -> None:
     assert sorted(detail["month"].unique()) == [0, 1, 3]
 
 
+@pytest.mark.parametrize("month_type", ["int16", "int8", "int64", "float64"])
+def test_completeness_is_the_same_whatever_the_months_integer_type(month_type) -> None:
+    # The cohort keeps months as int16 and completeness works on small codes; the reference is the hand-made
+    # cohort with int64 months (the test above), and a visit off the schedule (month 2) is still left out.
+    frame = _completeness_frame()
+    frame = pd.concat([frame, frame.iloc[[0]].assign(month=2)], ignore_index=True)
+    reference = completeness(frame, expected_months=(0, 1, 3), measures=("hb_g_l", "sf_ng_ml"), by="thal_type")
+    got = completeness(frame.astype({"month": month_type}), expected_months=(0, 1, 3),
+                       measures=("hb_g_l", "sf_ng_ml"), by="thal_type")
+    pd.testing.assert_frame_equal(got.summary, reference.summary)
+    pd.testing.assert_frame_equal(got.detail, reference.detail)
+    assert list(got.summary["n_visit"]) == [2, 1, 1, 2, 1, 1]
+
+
+def test_completeness_with_months_beyond_a_small_integer_type() -> None:
+    # Expected months that an int8 month column cannot hold (200) are compared in int64, not wrapped.
+    frame = _completeness_frame().astype({"month": "int8"})
+    summary = completeness(frame, expected_months=(0, 3, 200), measures=("hb_g_l",), with_detail=False).summary
+    assert list(summary["month"]) == [0, 3, 200]
+    assert list(summary["n_visit"]) == [2, 1, 0]
+
+
 def _many(n_patients: int) -> pd.DataFrame:
     ids = [f"S{k:05d}" for k in range(n_patients)]
     return pd.DataFrame({"patient_id": np.repeat(ids, 2), "month": np.tile([0, 6], n_patients),
