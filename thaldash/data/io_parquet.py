@@ -177,8 +177,8 @@ def _read(data: bytes, plan: _Plan, contract: Mapping[str, Column]) -> pd.DataFr
 
     Arrow decodes without Python's lock, so two columns at a time halve the reading of a large file
     (1,000,000 patients: 1.5 -> 0.8 s) and hold at most one column more in decoding; below 64 MiB
-    decoded, one at a time. Each worker
-    opens the file on its own (a reader is not shared between threads); the bytes are shared.
+    decoded, one at a time. Each worker opens the file on its own (a reader is not shared between
+    threads); the bytes are shared.
     """
     local = threading.local()
 
